@@ -1,0 +1,1 @@
+"""Subcommands of `gongkai`; every module here is registered by gongkai.cli."""

@@ -1,0 +1,35 @@
+"""Tell a file's type from its bytes (the name is only a tie-breaker for plain text vs Markdown)."""
+
+from __future__ import annotations
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def sniff_media_type(data: bytes, filename: str | None = None) -> str:
+    head = data[:2048].lstrip()
+    if not data.strip():
+        return "application/x-empty"
+    if data.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
+        return "application/pdf"
+    if data.startswith(b"PK\x03\x04"):
+        if b"word/" in data[:65536] or b"[Content_Types].xml" in data[:65536]:
+            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        return "application/zip"
+    if data.startswith(OLE_MAGIC):
+        return "application/msword"
+    lowered = head[:1024].lower()
+    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in lowered or b"<body" in lowered \
+            or b"<table" in lowered or b"<div" in lowered:
+        return "text/html"
+    if _looks_binary(data[:4096]):
+        return "application/octet-stream"
+    if filename and filename.lower().endswith((".md", ".markdown")):
+        return "text/markdown"
+    return "text/plain"
+
+
+def _looks_binary(sample: bytes) -> bool:
+    if b"\x00" in sample:
+        return True
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return control > len(sample) * 0.05

@@ -1,0 +1,113 @@
+"""A printed cell's text → its value (spec/forms.md, "Cell values").
+
+Rules: ASCII or full-width digits, thousands separators, decimals, a sign, Chinese numerals
+(零, 十二, 一百零五…) and a trailing unit word are a number as printed. Blanks and the usual
+"nothing" marks (/, —, -, 无, 空) are null, never zero. Text that merely contains numbers yields
+the number that belongs to the cell, flagged `text_in_cell` so a person can look.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from gongkai.forms import clean_text
+
+NULL_MARKS = frozenset({"", "/", "／", "—", "——", "–", "-", "－", "无", "空", "\\", "×", "x", "X", "…", "...",
+                        "－－", "--", "/件", "暂无", "未填", "不适用"})
+
+UNIT_WORDS = ("万元", "亿元", "元", "件", "条", "个", "项", "次", "人次", "人", "份", "家", "起", "宗", "笔")
+_UNIT_RE = "|".join(sorted(map(re.escape, UNIT_WORDS), key=len, reverse=True))
+_NUMBER_RE = re.compile(rf"^([+\-]?)(\d{{1,3}}(?:,\d{{3}})+|\d+)(\.\d+)?\s*({_UNIT_RE})?$")
+_EMBEDDED_RE = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
+_CN_RE = re.compile(rf"^([零〇一二两三四五六七八九十百千万]+)\s*({_UNIT_RE})?$")
+
+
+@dataclass
+class Parsed:
+    value: int | float | None
+    flags: list[str] = field(default_factory=list)
+    unit: str | None = None
+
+
+def normalize(text: str) -> str:
+    """Full-width to ASCII (NFKC), debris and whitespace removed at the ends."""
+    return unicodedata.normalize("NFKC", clean_text(text)).replace("\u00a0", " ").strip()
+
+
+def chinese_numeral(text: str) -> int | None:
+    """'十二' → 12, '一百零五' → 105, '零' → 0, '一〇五' → 105; None when it is not a numeral."""
+    if not text or any(c not in _CN_DIGITS and c not in _CN_UNITS for c in text):
+        return None
+    if all(c in _CN_DIGITS for c in text):  # digit by digit: 二〇二三
+        return int("".join(str(_CN_DIGITS[c]) for c in text))
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if digit not in (None, 0) and _CN_DIGITS[ch] != 0:
+                return None  # 三五十: two digits with no unit between
+            digit = _CN_DIGITS[ch]
+        elif _CN_UNITS[ch] == 10_000:
+            total += (section + (digit or 0)) * 10_000
+            section, digit = 0, None
+        else:
+            section += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+    return total + section + (digit or 0)
+
+
+def is_null_mark(text: str) -> bool:
+    return normalize(text).replace(" ", "") in NULL_MARKS
+
+
+def looks_numeric(text: str) -> bool:
+    """A cell whose whole text is a number (with unit) or a null mark."""
+    t = normalize(text).replace(" ", "")
+    return t in NULL_MARKS or bool(_NUMBER_RE.match(t)) or bool(_CN_RE.match(t) and chinese_numeral(
+        _CN_RE.match(t).group(1)) is not None)
+
+
+def parse_value(text: str | None, row_hint: str | None = None) -> Parsed:
+    """Parse a cell. `row_hint` is the row's label, used to pick the number that belongs to it
+    when the cell is prose with several numbers in it."""
+    if text is None:
+        return Parsed(None)
+    t = normalize(text).replace(" ", "")
+    if t in NULL_MARKS:
+        return Parsed(None)
+    m = _NUMBER_RE.match(t)
+    if m:
+        sign, digits, frac, unit = m.groups()
+        flags = ["thousands_separator"] if "," in digits else []
+        number: int | float = float(digits.replace(",", "") + frac) if frac else int(digits.replace(",", ""))
+        return Parsed(-number if sign == "-" else number, flags, unit)
+    m = _CN_RE.match(t)
+    if m:
+        n = chinese_numeral(m.group(1))
+        if n is not None:
+            return Parsed(n, ["chinese_numeral"], m.group(2))
+    return _number_in_text(t, row_hint)
+
+
+def _number_in_text(t: str, row_hint: str | None) -> Parsed:
+    found = list(_EMBEDDED_RE.finditer(t))
+    if not found:
+        return Parsed(None, ["text_in_cell"])
+    chosen = found[0]
+    if row_hint and len(found) > 1:
+        hint = normalize(row_hint)
+        # the number printed right after the row's own label belongs to the row
+        for m in found:
+            before = t[: m.start()]
+            if hint and before.endswith(hint[-2:]):
+                chosen = m
+                break
+    digits, frac = chosen.group(1), chosen.group(2)
+    number: int | float = float(digits.replace(",", "") + frac) if frac else int(digits.replace(",", ""))
+    unit_match = re.match(_UNIT_RE, t[chosen.end():])
+    return Parsed(number, ["text_in_cell"], unit_match.group(0) if unit_match else None)
