@@ -1,0 +1,105 @@
+"""Report year, the agency's name as printed, and the publication date — or null, never a guess."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+_AGENCY_SUFFIX = (r"(?:人民政府|人民政府办公室|残疾人联合会|残联|联合会|委员会|管理委员会|办公室|办公厅|政府|局|厅|部|署|院|"
+                  r"中心|总队|支队|大队|委|会|所|站|处|分局|街道办事处|办事处|镇|乡)")
+_TITLE = re.compile(
+    r"^(?P<agency>[^\s，,。：:]{2,40}?)?\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*"
+    r"[^\s，,。：:]{0,12}?(?:政府信息公开|政务公开|信息公开)(?:工作)?\s*(?:年度)?\s*(?:报告|年报)"
+)
+_PERIOD = re.compile(r"统计期限[^。]{0,8}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+_YEAR_WORK = re.compile(r"((?:19|20)\d{2})\s*年")
+_SOURCE = re.compile(r"(?:信息来源|发布机构|来源|发文机关|发布单位)\s*[:：]\s*([^\s:：|]{2,40}?" + _AGENCY_SUFFIX + r")")
+_CONTACT = re.compile(r"请与\s*([^\s，,。；;（(]{2,40}?" + _AGENCY_SUFFIX + r")(?:机关|办公室)?\s*联系")
+_SIGNATURE = re.compile(r"^([^\s，,。：:；;0-9]{2,40}?" + _AGENCY_SUFFIX + r")\s*$")
+_PUBLISHED = re.compile(
+    r"(?:发布时间|发布日期|成文日期|公开日期|印发日期|日期)\s*[:：]\s*((?:19|20)\d{2})[-/.年]\s*(\d{1,2})[-/.月]\s*(\d{1,2})")
+_DATE_LINE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip()
+
+
+def report_year(lines: list[str]) -> int | None:
+    for line in lines[:80]:
+        m = _TITLE.search(_norm(line).replace(" ", ""))
+        if m:
+            return int(m.group("year"))
+    text = "\n".join(lines)
+    m = _PERIOD.search(_norm(text))
+    if m:
+        return int(m.group(1))
+    years = Counter(int(y) for y in _YEAR_WORK.findall(_norm("\n".join(lines[:40]))))
+    if years:
+        year, count = years.most_common(1)[0]
+        return year if count >= 2 else None
+    return None
+
+
+def agency_name(lines: list[str]) -> str | None:
+    """The name the report prints for its agency. A title often shortens it ('洪泽区人民政府'); when the
+    report also prints a longer name ending with it ('淮安市洪泽区人民政府'), that full name is used."""
+    normalized = [_norm(x).replace(" ", "") for x in lines]
+    text = "\n".join(normalized)
+    name: str | None = None
+    for line in normalized[:15]:
+        m = _TITLE.search(line)
+        if re.search(r"\.(pdf|docx?|wps|html?)$", line, re.I):
+            continue  # an attachment's file name, not the title
+        if m and m.group("agency"):
+            candidate = re.sub(r"^.*?[>》]", "", m.group("agency"))
+            if re.search(_AGENCY_SUFFIX + "$", candidate):
+                name = candidate
+                break
+    if name is None:
+        for pattern in (_SOURCE, _CONTACT):
+            m = pattern.search(text)
+            if m:
+                name = m.group(1)
+                break
+    if name is None:
+        for line in reversed(normalized[-30:]):
+            m = _SIGNATURE.match(re.sub(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$", "", line))
+            if m and len(m.group(1)) >= 4:
+                name = m.group(1)
+                break
+    if name is None:
+        return None
+    return _longest_form(name, text)
+
+
+def _longest_form(name: str, text: str) -> str:
+    longer = re.findall(r"([\u4e00-\u9fff]{1,12}" + re.escape(name) + r")", text)
+    for candidate in sorted(set(longer), key=len):
+        # only a place prefix (市/省/自治区/州/盟) makes a fuller name, not any word before it
+        prefix = candidate[: -len(name)]
+        if re.fullmatch(r"[\u4e00-\u9fff]{1,8}(?:省|市|自治区|自治州|州|盟|地区)", prefix) or (
+                name[0] in "区县市镇乡旗" and re.fullmatch(r"[\u4e00-\u9fff]{1,6}", prefix)):
+            return candidate
+    return name
+
+
+def published_date(lines: list[str]) -> str | None:
+    normalized = [_norm(x) for x in lines]
+    for line in normalized[:40]:
+        m = _PUBLISHED.search(line)
+        if m:
+            return _iso(*m.groups())
+    for line in reversed(normalized[-40:]):
+        m = _DATE_LINE.search(line)
+        if m and not re.search(r"(统计期限|截至|至|起)", line):
+            return _iso(*m.groups())
+    return None
+
+
+def _iso(year: str, month: str, day: str) -> str | None:
+    y, m, d = int(year), int(month), int(day)
+    if not (1 <= m <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{m:02d}-{d:02d}"

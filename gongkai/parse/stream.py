@@ -1,0 +1,165 @@
+"""A document as one stream of segments, and the logical table rows recovered from it.
+
+Every source row (a grid row, a text line's cells, a paragraph) becomes a `Segment`. The parser
+reads a section of the report as a run of segments and rebuilds *logical rows* — a run of label
+cells followed by a run of value cells — whatever the layout did to the row boundaries: rows
+split over lines, labels on their own line, a table flattened to one cell per paragraph, two
+rows glued together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gongkai.forms import clean_text, normalize_label, strip_enumerator
+from gongkai.model import Document, Paragraph
+
+CellKind = Literal["label", "value", "blank"]
+
+_DIGIT = re.compile(r"[0-9０-９]")
+_SENTENCE_END = re.compile(r"[。；;！？!?]\s*$")
+PROSE_MIN_LENGTH = 60
+
+
+@dataclass
+class Segment:
+    cells: list[str]
+    page: int | None
+    kind: Literal["paragraph", "row"]
+    block_index: int
+
+    @property
+    def text(self) -> str:
+        return "".join(self.cells)
+
+    @property
+    def is_prose(self) -> bool:
+        """A sentence of the report's text, never part of a table."""
+        t = self.text.strip()
+        return self.kind == "paragraph" and (len(t) > PROSE_MIN_LENGTH or bool(_SENTENCE_END.search(t)))
+
+
+@dataclass
+class LogicalRow:
+    labels: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+    page: int | None = None
+    # set when the row was split off a longer run of values (its label was lost)
+    split_from_previous: bool = False
+
+    def trimmed_values(self) -> list[str]:
+        values = list(self.values)
+        while values and not values[-1].strip():
+            values.pop()
+        return values
+
+
+def segments_of(document: Document) -> list[Segment]:
+    out: list[Segment] = []
+    for index, block in enumerate(document.blocks):
+        if isinstance(block, Paragraph):
+            if block.text.strip():
+                out.append(Segment([clean_text(block.text)], block.page, "paragraph", index))
+            continue
+        kind: Literal["paragraph", "row"] = "paragraph" if block.layout == "cell_stream" else "row"
+        for row in block.grid():
+            cells = [clean_text(c) for c in row if c is not None]  # positions covered by spans drop out
+            if any(cells):
+                out.append(Segment(cells, block.page, kind, index))
+    return out
+
+
+def classify(text: str) -> CellKind:
+    from gongkai.values import looks_numeric
+
+    t = text.strip()
+    if not t:
+        return "blank"
+    if looks_numeric(t):
+        return "value"
+    if _DIGIT.search(strip_enumerator(t)):
+        return "value"  # text with a number in it: a value cell carrying words
+    return "label"
+
+
+def _is_header_like(labels: list[str], header_words: tuple[str, ...]) -> bool:
+    joined = "".join(normalize_label(x) for x in labels)
+    return len([x for x in labels if x.strip()]) >= 3 or any(w in joined for w in header_words)
+
+
+def logical_rows(segments: list[Segment], width: int, header_words: tuple[str, ...] = ()) -> list[LogicalRow]:
+    """Rebuild label+values rows. `width` is the number of value columns the table has; a run of
+    values that is a whole multiple of it with no label in between is several rows whose labels
+    were lost."""
+    rows: list[LogicalRow] = []
+    current: LogicalRow | None = None
+
+    def start(labels: list[str], page: int | None) -> LogicalRow:
+        row = LogicalRow(labels=labels, page=page)
+        rows.append(row)
+        return row
+
+    for seg in segments:
+        if seg.is_prose:
+            current = None
+            continue
+        kinds = [classify(c) for c in seg.cells]
+        label_positions = [i for i, k in enumerate(kinds) if k == "label"]
+        if seg.kind == "row" and len(seg.cells) > 1:
+            if label_positions:
+                last = label_positions[-1]
+                labels = [seg.cells[i] for i in label_positions]
+                values = seg.cells[last + 1:]
+                if (
+                    current is not None and not current.values and current.labels
+                    and not _is_header_like(current.labels, header_words)
+                    and not _is_header_like(labels, header_words)
+                    and len(current.labels) + len(labels) <= 4
+                ):
+                    current.labels.extend(labels)  # a label wrapped onto the next source row
+                    current.values = values
+                else:
+                    current = start(labels, seg.page)
+                    current.values = values
+            elif (
+                current is not None and current.labels and not current.values
+                and not _is_header_like(current.labels, header_words)
+            ):
+                current.values = list(seg.cells)  # label on its own row, values on the next
+            else:
+                current = start([], seg.page)
+                current.values = list(seg.cells)
+            continue
+        # a single cell: a paragraph, a line of a cell stream, a one-cell row
+        for cell, kind in zip(seg.cells, kinds, strict=True):
+            if kind == "label":
+                if current is None or current.values:
+                    current = start([cell], seg.page)
+                else:
+                    current.labels.append(cell)
+            elif kind == "value":
+                if current is None:
+                    current = start([], seg.page)
+                current.values.append(cell)
+            elif current is not None and current.values:
+                current.values.append(cell)
+    return _split_glued_rows(rows, width)
+
+
+def _split_glued_rows(rows: list[LogicalRow], width: int) -> list[LogicalRow]:
+    out: list[LogicalRow] = []
+    for row in rows:
+        values = row.trimmed_values()
+        if width > 0 and len(values) >= 2 * width and len(values) % width == 0:
+            for k in range(0, len(values), width):
+                out.append(LogicalRow(
+                    labels=row.labels if k == 0 else [],
+                    values=values[k:k + width],
+                    page=row.page,
+                    split_from_previous=k > 0,
+                ))
+        else:
+            out.append(row)
+    return out

@@ -1,0 +1,199 @@
+"""Sections 二, 三 and 四 of the national forms: from a run of segments to canonical cells."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from gongkai import forms
+from gongkai.forms import Key, match_key, normalize_label
+from gongkai.model import CellValue, Problem
+from gongkai.parse.stream import LogicalRow, Segment, logical_rows
+from gongkai.values import parse_value
+
+APPLICANT_HEADER_WORDS = ("申请人情况", "自然人", "法人或其他组织", "商业企业", "科研机构", "社会公益组织",
+                          "法律服务机构", "勾稽关系")
+REVIEW_HEADER_WORDS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "未经复议", "复议后起诉")
+
+# every row key a report may print, in the order they are tried (specific words before general ones)
+_ROW_KEYS: tuple[Key, ...] = tuple(
+    {k.key: k for k in (*forms.APPLICATION_ROWS["f2021"], forms.OTHER_HANDLING)}.values()
+)
+
+
+def cell_value(raw: str | None, hint: str | None = None, flags: tuple[str, ...] = (), unit: str | None = None
+               ) -> CellValue:
+    parsed = parse_value(raw, hint)
+    return CellValue(parsed.value, (raw or "").strip(), [*parsed.flags, *flags], parsed.unit or unit)
+
+
+# ---------------------------------------------------------------- 表三 applications
+
+
+@dataclass
+class ApplicationsReading:
+    cells: dict[str, list[CellValue]] = field(default_factory=dict)  # row key → 7 cells
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def prints_other_subrows(self) -> bool:
+        return any(k in self.cells for k in ("other_overdue_correction", "other_overdue_fee", "other_other"))
+
+
+def _match_row(labels: list[str]) -> str | None:
+    if not labels:
+        return None
+    candidates = [labels[-1], "".join(labels[-2:]), "".join(labels)]
+    for text in candidates:
+        key = match_key(text, _ROW_KEYS)
+        if key:
+            return key
+    return None
+
+
+def read_applications(segments: list[Segment]) -> ApplicationsReading:
+    reading = ApplicationsReading()
+    rows = [r for r in logical_rows(segments, 7, APPLICANT_HEADER_WORDS) if any(v.strip() for v in r.values)]
+    if not rows:
+        return reading
+    keys = [None if r.split_from_previous else _match_row(r.labels) for r in rows]
+    order = [k.key for k in forms.APPLICATION_ROWS["f2019" if "other_handling" in keys else "f2021"]]
+    inferred = _infer_lost_labels(keys, order)
+    totals_only = all(len([v for v in r.values if v.strip()]) <= 1 for r in rows)
+    for row, key, was_inferred in zip(rows, keys, inferred, strict=True):
+        final = key or was_inferred
+        if final is None:
+            reading.problems.append(Problem(
+                "row_unplaced", f"a row of 表三 with values {row.trimmed_values()} has no label that names a "
+                f"canonical row and could not be placed by position; check the table", "warning", "applications"))
+            continue
+        if final in reading.cells:
+            reading.problems.append(Problem(
+                "row_duplicate", f"表三 prints row {final} twice; the first is kept", "warning",
+                f"applications.{final}"))
+            continue
+        raw_cells, column_flags = _columns(row, totals_only)
+        flags = (*column_flags, *(("label_inferred",) if key is None else ()))
+        hint = row.labels[-1] if row.labels else None
+        reading.cells[final] = [cell_value(raw, hint, flags) for raw in raw_cells]
+        if key is None:
+            reading.problems.append(Problem(
+                "label_inferred", f"a 表三 row had no readable label; placed as {final} by its position "
+                "between labelled rows", "info", f"applications.{final}"))
+    return reading
+
+
+def _infer_lost_labels(keys: list[str | None], order: list[str]) -> list[str | None]:
+    """Give unlabelled rows the canonical keys missing between their labelled neighbours, when the
+    count of unlabelled rows equals the count of missing keys (otherwise the placement is unknown)."""
+    inferred: list[str | None] = [None] * len(keys)
+    position = {k: i for i, k in enumerate(order)}
+    i = 0
+    while i < len(keys):
+        if keys[i] is not None:
+            i += 1
+            continue
+        j = i
+        while j < len(keys) and keys[j] is None:
+            j += 1
+        before = next((position[k] for k in reversed(keys[:i]) if k in position), -1)
+        after = next((position[k] for k in keys[j:] if k in position), len(order))
+        present = set(keys)
+        missing = [k for k in order[before + 1:after] if k not in present]
+        if len(missing) == j - i:
+            inferred[i:j] = missing
+        i = j
+    return inferred
+
+
+def _identity_holds(cells: list[str]) -> bool | None:
+    values = [parse_value(c).value for c in cells]
+    if any(v is None for v in values):
+        return None
+    return abs(sum(values[:-1]) - values[-1]) < 1e-9  # type: ignore[arg-type,operator]
+
+
+def _columns(row: LogicalRow, totals_only: bool) -> tuple[list[str], tuple[str, ...]]:
+    """The row's seven applicant cells, choosing between the readings its layout allows."""
+    values = row.trimmed_values()
+    filled = [v for v in values if v.strip()]
+    if totals_only and len(filled) == 1:
+        return ["", "", "", "", "", "", filled[0]], (() if len(values) == 7 else ("column_inferred",))
+    if len(values) == 7:
+        return values, ()
+    if len(values) > 7:
+        if len(filled) == 7:
+            return filled, ("column_inferred",)
+        return values[-7:], ("column_inferred",)
+    pad = [""] * (7 - len(values))
+    left, right = values + pad, pad + values
+    if _identity_holds(right) and not _identity_holds(left):
+        return right, ("column_inferred",)
+    return left, ("column_inferred",)
+
+
+# ---------------------------------------------------------------- 表四 review and litigation
+
+
+def read_review(segments: list[Segment]) -> tuple[dict[str, CellValue], list[Problem]]:
+    rows = [r for r in logical_rows(segments, 0, REVIEW_HEADER_WORDS) if any(v.strip() for v in r.values)]
+    problems: list[Problem] = []
+    if not rows:
+        return {}, problems
+    chosen: list[str] | None = None
+    flags: tuple[str, ...] = ()
+    full = [r for r in rows if len(r.trimmed_values()) == 15]
+    by_block = {match_key(r.labels[-1], forms.REVIEW_BLOCKS): r for r in rows if r.labels}
+    if full:
+        chosen = full[0].trimmed_values()
+    elif all(b.key in by_block and len(by_block[b.key].trimmed_values()) == 5 for b in forms.REVIEW_BLOCKS):
+        chosen = [v for b in forms.REVIEW_BLOCKS for v in by_block[b.key].trimmed_values()]
+    else:
+        stream = [v for r in rows for v in r.trimmed_values()]
+        filled = [v for v in stream if v.strip()]
+        if len(stream) == 15:
+            chosen = stream
+        elif len(filled) == 15:
+            chosen, flags = filled, ("column_inferred",)
+    if chosen is None:
+        problems.append(Problem(
+            "review_unreadable", "表四 was found but its 15 cells could not be told apart "
+            f"({sum(len(r.trimmed_values()) for r in rows)} values); its cells are left null", "warning",
+            "review_litigation"))
+        return {}, problems
+    return {col: cell_value(raw, None, flags) for col, raw in zip(forms.REVIEW_COLUMNS, chosen, strict=True)}, problems
+
+
+# ---------------------------------------------------------------- 表二 active disclosure
+
+
+def read_active(segments: list[Segment], form: str) -> tuple[dict[tuple[str, str], CellValue], list[Problem]]:
+    items = forms.ACTIVE_ITEMS[form]
+    out: dict[tuple[str, str], CellValue] = {}
+    problems: list[Problem] = []
+    for row in logical_rows(segments, 0):
+        if not row.labels or not any(v.strip() for v in row.values):
+            continue
+        key = match_key(row.labels[-1], items) or match_key("".join(row.labels[-2:]), items)
+        item = next((i for i in items if i.key == key), None)
+        if item is None or any(k[0] == item.key for k in out):
+            continue
+        values = row.trimmed_values()
+        header_unit = _unit_in(row.labels)
+        for metric, raw in zip(item.metrics, values + [""] * (len(item.metrics) - len(values)), strict=False):
+            unit = "万元" if metric.key == "fee_amount" else header_unit if "amount" in metric.key else item.unit
+            cell = cell_value(raw, item.label, unit=unit)
+            if metric.key == "fee_amount" and cell.unit == "元" and cell.value is not None:
+                cell = CellValue(round(cell.value / 10_000, 6), cell.raw, [*cell.flags, "unit_converted"], "万元")
+            out[(item.key, metric.key)] = cell
+        if len(values) > len(item.metrics):
+            problems.append(Problem(
+                "extra_cells", f"表二 row {item.label} prints {len(values)} cells for {len(item.metrics)} metrics; "
+                "the first ones are kept", "warning", f"active_disclosure.{item.key}"))
+    return out, problems
+
+
+def _unit_in(labels: list[str]) -> str | None:
+    text = normalize_label("".join(labels))
+    m = re.search(r"(万元|元)", text)
+    return m.group(1) if m else None
