@@ -17,12 +17,12 @@ from charset_normalizer import from_bytes
 
 from gongkai.forms import clean_text
 from gongkai.model import Cell, Document, Paragraph, Table
+from gongkai.values import looks_numeric
 
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _SECTION_HEADING = re.compile(r"^[#*\s]*[一二三四五六七八九十]+[、.．].{2,40}(情况|事项)[*\s]*$")
 _SENTENCE_END = re.compile(r"[。；;！？!?]\s*$")
-_NUMERIC = re.compile(r"^[\s\u00a0]*[+\-]?[\d０-９][\d０-９,，.]*\s*[\u4e00-\u9fff]{0,2}[\s\u00a0]*$")
-_CONTINUATION_MAX = 40
+_CONTINUATION_MAX = 60
 
 
 def decode_text(data: bytes) -> str:
@@ -63,6 +63,10 @@ def extract_text(text: str, media_type: str = "text/plain") -> Document:
     return Document(blocks=_group_cell_streams(blocks), media_type=media_type, extractor="text")
 
 
+def _is_number(text: str) -> bool:
+    return bool(text.strip()) and looks_numeric(text)
+
+
 def _strip_markdown(line: str) -> str:
     text = re.sub(r"^\s*#{1,6}\s*", "", clean_text(line))
     return text.replace("**", "").replace("__", "").strip()
@@ -96,9 +100,9 @@ def _is_continuation(previous: str, line: str) -> bool:
     stripped = line.strip()
     return (
         bool(last_cell)
-        and not _NUMERIC.match(last_cell)
-        and not _NUMERIC.match(stripped)
-        and len(stripped) <= _CONTINUATION_MAX
+        and not _is_number(last_cell)
+        and not _is_number(stripped)
+        and len(re.sub(r"\s", "", stripped)) <= _CONTINUATION_MAX
         and not _SECTION_HEADING.match(stripped)
         and not _SENTENCE_END.search(last_cell)
     )
@@ -175,7 +179,7 @@ def _group_cell_streams(blocks: list[Paragraph | Table]) -> list[Paragraph | Tab
     run: list[Paragraph] = []
 
     def flush() -> None:
-        numeric = sum(1 for p in run if _NUMERIC.match(p.text))
+        numeric = sum(1 for p in run if _is_number(p.text))
         if len(run) >= 8 and numeric >= 4 and numeric >= 0.25 * len(run):
             out.append(Table(rows=[[Cell(p.text.strip())] for p in run], layout="cell_stream"))
         else:

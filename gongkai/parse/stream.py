@@ -18,6 +18,7 @@ from gongkai.model import Document, Paragraph
 
 CellKind = Literal["label", "value", "blank"]
 
+_CLAUSE = re.compile(r"^第.{1,6}条")
 _DIGIT = re.compile(r"[0-9０-９]")
 _SENTENCE_END = re.compile(r"[。；;！？!?]\s*$")
 PROSE_MIN_LENGTH = 60
@@ -79,6 +80,8 @@ def classify(text: str) -> CellKind:
         return "blank"
     if looks_numeric(t):
         return "value"
+    if _CLAUSE.match(t):
+        return "label"  # 第二十条第（1）项: a clause heading, whatever numerals it uses
     if _DIGIT.search(strip_enumerator(t)):
         return "value"  # text with a number in it: a value cell carrying words
     return "label"

@@ -57,8 +57,12 @@ def read_applications(segments: list[Segment]) -> ApplicationsReading:
     if not rows:
         return reading
     keys = [None if r.split_from_previous else _match_row(r.labels) for r in rows]
-    order = [k.key for k in forms.APPLICATION_ROWS["f2019" if "other_handling" in keys else "f2021"]]
-    inferred = _infer_lost_labels(keys, order)
+    # which row set (three 其他处理 rows, or one) the table prints decides where lost labels go
+    orders = [[k.key for k in forms.APPLICATION_ROWS[f]] for f in ("f2021", "f2019")]
+    if "other_handling" in keys:
+        orders.reverse()
+    readings = [_infer_lost_labels(keys, order) for order in orders]
+    inferred = min(readings, key=lambda r: sum(1 for k, i in zip(keys, r, strict=True) if k is None and i is None))
     totals_only = all(len([v for v in r.values if v.strip()]) <= 1 for r in rows)
     for row, key, was_inferred in zip(rows, keys, inferred, strict=True):
         final = key or was_inferred

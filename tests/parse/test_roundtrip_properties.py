@@ -1,0 +1,53 @@
+"""Property: random valid tables of both forms, rendered into every text layout converters produce,
+parse back to exactly the values they were rendered from."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gongkai import forms
+from gongkai.extract.text import extract_text
+from gongkai.parse import parse_document
+from gongkai.synth import LAYOUTS, SynthReport, random_report, render
+
+
+def _assert_roundtrip(synth: SynthReport, text: str) -> None:
+    report = parse_document(extract_text(text))
+    assert report.form_version == synth.form
+    assert report.report_year == synth.year
+    assert report.agency_name == synth.agency
+    for row in forms.APPLICATION_ROWS[synth.form]:
+        got = [report.applications[(row.key, c)].value for c in forms.APPLICANT_KEYS]
+        assert got == synth.applications[row.key], row.key
+        inferred = all("label_inferred" in report.applications[(row.key, c)].flags for c in forms.APPLICANT_KEYS)
+        assert inferred == (row.key in synth.dropped_labels), row.key
+    assert [report.review_litigation[c].value for c in forms.REVIEW_COLUMNS] == synth.review
+    for key, value in synth.active.items():
+        assert report.active_disclosure[key].value == value, key
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    form=st.sampled_from(("f2021", "f2019")),
+    layout=st.sampled_from(LAYOUTS),
+    drop_labels=st.integers(0, 4),
+    split_labels=st.booleans(),
+)
+def test_generated_tables_parse_back_exactly(seed: int, form: str, layout: str, drop_labels: int,
+                                             split_labels: bool) -> None:
+    rng = random.Random(seed)
+    synth = random_report(rng, form, drop_labels=drop_labels)
+    _assert_roundtrip(synth, render(synth, layout, rng, split_labels=split_labels))
+
+
+def test_a_table_that_fills_only_totals_reads_blanks_as_null() -> None:
+    rng = random.Random(7)
+    synth = random_report(rng, "f2021", drop_labels=0)
+    for key in synth.applications:
+        synth.applications[key] = [None] * 6 + [rng.randint(0, 9)]
+    for layout in LAYOUTS:
+        _assert_roundtrip(synth, render(synth, layout, rng))
