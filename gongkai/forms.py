@@ -69,7 +69,7 @@ _ROWS_OTHER_2021 = (
 )
 OTHER_HANDLING = Key("other_handling", "（六）其他处理", (r"其他处理",))
 _ROWS_TAIL = (
-    Key("results_total", "（七）总计", (r"总计",)),
+    Key("results_total", "（七）总计", (r"总计", r"^合计$")),
     Key("carried_forward_to_next_year", "四、结转下年度继续办理", (r"结转下", r"继续办理")),
 )
 
@@ -134,21 +134,21 @@ _M2019_ITEMS = (
 
 ACTIVE_ITEMS: dict[str, tuple[Item, ...]] = {
     "f2021": (
-        Item("rules", "规章", "20(1)", _M2021_DOCS, (r"^规章$",)),
+        Item("rules", "规章", "20(1)", _M2021_DOCS, (r"^规章",)),
         Item("normative_documents", "行政规范性文件", "20(1)", _M2021_DOCS, (r"规范性文件",)),
-        Item("administrative_licensing", "行政许可", "20(5)", _M2021_DECISIONS, (r"^行政许可$",)),
-        Item("administrative_penalty", "行政处罚", "20(6)", _M2021_DECISIONS, (r"^行政处罚$",)),
-        Item("administrative_coercion", "行政强制", "20(6)", _M2021_DECISIONS, (r"^行政强制$",)),
+        Item("administrative_licensing", "行政许可", "20(5)", _M2021_DECISIONS, (r"^行政许可(?!类)",)),
+        Item("administrative_penalty", "行政处罚", "20(6)", _M2021_DECISIONS, (r"^行政处罚(?!类)",)),
+        Item("administrative_coercion", "行政强制", "20(6)", _M2021_DECISIONS, (r"^行政强制(?!类)",)),
         Item("administrative_fees", "行政事业性收费", "20(8)",
              (Key("fee_amount", "本年收费金额（单位：万元）", (r"收费金额",)),), (r"事业性收费",), unit="万元"),
     ),
     "f2019": (
-        Item("rules", "规章", "20(1)", _M2019_DOCS, (r"^规章$",)),
+        Item("rules", "规章", "20(1)", _M2019_DOCS, (r"^规章",)),
         Item("normative_documents", "规范性文件", "20(1)", _M2019_DOCS, (r"规范性文件",)),
-        Item("administrative_licensing", "行政许可", "20(5)", _M2019_ITEMS, (r"^行政许可$",)),
+        Item("administrative_licensing", "行政许可", "20(5)", _M2019_ITEMS, (r"^行政许可(?!类)",)),
         Item("other_external_services", "其他对外管理服务事项", "20(5)", _M2019_ITEMS, (r"对外管理服务",)),
-        Item("administrative_penalty", "行政处罚", "20(6)", _M2019_ITEMS, (r"^行政处罚$",)),
-        Item("administrative_coercion", "行政强制", "20(6)", _M2019_ITEMS, (r"^行政强制$",)),
+        Item("administrative_penalty", "行政处罚", "20(6)", _M2019_ITEMS, (r"^行政处罚(?!类)",)),
+        Item("administrative_coercion", "行政强制", "20(6)", _M2019_ITEMS, (r"^行政强制(?!类)",)),
         Item("administrative_fees", "行政事业性收费", "20(8)", _M2019_ITEMS[:2], (r"事业性收费",)),
         Item("government_procurement", "政府集中采购", "20(9)",
              (Key("procurement_items", "采购项目数量", (r"项目",)),

@@ -10,7 +10,7 @@ import re
 from gongkai import forms
 from gongkai.model import CellValue, Document, Paragraph, Problem, Report
 from gongkai.parse import metadata
-from gongkai.parse.stream import Segment, segments_of
+from gongkai.parse.stream import Segment, classify, segments_of
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
 
 PARSER_VERSION = "1.0.0"
@@ -86,7 +86,9 @@ def _first(segments: list[Segment], start: int, test) -> int | None:  # type: ig
 
 
 def _has_cell(words: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    return lambda seg: any(any(w in forms.normalize_label(c) for w in words) for c in seg.cells if len(c) <= 60)
+    """A segment with a label cell (not prose, not a number) naming one of `words`."""
+    return lambda seg: not seg.is_prose and any(
+        any(w in forms.normalize_label(c) for w in words) for c in seg.cells if len(c) <= 60 and classify(c) == "label")
 
 
 def _regions(segments: list[Segment]) -> tuple[list[Segment], list[Segment], list[Segment]] | None:

@@ -18,6 +18,8 @@ from gongkai.model import Document, Paragraph
 
 CellKind = Literal["label", "value", "blank"]
 
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/共]\s*共?\s*\d{1,3}\s*页)?|"
+                          r"\d{1,3}\s*/\s*\d{1,3})\s*$")
 _CLAUSE = re.compile(r"^第.{1,6}条")
 _DIGIT = re.compile(r"[0-9０-９]")
 _SENTENCE_END = re.compile(r"[。；;！？!?]\s*$")
@@ -61,7 +63,7 @@ def segments_of(document: Document) -> list[Segment]:
     out: list[Segment] = []
     for index, block in enumerate(document.blocks):
         if isinstance(block, Paragraph):
-            if block.text.strip():
+            if block.text.strip() and not _PAGE_NUMBER.match(block.text):
                 out.append(Segment([clean_text(block.text)], block.page, "paragraph", index))
             continue
         kind: Literal["paragraph", "row"] = "paragraph" if block.layout == "cell_stream" else "row"
