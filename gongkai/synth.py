@@ -26,11 +26,13 @@ class SynthReport:
     review: list[int | None]
     active: dict[tuple[str, str], int | float | None]
     dropped_labels: set[str] = field(default_factory=set)
+    rows: tuple[forms.Key, ...] = ()  # the 表三 rows as printed
 
 
 def random_report(rng: random.Random, form: str, *, blanks: bool = True, totals_only_rows: bool = True,
-                  drop_labels: int = 0) -> SynthReport:
-    rows = forms.APPLICATION_ROWS[form]
+                  drop_labels: int = 0, single_other_row: bool = False) -> SynthReport:
+    """`single_other_row`: a 2021-form report that prints （六）其他处理 as one row, the 2019 way."""
+    rows = forms.APPLICATION_ROWS["f2019" if single_other_row else form]
     applications: dict[str, list[int | None]] = {}
     for row in rows:
         parts: list[int | None] = [rng.choice((0, 0, 0, rng.randint(0, 40), rng.randint(0, 5000))) for _ in range(6)]
@@ -57,7 +59,7 @@ def random_report(rng: random.Random, form: str, *, blanks: bool = True, totals_
     dropped = {k for k in dropped if not ({_neighbour(rows, k, -1), _neighbour(rows, k, 1)} & dropped)}
     return SynthReport(form, rng.randint(2019, 2025), rng.choice(("某某市某某区人民政府", "某县残疾人联合会",
                                                                   "某某省某某厅")), applications, review, active,
-                       dropped)
+                       dropped, rows)
 
 
 def _neighbour(rows: tuple[forms.Key, ...], key: str, step: int) -> str:
@@ -102,7 +104,7 @@ def render(report: SynthReport, layout: str, rng: random.Random, *, split_labels
               ["", "", "自然人", "法人或其他组织", "", "", "", "", "总计"],
               ["", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""]]
     app_rows = list(header)
-    for row in forms.APPLICATION_ROWS[report.form]:
+    for row in report.rows:
         labels = ["", ""] if row.key in report.dropped_labels else _app_label_cells(row.key, row.label, rng,
                                                                                    split_labels)
         app_rows.append([*labels, *(_fmt(v) for v in report.applications[row.key])])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,7 @@ def _assert_roundtrip(synth: SynthReport, text: str) -> None:
     assert report.form_version == synth.form
     assert report.report_year == synth.year
     assert report.agency_name == synth.agency
-    for row in forms.APPLICATION_ROWS[synth.form]:
+    for row in synth.rows:
         got = [report.applications[(row.key, c)].value for c in forms.APPLICANT_KEYS]
         assert got == synth.applications[row.key], row.key
         inferred = all("label_inferred" in report.applications[(row.key, c)].flags for c in forms.APPLICANT_KEYS)
@@ -51,3 +52,16 @@ def test_a_table_that_fills_only_totals_reads_blanks_as_null() -> None:
         synth.applications[key] = [None] * 6 + [rng.randint(0, 9)]
     for layout in LAYOUTS:
         _assert_roundtrip(synth, render(synth, layout, rng))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_2021_report_printing_other_handling_as_one_row(layout: str) -> None:
+    rng = random.Random(11)
+    synth = random_report(rng, "f2021", single_other_row=True)
+    text = render(synth, layout, rng)
+    _assert_roundtrip(synth, text)
+    report = parse_document(extract_text(text))
+    assert report.form_version == "f2021"
+    for key in ("other_overdue_correction", "other_overdue_fee", "other_other"):
+        assert all(report.applications[(key, c)].value is None for c in forms.APPLICANT_KEYS)
+    assert "row_missing" not in {p.code for p in report.problems}
