@@ -125,6 +125,19 @@ class CellValue:
 
 
 @dataclass
+class HistoricalFigure:
+    """A figure a pre-2019 report states, in the vocabulary of gongkai/historical.py."""
+
+    metric: str
+    value: int | float | None
+    unit: str | None
+    period: str  # year (本年度) | cumulative (历年累计)
+    raw: str  # the sentence or table cell it was read from
+    source: str  # prose | table
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Report:
     """A parsed report in canonical keys. `to_json` is the contract of spec/report-json.md."""
 
@@ -141,6 +154,7 @@ class Report:
     applications: dict[tuple[str, str], CellValue] = field(default_factory=dict)
     # column -> value
     review_litigation: dict[str, CellValue] = field(default_factory=dict)
+    historical_figures: list[HistoricalFigure] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -164,6 +178,11 @@ class Report:
                 {"row": row, "column": column, **cell(v)} for (row, column), v in self.applications.items()
             ],
             "review_litigation": [{"column": column, **cell(v)} for column, v in self.review_litigation.items()],
+            "historical_figures": [
+                {"metric": h.metric, "value": h.value, "unit": h.unit, "period": h.period, "raw": h.raw,
+                 "source": h.source, "flags": list(h.flags)}
+                for h in self.historical_figures
+            ],
             "problems": [p.to_json() for p in self.problems],
         }
 

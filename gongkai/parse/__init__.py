@@ -10,6 +10,7 @@ import re
 from gongkai import forms
 from gongkai.model import CellValue, Document, Paragraph, Problem, Report
 from gongkai.parse import metadata
+from gongkai.parse.historical import historical_figures
 from gongkai.parse.stream import Segment, classify, segments_of
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
 
@@ -41,7 +42,11 @@ def parse_document(document: Document, *, source: str = "", sha256: str = "", me
 
     regions = _regions(segments)
     if regions is None:
-        report.form_version = _pre2019_or_unknown(segments, report)
+        figures, figure_problems = historical_figures(document)
+        report.form_version = _pre2019_or_unknown(segments, report, bool(figures))
+        if report.form_version == "pre2019":
+            report.historical_figures = figures
+            report.problems.extend(figure_problems)
         return report
     active_segs, app_segs, review_segs = regions
     applications = read_applications(app_segs)
@@ -129,9 +134,9 @@ def _form_of(active_segs: list[Segment], applications: ApplicationsReading) -> s
     return "f2019" if "other_handling" in applications.cells else "f2021"
 
 
-def _pre2019_or_unknown(segments: list[Segment], report: Report) -> str:
+def _pre2019_or_unknown(segments: list[Segment], report: Report, has_figures: bool) -> str:
     text = "".join(s.text for s in segments)
-    if _REPORT_WORDS.search(text) and _PRE2019_STATS.search(text):
+    if _REPORT_WORDS.search(text) and (has_figures or _PRE2019_STATS.search(text)):
         report.problems.append(Problem(
             "no_national_tables", "the report prints none of the national form tables (表二/表三/表四): "
             "read as a pre-2019 free-form report", "info"))

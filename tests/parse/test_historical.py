@@ -1,0 +1,81 @@
+"""Reports before 2019: the figures they state, from prose and from their 统计表."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gongkai.historical import METRIC_BY_KEY, METRICS
+from gongkai.pipeline import parse_bytes
+
+PRE2019 = Path(__file__).parents[1] / "fixtures" / "pre2019"
+
+
+def _figures(name: str) -> dict[tuple[str, str], tuple[object, str | None, list[str]]]:
+    report = parse_bytes((PRE2019 / name).read_bytes(), name)
+    assert report.form_version == "pre2019"
+    assert report.applications == {}
+    return {(f.metric, f.period): (f.value, f.unit, f.flags) for f in report.historical_figures}
+
+
+def test_prose_figures() -> None:
+    got = _figures("county-2016-prose.txt")
+    assert got[("requests_received", "year")][:2] == (12, "件")
+    assert got[("requests_in_person", "year")][0] == 3
+    assert got[("requests_online", "year")][0] == 7
+    assert got[("requests_letter", "year")][0] == 2
+    assert got[("answer_granted", "year")][0] == 9
+    assert got[("answer_partially_granted", "year")][0] == 1
+    assert got[("answer_not_exist", "year")][0] == 2
+    assert got[("active_disclosed_items", "year")][:2] == (3021, "条")
+    assert got[("review_cases", "year")][0] == 1
+    assert got[("litigation_cases", "year")] == (0, "件", ["stated_as_none"])
+    assert got[("fees_collected", "year")] == (0, "万元", ["stated_as_none"])
+    assert ("requests_fax", "year") not in got  # never stated: absent, not zero
+
+
+def test_statistics_table_figures() -> None:
+    got = _figures("city-bureau-2017-table.txt")
+    expected = {
+        "active_disclosed_items": 856, "active_normative_documents": 4, "normative_documents_issued": 5,
+        "requests_received": 23, "requests_in_person": 5, "requests_fax": 0, "requests_online": 16,
+        "requests_letter": 2, "requests_closed": 23, "requests_closed_on_time": 22, "requests_closed_extended": 1,
+        "review_cases": 2, "review_upheld": 1, "review_corrected": 1, "litigation_cases": 0, "complaints": 0,
+        "fees_collected": 0, "disclosure_offices": 1, "staff_total": 3, "staff_full_time": 1, "staff_part_time": 2,
+        "special_funds": 2.5, "meetings_held": 2, "trainings_held": 1, "trainees": 40,
+    }
+    assert {k: v[0] for (k, _), v in got.items()} == expected
+    assert got[("special_funds", "year")][1] == "万元"
+
+
+def test_year_and_cumulative_columns() -> None:
+    text = "\n".join([
+        "某省某厅2012年政府信息公开工作年度报告", "",
+        "指标名称\t计量单位\t本年度\t历年累计",
+        "主动公开政府信息数\t条\t120\t1,530",
+        "收到政府信息公开申请数\t件\t8\t61",
+    ])
+    report = parse_bytes(text.encode(), "t.txt")
+    got = {(f.metric, f.period): f.value for f in report.historical_figures}
+    assert got == {("active_disclosed_items", "year"): 120, ("active_disclosed_items", "cumulative"): 1530,
+                   ("requests_received", "year"): 8, ("requests_received", "cumulative"): 61}
+
+
+def test_vocabulary_keys_are_unique_and_canonical_mappings_name_real_cells() -> None:
+    from gongkai import forms
+
+    assert len(METRIC_BY_KEY) == len(METRICS)
+    rows = set(forms.ALL_APPLICATION_ROW_KEYS)
+    for metric in METRICS:
+        if metric.canonical:
+            table, *rest = metric.canonical.split(".")
+            if table == "applications":
+                assert rest[0] in rows and rest[1] in forms.APPLICANT_KEYS
+            else:
+                assert table == "review_litigation" and rest[0] in forms.REVIEW_COLUMNS
+
+
+def test_the_documented_vocabulary_is_the_code_vocabulary() -> None:
+    from gongkai.historical import vocabulary_markdown
+
+    doc = Path(__file__).parents[2] / "docs" / "historical-metrics.md"
+    assert doc.read_text(encoding="utf-8") == vocabulary_markdown()
