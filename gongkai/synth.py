@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 
 from gongkai import forms
+from gongkai.model import Cell, Document, Paragraph, Table
 
 LAYOUTS = ("tab", "cell_per_line", "pipe", "markdown")
 
@@ -67,6 +68,11 @@ def _neighbour(rows: tuple[forms.Key, ...], key: str, step: int) -> str:
     return keys[keys.index(key) + step]
 
 
+def _clause(section: str) -> str:
+    """'20(5)' → '五' (第二十条第（五）项)."""
+    return "一二三四五六七八九"[int(section.split("(")[1].rstrip(")")) - 1]
+
+
 def _fmt(value: int | float | None) -> str:
     if value is None:
         return ""
@@ -94,8 +100,7 @@ def render(report: SynthReport, layout: str, rng: random.Random, *, split_labels
     # 表二
     active_rows: list[list[str]] = []
     for item in forms.ACTIVE_ITEMS[report.form]:
-        clause = "一二三四五六七八九"[int(item.section.split("(")[1].rstrip(")")) - 1]
-        active_rows.append([f"第二十条第（{clause}）项", *[""] * len(item.metrics)])
+        active_rows.append([f"第二十条第（{_clause(item.section)}）项", *[""] * len(item.metrics)])
         active_rows.append(["信息内容", *(m.label for m in item.metrics)])
         active_rows.append([item.label, *(_fmt(report.active[(item.key, m.key)]) for m in item.metrics)])
     tables.append(active_rows)
@@ -144,3 +149,55 @@ def _render_table(rows: list[list[str]], layout: str, rng: random.Random) -> lis
     padded = [r + [""] * (width - len(r)) for r in rows]
     return ["| " + " | ".join(padded[0]) + " |", "|" + "---|" * width] + ["| " + " | ".join(r) + " |"
                                                                            for r in padded[1:]]
+
+
+_SUBGROUP_ROWS = {"denied_": "（三）不予公开", "unable_": "（四）无法提供", "not_processed_": "（五）不予处理",
+                  "other_o": "（六）其他处理"}
+
+
+def render_document(report: SynthReport, rng: random.Random, *, page_break: bool = False) -> Document:
+    """The report as extractors of HTML/DOCX/PDF hand it over: grids with row and column spans, a
+    sub-group label spanning its rows, and optionally 表三 split in two by a page break."""
+    blocks: list[Paragraph | Table] = [
+        Paragraph(f"{report.agency}{report.year}年政府信息公开工作年度报告", 1),
+        Paragraph(f"本报告所列数据的统计期限自{report.year}年1月1日起至{report.year}年12月31日止。", 1),
+        Paragraph("二、主动公开政府信息情况", 1),
+    ]
+    active: list[list[Cell]] = []
+    for item in forms.ACTIVE_ITEMS[report.form]:
+        width = len(item.metrics)
+        active.append([Cell(f"第二十条第（{_clause(item.section)}）项", col_span=width + 1)])
+        active.append([Cell("信息内容"), *(Cell(m.label) for m in item.metrics)])
+        active.append([Cell(item.label), *(Cell(_fmt(report.active[(item.key, m.key)])) for m in item.metrics)])
+    blocks += [Table(active, page=1), Paragraph("三、收到和处理政府信息公开申请情况", 2)]
+    header = [[Cell("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", row_span=3, col_span=2),
+               Cell("申请人情况", col_span=7)],
+              [Cell("自然人", row_span=2), Cell("法人或其他组织", col_span=5), Cell("总计", row_span=2)],
+              [Cell(x) for x in ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")]]
+    rows: list[list[Cell]] = list(header)
+    keys = [r.key for r in report.rows]
+    for row in report.rows:
+        values = [Cell(_fmt(v)) for v in report.applications[row.key]]
+        label = "" if row.key in report.dropped_labels else (
+            "三、本年度办理结果（一）予以公开" if row.key == "granted" else row.label.split(" ", 1)[-1])
+        prefix = next((p for p in _SUBGROUP_ROWS if row.key.startswith(p)), None)
+        if prefix is None:
+            rows.append([Cell(label, col_span=2), *values])
+            continue
+        members = [k for k in keys if k.startswith(prefix)]
+        group = [Cell(_SUBGROUP_ROWS[prefix], row_span=len(members))] if members[0] == row.key else []
+        rows.append([*group, Cell(label), *values])
+    if page_break:
+        cut = rng.randint(4, len(rows) - 2)
+        blocks += [Table(rows[:cut], page=2), Paragraph("- 2 -", 2), Table(rows[cut:], page=3)]
+    else:
+        blocks.append(Table(rows, page=2))
+    outcomes = [Cell(o.label) for o in forms.REVIEW_OUTCOMES]
+    review = [[Cell("行政复议", col_span=5), Cell("行政诉讼", col_span=10)],
+              [*(Cell(o.text, row_span=2) for o in outcomes), Cell("未经复议直接起诉", col_span=5),
+               Cell("复议后起诉", col_span=5)],
+              [*(Cell(o.text) for o in outcomes), *(Cell(o.text) for o in outcomes)],
+              [Cell(_fmt(v)) for v in report.review]]
+    blocks += [Paragraph("四、政府信息公开行政复议、行政诉讼情况", 3), Table(review, page=3),
+               Paragraph("五、存在的主要问题及改进情况", 3)]
+    return Document(blocks=blocks, media_type="text/html", extractor="synthetic")

@@ -57,6 +57,10 @@ def read_applications(segments: list[Segment]) -> ApplicationsReading:
     if not rows:
         return reading
     keys = [None if r.split_from_previous else _match_row(r.labels) for r in rows]
+    if "other_handling" in keys and set(keys) & {"other_overdue_correction", "other_overdue_fee", "other_other"}:
+        # a table printing the three （六） rows has no single 其他处理 row: that label is the group's,
+        # on a sub-row whose own label was lost
+        keys = [None if k == "other_handling" else k for k in keys]
     # which row set (three 其他处理 rows, or one) the table prints decides where lost labels go
     orders = [[k.key for k in forms.APPLICATION_ROWS[f]] for f in ("f2021", "f2019")]
     if "other_handling" in keys:

@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from gongkai import forms
 from gongkai.extract.text import extract_text
 from gongkai.parse import parse_document
-from gongkai.synth import LAYOUTS, SynthReport, random_report, render
+from gongkai.model import Document
+from gongkai.synth import LAYOUTS, SynthReport, random_report, render, render_document
 
 
-def _assert_roundtrip(synth: SynthReport, text: str) -> None:
-    report = parse_document(extract_text(text))
+def _assert_roundtrip(synth: SynthReport, text: str | Document) -> None:
+    report = parse_document(extract_text(text) if isinstance(text, str) else text)
     assert report.form_version == synth.form
     assert report.report_year == synth.year
     assert report.agency_name == synth.agency
@@ -65,3 +66,14 @@ def test_a_2021_report_printing_other_handling_as_one_row(layout: str) -> None:
     for key in ("other_overdue_correction", "other_overdue_fee", "other_other"):
         assert all(report.applications[(key, c)].value is None for c in forms.APPLICANT_KEYS)
     assert "row_missing" not in {p.code for p in report.problems}
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), form=st.sampled_from(("f2021", "f2019")), drop_labels=st.integers(0, 4),
+       page_break=st.booleans(), single_other_row=st.booleans())
+def test_generated_grids_with_spans_parse_back_exactly(seed: int, form: str, drop_labels: int, page_break: bool,
+                                                       single_other_row: bool) -> None:
+    """Grids as the HTML/DOCX/PDF extractors give them: row/column spans, a table split by a page break."""
+    rng = random.Random(seed)
+    synth = random_report(rng, form, drop_labels=drop_labels, single_other_row=single_other_row and form == "f2021")
+    _assert_roundtrip(synth, render_document(synth, rng, page_break=page_break))
