@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from gongkai import forms
 from gongkai.extract.text import extract_text
-from gongkai.parse import parse_document
 from gongkai.model import Document
+from gongkai.parse import parse_document
 from gongkai.synth import LAYOUTS, SynthReport, random_report, render, render_document
 
 
