@@ -9,7 +9,7 @@ from collections import Counter
 _AGENCY_SUFFIX = (r"(?:人民政府|人民政府办公室|残疾人联合会|残联|联合会|委员会|管理委员会|办公室|办公厅|政府|局|厅|部|署|院|"
                   r"中心|总队|支队|大队|委|会|所|站|处|分局|街道办事处|办事处|镇|乡)")
 _TITLE = re.compile(
-    r"^(?P<agency>[^\s，,。：:]{2,40}?)?\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*"
+    r"^(?P<agency>[^\s，,。：:〔〕\[\]]{2,40}?)?\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*"
     r"[^\s，,。：:]{0,12}?(?:政府信息公开|政务公开|信息公开)(?:工作)?\s*(?:年度)?\s*(?:报告|年报)"
 )
 _PERIOD = re.compile(r"统计期限[^。]{0,8}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
@@ -26,8 +26,16 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip()
 
 
+def _title_candidates(lines: list[str], limit: int) -> list[str]:
+    """Lines near the top, and each short line joined with the next: titles wrap ('洪泽区人民政府' /
+    '2023 年政府信息公开工作年度报告')."""
+    head = [_norm(x).replace(" ", "") for x in lines[:limit]]
+    joined = [line + head[i + 1] for i, line in enumerate(head[:-1]) if len(line) <= 30]
+    return head + joined
+
+
 def report_year(lines: list[str]) -> int | None:
-    for line in lines[:80]:
+    for line in _title_candidates(lines, 80):
         m = _TITLE.search(_norm(line).replace(" ", ""))
         if m:
             return int(m.group("year"))
@@ -48,7 +56,7 @@ def agency_name(lines: list[str]) -> str | None:
     normalized = [_norm(x).replace(" ", "") for x in lines]
     text = "\n".join(normalized)
     name: str | None = None
-    for line in normalized[:15]:
+    for line in _title_candidates(lines, 15):
         m = _TITLE.search(line)
         if re.search(r"\.(pdf|docx?|wps|html?)$", line, re.I):
             continue  # an attachment's file name, not the title
