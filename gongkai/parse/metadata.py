@@ -83,13 +83,24 @@ def agency_name(lines: list[str]) -> str | None:
 
 
 def _longest_form(name: str, text: str) -> str:
-    longer = re.findall(r"([\u4e00-\u9fff]{1,12}" + re.escape(name) + r")", text)
-    for candidate in sorted(set(longer), key=len):
-        # only a place prefix (市/省/自治区/州/盟) makes a fuller name, not any word before it
-        prefix = candidate[: -len(name)]
-        if re.fullmatch(r"[\u4e00-\u9fff]{1,8}(?:省|市|自治区|自治州|州|盟|地区)", prefix) or (
-                name[0] in "区县市镇乡旗" and re.fullmatch(r"[\u4e00-\u9fff]{1,6}", prefix)):
-            return candidate
+    """'洪泽区人民政府' → '淮安市洪泽区人民政府' when the report prints the name with its place before it."""
+    flat = text.replace("\n", "")
+    lookbacks = [flat[max(0, m.start() - 10):m.start()] for m in re.finditer(re.escape(name), flat)]
+    lookbacks = [lb for lb in lookbacks if lb and "\u4e00" <= lb[-1] <= "\u9fff"]
+    if not lookbacks:
+        return name
+    common = lookbacks[0]
+    for lb in lookbacks[1:]:
+        while common and not lb.endswith(common):
+            common = common[1:]
+    common = re.split(r"[由与在对向是为据将经和及、的了：:，,。（(]", common)[-1]
+    m = re.search(r"([\u4e00-\u9fff]{1,8}(?:省|市|自治区|自治州|州|盟|地区))$", common)
+    if m and len(m.group(1)) >= 2:
+        return m.group(1) + name
+    if name[0] in "区县市镇乡旗":  # '区残联' printed elsewhere as '蚌山区残联'
+        m = re.search(r"([\u4e00-\u9fff]{2,6})$", common)
+        if m:
+            return m.group(1) + name
     return name
 
 
