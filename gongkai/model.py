@@ -209,6 +209,7 @@ class LineageEvent:
     task_run_id: str | None = None
     error: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    report_year: int | None = None  # the lake partition of the event's row (0 = not known yet)
 
 
 def report_id_for(sha256: str) -> str:

@@ -50,6 +50,13 @@ def extract_text(text: str, media_type: str = "text/plain") -> Document:
             else:  # a stray tab inside prose
                 blocks.extend(Paragraph(_strip_markdown(ln.replace("\t", " "))) for ln in region if ln.strip())
             i = end
+        elif _is_spaced_row(line):
+            end = i
+            while end < len(lines) and (_is_spaced_row(lines[end], following=True) or not lines[end].strip()):
+                end += 1
+            rows = [[Cell(clean_text(c)) for c in _SPACED_SPLIT.split(ln.strip())] for ln in lines[i:end] if ln.strip()]
+            blocks.append(Table(rows=rows, layout="spaced"))
+            i = end
         elif _is_pipe_row(line):
             end = i
             while end < len(lines) and (_is_pipe_row(lines[end]) or _MD_RULE.match(lines[end])):
@@ -146,6 +153,22 @@ def _cell_per_line_table(lines: list[str]) -> Table:
     if current:
         rows.append(current)
     return Table(rows=rows, layout="cell_per_line")
+
+
+# ---------------------------------------------------------------- columns aligned with spaces
+
+
+_SPACED_SPLIT = re.compile(r"[ \u3000\u00a0]{2,}")
+
+
+def _is_spaced_row(line: str, following: bool = False) -> bool:
+    """A line laid out in columns with runs of spaces (pdftotext -layout, fixed-width exports): at
+    least one column is a number, or the line carries on a table already started."""
+    cells = [c for c in _SPACED_SPLIT.split(line.strip()) if c]
+    if len(cells) < 2:
+        return following and bool(line.strip()) and len(line.strip()) <= _CONTINUATION_MAX \
+            and not _SENTENCE_END.search(line) and not _SECTION_HEADING.match(line.strip())
+    return following or sum(1 for c in cells if _is_number(c)) >= 2
 
 
 # ---------------------------------------------------------------- pipe / Markdown tables

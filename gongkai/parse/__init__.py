@@ -98,7 +98,7 @@ def _has_cell(words: tuple[str, ...]):  # type: ignore[no-untyped-def]
 
 def _regions(segments: list[Segment]) -> tuple[list[Segment], list[Segment], list[Segment]] | None:
     """(表二, 表三, 表四) segments, or None when the document prints no 表三."""
-    new_requests = _first(segments, 0, _has_cell(("新收政府信息公开申请", "本年新收")))
+    new_requests = _first(segments, 0, _has_cell(("新收政府信息公开申请", "本年新收", "上年结转", "予以公开")))
     if new_requests is None:
         return None
     h3 = _first(segments, 0, lambda s: _heading(s, _H3))

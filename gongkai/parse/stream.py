@@ -69,7 +69,7 @@ def segments_of(document: Document) -> list[Segment]:
         kind: Literal["paragraph", "row"] = "paragraph" if block.layout == "cell_stream" else "row"
         for row in block.grid():
             cells = [clean_text(c) for c in row if c is not None]  # positions covered by spans drop out
-            if any(cells):
+            if any(cells) and not _PAGE_NUMBER.match("".join(cells)):
                 out.append(Segment(cells, block.page, kind, index))
     return out
 

@@ -1,0 +1,243 @@
+"""The lake's commit log: how a batch becomes visible all at once, or not at all.
+
+A write goes through three steps:
+
+1. **stage** — every new Parquet file is written under ``_lake/staging/<batch_id>/…``, outside
+   ``tables/``, so no reader (plain ``*.parquet`` globs included) can see it;
+2. **commit** — one JSON record ``_lake/commits/<seq>.json`` is written with a conditional put
+   (if-absent): it lists the files the batch adds and removes and the complete file list of every
+   table afterwards. Writing that object is the commit point; a writer that loses the race for a
+   sequence number re-plans on the new state and tries the next one;
+3. **publish** — staged files are moved to their final keys under ``tables/`` and the files the
+   commit replaces are deleted; then ``_lake/HEAD`` records the sequence as published.
+
+A writer killed before the commit point leaves only staging debris (invisible, swept later); one
+killed after it leaves a commit that any later writer, `recover()` or `gongkai load` rolls forward.
+
+Readers: `read_state` gives the latest committed file list (reading staged copies of files not yet
+published), so `gongkai.lake.reader` never sees half a batch. Plain readers of ``tables/**/*.parquet``
+see every file whole (a file appears by one rename or one object PUT) and see the lake exactly as
+committed whenever no publish is in progress; during the short publish step — or after a writer died
+in it, until the next recovery — they can see part of the newest batch. Object stores offer no
+atomic multi-object change, so that window cannot be closed for readers that bypass the log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from gongkai.lake.store import Store
+
+LOG_PREFIX = "_lake/"
+COMMITS = "_lake/commits/"
+HEAD = "_lake/HEAD"
+STAGING = "_lake/staging/"
+FORMAT = 1
+# staging older than this with no commit is debris from a dead writer
+STALE_STAGING_SECONDS = 3600
+
+
+def commit_key(seq: int) -> str:
+    return f"{COMMITS}{seq:012d}.json"
+
+
+def new_batch_id() -> str:
+    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
+
+
+def batch_age_seconds(batch_id: str) -> float | None:
+    try:
+        started = dt.datetime.strptime(batch_id[:15], "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+    return (dt.datetime.now(dt.UTC) - started).total_seconds()
+
+
+def staging_key(batch_id: str, final_key: str) -> str:
+    return f"{STAGING}{batch_id}/{final_key}"
+
+
+@dataclass
+class FileInfo:
+    rows: int
+    bytes: int
+
+    def to_json(self) -> dict[str, int]:
+        return {"rows": self.rows, "bytes": self.bytes}
+
+
+@dataclass
+class LakeState:
+    """The lake as of one commit: every table's files, and where not-yet-published files are staged."""
+
+    seq: int = 0
+    published_seq: int = 0
+    files: dict[str, dict[str, FileInfo]] = field(default_factory=dict)  # table -> key -> info
+    staged: dict[str, str] = field(default_factory=dict)  # final key -> staging key (unpublished commits)
+    records: list[dict[str, Any]] = field(default_factory=list)  # unpublished commit records, oldest first
+
+    def table_files(self, table: str) -> dict[str, FileInfo]:
+        return self.files.get(table, {})
+
+    def partition_files(self, table: str, year: int) -> dict[str, FileInfo]:
+        prefix = f"tables/{table}/report_year={year}/"
+        return {k: v for k, v in self.table_files(table).items() if k.startswith(prefix)}
+
+    def read_key(self, key: str) -> str:
+        """Where the bytes of a committed file are right now (staged until published)."""
+        return self.staged.get(key, key)
+
+
+def _checkpoint(name: str) -> None:
+    """A named point in the write protocol. GONGKAI_LAKE_PAUSE_AT=<name> makes the writer announce it on
+    stderr and sleep there, so tests can kill a real writer process at an exact step."""
+    if os.environ.get("GONGKAI_LAKE_PAUSE_AT") == name:
+        import sys
+
+        print(f"GONGKAI_LAKE_PAUSED {name}", file=sys.stderr, flush=True)
+        time.sleep(float(os.environ.get("GONGKAI_LAKE_PAUSE_SECONDS", "60")))
+
+
+def _read_json(store: Store, key: str) -> dict[str, Any] | None:
+    try:
+        return json.loads(store.get(key))
+    except KeyError:
+        return None
+
+
+def _files_from_record(record: dict[str, Any]) -> dict[str, dict[str, FileInfo]]:
+    return {table: {k: FileInfo(v["rows"], v["bytes"]) for k, v in files.items()}
+            for table, files in record.get("files", {}).items()}
+
+
+def read_state(store: Store) -> LakeState:
+    """The latest committed state. Cheap: one GET of HEAD, one HEAD request per newer commit, one GET."""
+    head = _read_json(store, HEAD) or {}
+    published = int(head.get("seq", 0))
+    seq = published
+    while store.exists(commit_key(seq + 1)):
+        seq += 1
+    if seq == 0:
+        return LakeState()
+    if seq == published and not store.exists(commit_key(seq)):
+        # HEAD ahead of the log cannot happen unless the log was deleted: start over from what is left
+        seq = max((int(k.rsplit("/", 1)[1].split(".")[0]) for k in store.list(COMMITS)), default=0)
+        published = seq
+        if seq == 0:
+            return LakeState()
+    records = []
+    for s in range(published + 1, seq + 1):
+        record = _read_json(store, commit_key(s))
+        if record is not None:
+            records.append(record)
+    latest = records[-1] if records else _read_json(store, commit_key(seq))
+    if latest is None:
+        raise RuntimeError(f"lake commit {seq} vanished while being read; retry")
+    state = LakeState(seq=seq, published_seq=published, files=_files_from_record(latest), records=records)
+    current = {k for files in state.files.values() for k in files}
+    for record in records:
+        for final, staged in record.get("added", {}).items():
+            if final in current:
+                state.staged[final] = staged
+    return state
+
+
+def try_commit(store: Store, state: LakeState, *, batch_id: str, kind: str,
+               added: dict[str, str], removed: list[str], files: dict[str, dict[str, FileInfo]],
+               summary: dict[str, Any]) -> dict[str, Any] | None:
+    """Write commit `state.seq + 1` and return its record; None if another writer took that number first."""
+    from gongkai.lake.schemas import TABLES
+
+    seq = state.seq + 1
+    record = {
+        "format": FORMAT, "seq": seq, "batch_id": batch_id, "kind": kind,
+        "committed_at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+        "schema_versions": {name: t.version for name, t in TABLES.items()},
+        "added": added, "removed": removed,
+        "files": {table: {k: v.to_json() for k, v in sorted(fs.items())} for table, fs in sorted(files.items())},
+        "summary": summary,
+    }
+    body = json.dumps(record, ensure_ascii=False, indent=1).encode()
+    if not store.put(commit_key(seq), body, if_absent=True):
+        return None
+    return record
+
+
+def _promote(store: Store, src: str, dst: str) -> None:
+    promote = getattr(store, "promote", None)
+    if promote is not None:
+        promote(src, dst)
+        return
+    try:
+        data = store.get(src)
+    except KeyError:
+        if store.exists(dst):
+            return
+        raise
+    store.put(dst, data)
+    store.delete(src)
+
+
+def publish(store: Store, record: dict[str, Any]) -> None:
+    """Make a committed record visible under tables/: new files first, then the replaced ones go.
+    Idempotent, so a crashed publish can simply be run again."""
+    current = {k for files in record.get("files", {}).values() for k in files}
+    for final, staged in sorted(record.get("added", {}).items()):
+        _checkpoint("publish_file")
+        if final not in current:
+            store.delete(staged)  # added and already replaced within a later part of the same commit
+            continue
+        try:
+            _promote(store, staged, final)
+        except KeyError:
+            if not store.exists(final):
+                raise RuntimeError(f"lake commit {record['seq']}: staged file {staged} is missing") from None
+    for key in record.get("removed", []):
+        store.delete(key)
+    _checkpoint("published")
+    store.put(HEAD, json.dumps({"seq": record["seq"]}).encode())
+
+
+def recover(store: Store, *, sweep_staging: bool = True) -> LakeState:
+    """Roll forward every committed-but-unpublished batch, sweep old staging debris; returns the state."""
+    state = read_state(store)
+    for record in state.records:
+        publish(store, record)
+    if state.records:
+        state = read_state(store)
+    if sweep_staging:
+        sweep(store, state)
+    return state
+
+
+def sweep(store: Store, state: LakeState, *, older_than: float = STALE_STAGING_SECONDS) -> int:
+    """Delete staged files of batches that never committed and are old enough to be dead."""
+    live = {rec.get("batch_id") for rec in state.records}
+    removed = 0
+    for key in store.list(STAGING):
+        batch_id = key[len(STAGING):].split("/", 1)[0]
+        if batch_id in live:
+            continue
+        age = batch_age_seconds(batch_id)
+        if age is not None and age > older_than:
+            with contextlib.suppress(KeyError):
+                store.delete(key)
+            removed += 1
+    return removed
+
+
+def commit_history(store: Store) -> list[dict[str, Any]]:
+    """Every commit record, oldest first (for audits and tests)."""
+    out = []
+    for key in store.list(COMMITS):
+        record = _read_json(store, key)
+        if record is not None:
+            out.append(record)
+    return out

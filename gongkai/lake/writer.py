@@ -1,0 +1,387 @@
+"""Write reports, validation results and lineage into the lake: idempotent, atomic, compact.
+
+Library API (no Prefect; the flows call these):
+
+- `write_batch(store, reports, outcome, lineage)` — one commit for a batch of reports: their rows in
+  every report table, their validation results, their lineage. Re-processing a report (same bytes,
+  same report_id) replaces its rows; a report whose rows would be identical is skipped, so loading
+  twice changes nothing.
+- `write_lineage(store, events)` — lineage only (fetch/discover stages); identical events are kept once.
+- `compact(store)` — merge each partition's files down to `max_files` (writes already keep partitions
+  bounded; this is for an explicit full compaction).
+
+Atomicity and recovery are the commit log's (gongkai/lake/log.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+import gongkai
+from gongkai.lake import log
+from gongkai.lake.log import FileInfo, LakeState
+from gongkai.lake.raw import raw_key
+from gongkai.lake.rows import (
+    agency_id_for,
+    lineage_row,
+    lineage_year,
+    now_utc,
+    report_partition,
+    report_rows,
+    to_arrow,
+)
+from gongkai.lake.schemas import REPORT_TABLES, TABLES, partition_dir
+from gongkai.lake.store import Store
+from gongkai.model import LineageEvent, Report, report_id_for
+from gongkai.validate.outcome import ValidationOutcome
+
+DEFAULT_MAX_FILES = 8  # per table partition
+TARGET_FILE_BYTES = 64 << 20  # files smaller than this are merged first
+MAX_ATTEMPTS = 8  # commit attempts when other writers race us
+
+
+@dataclass
+class BatchResult:
+    """What one write did. `seq` is the commit number, None when nothing changed."""
+
+    batch_id: str
+    seq: int | None = None
+    written: list[str] = field(default_factory=list)  # report ids written (new or changed)
+    unchanged: list[str] = field(default_factory=list)  # report ids whose rows were already there
+    rows: dict[str, int] = field(default_factory=dict)  # rows written per table
+    lineage_events: int = 0
+    files_added: int = 0
+    files_removed: int = 0
+    compacted_partitions: int = 0
+    attempts: int = 0
+    commit_uri: str | None = None
+
+
+# ---------------------------------------------------------------- reading committed files
+
+
+def read_file(store: Store, state: LakeState, key: str, columns: list[str] | None = None) -> pa.Table:
+    """One committed data file (from staging if its commit is not yet published)."""
+    for candidate in dict.fromkeys((state.read_key(key), key)):
+        try:
+            fh = store.open_input(candidate) if hasattr(store, "open_input") else io.BytesIO(store.get(candidate))
+        except KeyError:
+            continue
+        with fh:
+            return pq.ParquetFile(fh).read(columns=columns)
+    raise KeyError(key)
+
+
+def _year_of(key: str) -> int:
+    return int(key.split("/report_year=", 1)[1].split("/", 1)[0])
+
+
+def existing_reports(store: Store, state: LakeState, report_ids: set[str]) -> dict[str, tuple[int, str | None]]:
+    """report_id → (partition year, content_hash) for the given ids already in the lake."""
+    found: dict[str, tuple[int, str | None]] = {}
+    if not report_ids:
+        return found
+    wanted = pa.array(sorted(report_ids))
+    for key in state.table_files("reports"):
+        table = read_file(store, state, key, ["report_id", "content_hash"])
+        table = table.filter(pc.is_in(table["report_id"], value_set=wanted))
+        for rid, digest in zip(table["report_id"].to_pylist(), table["content_hash"].to_pylist(), strict=True):
+            found[rid] = (_year_of(key), digest)
+    return found
+
+
+# ---------------------------------------------------------------- planning a commit
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
+
+
+class _Plan:
+    """A commit being prepared: the new file list, files to stage, files to drop."""
+
+    def __init__(self, store: Store, state: LakeState, batch_id: str) -> None:
+        self.store, self.state, self.batch_id = store, state, batch_id
+        self.files: dict[str, dict[str, FileInfo]] = {t: dict(fs) for t, fs in state.files.items()}
+        self.pending: dict[str, bytes] = {}  # final key -> parquet bytes, to stage
+        self.removed: list[str] = []
+        self.touched: set[tuple[str, int]] = set()
+        self._n = 0
+
+    def add(self, table: str, year: int, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return
+        data = data.sort_by([("report_id", "ascending")]) if "report_id" in data.column_names and \
+            data.column("report_id").null_count == 0 else data
+        key = f"{partition_dir(table, year)}/part-{self.batch_id}-{self._n:04d}.parquet"
+        self._n += 1
+        body = _parquet_bytes(data)
+        self.pending[key] = body
+        self.files.setdefault(table, {})[key] = FileInfo(data.num_rows, len(body))
+        self.touched.add((table, year))
+
+    def drop(self, table: str, key: str) -> None:
+        self.files[table].pop(key, None)
+        if key in self.pending:
+            del self.pending[key]
+        else:
+            self.removed.append(key)
+
+    def read(self, table: str, key: str, columns: list[str] | None = None) -> pa.Table:
+        if key in self.pending:
+            return pq.read_table(io.BytesIO(self.pending[key]), columns=columns)
+        return read_file(self.store, self.state, key, columns)
+
+    def remove_rows(self, table: str, year: int, column: str, values: set[str]) -> int:
+        """Rewrite the partition's files that hold rows whose `column` is in `values`, without them."""
+        removed = 0
+        value_set = pa.array(sorted(values))
+        prefix = f"{partition_dir(table, year)}/"
+        for key in [k for k in self.files.get(table, {}) if k.startswith(prefix)]:
+            ids = self.read(table, key, [column])[column]
+            hits = pc.is_in(ids, value_set=value_set)
+            if not pc.any(hits).as_py():
+                continue
+            full = self.read(table, key)
+            kept = full.filter(pc.invert(pc.is_in(full[column], value_set=value_set)))
+            removed += full.num_rows - kept.num_rows
+            self.drop(table, key)
+            self.add(table, year, kept)
+        return removed
+
+    def compact(self, table: str, year: int, max_files: int, target_bytes: int = TARGET_FILE_BYTES) -> bool:
+        """Merge files of a partition holding more than `max_files`: all small ones, or else the smallest."""
+        files = self.state_partition(table, year)
+        if len(files) <= max_files:
+            return False
+        by_size = sorted(files.items(), key=lambda kv: kv[1].bytes)
+        small = [k for k, info in by_size if info.bytes < target_bytes]
+        need = len(files) - max_files + 1
+        chosen = small if len(small) >= need else [k for k, _ in by_size[:need]]
+        merged = pa.concat_tables([self.read(table, k) for k in chosen])
+        for key in chosen:
+            self.drop(table, key)
+        self.add(table, year, merged)
+        return True
+
+    def state_partition(self, table: str, year: int) -> dict[str, FileInfo]:
+        prefix = f"{partition_dir(table, year)}/"
+        return {k: v for k, v in self.files.get(table, {}).items() if k.startswith(prefix)}
+
+    def stage(self) -> dict[str, str]:
+        added = {}
+        for key, body in self.pending.items():
+            staged = log.staging_key(self.batch_id, key)
+            self.store.put(staged, body)
+            added[key] = staged
+        return added
+
+    def discard(self, added: dict[str, str]) -> None:
+        for staged in added.values():
+            self.store.delete(staged)
+
+
+def _commit(store: Store, plan: _Plan, kind: str, summary: dict[str, Any],
+            max_files: int, result: BatchResult) -> bool:
+    """Compact the touched partitions, stage, commit and publish. False if another writer won the race."""
+    for table, year in sorted(plan.touched):
+        if plan.compact(table, year, max_files):
+            result.compacted_partitions += 1
+    added = plan.stage()
+    log._checkpoint("staged")
+    record = log.try_commit(store, plan.state, batch_id=plan.batch_id, kind=kind, added=added,
+                            removed=plan.removed, files=plan.files, summary=summary)
+    if record is None:
+        plan.discard(added)
+        return False
+    log._checkpoint("committed")
+    log.publish(store, record)
+    result.seq = record["seq"]
+    result.files_added = len(added)
+    result.files_removed = len(plan.removed)
+    result.commit_uri = store.url(log.commit_key(record["seq"]))
+    return True
+
+
+# ---------------------------------------------------------------- lineage
+
+
+def _lineage_plan(plan: _Plan, events: Iterable[LineageEvent]) -> int:
+    """Add the events not already in the lake (by event_id) to the plan; returns how many."""
+    by_year: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for event in events:
+        row = lineage_row(event)
+        by_year[lineage_year(event)].setdefault(row["event_id"], row)
+    added = 0
+    for year, rows in sorted(by_year.items()):
+        ids = pa.array(sorted(rows))
+        for key in plan.state_partition("lineage", year):
+            seen = plan.read("lineage", key, ["event_id"])["event_id"]
+            for event_id in seen.filter(pc.is_in(seen, value_set=ids)).to_pylist():
+                rows.pop(event_id, None)
+        if rows:
+            plan.add("lineage", year, to_arrow("lineage", rows.values()))
+            added += len(rows)
+    return added
+
+
+# ---------------------------------------------------------------- public API
+
+
+def write_batch(store: Store, reports: Sequence[Report], outcome: ValidationOutcome | None = None,
+                lineage: Iterable[LineageEvent] = (), *, agencies: Mapping[str, str] | None = None,
+                sources: Mapping[str, str] | None = None, max_files: int = DEFAULT_MAX_FILES) -> BatchResult:
+    """Write a batch of parsed reports into the lake in one atomic commit; returns what was written.
+
+    - `outcome` is `validate_reports(...)`'s result: gives each report its status and the failing cells
+      (`validation_results`). Without it reports get status valid/failed from their content alone.
+    - `lineage`: events of earlier stages (fetch, extract, parse, validate, …); a `write` event per
+      report is added here. Events carrying no `report_year` are filed under their report's year.
+    - `agencies` maps report_id or sha256 → agency slug; otherwise the outcome's agency id, else the
+      slug of the printed name (gongkai.agency).
+    - `sources` maps report_id or sha256 → source URL to record instead of `Report.source`.
+
+    Idempotent: a report is keyed by report_id (its bytes' sha256); its old rows are replaced, and a
+    report whose rows would not change is skipped (`unchanged`). Retries on a lost commit race.
+    """
+    agencies = agencies or {}
+    sources = sources or {}
+    batch: dict[str, Report] = {}
+    for report in reports:
+        batch[report_id_for(report.sha256)] = report  # the same bytes twice: last wins
+    ingested_at = now_utc()
+    events = list(lineage)
+    result = BatchResult(batch_id="")
+
+    def agency_of(rid: str, report: Report) -> str | None:
+        given = agencies.get(rid) or agencies.get(report.sha256)
+        if not given and outcome and rid in outcome.reports:
+            given = outcome.reports[rid].agency_id
+        return agency_id_for(report, given)
+
+    prepared: dict[str, tuple[int, dict[str, list[dict[str, Any]]]]] = {}
+    for rid, report in batch.items():
+        raw = raw_key(report.sha256) if report.sha256 else None
+        rows = report_rows(
+            report, outcome.reports.get(rid) if outcome else None, agency_id=agency_of(rid, report),
+            raw_uri=store.url(raw) if raw and store.exists(raw) else None,
+            run_id=outcome.run_id if outcome else None, validated_at=outcome.validated_at if outcome else None,
+            ingested_at=ingested_at, source_url=sources.get(rid) or sources.get(report.sha256))
+        if outcome is None or rid not in outcome.reports:
+            from gongkai.validate.outcome import status_for
+
+            status = status_for(report, [])
+            for table_rows in rows.values():
+                for row in table_rows:
+                    if "status" in row:
+                        row["status"] = status
+        prepared[rid] = (report_partition(report), rows)
+    years = {rid: year for rid, (year, _) in prepared.items()}
+    events = [  # file stage events under their report's partition
+        dataclasses.replace(e, report_year=years[e.report_id] or None)
+        if e.report_year is None and e.report_id in years else e
+        for e in events
+    ]
+
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        state = log.recover(store)
+        plan = _Plan(store, state, log.new_batch_id())
+        result = BatchResult(batch_id=plan.batch_id, attempts=attempt)
+        existing = existing_reports(store, state, set(prepared))
+        changed = {}
+        for rid, (year, rows) in prepared.items():
+            old = existing.get(rid)
+            if old is not None and old[1] == rows["reports"][0]["content_hash"] and old[0] == year:
+                result.unchanged.append(rid)
+            else:
+                changed[rid] = (year, rows)
+        # old rows of changed reports go, wherever they were filed
+        old_years: dict[int, set[str]] = defaultdict(set)
+        for rid in changed:
+            if rid in existing:
+                old_years[existing[rid][0]].add(rid)
+        for year, ids in sorted(old_years.items()):
+            for table in REPORT_TABLES:
+                plan.remove_rows(table, year, "report_id", ids)
+        by_partition: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+        for _rid, (year, rows) in sorted(changed.items()):
+            for table, table_rows in rows.items():
+                by_partition[(table, year)].extend(table_rows)
+        for (table, year), table_rows in sorted(by_partition.items()):
+            plan.add(table, year, to_arrow(table, table_rows))
+            result.rows[table] = result.rows.get(table, 0) + len(table_rows)
+        write_events = [
+            _write_event(store, rid, batch[rid], prepared[rid], ingested_at) for rid in prepared
+        ]
+        result.lineage_events = _lineage_plan(plan, [*events, *write_events])
+        result.written = sorted(changed)
+        if not changed and not result.lineage_events:
+            return result
+        summary = {"reports": sorted(changed), "unchanged": sorted(result.unchanged), "rows": result.rows,
+                   "lineage_events": result.lineage_events}
+        if _commit(store, plan, "write", summary, max_files, result):
+            return result
+    raise RuntimeError(f"could not commit to {store.uri} after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+
+
+def _write_event(store: Store, rid: str, report: Report, prepared: tuple[int, dict[str, list[dict[str, Any]]]],
+                 at: dt.datetime) -> LineageEvent:
+    year, rows = prepared
+    stamp = at.isoformat(timespec="milliseconds")
+    head = rows["reports"][0]
+    return LineageEvent(
+        stage="write", status="ok", started_at=stamp, ended_at=stamp, report_id=rid, agency_id=head["agency_id"],
+        input_uri=head["raw_uri"] or head["source_url"], input_sha256=report.sha256,
+        output_uri=store.url(partition_dir("reports", year)), output_sha256=None,
+        code_version=f"gongkai {gongkai.__version__}",
+        details={"content_hash": head["content_hash"], "status": head["status"],
+                 "rows": {t: len(r) for t, r in rows.items()}},
+        report_year=year or None)
+
+
+def write_lineage(store: Store, events: Sequence[LineageEvent], *,
+                  max_files: int = DEFAULT_MAX_FILES) -> BatchResult:
+    """Append lineage events (one commit). Events identical to ones already in the lake — same stage,
+    ids, inputs, outputs, code version, status and error; times and run ids aside — are not added again."""
+    events = list(events)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        state = log.recover(store, sweep_staging=False)
+        plan = _Plan(store, state, log.new_batch_id())
+        result = BatchResult(batch_id=plan.batch_id, attempts=attempt)
+        result.lineage_events = _lineage_plan(plan, events)
+        if not result.lineage_events:
+            return result
+        if _commit(store, plan, "lineage", {"lineage_events": result.lineage_events}, max_files, result):
+            return result
+    raise RuntimeError(f"could not commit to {store.uri} after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+
+
+def compact(store: Store, tables: Iterable[str] | None = None, *, max_files: int = 1) -> BatchResult:
+    """Merge every partition of `tables` (default all) down to at most `max_files` files, in one commit."""
+    names = list(tables or TABLES)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        state = log.recover(store)
+        plan = _Plan(store, state, log.new_batch_id())
+        result = BatchResult(batch_id=plan.batch_id, attempts=attempt)
+        for table in names:
+            for year in sorted({_year_of(k) for k in state.table_files(table)}):
+                if plan.compact(table, year, max_files, target_bytes=1 << 62):
+                    result.compacted_partitions += 1
+        if not result.compacted_partitions:
+            return result
+        if _commit(store, plan, "compact", {"compacted_partitions": result.compacted_partitions},
+                   max_files=1 << 30, result=result):
+            return result
+    raise RuntimeError(f"could not commit to {store.uri} after {MAX_ATTEMPTS} attempts: too many concurrent writers")
