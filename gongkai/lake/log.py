@@ -95,14 +95,22 @@ class LakeState:
         return self.staged.get(key, key)
 
 
+_checkpoint_hits: dict[str, int] = {}
+
+
 def _checkpoint(name: str) -> None:
     """A named point in the write protocol. GONGKAI_LAKE_PAUSE_AT=<name> makes the writer announce it on
-    stderr and sleep there, so tests can kill a real writer process at an exact step."""
-    if os.environ.get("GONGKAI_LAKE_PAUSE_AT") == name:
-        import sys
+    stderr and sleep there (after GONGKAI_LAKE_PAUSE_AFTER earlier passes), so tests can kill a real
+    writer process at an exact step."""
+    if os.environ.get("GONGKAI_LAKE_PAUSE_AT") != name:
+        return
+    _checkpoint_hits[name] = _checkpoint_hits.get(name, 0) + 1
+    if _checkpoint_hits[name] <= int(os.environ.get("GONGKAI_LAKE_PAUSE_AFTER", "0")):
+        return
+    import sys
 
-        print(f"GONGKAI_LAKE_PAUSED {name}", file=sys.stderr, flush=True)
-        time.sleep(float(os.environ.get("GONGKAI_LAKE_PAUSE_SECONDS", "60")))
+    print(f"GONGKAI_LAKE_PAUSED {name}", file=sys.stderr, flush=True)
+    time.sleep(float(os.environ.get("GONGKAI_LAKE_PAUSE_SECONDS", "60")))
 
 
 def _read_json(store: Store, key: str) -> dict[str, Any] | None:

@@ -86,13 +86,13 @@ def report_rows(report: Report, outcome: ReportOutcome | None, *, agency_id: str
     applications = []
     for (row, column), v in report.applications.items():
         value, flags = _int_cell(v.value, v.flags)
-        applications.append({**ids, "form_version": form, "row": row, "column": column, "value": value,
+        applications.append({**ids, "form_version": form, "row": row, "applicant": column, "value": value,
                              "raw": v.raw, "flags": flags, "status": status})
     review = []
     for column, v in report.review_litigation.items():
         value, flags = _int_cell(v.value, v.flags)
         block, outcome_key = _REVIEW_PARTS.get(column, (None, None))
-        review.append({**ids, "form_version": form, "column": column, "block": block, "outcome": outcome_key,
+        review.append({**ids, "form_version": form, "key": column, "block": block, "outcome": outcome_key,
                        "value": value, "raw": v.raw, "flags": flags, "status": status})
     historical = [
         {**ids, "form_version": form, "metric": h.metric, "period": h.period,
@@ -102,8 +102,8 @@ def report_rows(report: Report, outcome: ReportOutcome | None, *, agency_id: str
     ]
     validated = _ts(validated_at)
     results = [
-        {**ids, "run_id": run_id, "check": f.check, "expectation": f.expectation, "table": f.table, "row": f.row,
-         "column": f.column, "expected": f.expected, "observed": f.observed, "severity": f.severity,
+        {**ids, "run_id": run_id, "check_name": f.check, "expectation": f.expectation, "table_name": f.table,
+         "row_key": f.row, "column_key": f.column, "expected": f.expected, "observed": f.observed, "severity": f.severity,
          "message": f.message, "validated_at": validated}
         for f in failures
     ]

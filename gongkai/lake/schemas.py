@@ -146,24 +146,26 @@ APPLICATIONS = TableDef(
         Column("form_version", _STR, "Form layout of the report."),
         Column("row", _STR, "Row key (forms.md), e.g. new_requests, granted, results_total.", "行",
                nullable=False),
-        Column("column", _STR, "Applicant column key, e.g. natural_person, total.", "申请人情况", nullable=False),
+        Column("applicant", _STR, "Applicant column key (forms.md), e.g. natural_person, total. Named so that "
+               "SQL needs no quoting (COLUMN is reserved).", "申请人情况", nullable=False),
         *_cell_columns(pa.int64()),
     ),
-    ("report_id", "row", "column"),
+    ("report_id", "row", "applicant"),
 )
 
 REVIEW_LITIGATION = TableDef(
     "review_litigation", 1,
-    "Section 四 行政复议、行政诉讼: one row per (report, column); column = <block>_<outcome>.",
+    "Section 四 行政复议、行政诉讼: one row per (report, key); key = <block>_<outcome>.",
     (
         *_ids(),
         Column("form_version", _STR, "Form layout of the report."),
-        Column("column", _STR, "Column key, e.g. review_upheld, suit_direct_total.", "栏目", nullable=False),
+        Column("key", _STR, "Cell key <block>_<outcome> (forms.md), e.g. review_upheld, suit_direct_total.", "栏目",
+               nullable=False),
         Column("block", _STR, "review | suit_direct | suit_after_review.", "行政复议/行政诉讼"),
         Column("outcome", _STR, "upheld | corrected | other | pending | total.", "结果"),
         *_cell_columns(pa.int64()),
     ),
-    ("report_id", "column"),
+    ("report_id", "key"),
 )
 
 HISTORICAL_FIGURES = TableDef(
@@ -192,19 +194,20 @@ VALIDATION_RESULTS = TableDef(
     (
         *_ids(),
         Column("run_id", _STR, "Validation run that produced the row (its Data Docs carry the same id)."),
-        Column("check", _STR, "Check name, e.g. applications.row_sum, review_litigation.block_total.",
-               nullable=False),
+        Column("check_name", _STR, "Check name, e.g. applications.row_sum, review_litigation.block_total "
+               "(expectations/*.json, meta.check).", nullable=False),
         Column("expectation", _STR, "Great Expectations expectation type that failed."),
-        Column("table", _STR, "Lake table the failing cell belongs to.", nullable=False),
-        Column("row", _STR, "Row key of the failing cell (applications), item (active_disclosure) or null."),
-        Column("column", _STR, "Column/metric key of the failing cell, or the report field."),
+        Column("table_name", _STR, "Lake table the failing cell belongs to.", nullable=False),
+        Column("row_key", _STR, "Row of the failing cell: applications row, active_disclosure item, or null."),
+        Column("column_key", _STR, "Column of the failing cell: applicant, review_litigation key, metric, or "
+               "the reports column."),
         Column("expected", _STR, "What the check expected, as text (a number, a set, a range)."),
         Column("observed", _STR, "What the report holds, as text."),
         Column("severity", _STR, "error (the report is quarantined) or warning.", nullable=False),
         Column("message", _STR, "What is wrong and what to do, for a person."),
         Column("validated_at", _TS, "When the check ran (UTC)."),
     ),
-    ("report_id", "check", "table", "row", "column"),
+    ("report_id", "check_name", "table_name", "row_key", "column_key"),
 )
 
 LINEAGE = TableDef(

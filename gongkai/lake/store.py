@@ -167,13 +167,11 @@ class S3Store:
         if not if_absent:
             self.client.put_object(Bucket=self.bucket, Key=full, Body=data)
             return True
-        if self._conditional_puts is False:
-            # store ignores the header: check, then put (not race-free, documented)
-            if self.exists(key):
-                return False
-            self.client.put_object(Bucket=self.bucket, Key=full, Body=data)
-            return True
-        existed_before = self._conditional_puts is None and self.exists(key)
+        # Until the store has shown it honours If-None-Match (an HTTP 412), also look first: on a store
+        # that ignores the header this is check-then-put — not race-free, but it never overwrites a key
+        # it can see. AWS S3, SeaweedFS and moto honour the header.
+        if not self._conditional_puts and self.exists(key):
+            return False
         try:
             self.client.put_object(Bucket=self.bucket, Key=full, Body=data, IfNoneMatch="*")
         except ClientError as exc:
@@ -182,14 +180,11 @@ class S3Store:
             if status == 412 or code in ("PreconditionFailed", "ConditionalRequestConflict"):
                 self._conditional_puts = True
                 return False
-            if status == 501 or code == "NotImplemented":
+            if status == 501 or code == "NotImplemented":  # header refused: plain put after the check above
                 self._conditional_puts = False
-                return self.put(key, data, if_absent=True)
+                self.client.put_object(Bucket=self.bucket, Key=full, Body=data)
+                return True
             raise
-        if existed_before:
-            # the store overwrote an existing key despite If-None-Match: it ignores the header
-            self._conditional_puts = False
-            return False
         return True
 
     def get(self, key: str) -> bytes:

@@ -15,7 +15,6 @@ Atomicity and recovery are the commit log's (gongkai/lake/log.py).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import io
 from collections import defaultdict
@@ -40,7 +39,7 @@ from gongkai.lake.rows import (
     report_rows,
     to_arrow,
 )
-from gongkai.lake.schemas import REPORT_TABLES, TABLES, partition_dir
+from gongkai.lake.schemas import REPORT_TABLES, TABLES, UNKNOWN_YEAR, partition_dir
 from gongkai.lake.store import Store
 from gongkai.model import LineageEvent, Report, report_id_for
 from gongkai.validate.outcome import ValidationOutcome
@@ -120,8 +119,8 @@ class _Plan:
         self.touched: set[tuple[str, int]] = set()
         self._n = 0
 
-    def add(self, table: str, year: int, data: pa.Table) -> None:
-        if data.num_rows == 0:
+    def add(self, table: str, year: int, data: pa.Table, *, allow_empty: bool = False) -> None:
+        if data.num_rows == 0 and not allow_empty:
             return
         data = data.sort_by([("report_id", "ascending")]) if "report_id" in data.column_names and \
             data.column("report_id").null_count == 0 else data
@@ -180,6 +179,17 @@ class _Plan:
         prefix = f"{partition_dir(table, year)}/"
         return {k: v for k, v in self.files.get(table, {}).items() if k.startswith(prefix)}
 
+    def ensure_tables(self) -> None:
+        """Every table has at least one file, so a reader of an empty table gets its schema, not an error:
+        an empty file under report_year=0 stands in until the table has rows, then goes."""
+        for name, definition in TABLES.items():
+            files = self.files.get(name, {})
+            if not files:
+                self.add(name, UNKNOWN_YEAR, definition.schema.empty_table(), allow_empty=True)
+            elif len(files) > 1:
+                for key in [k for k, info in files.items() if info.rows == 0]:
+                    self.drop(name, key)
+
     def stage(self) -> dict[str, str]:
         added = {}
         for key, body in self.pending.items():
@@ -196,6 +206,7 @@ class _Plan:
 def _commit(store: Store, plan: _Plan, kind: str, summary: dict[str, Any],
             max_files: int, result: BatchResult) -> bool:
     """Compact the touched partitions, stage, commit and publish. False if another writer won the race."""
+    plan.ensure_tables()
     for table, year in sorted(plan.touched):
         if plan.compact(table, year, max_files):
             result.compacted_partitions += 1
@@ -227,7 +238,8 @@ def _lineage_plan(plan: _Plan, events: Iterable[LineageEvent]) -> int:
     added = 0
     for year, rows in sorted(by_year.items()):
         ids = pa.array(sorted(rows))
-        for key in plan.state_partition("lineage", year):
+        # an event is filed under its report year, or 0 when it came without one: look in both
+        for key in {**plan.state_partition("lineage", year), **plan.state_partition("lineage", UNKNOWN_YEAR)}:
             seen = plan.read("lineage", key, ["event_id"])["event_id"]
             for event_id in seen.filter(pc.is_in(seen, value_set=ids)).to_pylist():
                 rows.pop(event_id, None)
@@ -248,7 +260,7 @@ def write_batch(store: Store, reports: Sequence[Report], outcome: ValidationOutc
     - `outcome` is `validate_reports(...)`'s result: gives each report its status and the failing cells
       (`validation_results`). Without it reports get status valid/failed from their content alone.
     - `lineage`: events of earlier stages (fetch, extract, parse, validate, …); a `write` event per
-      report is added here. Events carrying no `report_year` are filed under their report's year.
+      report is added here. Each event is filed under its `report_year` (0 when it carries none).
     - `agencies` maps report_id or sha256 → agency slug; otherwise the outcome's agency id, else the
       slug of the printed name (gongkai.agency).
     - `sources` maps report_id or sha256 → source URL to record instead of `Report.source`.
@@ -288,12 +300,6 @@ def write_batch(store: Store, reports: Sequence[Report], outcome: ValidationOutc
                     if "status" in row:
                         row["status"] = status
         prepared[rid] = (report_partition(report), rows)
-    years = {rid: year for rid, (year, _) in prepared.items()}
-    events = [  # file stage events under their report's partition
-        dataclasses.replace(e, report_year=years[e.report_id] or None)
-        if e.report_year is None and e.report_id in years else e
-        for e in events
-    ]
 
     for attempt in range(1, MAX_ATTEMPTS + 1):
         state = log.recover(store)
