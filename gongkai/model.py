@@ -156,6 +156,9 @@ class Report:
     review_litigation: dict[str, CellValue] = field(default_factory=dict)
     historical_figures: list[HistoricalFigure] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # which code read it: the extractor that made the document ("pdf@1") and the parser version
+    extractor: str | None = None
+    parser_version: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         def cell(v: CellValue) -> dict[str, Any]:

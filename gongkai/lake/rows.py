@@ -118,7 +118,8 @@ def report_rows(report: Report, outcome: ReportOutcome | None, *, agency_id: str
         "problem_codes": codes, "problems": problems,
         "n_errors": sum(f.severity == "error" for f in failures),
         "n_warnings": sum(f.severity != "error" for f in failures),
-        "parser_version": gongkai.__version__, "extractor": _EXTRACTORS.get(report.media_type, report.media_type),
+        "parser_version": report.parser_version or gongkai.__version__,
+        "extractor": report.extractor or _EXTRACTORS.get(report.media_type, report.media_type),
         "content_hash": None, "ingested_at": ingested_at,
     }]
     rows = {"reports": reports, "active_disclosure": active, "applications": applications,

@@ -26,7 +26,8 @@ _PRE2019_STATS = re.compile(r"(指标名称|计量单位|历年累计|受理.{0,
 
 def parse_document(document: Document, *, source: str = "", sha256: str = "", media_type: str | None = None
                    ) -> Report:
-    report = Report(source=source, sha256=sha256, media_type=media_type or document.media_type)
+    report = Report(source=source, sha256=sha256, media_type=media_type or document.media_type,
+                    extractor=document.extractor, parser_version=PARSER_VERSION)
     report.problems.extend(document.problems)
     segments = segments_of(document)
     if not segments:
