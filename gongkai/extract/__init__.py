@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
+from gongkai.extract.limits import MAX_DOCUMENT_BYTES, extract_limited
 from gongkai.extract.sniff import sniff_media_type
 from gongkai.extract.text import decode_text, extract_text
 from gongkai.model import Document, Problem
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def extract_bytes(data: bytes, filename: str | None = None) -> Document:
     """Extract a document; never raises for bad input: problems say what went wrong."""
     media_type = sniff_media_type(data, filename)
     if media_type == "application/x-empty":
-        return Document(blocks=[], media_type=media_type, extractor="none", problems=[
-            Problem("empty_file", "the file is empty (0 bytes or only whitespace): download it again", "error")])
+        return _refused(media_type, "empty_file", "the file is empty (0 bytes or only whitespace): download it again")
+    if len(data) > MAX_DOCUMENT_BYTES:
+        return _refused(media_type, "too_large", f"the file is {len(data) // 2**20} MiB, over the "
+                        f"{MAX_DOCUMENT_BYTES // 2**20} MiB cap (GONGKAI_MAX_DOCUMENT_BYTES)")
     if media_type in ("text/plain", "text/markdown"):
         return extract_text(decode_text(data), media_type=media_type)
-    return Document(
-        blocks=[],
-        media_type=media_type,
-        extractor="none",
-        problems=[Problem("unsupported_format", f"no extractor for {media_type} yet", "error")],
-    )
+    if media_type == "text/html":
+        from gongkai.extract.html import extract_html
+
+        return extract_html(data)
+    if media_type == "application/pdf":
+        from gongkai.extract.pdf import extract_pdf
+
+        return extract_limited(extract_pdf, data, media_type)
+    if media_type == DOCX:
+        from gongkai.extract.docx import extract_docx
+
+        return extract_limited(extract_docx, data, media_type)
+    if media_type in ("application/msword", "application/vnd.ms-works", "application/wps-office.wps"):
+        from gongkai.extract.office import extract_office
+
+        return extract_office(data, media_type)
+    return _refused(media_type, "unsupported_format", f"no extractor for {media_type}: the file is not a "
+                    "report in a supported format (txt, md, html, pdf, docx, doc, wps)")
+
+
+def _refused(media_type: str, code: str, message: str) -> Document:
+    return Document(blocks=[], media_type=media_type, extractor="none", problems=[Problem(code, message, "error")])

@@ -36,7 +36,9 @@ def parse_document(document: Document, *, source: str = "", sha256: str = "", me
                                            "scanned image it needs OCR", "error"))
         return report
 
-    lines = [b.text for b in document.blocks if isinstance(b, Paragraph)] or [s.text for s in segments]
+    # every line of text, table rows included: some PDFs frame their whole body text in a table
+    lines = [b.text if isinstance(b, Paragraph) else " ".join(c.text for c in row)
+             for b in document.blocks for row in ([None] if isinstance(b, Paragraph) else b.rows)]
     report.report_year = metadata.report_year(lines)
     report.agency_name = metadata.agency_name(lines)
     report.published_date = metadata.published_date(lines)

@@ -1,0 +1,152 @@
+"""HTML (CMS article pages) → Document, in any Chinese charset.
+
+- charset: the declared one, except that gb2312/gbk are decoded as GB18030 (their superset: a page
+  declared gb2312 using a GBK-only character must not be cut short); undeclared or wrong
+  declarations fall back to UTF-8, then GB18030, then detection;
+- tables become grids with their rowspan/colspan; a table whose cells hold other tables is page
+  layout, not a report table: its cells are read as content instead;
+- text inside a cell is joined without separators (digits split across inline tags join back),
+  <br> and <p> inside a cell break nothing;
+- scripts, styles, navigation, headers and footers of the site are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from charset_normalizer import from_bytes
+from lxml import etree, html
+
+from gongkai.model import Cell, Document, Paragraph, Problem, Table
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030",
+              "cp936": "gb18030", "gb18030": "gb18030", "utf8": "utf-8", "utf-8": "utf-8"}
+_DROP = ("script", "style", "noscript", "nav", "header", "footer", "iframe", "form", "select", "button")
+_CHROME_CLASS = re.compile(r"(^|[\s_-])(nav|menu|header|footer|breadcrumb|crumb|sidebar|share|toolbar|topbar|"
+                           r"copyright|search|login)([\s_-]|$)", re.I)
+_BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article", "blockquote", "pre",
+               "center", "dd", "dt", "tr", "body", "td", "th", "ul", "ol", "dl", "main"}
+
+
+def decode_html(data: bytes) -> tuple[str, list[Problem]]:
+    problems: list[Problem] = []
+    declared = _META_CHARSET.search(data[:4096])
+    candidates: list[str] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates.append("utf-8-sig")
+    if declared:
+        name = declared.group(1).decode("ascii", "ignore").lower()
+        candidates.append(_SUPERSETS.get(name, name))
+    candidates += ["utf-8", "gb18030"]
+    for encoding in dict.fromkeys(candidates):
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if declared and encoding != _SUPERSETS.get(declared.group(1).decode("ascii", "ignore").lower(), encoding):
+            problems.append(Problem("charset_mismatch", f"the page declares {declared.group(1).decode()} but is "
+                                    f"{encoding}; decoded as {encoding}", "info"))
+        return text, problems
+    best = from_bytes(data).best()
+    problems.append(Problem("charset_guessed", "the page's charset could not be confirmed; decoded as "
+                            f"{best.encoding if best else 'utf-8 with replacements'}", "warning"))
+    return (str(best) if best else data.decode("utf-8", "replace")), problems
+
+
+def extract_html(data: bytes) -> Document:
+    text, problems = decode_html(data)
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    try:
+        root = html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        return Document(blocks=[], media_type="text/html", extractor="html",
+                        problems=[*problems, Problem("corrupt_file", f"the HTML cannot be parsed ({exc})", "error")])
+    for element in root.iter(*_DROP):
+        element.drop_tree()
+    for element in list(root.iter()):
+        attrs = f"{element.get('class', '')} {element.get('id', '')}"
+        if isinstance(element.tag, str) and element.tag not in ("body", "html") and _CHROME_CLASS.search(attrs):
+            element.drop_tree()
+    blocks: list[Paragraph | Table] = []
+    title = root.findtext(".//title")
+    if title and title.strip():
+        blocks.append(Paragraph(" ".join(title.split())))
+    body = root.find("body")
+    _walk(body if body is not None else root, blocks)
+    return Document(blocks=blocks, media_type="text/html", extractor="html", problems=problems)
+
+
+def _walk(element: html.HtmlElement, blocks: list[Paragraph | Table]) -> None:
+    """Emit paragraphs and tables in document order."""
+    buffer: list[str] = []
+
+    def flush() -> None:
+        line = "".join(buffer).strip()
+        buffer.clear()
+        for part in re.split(r"\n+", line):
+            part = " ".join(part.split())
+            if part:
+                blocks.append(Paragraph(part))
+
+    if element.text:
+        buffer.append(element.text)
+    for child in element:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "table":
+            flush()
+            if child.find(".//table") is not None:  # layout table: read its cells as content
+                for cell in child.iter("td", "th"):
+                    if cell.getparent() is not None and _owning_table(cell) is child:
+                        _walk(cell, blocks)
+            else:
+                table = _table(child)
+                if table.rows:
+                    blocks.append(table)
+        elif tag == "br":
+            buffer.append("\n")
+        elif tag in _BLOCK_TAGS:
+            flush()
+            _walk(child, blocks)
+        elif tag:
+            buffer.append(_inline_text(child))
+        if child.tail:
+            buffer.append(child.tail)
+    flush()
+
+
+def _owning_table(cell: html.HtmlElement) -> html.HtmlElement | None:
+    parent = cell.getparent()
+    while parent is not None and parent.tag != "table":
+        parent = parent.getparent()
+    return parent
+
+
+def _inline_text(element: html.HtmlElement) -> str:
+    for br in element.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    return str(element.text_content())
+
+
+def _cell_text(cell: html.HtmlElement) -> str:
+    # inline tags, <br> and <p> inside a cell join with nothing: '1<span>2</span>3' is 123
+    return re.sub(r"\s+", " ", cell.text_content().replace("\u00a0", " ")).strip()
+
+
+def _table(table: html.HtmlElement) -> Table:
+    rows: list[list[Cell]] = []
+    for tr in table.iter("tr"):
+        if _owning_table(tr) is not table:
+            continue
+        row = [Cell(_cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan")))
+               for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
+        if row:
+            rows.append(row)
+    return Table(rows=rows, layout="grid")
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(str(value).strip()), 200))
+    except (TypeError, ValueError):
+        return 1

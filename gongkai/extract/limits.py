@@ -1,0 +1,69 @@
+"""Untrusted documents are extracted in a child process with a time limit and a memory cap.
+
+A PDF that sends a parser into a loop, or a document that balloons in memory, costs its own
+child process — never the run. The child returns the Document (pickled) or nothing.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+
+from gongkai.model import Document, Problem
+
+MAX_DOCUMENT_BYTES = int(os.environ.get("GONGKAI_MAX_DOCUMENT_BYTES", 100 * 2**20))
+EXTRACTION_SECONDS = float(os.environ.get("GONGKAI_EXTRACTION_SECONDS", 120))
+CHILD_MEMORY_BYTES = int(os.environ.get("GONGKAI_EXTRACTION_MEMORY_BYTES", 3 * 2**30))
+
+
+def _child(extract: Callable[[bytes], Document], data: bytes, conn: Connection, memory: int) -> None:
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    except (ValueError, OSError):
+        pass
+    try:
+        conn.send(extract(data))
+    except MemoryError:
+        conn.send(Problem("too_large", "extracting the document needed more memory than allowed "
+                          f"({memory // 2**20} MiB): it is too large or malformed", "error"))
+    except Exception as exc:  # a bug or a hostile file: a problem, never a crash of the run
+        conn.send(Problem("extraction_failed", f"extraction failed: {exc.__class__.__name__}: {exc!s:.200}",
+                          "error"))
+    finally:
+        conn.close()
+
+
+def extract_limited(extract: Callable[[bytes], Document], data: bytes, media_type: str, *,
+                    seconds: float | None = None, memory: int | None = None) -> Document:
+    """Run `extract(data)` in a child process; a timeout or crash becomes a problem on an empty document."""
+    seconds = EXTRACTION_SECONDS if seconds is None else seconds
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(extract, data, sender, memory or CHILD_MEMORY_BYTES), daemon=True)
+    child.start()
+    sender.close()
+    outcome: Document | Problem | None = None
+    if receiver.poll(seconds):
+        try:
+            outcome = receiver.recv()
+        except EOFError:
+            outcome = None
+    child.join(timeout=1)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        return _empty(media_type, Problem("extraction_timeout", f"extraction did not finish within {seconds:g} s "
+                                          "(a malformed or hostile file); it was stopped", "error"))
+    if isinstance(outcome, Document):
+        return outcome
+    if isinstance(outcome, Problem):
+        return _empty(media_type, outcome)
+    return _empty(media_type, Problem("extraction_failed", f"the extracting process died (exit code "
+                                      f"{child.exitcode}); the file is probably malformed", "error"))
+
+
+def _empty(media_type: str, problem: Problem) -> Document:
+    return Document(blocks=[], media_type=media_type, extractor="none", problems=[problem])

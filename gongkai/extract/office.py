@@ -1,0 +1,45 @@
+"""DOC and WPS (old binary Word formats) → DOCX with LibreOffice headless, then the DOCX extractor."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from gongkai.extract.docx import extract_docx
+from gongkai.model import Document, Problem
+
+CONVERT_SECONDS = 120
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def extract_office(data: bytes, media_type: str = "application/msword") -> Document:
+    binary = soffice()
+    if binary is None:
+        return Document(blocks=[], media_type=media_type, extractor="office", problems=[Problem(
+            "converter_missing", "DOC/WPS files need LibreOffice (soffice) to convert them; install "
+            "libreoffice-writer-nogui and run again", "error")])
+    with tempfile.TemporaryDirectory(prefix="gongkai-office-") as tmp:
+        source = Path(tmp) / "report.doc"
+        source.write_bytes(data)
+        try:
+            subprocess.run(
+                [binary, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
+                 "--convert-to", "docx", "--outdir", tmp, str(source)],
+                capture_output=True, timeout=CONVERT_SECONDS, check=False)
+        except subprocess.TimeoutExpired:
+            return Document(blocks=[], media_type=media_type, extractor="office", problems=[Problem(
+                "extraction_timeout", f"LibreOffice did not convert the file within {CONVERT_SECONDS} s", "error")])
+        converted = Path(tmp) / "report.docx"
+        if not converted.exists():
+            return Document(blocks=[], media_type=media_type, extractor="office", problems=[Problem(
+                "corrupt_file", "LibreOffice could not convert the file: it is damaged or not a Word document",
+                "error")])
+        document = extract_docx(converted.read_bytes())
+    document.media_type = media_type
+    document.extractor = "office"
+    return document

@@ -1,0 +1,155 @@
+"""PDF → Document with pdfplumber: text lines and ruled tables in reading order, page by page.
+
+Born-digital PDFs (Word/WPS exports) are the norm. Ruled tables come back as grids; a cell that
+pdfplumber reports as None is covered by a merged neighbour and becomes a span. A table that
+continues at the top of the next page with the same columns is joined into one. Pages without a
+text layer are reported (they need OCR).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from gongkai.model import Cell, Document, Paragraph, Problem, Table
+
+MIN_TEXT_CHARS_PER_PAGE = 5
+
+
+def extract_pdf(data: bytes) -> Document:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    problems: list[Problem] = []
+    blocks: list[Paragraph | Table] = []
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+        return _failed("encrypted", f"the PDF is encrypted and cannot be opened ({exc.__class__.__name__}); "
+                       "ask the agency for an unprotected copy")
+    except PdfminerException as exc:
+        cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
+            return _failed("encrypted", "the PDF is encrypted and cannot be opened; ask for an unprotected copy")
+        return _failed("corrupt_file", f"the PDF cannot be read ({cause!s:.120}); download it again")
+    except Exception as exc:  # pdfminer raises many types on damaged files
+        return _failed("corrupt_file", f"the PDF cannot be read ({exc!s:.120}); download it again")
+    with pdf:
+        try:
+            pages = list(pdf.pages)
+        except Exception as exc:
+            return _failed("corrupt_file", f"the PDF's page tree is damaged ({exc!s:.120}); download it again")
+        scanned: list[int] = []
+        for number, page in enumerate(pages, 1):
+            try:
+                page_blocks = _page_blocks(page, number)
+            except Exception as exc:
+                problems.append(Problem("page_unreadable", f"page {number} could not be read ({exc!s:.120})",
+                                        "warning", f"page {number}"))
+                continue
+            if not page_blocks and page.images:
+                scanned.append(number)
+            _append_joining_tables(blocks, page_blocks)
+        if scanned:
+            problems.append(Problem(
+                "scanned_pages", f"pages {scanned} have no text layer (scanned images): their content needs OCR",
+                "warning" if len(scanned) < len(pages) else "error"))
+    return Document(blocks=blocks, media_type="application/pdf", problems=problems, extractor="pdf")
+
+
+def _failed(code: str, message: str) -> Document:
+    return Document(blocks=[], media_type="application/pdf", extractor="pdf", problems=[Problem(code, message, "error")])
+
+
+def _page_blocks(page: Any, number: int) -> list[Paragraph | Table]:
+    found = page.find_tables()
+    boxes = [t.bbox for t in found]
+
+    def outside_tables(obj: dict[str, Any]) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        x = (obj["x0"] + obj["x1"]) / 2
+        y = (obj["top"] + obj["bottom"]) / 2
+        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+    placed: list[tuple[float, Paragraph | Table]] = []
+    text_page = page.filter(outside_tables) if boxes else page
+    chars = 0
+    for line in text_page.extract_text_lines(keep_blank_chars=False):
+        text = line["text"].strip()
+        if text:
+            chars += len(text)
+            placed.append((line["top"], Paragraph(text, page=number)))
+    for table in found:
+        rows = _rows_with_spans(table.extract())
+        if rows:
+            chars += sum(len(c.text) for r in rows for c in r)
+            placed.append((table.bbox[1], Table(rows=rows, page=number)))
+    if chars < MIN_TEXT_CHARS_PER_PAGE:
+        return []
+    placed.sort(key=lambda item: item[0])
+    return [block for _, block in placed]
+
+
+def _rows_with_spans(raw: list[list[str | None]]) -> list[list[Cell]]:
+    """pdfplumber's None marks a position covered by a merged cell: it widens the cell to its left
+    when that cell starts on this row (a column span), else it lengthens the cell above (a row span)."""
+    rows: list[list[Cell]] = []
+    owner: dict[tuple[int, int], Cell] = {}
+    first_row: dict[int, int] = {}  # id(cell) -> the row it starts on
+    for r, raw_row in enumerate(raw):
+        row: list[Cell] = []
+        for c, text in enumerate(raw_row):
+            if text is not None:
+                cell = Cell(_join_cjk_lines(text))
+                row.append(cell)
+                owner[(r, c)] = cell
+                first_row[id(cell)] = r
+                continue
+            left, above = owner.get((r, c - 1)), owner.get((r - 1, c))
+            if left is not None and first_row[id(left)] == r:
+                left.col_span += 1
+                owner[(r, c)] = left
+            elif above is not None:
+                above.row_span = max(above.row_span, r - first_row[id(above)] + 1)
+                owner[(r, c)] = above
+            else:  # nothing to merge with: an empty cell
+                cell = Cell("")
+                row.append(cell)
+                owner[(r, c)] = cell
+                first_row[id(cell)] = r
+        rows.append(row)
+    return [row for row in rows if row]
+
+
+def _join_cjk_lines(text: str) -> str:
+    """Lines wrapped inside a cell: Chinese joins with nothing, Latin words with a space."""
+    parts = [p.strip() for p in text.split("\n") if p.strip()]
+    out = ""
+    for part in parts:
+        if out and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalpha():
+            out += " "
+        out += part
+    return out
+
+
+def _append_joining_tables(blocks: list[Paragraph | Table], page_blocks: list[Paragraph | Table]) -> None:
+    """A table that opens a page and has the width of the table that closed the previous page
+    continues it: join them (page breaks inside 表三 are common)."""
+    footer = 0  # page numbers and running footers between the two parts
+    while footer < len(blocks) and isinstance(blocks[-1 - footer], Paragraph) and len(blocks[-1 - footer].text) <= 12:
+        footer += 1
+    if page_blocks and len(blocks) > footer and isinstance(page_blocks[0], Table) and \
+            isinstance(blocks[-1 - footer], Table):
+        previous, first = blocks[-1 - footer], page_blocks[0]
+        if _width(previous) == _width(first):
+            previous.rows.extend(first.rows)
+            if first.page is not None:
+                previous.pages.append(first.page)
+            page_blocks = page_blocks[1:]
+    blocks.extend(page_blocks)
+
+
+def _width(table: Table) -> int:
+    return max((sum(c.col_span for c in row) for row in table.rows), default=0)
