@@ -6,6 +6,7 @@ child process — never the run. The child returns the Document (pickled) or not
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import resource
@@ -20,10 +21,8 @@ CHILD_MEMORY_BYTES = int(os.environ.get("GONGKAI_EXTRACTION_MEMORY_BYTES", 3 * 2
 
 
 def _child(extract: Callable[[bytes], Document], data: bytes, conn: Connection, memory: int) -> None:
-    try:
+    with contextlib.suppress(ValueError, OSError):  # some sandboxes forbid lowering limits
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    except (ValueError, OSError):
-        pass
     try:
         conn.send(extract(data))
     except MemoryError:
