@@ -45,15 +45,17 @@ def extract_limited(extract: Callable[[bytes], Document], data: bytes, media_typ
     child.start()
     sender.close()
     outcome: Document | Problem | None = None
-    if receiver.poll(seconds):
+    finished = receiver.poll(seconds)
+    if finished:
         try:
             outcome = receiver.recv()
         except EOFError:
             outcome = None
-    child.join(timeout=1)
-    if child.is_alive():
+        child.join(timeout=5)
+    if not finished or child.is_alive():
         child.kill()
         child.join()
+    if not finished:
         return _empty(media_type, Problem("extraction_timeout", f"extraction did not finish within {seconds:g} s "
                                           "(a malformed or hostile file); it was stopped", "error"))
     if isinstance(outcome, Document):

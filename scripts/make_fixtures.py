@@ -1,0 +1,186 @@
+"""Render the seeds' golden values into the formats agencies publish: a CMS page in UTF-8 and in GBK
+(declared gb2312, with a GBK-only character), a DOCX with merged cells, and a PDF that LibreOffice
+makes from that DOCX. Output: tests/fixtures/corpus/<seed>.{utf8.html,gbk.html,docx,pdf} plus
+<seed>.json (the values each must parse to). Run: python scripts/make_fixtures.py
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from gongkai import forms
+from gongkai.model import Document, Paragraph, Table
+from gongkai.synth import SynthReport, render_document
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "tests" / "fixtures" / "seeds"
+OUT = ROOT / "tests" / "fixtures" / "corpus"
+GBK_ONLY = "喆"  # in GBK, not in GB2312: a page declared gb2312 must still decode it
+
+
+def synth_of(golden: dict) -> SynthReport:
+    form = golden["form_version"]
+    rows = list(forms.APPLICATION_ROWS[form])
+    if "other_handling" in golden["applications"] and form == "f2021":
+        rows = list(forms.APPLICATION_ROWS["f2019"])
+    applications = {r.key: [golden["applications"][r.key][c] for c in forms.APPLICANT_KEYS] for r in rows}
+    active = {tuple(k.split(".")): v for k, v in golden["active_disclosure"].items()}
+    review = [golden["review_litigation"][c] for c in forms.REVIEW_COLUMNS]
+    return SynthReport(form, golden["report_year"], golden["agency_name"] or "", applications, review, active,  # type: ignore[arg-type]
+                       set(), tuple(rows))
+
+
+def document_of(golden: dict) -> Document:
+    document = render_document(synth_of(golden), random.Random(0))
+    if not golden["agency_name"]:
+        document.blocks[0] = Paragraph(f"{golden['report_year']}年政府信息公开工作年度报告", 1)
+    document.blocks.insert(2, Paragraph(f"本机关联系人：张{GBK_ONLY}，电话：0000-0000000。", 1))
+    if golden.get("published_date"):
+        y, m, d = golden["published_date"].split("-")
+        document.blocks.append(Paragraph(f"{int(y)}年{int(m)}月{int(d)}日", 3))
+    return document
+
+
+def to_html(document: Document, charset: str) -> str:
+    body: list[str] = []
+    for i, block in enumerate(document.blocks):
+        if isinstance(block, Paragraph):
+            tag = "h1" if i == 0 else "p"
+            # digits split across inline tags, as CMS editors leave them
+            text = html.escape(block.text).replace("2", "<span>2</span>", 1)
+            body.append(f"<{tag}>{text}</{tag}>")
+            continue
+        rows = []
+        for row in block.rows:
+            cells = "".join(
+                f"<td{f' rowspan={c.row_span}' if c.row_span > 1 else ''}{f' colspan={c.col_span}' if c.col_span > 1 else ''}>"
+                f"{html.escape(c.text).replace('（', '<br>（', 1) if len(c.text) > 12 else html.escape(c.text)}</td>"
+                for c in row)
+            rows.append(f"<tr>{cells}</tr>")
+        body.append("<table border=1 class=MsoTableGrid>" + "".join(rows) + "</table>")
+    return f"""<!DOCTYPE html>
+<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">
+<title>{html.escape(document.blocks[0].text)}_政府信息公开</title>
+<script>var _hmt = _hmt || [];</script><style>td {{border:1px solid #000}}</style></head>
+<body>
+<div class="header"><a href="/">首页</a> | <a href="/zwgk/">政务公开</a> | <a href="/hdjl/">互动交流</a></div>
+<div class="nav-menu"><ul><li>政府信息公开指南</li><li>政府信息公开制度</li><li>政府信息公开年报</li></ul></div>
+<table width="100%" class="layout"><tr><td width="200" class="sidebar">栏目导航</td><td>
+<div class="breadcrumb">首页 &gt; 政府信息公开 &gt; 政府信息公开年报</div>
+<div class="article">{''.join(body)}</div>
+</td></tr></table>
+<div class="footer">主办单位：某某人民政府办公室 版权所有 ICP备00000000号</div>
+</body></html>
+"""
+
+
+def to_docx(document: Document, path: Path) -> None:
+    import docx
+    from docx.oxml.ns import qn
+
+    out = docx.Document()
+    style = out.styles["Normal"]
+    style.font.name = "Noto Sans CJK SC"
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Sans CJK SC")
+    for block in document.blocks:
+        if isinstance(block, Paragraph):
+            out.add_paragraph(block.text)
+            continue
+        grid = block.grid()
+        table = out.add_table(rows=len(grid), cols=len(grid[0]))
+        table.style = "Table Grid"
+        _fill_docx_table(table, block)
+    out.save(str(path))
+
+
+def _fill_docx_table(table, block: Table) -> None:  # type: ignore[no-untyped-def]
+    occupied: set[tuple[int, int]] = set()
+    for r, row in enumerate(block.rows):
+        c = 0
+        for cell in row:
+            while (r, c) in occupied:
+                c += 1
+            target = table.cell(r, c)
+            if cell.row_span > 1 or cell.col_span > 1:
+                target = target.merge(table.cell(r + cell.row_span - 1, c + cell.col_span - 1))
+            target.text = cell.text
+            for dr in range(cell.row_span):
+                for dc in range(cell.col_span):
+                    occupied.add((r + dr, c + dc))
+            c += cell.col_span
+
+
+def to_pdf(docx_path: Path, out_dir: Path) -> Path | None:
+    binary = shutil.which("soffice") or shutil.which("libreoffice")
+    if binary is None:
+        print("soffice not found: PDFs not made (apt-get install libreoffice-writer-nogui fonts-noto-cjk)")
+        return None
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([binary, "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", "pdf",
+                        "--outdir", str(out_dir), str(docx_path)], check=True, capture_output=True, timeout=180)
+    return out_dir / (docx_path.stem + ".pdf")
+
+
+HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
+
+
+def make_hostile() -> None:
+    """Files a crawler meets that must give their problem code, never a hang or a crash."""
+    import io
+    import zipfile
+
+    import pypdf
+
+    HOSTILE.mkdir(parents=True, exist_ok=True)
+    real = (ROOT / "tests" / "fixtures" / "real" / "hongze-2024.pdf").read_bytes()
+    (HOSTILE / "empty.pdf").write_bytes(b"")
+    (HOSTILE / "truncated.pdf").write_bytes(real[: len(real) // 5])
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(real))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    with (HOSTILE / "encrypted.pdf").open("wb") as out:
+        writer.write(out)
+    docx_bytes = (OUT / "003_03c3a6963c974949.docx").read_bytes()
+    source = zipfile.ZipFile(io.BytesIO(docx_bytes))
+
+    def repack(path: Path, replace: dict[str, bytes]) -> None:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                target.writestr(info.filename, replace.get(info.filename, source.read(info.filename)))
+            for name, data in replace.items():
+                if name not in source.namelist():
+                    target.writestr(name, data)
+        path.write_bytes(buffer.getvalue())
+
+    repack(HOSTILE / "zipbomb.docx", {"word/media/padding.bin": b"\0" * (64 * 2**20)})
+    xxe = (b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+           + source.read("word/document.xml").split(b"?>", 1)[1].replace(b"<w:t>", b"<w:t>&b;", 1))
+    repack(HOSTILE / "entities.docx", {"word/document.xml": xxe})
+    (HOSTILE / "error-page.pdf").write_bytes("<html><body><h1>404 页面不存在</h1></body></html>".encode())
+    print("made hostile fixtures")
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for golden_path in sorted((SEEDS / "expected").glob("*.json")):
+        golden = json.loads(golden_path.read_text(encoding="utf-8"))
+        stem = golden_path.stem
+        document = document_of(golden)
+        (OUT / f"{stem}.utf8.html").write_text(to_html(document, "utf-8"), encoding="utf-8")
+        (OUT / f"{stem}.gbk.html").write_bytes(to_html(document, "gb2312").encode("gbk"))
+        to_docx(document, OUT / f"{stem}.docx")
+        to_pdf(OUT / f"{stem}.docx", OUT)
+        expected = {**golden, "file": stem, "notes": [f"{golden_path.name} rendered by scripts/make_fixtures.py"]}
+        (OUT / f"{stem}.json").write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print("made", stem)
+    make_hostile()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Every format agencies publish parses to its golden values: the seeds rendered as CMS pages (UTF-8 and
+GBK), DOCX with merged cells and PDF made by LibreOffice; and the three real PDFs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gongkai.extract import extract_bytes
+from gongkai.golden import differences
+from gongkai.pipeline import parse_bytes
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+CORPUS = sorted(p for p in (FIXTURES / "corpus").iterdir() if p.suffix != ".json")
+REAL = sorted((FIXTURES / "real").glob("*.pdf"))
+
+
+def test_the_corpus_has_every_format_for_every_seed() -> None:
+    suffixes = sorted({"".join(p.suffixes) for p in CORPUS})
+    assert suffixes == [".docx", ".gbk.html", ".pdf", ".utf8.html"]
+    assert len(CORPUS) == 5 * 4 and len(REAL) == 3
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
+def test_fixture_parses_exactly(path: Path) -> None:
+    expected = json.loads((path.parent / f"{path.name.split('.')[0]}.json").read_text(encoding="utf-8"))
+    report = parse_bytes(path.read_bytes(), path.name)
+    assert differences(report, expected) == []
+    assert not [p for p in report.problems if p.severity == "error"]
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.stem)
+def test_real_pdf_parses_exactly(path: Path) -> None:
+    expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    report = parse_bytes(path.read_bytes(), path.name)
+    assert report.media_type == "application/pdf" and report.extractor == "pdf@2"
+    assert differences(report, expected) == []
+
+
+def test_a_table_split_by_a_page_break_is_joined() -> None:
+    document = extract_bytes((FIXTURES / "real" / "huaian-2024.pdf").read_bytes())
+    joined = [t for t in document.tables if t.pages]
+    assert joined, "表三 of huaian-2024 crosses the page 4/5 break"
+    assert any("本年新收" in c.text for t in joined for row in t.rows for c in row)
+
+
+def test_gbk_page_declared_gb2312_is_not_cut_short() -> None:
+    data = (FIXTURES / "corpus" / "003_03c3a6963c974949.gbk.html").read_bytes()
+    assert b"charset=gb2312" in data
+    document = extract_bytes(data)
+    assert any("张喆" in getattr(b, "text", "") for b in document.blocks)  # 喆 is GBK-only
+    assert not any("导航" in getattr(b, "text", "") or "版权所有" in getattr(b, "text", "") for b in document.blocks)
+
+
+def test_html_spans_become_grid_spans() -> None:
+    document = extract_bytes((FIXTURES / "corpus" / "000_79fb0eaf2da186ab.utf8.html").read_bytes())
+    spans = {(c.text, c.row_span, c.col_span) for t in document.tables for row in t.rows for c in row}
+    assert ("申请人情况", 1, 7) in spans and ("（三）不予公开", 8, 1) in spans
+
+
+def test_docx_merged_cells_become_spans() -> None:
+    document = extract_bytes((FIXTURES / "corpus" / "000_79fb0eaf2da186ab.docx").read_bytes())
+    spans = {(c.text, c.row_span, c.col_span) for t in document.tables for row in t.rows for c in row}
+    assert ("申请人情况", 1, 7) in spans and ("（三）不予公开", 8, 1) in spans
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by .ci/run")
+def test_doc_is_converted_with_libreoffice(tmp_path: Path) -> None:
+    import subprocess
+
+    source = FIXTURES / "corpus" / "001_88afcdf2753bf816.docx"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/p", "--convert-to", "doc",
+                    "--outdir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=180)
+    doc = (tmp_path / f"{source.stem}.doc").read_bytes()
+    report = parse_bytes(doc, "report.doc")
+    expected = json.loads((FIXTURES / "corpus" / "001_88afcdf2753bf816.json").read_text(encoding="utf-8"))
+    assert report.media_type == "application/msword" and report.extractor == "office@2"
+    assert differences(report, expected) == []
