@@ -10,6 +10,8 @@ from gongkai import forms
 from gongkai.model import Cell, Document, Paragraph, Table
 
 LAYOUTS = ("tab", "cell_per_line", "pipe", "markdown")
+# what crawlers and converters degrade tables into
+DEGRADED_LAYOUTS = ("glued", "fragmented_markdown")
 
 # printed label cells of each 表三 row: (group label, sub-group label, row label)
 _GROUPS = {
@@ -145,6 +147,20 @@ def _render_table(rows: list[list[str]], layout: str, rng: random.Random) -> lis
         return lines
     if layout == "pipe":
         return [" | ".join(r) + " |" for r in rows]
+    if layout == "glued":  # every cell of a row run together, blanks gone
+        return ["".join(r) for r in rows]
+    if layout == "fragmented_markdown":  # the table cut into pieces, each under a made-up header
+        lines: list[str] = []
+        i = 0
+        while i < len(rows):
+            size = rng.randint(1, 6)
+            piece = rows[i:i + size]
+            width = max(len(r) for r in piece)
+            header = [f"列{k + 1}" for k in range(width)] if rng.random() < 0.5 else ["", *[""] * (width - 1)]
+            lines += ["| " + " | ".join(header) + " |", "|" + "---|" * width]
+            lines += ["| " + " | ".join(r + [""] * (width - len(r))) + " |" for r in piece] + [""]
+            i += size
+        return lines
     width = max(len(r) for r in rows)
     padded = [r + [""] * (width - len(r)) for r in rows]
     return ["| " + " | ".join(padded[0]) + " |", "|" + "---|" * width] + ["| " + " | ".join(r) + " |"

@@ -181,9 +181,11 @@ def _is_pipe_row(line: str) -> bool:
 def _pipe_table(lines: list[str]) -> Table:
     markdown = any(_MD_RULE.match(ln) for ln in lines) or all(ln.strip().startswith("|") for ln in lines)
     rows: list[list[Cell]] = []
-    for line in lines:
+    for index, line in enumerate(lines):
         if _MD_RULE.match(line):
             continue
+        if index + 1 < len(lines) and _MD_RULE.match(lines[index + 1]) and _is_placeholder_header(line):
+            continue  # a header a converter made up ('列1 | 列2', 'Unnamed: 0'), not a row of the report
         stripped = line.strip()
         if stripped.startswith("|"):
             stripped = stripped[1:]
@@ -191,6 +193,20 @@ def _pipe_table(lines: list[str]) -> Table:
             stripped = stripped[:-1]
         rows.append([Cell(_strip_markdown(c.replace("<br>", "").replace("<br/>", ""))) for c in stripped.split("|")])
     return Table(rows=rows, layout="markdown" if markdown else "pipe")
+
+
+_PLACEHOLDER = re.compile(r"^(?:列|column|col|field|字段|unnamed:?)?\s*_?\d{1,3}$", re.I)
+
+
+def _is_placeholder_header(line: str) -> bool:
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    named = [c for c in cells if c]
+    if not named:
+        return True
+    if all(_PLACEHOLDER.match(c) for c in named):
+        numbers = [int(re.sub(r"\D", "", c)) for c in named]
+        return any(not c[0].isdigit() for c in named) or numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    return False
 
 
 # ---------------------------------------------------------------- cell streams

@@ -32,6 +32,8 @@ class Segment:
     page: int | None
     kind: Literal["paragraph", "row"]
     block_index: int
+    # a label and its numbers were run together in the source ('规章000'): its numbers may be too
+    glued: bool = False
 
     @property
     def text(self) -> str:
@@ -41,7 +43,8 @@ class Segment:
     def is_prose(self) -> bool:
         """A sentence of the report's text, never part of a table."""
         t = self.text.strip()
-        return self.kind == "paragraph" and (len(t) > PROSE_MIN_LENGTH or bool(_SENTENCE_END.search(t)))
+        return self.kind == "paragraph" and not self.glued and (
+            len(t) > PROSE_MIN_LENGTH or bool(_SENTENCE_END.search(t)))
 
 
 @dataclass
@@ -51,6 +54,7 @@ class LogicalRow:
     page: int | None = None
     # set when the row was split off a longer run of values (its label was lost)
     split_from_previous: bool = False
+    glued: bool = False
 
     def trimmed_values(self) -> list[str]:
         values = list(self.values)
@@ -64,14 +68,37 @@ def segments_of(document: Document) -> list[Segment]:
     for index, block in enumerate(document.blocks):
         if isinstance(block, Paragraph):
             if block.text.strip() and not _PAGE_NUMBER.match(block.text):
-                out.append(Segment([clean_text(block.text)], block.page, "paragraph", index))
+                cells = unglue_label(clean_text(block.text))
+                out.append(Segment(cells, block.page, "paragraph", index, glued=len(cells) > 1))
             continue
         kind: Literal["paragraph", "row"] = "paragraph" if block.layout == "cell_stream" else "row"
         for row in block.grid():
-            cells = [clean_text(c) for c in row if c is not None]  # positions covered by spans drop out
+            # positions covered by spans drop out; a label glued to its number is two cells
+            cells = [part for c in row if c is not None for part in unglue_label(clean_text(c))]
             if any(cells) and not _PAGE_NUMBER.match("".join(cells)):
-                out.append(Segment(cells, block.page, kind, index))
+                glued = len(cells) > sum(1 for c in row if c is not None)
+                out.append(Segment(cells, block.page, kind, index, glued=glued))
     return out
+
+
+_GLUED_LABEL = re.compile(r"^(?P<label>.*[\u4e00-\u9fff）)”\"》])(?P<number>\d[\d,]*(?:\.\d+)?)$")
+
+
+_INNER_ENUMERATOR = re.compile(r"\d{1,2}[.．、](?=[\u4e00-\u9fff])")
+
+
+def _has_number(text: str) -> bool:
+    """Digits other than enumerators ('1.属于国家秘密', '（三）不予公开1.属于…') are a number."""
+    return bool(_DIGIT.search(_INNER_ENUMERATOR.sub("", strip_enumerator(text))))
+
+
+def unglue_label(text: str) -> list[str]:
+    """'一、本年新收政府信息公开申请数量21' → [label, '21']: a row label with its numbers glued on."""
+    m = _GLUED_LABEL.match(text.strip())
+    label = m.group("label") if m else ""
+    if m and len(label) >= 4 and not _has_number(label):
+        return [m.group("label"), m.group("number")]
+    return [text]
 
 
 def classify(text: str) -> CellKind:
@@ -84,7 +111,7 @@ def classify(text: str) -> CellKind:
         return "value"
     if _CLAUSE.match(t):
         return "label"  # 第二十条第（1）项: a clause heading, whatever numerals it uses
-    if _DIGIT.search(strip_enumerator(t)):
+    if _has_number(t):
         return "value"  # text with a number in it: a value cell carrying words
     return "label"
 
@@ -148,6 +175,7 @@ def logical_rows(segments: list[Segment], width: int, header_words: tuple[str, .
                 if current is None:
                     current = start([], seg.page)
                 current.values.append(cell)
+                current.glued = current.glued or seg.glued
             elif current is not None and current.values:
                 current.values.append(cell)
     return _split_glued_rows(rows, width)

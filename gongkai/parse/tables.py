@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from gongkai import forms
 from gongkai.forms import Key, match_key, normalize_label
 from gongkai.model import CellValue, Problem
+from gongkai.parse.glued import looks_glued, readings
 from gongkai.parse.stream import LogicalRow, Segment, logical_rows
 from gongkai.values import parse_value
 
@@ -68,6 +69,8 @@ def read_applications(segments: list[Segment]) -> ApplicationsReading:
     readings = [_infer_lost_labels(keys, order) for order in orders]
     inferred = min(readings, key=lambda r: sum(1 for k, i in zip(keys, r, strict=True) if k is None and i is None))
     totals_only = all(len([v for v in r.values if v.strip()]) <= 1 for r in rows)
+    # a table whose cells were glued together: each row is one run of digits
+    glued = totals_only and any(looks_glued(v, 7) for r in rows for v in r.values)
     for row, key, was_inferred in zip(rows, keys, inferred, strict=True):
         final = key or was_inferred
         if final is None:
@@ -80,15 +83,32 @@ def read_applications(segments: list[Segment]) -> ApplicationsReading:
                 "row_duplicate", f"表三 prints row {final} twice; the first is kept", "warning",
                 f"applications.{final}"))
             continue
-        raw_cells, column_flags = _columns(row, totals_only)
-        flags = (*column_flags, *(("label_inferred",) if key is None else ()))
+        label_flags = ("label_inferred",) if key is None else ()
         hint = row.labels[-1] if row.labels else None
-        reading.cells[final] = [cell_value(raw, hint, flags) for raw in raw_cells]
+        digits = "".join(v.strip() for v in row.values)
+        if (glued or (row.glued and len(row.trimmed_values()) == 1)) and digits.isdigit() and len(digits) >= 7:
+            reading.cells[final] = _unglued(digits, [7], label_flags, reading.problems, f"applications.{final}")
+        else:
+            raw_cells, column_flags = _columns(row, totals_only)
+            reading.cells[final] = [cell_value(raw, hint, (*column_flags, *label_flags)) for raw in raw_cells]
         if key is None:
             reading.problems.append(Problem(
                 "label_inferred", f"a 表三 row had no readable label; placed as {final} by its position "
                 "between labelled rows", "info", f"applications.{final}"))
     return reading
+
+
+def _unglued(digits: str, blocks: list[int], flags: tuple[str, ...], problems: list[Problem], where: str,
+             totals: bool = True) -> list[CellValue]:
+    """Cells of a glued run of digits: the unique reading the identities allow, else nulls, flagged."""
+    found = readings(digits, blocks, totals)
+    if len(found) == 1:
+        return [CellValue(n, str(n), ["glued_cells_split", *flags]) for n in found[0]]
+    problems.append(Problem(
+        "glued_cells_ambiguous", f"the digits {digits} run together with no separator and "
+        f"{'several readings fit' if found else 'no reading fits'} the table's identities; the cells are left "
+        "null", "warning", where))
+    return [CellValue(None, digits, ["glued_cells_ambiguous", *flags]) for _ in range(sum(blocks))]
 
 
 def _infer_lost_labels(keys: list[str | None], order: list[str]) -> list[str | None]:
@@ -152,6 +172,10 @@ def read_review(segments: list[Segment]) -> tuple[dict[str, CellValue], list[Pro
     flags: tuple[str, ...] = ()
     full = [r for r in rows if len(r.trimmed_values()) == 15]
     by_block = {match_key(r.labels[-1], forms.REVIEW_BLOCKS): r for r in rows if r.labels}
+    stream = [v.strip() for r in rows for v in r.trimmed_values() if v.strip()]
+    if len(stream) == 1 and looks_glued(stream[0], 15):
+        cells = _unglued(stream[0], [5, 5, 5], (), problems, "review_litigation")
+        return dict(zip(forms.REVIEW_COLUMNS, cells, strict=True)), problems
     if full:
         chosen = full[0].trimmed_values()
     elif all(b.key in by_block and len(by_block[b.key].trimmed_values()) == 5 for b in forms.REVIEW_BLOCKS):
@@ -179,14 +203,27 @@ def read_active(segments: list[Segment], form: str) -> tuple[dict[tuple[str, str
     items = forms.ACTIVE_ITEMS[form]
     out: dict[tuple[str, str], CellValue] = {}
     problems: list[Problem] = []
+    matched: list[tuple[forms.Item, LogicalRow]] = []
     for row in logical_rows(segments, 0):
         if not row.labels or not any(v.strip() for v in row.values):
             continue
         key = match_key(row.labels[-1], items) or match_key("".join(row.labels[-2:]), items)
         item = next((i for i in items if i.key == key), None)
-        if item is None or any(k[0] == item.key for k in out):
-            continue
+        if item is not None and all(i.key != item.key for i, _ in matched):
+            matched.append((item, row))
+    # cells run together in one row mean they are run together in every row of the table
+    glued = any(len(i.metrics) > 1 and len(r.trimmed_values()) == 1 and looks_glued(r.trimmed_values()[0], len(
+        i.metrics)) for i, r in matched)
+    for item, row in matched:
         values = row.trimmed_values()
+        if (glued or row.glued) and len(item.metrics) > 1 and len(values) == 1 and \
+                re.fullmatch(r"[\d.,]+", values[0].strip()):
+            cells = _unglued(values[0], [len(item.metrics)], (), problems, f"active_disclosure.{item.key}",
+                             totals=False)
+            for metric, cell in zip(item.metrics, cells, strict=True):
+                cell.unit = item.unit
+                out[(item.key, metric.key)] = cell
+            continue
         header_unit = _unit_in(row.labels)
         for metric, raw in zip(item.metrics, values + [""] * (len(item.metrics) - len(values)), strict=False):
             unit = "万元" if metric.key == "fee_amount" else header_unit if "amount" in metric.key else item.unit

@@ -77,3 +77,35 @@ def test_generated_grids_with_spans_parse_back_exactly(seed: int, form: str, dro
     rng = random.Random(seed)
     synth = random_report(rng, form, drop_labels=drop_labels, single_other_row=single_other_row and form == "f2021")
     _assert_roundtrip(synth, render_document(synth, rng, page_break=page_break))
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), form=st.sampled_from(("f2021", "f2019")))
+def test_fragmented_markdown_with_wrong_headers_parses_back_exactly(seed: int, form: str) -> None:
+    rng = random.Random(seed)
+    synth = random_report(rng, form)
+    _assert_roundtrip(synth, render(synth, "fragmented_markdown", rng))
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), form=st.sampled_from(("f2021", "f2019")))
+def test_glued_cells_are_recovered_where_unambiguous_and_never_invented(seed: int, form: str) -> None:
+    rng = random.Random(seed)
+    synth = random_report(rng, form, blanks=False, totals_only_rows=False)
+    report = parse_document(extract_text(render(synth, "glued", rng)))
+    assert report.form_version == form
+    recovered = 0
+    for row in synth.rows:
+        if synth.applications[row.key][6] != sum(synth.applications[row.key][:6]):
+            continue  # a row that breaks its own identity cannot be split by it
+        cells = [report.applications[(row.key, c)] for c in forms.APPLICANT_KEYS]
+        if all(c.value is None for c in cells):
+            assert all("glued_cells_ambiguous" in c.flags for c in cells), row.key
+        else:
+            assert [c.value for c in cells] == synth.applications[row.key], row.key
+            assert all("glued_cells_split" in c.flags for c in cells)
+            recovered += 1
+    assert recovered >= 1
+    for key, value in synth.active.items():
+        cell = report.active_disclosure[key]
+        assert cell.value in (None, value), key
