@@ -15,6 +15,7 @@ from typing import Literal
 
 from gongkai.forms import clean_text, normalize_label, strip_enumerator
 from gongkai.model import Document, Paragraph
+from gongkai.values import looks_numeric
 
 CellKind = Literal["label", "value", "blank"]
 
@@ -102,8 +103,6 @@ def unglue_label(text: str) -> list[str]:
 
 
 def classify(text: str) -> CellKind:
-    from gongkai.values import looks_numeric
-
     t = text.strip()
     if not t:
         return "blank"
