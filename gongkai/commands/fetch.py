@@ -1,54 +1,105 @@
 """`gongkai fetch --year Y [--agency SLUG ...] [--registry FILE] [--lake URI]`: discover, download and
-archive a year's reports, printing a table per agency (found, fetched, unchanged, failed with reason)."""
+archive a year's reports into the lake's raw zone, printing a table per agency (found, fetched,
+unchanged, failed with reason). Every fetch, failed or not, is recorded in the lake's lineage.
+
+Exit code 0: every agency's listing read and every document had; 1: some failed; 2: nothing could be
+done (every agency failed, an unknown slug, an unreadable registry or lake).
+"""
 
 from __future__ import annotations
 
 import argparse
-
-from rich.console import Console
-from rich.table import Table
-
-from gongkai.fetch import discover_reports, fetch_document, load_registry, make_session
-from gongkai.lake.store import open_store
-from gongkai.lake.writer import write_lineage
+import json
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("fetch", help="download and archive a year's reports into the lake's raw zone")
-    p.add_argument("--year", type=int, required=True)
+    p = subparsers.add_parser(
+        "fetch", help="download and archive a year's reports into the lake's raw zone",
+        description="Discover each agency's reports for --year on its listing pages, download them politely "
+                    "(robots.txt, per-host rate limits, retries of transient errors, conditional GET) and archive "
+                    "them content-addressed in the lake's raw zone, with a fetch record in lineage.")
+    p.add_argument("--year", type=int, required=True, help="report year")
     p.add_argument("--agency", action="append", default=[], metavar="SLUG", help="only these agencies (repeatable)")
     p.add_argument("--registry", help="registry TOML (default: the bundled gongkai/data/registry.toml)")
     p.add_argument("--lake", help="lake URI: a folder or s3://bucket/prefix (default $GONGKAI_LAKE or ./lake)")
+    p.add_argument("--workers", type=int, default=4, help="agencies worked on at once (per-host limits still hold)")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for an answer (default 60)")
+    p.add_argument("--retries", type=int, default=3, help="retries of a transient failure (default 3)")
+    p.add_argument("--backoff", type=float, default=1.0, help="first retry delay in seconds, doubled each time")
+    p.add_argument("--json", action="store_true", help="print the outcome as JSON instead of a table")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    registry = load_registry(args.registry)
-    store = open_store(args.lake)
-    slugs = args.agency or [a.slug for a in registry.agencies]
-    table = Table(title=f"fetch {args.year} → {store.uri}")
-    for column in ("agency", "found", "fetched", "unchanged", "failed", "reasons"):
-        table.add_column(column)
-    failed_agencies = 0
-    session = make_session(registry)
+    from gongkai.fetch import RegistryError, fetch_agency, load_registry, make_session
+    from gongkai.lake.store import open_store
+    from gongkai.lake.writer import write_lineage
+
     try:
-        for slug in slugs:
-            try:
-                agency = registry.get(slug)
-            except KeyError as exc:
-                table.add_row(slug, "-", "-", "-", "-", str(exc))
-                failed_agencies += 1
-                continue
-            links = discover_reports(agency, args.year, session)
-            results = [fetch_document(link, session, store) for link in links]
-            write_lineage(store, [r.event for r in results])
-            counts = {s: sum(1 for r in results if r.status == s) for s in ("ok", "unchanged", "failed")}
-            reasons = [r.reason or "" for r in results if r.status == "failed"] + [
-                f"{p.code}: {p.message}" for p in links.problems]
-            failed_agencies += bool(counts["failed"] or any(p.severity == "error" for p in links.problems))
-            table.add_row(slug, str(len(links)), str(counts["ok"]), str(counts["unchanged"]), str(counts["failed"]),
-                          "\n".join(reasons)[:400])
+        registry = load_registry(args.registry)
+    except (OSError, RegistryError) as exc:
+        print(f"gongkai fetch: {exc}", file=sys.stderr)
+        return 2
+    unknown = [s for s in args.agency if s not in registry.by_slug]
+    if unknown:
+        print(f"gongkai fetch: unknown agency slug(s) {', '.join(unknown)}: not in the registry {registry.path}",
+              file=sys.stderr)
+        return 2
+    agencies = [registry.get(s) for s in dict.fromkeys(args.agency)] or registry.agencies
+    try:
+        store = open_store(args.lake)
+    except Exception as exc:  # a lake URI that cannot be opened: nothing to do
+        print(f"gongkai fetch: cannot open the lake {args.lake!r}: {exc}", file=sys.stderr)
+        return 2
+    session = make_session(registry, timeout=(min(10.0, args.timeout), args.timeout), retries=args.retries,
+                           backoff=args.backoff)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, args.workers), thread_name_prefix="fetch") as pool:
+            outcomes = list(pool.map(lambda a: fetch_agency(a, args.year, session, store), agencies))
+    except Exception as exc:  # the sites' failures are in the outcomes: this is the lake failing under us
+        print(f"gongkai fetch: the lake {store.uri} could not be written: {exc}", file=sys.stderr)
+        return 2
     finally:
         session.close()
-    Console(width=160).print(table)
-    return 0 if failed_agencies == 0 else (1 if failed_agencies < len(slugs) else 2)
+    try:
+        write_lineage(store, [e for o in outcomes for e in o.events])
+    except Exception as exc:  # the bytes are archived; the records could not be committed
+        print(f"gongkai fetch: the fetch records could not be written to {store.uri}: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"year": args.year, "lake": store.uri, "agencies": [_row(o) for o in outcomes]},
+                         ensure_ascii=False, indent=1))
+    else:
+        _print_table(outcomes, args.year, store.uri)
+    for outcome in outcomes:  # loud: a person must look at these
+        for warning in outcome.warnings:
+            print(f"WARNING {outcome.agency}: {warning}", file=sys.stderr)
+    statuses = {o.status for o in outcomes}
+    if statuses <= {"ok", "none"}:
+        return 0
+    return 2 if statuses <= {"failed"} else 1
+
+
+def _row(o: Any) -> dict[str, Any]:
+    return {"agency": o.agency, "status": o.status, "found": len(o.links), "fetched": o.count("ok"),
+            "unchanged": o.count("unchanged"), "failed": o.count("failed"), "reasons": o.reasons,
+            "warnings": o.warnings}
+
+
+def _print_table(outcomes: list[Any], year: int, lake: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"gongkai fetch {year} → {lake}")
+    for column in ("agency", "status", "found", "fetched", "unchanged", "failed", "reasons"):
+        table.add_column(column, justify="right" if column in ("found", "fetched", "unchanged", "failed") else "left",
+                         overflow="fold")
+    for o in outcomes:
+        row = _row(o)
+        reasons = "\n".join(r[:200] for r in row["reasons"][:8]) + (
+            f"\n… {len(row['reasons']) - 8} more" if len(row["reasons"]) > 8 else "")
+        table.add_row(o.agency, o.status, *(str(row[k]) for k in ("found", "fetched", "unchanged", "failed")), reasons)
+    Console(width=200, highlight=False).print(table)

@@ -1,17 +1,23 @@
 """A polite, resilient HTTP client for government sites (requests).
 
-- retries for transient failures only: connection errors, timeouts, truncated bodies, 429 (honouring
-  Retry-After, capped) and 5xx — with exponential backoff and jitter; 4xx other than 429 are final;
-- a timeout on every request, a size cap on every body;
-- per-host rate limit and concurrency, shared by every session of the process (threads);
-- robots.txt respected, a User-Agent that says who we are;
-- redirects followed by hand, each hop checked: loops and hops to loopback/private addresses are
-  refused unless the registry allows the host (a test portal).
+- retries for transient failures only — connection errors, timeouts, bodies cut short, 429 and 5xx —
+  with exponential backoff and jitter; 429/503 Retry-After honoured (seconds or a date) up to a cap,
+  beyond which the request fails rather than comes back sooner than asked; other 4xx are final;
+- a connect/read timeout and an overall deadline on every request, a size cap on every body;
+- per-host rate limit and concurrency, shared by every session and thread of the process;
+- robots.txt respected, read once per session (RFC 9309: a missing file allows everything, an
+  unreadable one nothing; Crawl-delay slows the host down), a User-Agent that says who we are;
+- redirects followed by hand, each hop checked: loops, and hops to loopback/private/link-local
+  addresses, are refused unless the registry allows the host (a test portal);
+- charset detection for pages that declare none or the wrong one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import random
+import re
 import threading
 import time
 import urllib.robotparser
@@ -19,49 +25,150 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
+from charset_normalizer import from_bytes
 
 import gongkai
 from gongkai.fetch.address import AddressRefused, check_url
 from gongkai.fetch.registry import Registry
+from gongkai.model import Problem
 
-USER_AGENT = (f"gongkai/{gongkai.__version__} (government information-disclosure annual reports; "
-              "research data collection; polite: robots.txt, rate limits)")
+USER_AGENT = (f"gongkai/{gongkai.__version__} (government information-disclosure annual reports for research; "
+              "honours robots.txt and rate limits)")
+ACCEPT = ("text/html,application/xhtml+xml,application/pdf,application/msword,"
+          "application/vnd.openxmlformats-officedocument.wordprocessingml.document;q=0.9,*/*;q=0.8")
 MAX_BYTES = 100 * 2**20
 MAX_REDIRECTS = 5
-MAX_RETRY_AFTER = 30.0
+MAX_RETRY_AFTER = 120.0
+MAX_CRAWL_DELAY = 60.0
+ROBOTS_TTL = 3600.0
+REDIRECTS = (301, 302, 303, 307, 308)
+# 501 Not Implemented and 505 HTTP Version Not Supported will not change on a retry
+_FINAL_5XX = (501, 505)
 
 
 class FetchError(Exception):
     """A request that failed for good, with a stable code ('http_404', 'timeout', 'redirect_loop', …)."""
 
-    def __init__(self, code: str, message: str, *, transient: bool = False) -> None:
+    def __init__(self, code: str, message: str, *, transient: bool = False, status: int | None = None,
+                 attempts: int = 1) -> None:
         super().__init__(message)
         self.code = code
         self.transient = transient
+        self.status = status
+        self.attempts = attempts
+
+
+# ---------------------------------------------------------------- charsets
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
+_CHINESE = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
+            "hz-gb-2312": "hz", "big5": "big5hkscs", "big5-hkscs": "big5hkscs"}
+
+
+@dataclass
+class DecodedPage:
+    text: str
+    encoding: str
+    problems: list[Problem] = field(default_factory=list)
+
+
+def decode_page(content: bytes, content_type: str | None = None, hint: str | None = None) -> DecodedPage:
+    """Text of an HTML page whatever it declares. Valid UTF-8 is taken as UTF-8 (GBK text almost never
+    is); otherwise a declared Chinese charset, then GB18030, then a statistical guess. A declared
+    single-byte Western charset (a server default such as ISO-8859-1) is never trusted for bytes
+    above ASCII. `hint` is the registry's encoding quirk for the site, tried first."""
+    declared = []
+    if content_type and (match := _HEADER_CHARSET.search(content_type)):
+        declared.append(match.group(1).lower())
+    if match := _META_CHARSET.search(content[:4096]):
+        declared.append(match.group(1).decode("ascii", "ignore").lower())
+    candidates: list[str] = []
+    if content.startswith(b"\xef\xbb\xbf"):
+        candidates.append("utf-8-sig")
+    if hint:
+        candidates.append(_CHINESE.get(hint.lower(), hint))
+    candidates.append("utf-8")
+    candidates += [_CHINESE[d] for d in declared if d in _CHINESE]
+    candidates.append("gb18030")
+    for encoding in dict.fromkeys(candidates):
+        try:
+            text = content.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        problems = []
+        named = {_CHINESE.get(d, "utf-8" if d in ("utf8", "utf-8") else d) for d in declared}
+        if declared and not content.isascii() and encoding.removesuffix("-sig") not in named:
+            problems.append(Problem("charset_mismatch", f"the page declares {'/'.join(declared)} but is {encoding}; "
+                                    f"decoded as {encoding}", "info"))
+        return DecodedPage(text, encoding, problems)
+    best = from_bytes(content).best()
+    if best is not None:
+        return DecodedPage(str(best), best.encoding, [Problem(
+            "charset_guessed", f"the page's charset could not be confirmed; decoded as {best.encoding}", "warning")])
+    return DecodedPage(content.decode("utf-8", "replace"), "utf-8", [Problem(
+        "charset_guessed", "the page's charset could not be found; decoded as UTF-8 with replacements", "warning")])
 
 
 @dataclass
 class Fetched:
     url: str  # after redirects
     status: int
-    headers: dict[str, str]
+    headers: dict[str, str]  # lower-case names
     content: bytes
     attempts: int = 1
     redirects: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    revalidated: bool = False  # the server said 304: `content` is the cached copy (gongkai.fetch.pages)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    def page(self, hint: str | None = None) -> DecodedPage:
+        return decode_page(self.content, self.content_type, hint)
 
 
-class _HostGate:
-    """At most `rate` requests per second and `concurrency` in flight to one host."""
+# ---------------------------------------------------------------- per-host politeness
+
+
+class HostGate:
+    """At most `rate` requests per second and `concurrency` in flight to one host, across threads.
+    A 429's Retry-After or robots.txt's Crawl-delay pushes the host's next slot further out."""
 
     def __init__(self, rate: float, concurrency: int) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self.slots = threading.BoundedSemaphore(max(1, concurrency))
-        self.lock = threading.Lock()
+        self.cond = threading.Condition()
+        self.in_flight = 0
         self.next_at = 0.0
+        self.floor = 0.0  # robots.txt Crawl-delay
+        self.configure(rate, concurrency)
+
+    def configure(self, rate: float, concurrency: int) -> None:
+        with self.cond:
+            self.limits = (rate, max(1, concurrency))
+            self.interval = max(1.0 / rate if rate > 0 else 0.0, self.floor)
+            self.concurrency = max(1, concurrency)
+            self.cond.notify_all()
+
+    def set_floor(self, interval: float) -> None:
+        """Never less than `interval` seconds between two requests: the Crawl-delay of the robots.txt read
+        last (0 when it has none)."""
+        with self.cond:
+            self.floor = interval
+            rate = self.limits[0]
+            self.interval = max(1.0 / rate if rate > 0 else 0.0, interval)
+
+    def defer(self, seconds: float) -> None:
+        """No request to this host for `seconds` (the server asked us to wait)."""
+        with self.cond:
+            self.next_at = max(self.next_at, time.monotonic() + seconds)
 
     def __enter__(self) -> None:
-        self.slots.acquire()
-        with self.lock:
+        with self.cond:
+            while self.in_flight >= self.concurrency:
+                self.cond.wait()
+            self.in_flight += 1
             now = time.monotonic()
             wait = self.next_at - now
             self.next_at = max(now, self.next_at) + self.interval
@@ -69,77 +176,149 @@ class _HostGate:
             time.sleep(wait)
 
     def __exit__(self, *exc: object) -> None:
-        self.slots.release()
+        with self.cond:
+            self.in_flight -= 1
+            self.cond.notify()
 
 
-_GATES: dict[str, _HostGate] = {}
+_GATES: dict[str, HostGate] = {}
 _GATES_LOCK = threading.Lock()
 
 
-def _gate(host: str, rate: float, concurrency: int) -> _HostGate:
+def host_gate(netloc: str, rate: float = 1.0, concurrency: int = 2) -> HostGate:
+    """The process-wide gate of one host (host:port); created with the given limits, else updated to them."""
     with _GATES_LOCK:
-        gate = _GATES.get(host)
+        gate = _GATES.get(netloc)
         if gate is None:
-            gate = _GATES[host] = _HostGate(rate, concurrency)
+            gate = _GATES[netloc] = HostGate(rate, concurrency)
+        elif gate.limits != (rate, max(1, concurrency)):
+            gate.configure(rate, concurrency)
         return gate
 
 
+@dataclass
+class _Robots:
+    parser: urllib.robotparser.RobotFileParser | None  # None: everything allowed
+    refused: str | None  # robots.txt could not be read: nothing allowed, with this reason
+    read_at: float
+
+
+def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Retry-After as seconds: a number of seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
 class PoliteSession:
+    """HTTP GETs for the fetch library. Thread-safe: each thread gets its own requests.Session; the
+    robots.txt copies are the session's, the per-host gates the whole process's."""
+
     def __init__(self, registry: Registry | None = None, *, timeout: tuple[float, float] = (10.0, 60.0),
-                 retries: int = 3, backoff: float = 1.0, max_bytes: int = MAX_BYTES, respect_robots: bool = True,
-                 default_rate: float = 1.0, default_concurrency: int = 2) -> None:
+                 deadline: float = 600.0, retries: int = 3, backoff: float = 1.0, max_bytes: int = MAX_BYTES,
+                 max_retry_after: float = MAX_RETRY_AFTER, respect_robots: bool = True,
+                 default_rate: float = 1.0, default_concurrency: int = 2, user_agent: str = USER_AGENT) -> None:
         self.registry = registry
         self.allowed_hosts = registry.allowed_private_hosts() if registry else set()
+        self.insecure_hosts = registry.insecure_hosts() if registry else set()
+        if self.insecure_hosts:  # the registry chose not to verify these hosts: no warning on every request
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self.limits = registry.rate_limits() if registry else {}
         self.timeout = timeout
+        self.deadline = deadline  # seconds for one response, body included (a trickling server)
         self.retries = retries
         self.backoff = backoff
         self.max_bytes = max_bytes
+        self.max_retry_after = max_retry_after
         self.respect_robots = respect_robots
         self.default = (default_rate, default_concurrency)
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
-        self.session.headers["Accept-Language"] = "zh-CN,zh;q=0.9"
-        self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self.user_agent = user_agent
+        self._local = threading.local()
+        self._robots: dict[str, _Robots] = {}  # origin → its robots.txt, read once per session
+        self._robots_lock = threading.RLock()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
 
     def close(self) -> None:
-        self.session.close()
+        with self._sessions_lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+
+    def __enter__(self) -> PoliteSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # ------------------------------------------------------------ public
 
     def get(self, url: str, headers: dict[str, str] | None = None) -> Fetched:
-        """GET with redirects checked hop by hop; raises FetchError for what cannot be had."""
-        if self.respect_robots and not self._robots_allow(url):
-            raise FetchError("robots_disallowed", f"{url}: disallowed by the site's robots.txt")
+        """GET with redirects checked hop by hop; raises FetchError for what cannot be had. Answers with
+        any status but 429/5xx (retried, then FetchError) and redirects (followed) are returned."""
+        return self._get(url, headers, robots=self.respect_robots)
+
+    def gate(self, url: str) -> HostGate:
+        """The politeness gate of `url`'s host (callers may hold it around their own work)."""
+        parts = urlsplit(url)
+        rate, concurrency = self.limits.get(parts.hostname or "", self.default)
+        return host_gate(parts.netloc, rate, concurrency)
+
+    # ------------------------------------------------------------ internals
+
+    def _get(self, url: str, headers: dict[str, str] | None, *, robots: bool) -> Fetched:
         seen: list[str] = []
         current = url
         attempts = 0
+        started = time.monotonic()
         for _ in range(MAX_REDIRECTS + 1):
             self._check(current)
+            if robots:
+                self._robots_check(current)
             if current in seen:
-                raise FetchError("redirect_loop", f"{url}: redirects loop back to {current}")
+                raise FetchError("redirect_loop", f"{url}: redirects loop back to {current}", attempts=attempts)
             seen.append(current)
-            fetched = self._get_with_retries(current, headers)
+            try:
+                fetched = self._get_with_retries(current, headers)
+            except FetchError as exc:
+                exc.attempts += attempts
+                raise
             attempts += fetched.attempts
-            if fetched.status in (301, 302, 303, 307, 308) and "location" in fetched.headers:
-                current = urljoin(current, fetched.headers["location"])
+            location = fetched.headers.get("location")
+            if fetched.status in REDIRECTS and location:
+                current = urljoin(current, location.strip())
                 continue
             fetched.attempts, fetched.redirects = attempts, seen[:-1]
+            fetched.seconds = time.monotonic() - started
             return fetched
-        raise FetchError("too_many_redirects", f"{url}: more than {MAX_REDIRECTS} redirects")
+        raise FetchError("too_many_redirects", f"{url}: more than {MAX_REDIRECTS} redirects", attempts=attempts)
 
-    # ------------------------------------------------------------ internals
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update({"User-Agent": self.user_agent, "Accept": ACCEPT,
+                                    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
+            session.trust_env = False  # no proxies or .netrc from the environment: we talk to the site itself
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
 
     def _check(self, url: str) -> None:
         try:
             check_url(url, self.allowed_hosts)
         except AddressRefused as exc:
             raise FetchError("address_refused", str(exc)) from exc
-
-    def _host_gate(self, url: str) -> _HostGate:
-        host = urlsplit(url).netloc
-        rate, concurrency = self.limits.get(urlsplit(url).hostname or "", self.default)
-        return _gate(host, rate, concurrency)
 
     def _get_with_retries(self, url: str, headers: dict[str, str] | None) -> Fetched:
         last: FetchError | None = None
@@ -148,84 +327,156 @@ class PoliteSession:
                 fetched = self._get_once(url, headers)
             except FetchError as exc:
                 if not exc.transient:
+                    exc.attempts = attempt
                     raise
                 last, wait = exc, self._backoff(attempt)
             else:
                 fetched.attempts = attempt
-                if fetched.status == 429 or fetched.status >= 500:
-                    last = FetchError(f"http_{fetched.status}", f"{url}: HTTP {fetched.status}", transient=True)
-                    wait = self._retry_after(fetched.headers.get("retry-after")) or self._backoff(attempt)
+                status = fetched.status
+                if status == 429 or (status >= 500 and status not in _FINAL_5XX):
+                    last = FetchError(f"http_{status}", f"{url}: HTTP {status}", transient=True, status=status)
+                    asked = retry_after_seconds(fetched.headers.get("retry-after"))
+                    if asked is not None and asked > self.max_retry_after:
+                        raise FetchError(f"http_{status}", f"{url}: HTTP {status}, the server asks to wait {asked:.0f} s "
+                                         f"(over the {self.max_retry_after:g} s cap): try again later",
+                                         status=status, attempts=attempt)
+                    if asked is not None:
+                        self.gate(url).defer(asked)  # every thread waits, not only this one
+                    wait = asked if asked is not None else self._backoff(attempt)
                 else:
                     return fetched
             if attempt <= self.retries:
                 time.sleep(wait)
         assert last is not None
-        last.transient = False
-        raise FetchError(last.code, f"{last} (gave up after {self.retries + 1} attempts)")
+        raise FetchError(last.code, f"{last} (gave up after {self.retries + 1} attempts)", status=last.status,
+                         attempts=self.retries + 1)
 
     def _get_once(self, url: str, headers: dict[str, str] | None) -> Fetched:
-        with self._host_gate(url):
+        host = urlsplit(url).hostname or ""
+        verify = host not in self.insecure_hosts
+        with self.gate(url):
+            started = time.monotonic()
             try:
-                response = self.session.get(url, headers=headers, timeout=self.timeout, stream=True,
-                                            allow_redirects=False)
+                response = self._session().get(url, headers=headers, timeout=self.timeout, stream=True,
+                                               allow_redirects=False, verify=verify)
+            except requests.exceptions.SSLError as exc:
+                raise FetchError("tls_error", f"{url}: TLS certificate or handshake failed ({exc.__class__.__name__}); "
+                                 "if the site's certificate chain is known broken, set verify_tls = false in the "
+                                 "registry") from exc
             except requests.Timeout as exc:
                 raise FetchError("timeout", f"{url}: no answer within {self.timeout[1]:g} s", transient=True) from exc
+            except requests.exceptions.InvalidURL as exc:
+                raise FetchError("bad_url", f"{url}: not a valid URL ({exc})") from exc
             except requests.ConnectionError as exc:
-                raise FetchError("connection_error", f"{url}: connection failed ({exc.__class__.__name__})",
+                raise FetchError("connection_error", f"{url}: connection failed ({_reason(exc)})",
                                  transient=True) from exc
             try:
-                declared = int(response.headers.get("content-length") or 0)
-                if declared > self.max_bytes:
-                    raise FetchError("too_large", f"{url}: {declared} bytes, over the {self.max_bytes} byte cap")
-                body = bytearray()
-                for chunk in response.iter_content(64 * 1024):
-                    body += chunk
-                    if len(body) > self.max_bytes:
-                        raise FetchError("too_large", f"{url}: body over the {self.max_bytes} byte cap")
-            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError,
-                    requests.ConnectionError, requests.Timeout) as exc:
-                raise FetchError("truncated", f"{url}: the body was cut short ({exc.__class__.__name__})",
-                                 transient=True) from exc
+                body = self._read_body(url, response, started)
             finally:
                 response.close()
-        return Fetched(url, response.status_code, {k.lower(): v for k, v in response.headers.items()}, bytes(body))
+        return Fetched(url, response.status_code, {k.lower(): v for k, v in response.headers.items()}, body)
+
+    def _read_body(self, url: str, response: requests.Response, started: float) -> bytes:
+        declared = response.headers.get("content-length", "")
+        declared_bytes = int(declared) if declared.isdigit() else None
+        if declared_bytes is not None and declared_bytes > self.max_bytes:
+            raise FetchError("too_large", f"{url}: {declared_bytes} bytes, over the {self.max_bytes} byte cap")
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                body += chunk
+                if len(body) > self.max_bytes:
+                    raise FetchError("too_large", f"{url}: body over the {self.max_bytes} byte cap")
+                if time.monotonic() - started > self.deadline:
+                    raise FetchError("timeout", f"{url}: the body took over {self.deadline:g} s", transient=True)
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError,
+                requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as exc:
+            got = f" after {len(body)} bytes" if body else ""
+            raise FetchError("truncated", f"{url}: the connection closed before the whole body arrived{got} "
+                             f"({_reason(exc)})", transient=True) from exc
+        identity = response.headers.get("content-encoding", "identity").lower() in ("", "identity")
+        if identity and declared_bytes is not None and len(body) < declared_bytes:
+            raise FetchError("truncated", f"{url}: {len(body)} of {declared_bytes} bytes arrived", transient=True)
+        return bytes(body)
 
     def _backoff(self, attempt: int) -> float:
         return self.backoff * 2 ** (attempt - 1) * (0.5 + random.random())  # exponential, with jitter
 
-    @staticmethod
-    def _retry_after(value: str | None) -> float | None:
-        if not value:
-            return None
-        try:
-            return min(max(float(value), 0.0), MAX_RETRY_AFTER)
-        except ValueError:
-            return None
+    # ------------------------------------------------------------ robots.txt
 
-    def _robots_allow(self, url: str) -> bool:
+    def _robots_check(self, url: str) -> None:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        if origin not in self._robots:
-            parser: urllib.robotparser.RobotFileParser | None = urllib.robotparser.RobotFileParser()
-            try:
-                fetched = self._get_with_retries(f"{origin}/robots.txt", None) if self._safe(origin) else None
-            except FetchError:
-                fetched = None
-            if fetched is not None and fetched.status == 200:
-                assert parser is not None
-                parser.parse(fetched.content.decode("utf-8", "replace").splitlines())
-            else:
-                parser = None  # no robots.txt: everything allowed
-            self._robots[origin] = parser
-        robots = self._robots[origin]
-        return robots is None or robots.can_fetch(USER_AGENT, url)
+        with self._robots_lock:  # held while reading: threads wait for the one read, not make their own
+            robots = self._robots.get(origin)
+            if robots is None or time.monotonic() - robots.read_at > ROBOTS_TTL:
+                robots = self._robots[origin] = self._read_robots(origin)
+        if robots.refused:
+            raise FetchError("robots_unavailable", f"{url}: {robots.refused}")
+        if robots.parser is not None and not robots.parser.can_fetch(self.user_agent, url):
+            raise FetchError("robots_disallowed", f"{url}: disallowed by the site's robots.txt")
 
-    def _safe(self, origin: str) -> bool:
+    def _read_robots(self, origin: str) -> _Robots:
+        now = time.monotonic()
         try:
-            self._check(origin)
-        except FetchError:
-            return False
-        return True
+            fetched = self._get(f"{origin}/robots.txt", None, robots=False)
+        except FetchError as exc:
+            if exc.code == "address_refused":
+                return _Robots(None, None, now)  # the request itself will be refused with its reason
+            # RFC 9309 §2.3.1.4: an unreachable robots.txt (5xx, network) means assume complete disallow
+            return _Robots(None, f"robots.txt could not be read ({exc.code}); nothing is fetched from {origin} "
+                                 "until it can be (RFC 9309)", now)
+        if 400 <= fetched.status < 500 or fetched.status in REDIRECTS:
+            return _Robots(None, None, now)  # no robots.txt: everything allowed
+        if fetched.status != 200:
+            return _Robots(None, f"robots.txt answered HTTP {fetched.status}; nothing is fetched from {origin}", now)
+        text = fetched.content[:500_000].decode("utf-8", "replace")
+        parser = urllib.robotparser.RobotFileParser()
+        parser.parse(text.splitlines())
+        delay = crawl_delay(text, self.user_agent.split("/", 1)[0])
+        self.gate(origin).set_floor(min(delay or 0.0, MAX_CRAWL_DELAY))
+        return _Robots(parser, None, now)
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost cause's class name: ConnectionResetError, IncompleteRead, NameResolutionError…"""
+    seen = exc
+    for _ in range(10):
+        inner = getattr(seen, "reason", None) or seen.__cause__ or seen.__context__ or next(
+            (a for a in seen.args if isinstance(a, BaseException)), None)
+        if not isinstance(inner, BaseException) or inner is seen:
+            break
+        seen = inner
+    return seen.__class__.__name__
+
+
+def crawl_delay(robots_txt: str, agent: str) -> float | None:
+    """The Crawl-delay for `agent` (its own group, else *), fractions allowed (urllib.robotparser
+    reads whole seconds only)."""
+    delays: dict[str, float] = {}
+    agents: list[str] = []
+    in_rules = False
+    for raw in robots_txt.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if ":" not in line:
+            continue
+        key, value = (part.strip() for part in line.split(":", 1))
+        key = key.lower()
+        if key == "user-agent":
+            if in_rules:
+                agents, in_rules = [], False
+            agents.append(value.lower())
+        else:
+            in_rules = True
+            if key == "crawl-delay":
+                try:
+                    seconds = float(value)
+                except ValueError:
+                    continue
+                for name in agents:
+                    delays.setdefault(name, seconds)
+    agent = agent.lower()
+    return next((d for name, d in delays.items() if name != "*" and name in agent), delays.get("*"))
 
 
 def make_session(registry: Registry | None = None, **options: object) -> PoliteSession:

@@ -1,0 +1,208 @@
+"""The main job as a Prefect flow: one report year for a set of agencies (all by default).
+
+discover (groups of agencies) → plan (what the lake already holds) → per batch of documents from one
+host: fetch → extract+parse → validate → write → the run record, a table and a markdown artifact.
+
+Composition only: every step is a task in tasks/ wrapping a plain function of gongkai.ingest.
+- Documents travel in batches (`batch_size`), so a year of 10,000 reports is a few hundred task runs;
+  the status of each document is in the lake's lineage, not in Prefect.
+- Per-host concurrency: at most `per_host` fetch batches of one host run at once (each batch waits for
+  the one `per_host` places before it on its host), wherever the tasks run; for a host with a tag
+  concurrency limit ``host:<name>`` on the server, its fetch tasks carry that tag, so the server caps
+  the host across all flow runs.
+- At most `max_in_flight` batches are between fetch and write at any time, which bounds memory; the
+  CPU-heavy stages (parse, validate, write) take turns within a process (gongkai.ingest), while fetches
+  overlap with them.
+- Documents the lake already holds from this parser, fetched within `revalidate_after_hours`, get no task
+  at all; agencies whose listing was read within that window are not asked again (their links come from
+  the lake's lineage). A re-run of an unchanged year is a handful of task runs.
+- Task runner: threads by default; Dask when GONGKAI_DASK_ADDRESS (a scheduler) or GONGKAI_DASK=local
+  is set (see `task_runner_from_env`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict, deque
+from typing import Any
+
+from prefect import allow_failure, flow
+from prefect.futures import PrefectFuture
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from gongkai import ingest
+from gongkai.runs import (
+    AgencyRun,
+    RunSummary,
+    default_report_year,
+    merge_runs,
+    new_run_id,
+    now_iso,
+    report_progress,
+)
+from tasks import Parcel
+from tasks.discover import discover, plan, recent
+from tasks.fetch import fetch, hosts_with_limits
+from tasks.parse import extract_parse
+from tasks.validate import validate
+from tasks.write import record_run, write
+
+DEFAULT_WORKERS = 8
+
+
+def dask_task_runner(address: str | None = None, workers: int = 2) -> Any:
+    """prefect-dask's DaskTaskRunner on a cluster at `address`, or on a LocalCluster of `workers` processes.
+
+    Dask worker processes are daemonic by default, and a daemonic process may not start children — but
+    extraction runs each untrusted document in a child process (gongkai/extract/limits.py). So local
+    workers are started non-daemonic; a remote cluster's workers need DASK_DISTRIBUTED__WORKER__DAEMON=False
+    (infra/compose.yaml sets it).
+    """
+    import dask
+    from prefect_dask import DaskTaskRunner
+
+    if address:
+        return DaskTaskRunner(address=address)
+    dask.config.set({"distributed.worker.daemon": False})
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 2, "processes": True,
+                                         "dashboard_address": None})
+
+
+def task_runner_from_env() -> Any:
+    """Threads, or Dask via prefect-dask when configured:
+
+    - ``GONGKAI_DASK_ADDRESS=tcp://scheduler:8786`` — an existing Dask cluster;
+    - ``GONGKAI_DASK=local`` (or ``local:N`` workers) — a LocalCluster on this machine.
+    ``GONGKAI_WORKERS`` sets the thread count (default 8).
+    """
+    address = os.environ.get("GONGKAI_DASK_ADDRESS")
+    local = os.environ.get("GONGKAI_DASK", "")
+    if address:
+        return dask_task_runner(address)
+    if local.startswith("local"):
+        return dask_task_runner(workers=int(local.split(":", 1)[1]) if ":" in local else 2)
+    return ThreadPoolTaskRunner(max_workers=int(os.environ.get("GONGKAI_WORKERS", DEFAULT_WORKERS)))
+
+
+@flow(name="gongkai-ingest-year", task_runner=task_runner_from_env(), log_prints=False, persist_result=False)
+def ingest_year(year: int | None = None, agencies: list[str] | None = None, lake: str | None = None,
+                registry: str | None = None, batch_size: int = ingest.DEFAULT_BATCH_SIZE, per_host: int = 2,
+                max_in_flight: int = 4, revalidate_after_hours: float = 12.0, force: bool = False,
+                agency_group_size: int | None = None) -> RunSummary:
+    """Bring one report year into the lake.
+
+    year: the report year (default: last year, the one published by 31 January);
+    agencies: registry slugs (default: every agency in the registry);
+    lake: folder, file:// or s3:// URI (default $GONGKAI_LAKE or ./lake);
+    registry: agency registry file (default: the bundled one);
+    revalidate_after_hours: documents fetched (and listings read) more recently than this are not requested
+        again;
+    force: re-parse and re-write documents even when the lake holds them from this parser version;
+    agency_group_size: agencies discovered per task (default: about two groups per worker thread, 10–100).
+    """
+    year = year or default_report_year()
+    summary = RunSummary(run_id=new_run_id(), lake=ingest.lake_store(lake).uri, years=[year], started_at=now_iso(),
+                         flow_run_id=_flow_run_id())
+    selected, notes = ingest.select_agencies(agencies, registry=registry)
+    summary.notes.extend(notes)
+
+    # discover, in groups of agencies — except those whose listing was read within the window
+    known: ingest.Discovered = recent.submit(selected, year, lake, revalidate_after_hours).result()
+    targets: list[ingest.Target] = list(known.targets)
+    parts: list[AgencyRun] = list(known.tallies)
+    events = []
+    fresh = {t.agency_id for t in known.tallies}
+    stale = [slug for slug in selected if slug not in fresh]
+    size = agency_group_size or ingest.group_size(len(stale), int(os.environ.get("GONGKAI_WORKERS", DEFAULT_WORKERS)))
+    groups = [stale[i:i + size] for i in range(0, len(stale), size)]
+    found = [(group, discover.submit(group, year, registry)) for group in groups]
+    done = len(fresh)
+    report_progress("agencies", done, len(selected))
+    for group, future in found:
+        future.wait()
+        done += len(group)
+        report_progress("agencies", done, len(selected))
+        if future.state.is_completed():
+            result: ingest.Discovered = future.result()
+            targets.extend(result.targets)
+            parts.extend(result.tallies)
+            events.extend(result.events)
+        else:
+            parts.extend(ingest.discovery_failed(group, year, _message(future)))
+
+    # what the lake already holds, then the batches
+    planned = plan.submit(Parcel(targets), lake, force).result().value if targets else []
+    # documents fetched recently and already in the lake from this parser need no task at all
+    work, settled = ingest.settle_known(planned, dt.timedelta(hours=revalidate_after_hours))
+    parts.extend(settled)
+    batches = ingest.make_batches(work, batch_size)
+    limited_hosts = hosts_with_limits()
+    # per host, the last `per_host` fetches: a new fetch of that host waits for the oldest of them
+    lanes: dict[str, deque[PrefectFuture]] = defaultdict(lambda: deque(maxlen=max(1, per_host)))
+    in_flight: deque[tuple[list[ingest.Target], list[PrefectFuture]]] = deque()
+    docs_done, docs_total = len(planned) - len(work), len(planned)
+    report_progress("documents", docs_done, docs_total)
+
+    def settle(batch: list[ingest.Target], futures: list[PrefectFuture]) -> None:
+        nonlocal docs_done
+        futures[-1].wait()
+        parts.extend(_batch_tallies(batch, futures, summary))
+        docs_done += len(batch)
+        report_progress("documents", docs_done, docs_total)
+
+    for number, batch in enumerate(batches, 1):
+        host = batch[0].host
+        lane = lanes[host]
+        wait_for = [allow_failure(lane[0])] if len(lane) == lane.maxlen else None
+        fetch_task = fetch.with_options(tags=[f"host:{host}"]) if host in limited_hosts else fetch
+        # batches travel in Parcels, which Prefect does not walk through (see tasks.Parcel)
+        fetched = fetch_task.submit(Parcel(batch), lake, registry, revalidate_after_hours, wait_for=wait_for)
+        lane.append(fetched)
+        parsed = extract_parse.submit(fetched, force)
+        outcome = validate.submit(parsed, f"{summary.run_id}-b{number:04d}")
+        written = write.submit(parsed, outcome)
+        in_flight.append((batch, [fetched, parsed, outcome, written]))
+        if len(in_flight) >= max_in_flight:
+            settle(*in_flight.popleft())
+    while in_flight:
+        settle(*in_flight.popleft())
+
+    summary.agencies = merge_runs(parts)
+    summary.ended_at = now_iso()
+    record_run.submit(Parcel(summary), Parcel(events)).wait()
+    return summary
+
+
+def _flow_run_id() -> str | None:
+    try:
+        return str(flow_run.get_id()) if flow_run.get_id() else None
+    except Exception:
+        return None
+
+
+def _message(future: PrefectFuture) -> str:
+    state = future.state
+    return (state.message or state.name or "failed").splitlines()[0][:300]
+
+
+def _batch_tallies(batch: list[ingest.Target], futures: list[PrefectFuture], summary: RunSummary) -> list[AgencyRun]:
+    """The batch's tallies from its write, or — if a stage failed — from the last stage that completed,
+    with the batch's documents counted as failed at the stage that did not."""
+    stages = ("fetch", "extract-parse", "validate", "write")
+    fetched, parsed, _outcome, written = futures
+    if written.state.is_completed():
+        result: ingest.WriteResult = written.result()
+        if result.data_docs and result.data_docs not in summary.data_docs:
+            summary.data_docs.append(result.data_docs)
+        return result.tallies
+    reached = None
+    for stage, future in zip(stages, futures, strict=True):
+        if not future.state.is_completed():
+            if stage in ("validate", "write") and parsed.state.is_completed():
+                reached = parsed.result().value.tallies
+            elif stage != "fetch" and fetched.state.is_completed():
+                reached = fetched.result().value.tallies
+            return ingest.stage_failed(batch, stage, _message(future), reached)
+    return ingest.stage_failed(batch, "write", _message(written), reached)

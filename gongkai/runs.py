@@ -1,0 +1,267 @@
+"""What a run did, per agency: counts, status, problems — kept in the lake and shown to operators.
+
+Plain data, no Prefect. The flows build a `RunSummary` from the batches they ran, publish it as
+Prefect artifacts and store it as one JSON record per flow run under ``<lake>/runs/``; `gongkai status`
+reads those records (the last run of each agency) together with the lake's ``reports`` table.
+
+Statuses of an agency in a run:
+
+- ``ok`` — every document found was brought in (fetched or known unchanged) and written;
+- ``partial`` — some documents could not be had (fetch failed, a stage failed) but others were;
+- ``failed`` — discovery failed, or no document could be had at all;
+- ``none`` — discovery worked but listed no report for the year (not published yet, or not found).
+
+Quarantined reports are data, not run failures: they are counted and listed as open problems.
+Exit codes: 0 when no agency is partial or failed, 2 when nothing at all succeeded, else 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from gongkai.lake.store import Store
+
+RUNS_PREFIX = "runs/"
+REPORT_STATUSES = ("valid", "warnings", "quarantined", "failed")
+MAX_ERRORS_KEPT = 20  # per agency in a run record; counts stay exact
+
+
+@dataclass
+class AgencyRun:
+    """One agency in one run (one report year)."""
+
+    agency_id: str
+    year: int
+    found: int = 0  # documents discovery listed
+    fetched: int = 0  # downloaded and archived (new bytes, or bytes we did not hold)
+    unchanged: int = 0  # not downloaded again: the server said 304, or the bytes were already archived
+    fetch_failed: int = 0
+    skipped: int = 0  # already in the lake with this parser and extractor: not parsed again
+    parsed: int = 0
+    written: int = 0  # reports whose rows were written or replaced
+    stage_failed: int = 0  # documents lost to a stage that failed (after its retries)
+    discovery_failed: bool = False  # no listing page could be read
+    discovery_errors: int = 0  # listing pages that could not be read while others could
+    statuses: dict[str, int] = field(default_factory=dict)  # report status -> count (this run's parses)
+    problems: dict[str, int] = field(default_factory=dict)  # problem / check code -> count
+    errors: list[str] = field(default_factory=list)  # what went wrong, for a person (bounded)
+    quarantined_ids: list[str] = field(default_factory=list)
+
+    @property
+    def failures(self) -> int:
+        return self.fetch_failed + self.stage_failed + self.discovery_errors
+
+    @property
+    def succeeded(self) -> int:
+        return self.fetched + self.unchanged - self.stage_failed
+
+    @property
+    def status(self) -> str:
+        if self.discovery_failed:
+            return "failed"
+        if self.found == 0 and self.failures == 0 and self.fetched + self.unchanged == 0:
+            return "none"
+        if self.failures == 0:
+            return "ok"
+        return "partial" if self.succeeded > 0 else "failed"
+
+    def add_error(self, message: str) -> None:
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(message)
+
+    def merge(self, other: AgencyRun) -> None:
+        for name in ("found", "fetched", "unchanged", "fetch_failed", "skipped", "parsed", "written",
+                     "stage_failed", "discovery_errors"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.discovery_failed = self.discovery_failed or other.discovery_failed
+        self.statuses = dict(Counter(self.statuses) + Counter(other.statuses))
+        self.problems = dict(Counter(self.problems) + Counter(other.problems))
+        for message in other.errors:
+            self.add_error(message)
+        self.quarantined_ids = sorted({*self.quarantined_ids, *other.quarantined_ids})
+
+
+def tally(agency_id: str, year: int) -> AgencyRun:
+    return AgencyRun(agency_id=agency_id, year=year)
+
+
+def merge_runs(parts: Iterable[AgencyRun]) -> list[AgencyRun]:
+    """Add up partial tallies (one per batch) into one per (agency, year), sorted."""
+    merged: dict[tuple[str, int], AgencyRun] = {}
+    for part in parts:
+        key = (part.agency_id, part.year)
+        if key not in merged:
+            merged[key] = AgencyRun(agency_id=part.agency_id, year=part.year)
+        merged[key].merge(part)
+    return [merged[k] for k in sorted(merged)]
+
+
+@dataclass
+class RunSummary:
+    """A whole run (one flow run: one year, or a backfill over several)."""
+
+    run_id: str
+    lake: str
+    years: list[int]
+    started_at: str
+    ended_at: str | None = None
+    flow_run_id: str | None = None
+    kind: str = "ingest"  # ingest | backfill
+    agencies: list[AgencyRun] = field(default_factory=list)
+    data_docs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # run-level problems (unknown agency slugs, …)
+
+    @property
+    def status(self) -> str:
+        statuses = {a.status for a in self.agencies}
+        if not self.agencies:
+            return "failed" if self.notes else "ok"
+        if statuses <= {"ok", "none"}:
+            return "ok" if not self.notes else "partial"
+        if statuses <= {"failed"}:
+            return "failed"
+        return "partial"
+
+    @property
+    def exit_code(self) -> int:
+        return {"ok": 0, "partial": 1}.get(self.status, 2)
+
+    def totals(self) -> AgencyRun:
+        total = AgencyRun(agency_id="(all)", year=0)
+        for agency in self.agencies:
+            total.merge(agency)
+        total.discovery_failed = False
+        return total
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "status": self.status}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunSummary:
+        data = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        agencies = [AgencyRun(**a) for a in data.pop("agencies", [])]
+        return cls(**data, agencies=agencies)
+
+    # ------------------------------------------------------------ presentation
+
+    def table_rows(self) -> list[dict[str, Any]]:
+        """One row per agency and year: the run summary table (also the Prefect table artifact)."""
+        rows = []
+        for a in self.agencies:
+            rows.append({
+                "agency": a.agency_id, "year": a.year, "status": a.status, "found": a.found,
+                "fetched": a.fetched, "unchanged": a.unchanged, "fetch_failed": a.fetch_failed,
+                "parsed": a.parsed, "skipped": a.skipped, "written": a.written,
+                **{s: a.statuses.get(s, 0) for s in REPORT_STATUSES},
+                "problems": ", ".join(f"{c}×{n}" for c, n in sorted(a.problems.items(), key=lambda kv: -kv[1])[:6]),
+            })
+        return rows
+
+    def markdown(self) -> str:
+        t = self.totals()
+        lines = [
+            f"# gongkai {self.kind} run: {_years_text(self.years)} — **{self.status}**",
+            "",
+            f"Lake: `{self.lake}`  ",
+            f"Run: `{self.run_id}`" + (f" (flow run `{self.flow_run_id}`)" if self.flow_run_id else "") + "  ",
+            f"Started {self.started_at}, ended {self.ended_at or '—'}",
+            "",
+            f"{len(self.agencies)} agency-years; documents found {t.found}, fetched {t.fetched}, unchanged "
+            f"{t.unchanged}, failed {t.failures}; reports parsed {t.parsed}, skipped (already in the lake) "
+            f"{t.skipped}, written {t.written}; "
+            + ", ".join(f"{s} {t.statuses.get(s, 0)}" for s in REPORT_STATUSES) + ".",
+            "",
+            "| agency | year | status | found | fetched | unchanged | failed | parsed | skipped | written "
+            "| valid | warnings | quarantined | report failed |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for a in self.agencies:
+            lines.append(
+                f"| {a.agency_id} | {a.year} | {a.status} | {a.found} | {a.fetched} | {a.unchanged} | "
+                f"{a.failures} | {a.parsed} | {a.skipped} | {a.written} | "
+                + " | ".join(str(a.statuses.get(s, 0)) for s in REPORT_STATUSES) + " |")
+        problems = [(a, msg) for a in self.agencies for msg in a.errors]
+        if problems or self.notes or t.problems:
+            lines += ["", "## Problems", ""]
+            lines += [f"- {note}" for note in self.notes]
+            lines += [f"- `{a.agency_id}` {a.year}: {msg}" for a, msg in problems]
+            if t.problems:
+                lines.append("- report problem codes: " + ", ".join(
+                    f"`{c}`×{n}" for c, n in sorted(t.problems.items(), key=lambda kv: -kv[1])))
+        if self.data_docs:
+            lines += ["", "## Data Docs", ""] + [f"- {uri}" for uri in self.data_docs]
+        return "\n".join(lines) + "\n"
+
+
+def _years_text(years: list[int]) -> str:
+    if not years:
+        return "no year"
+    return str(years[0]) if len(years) == 1 else f"{min(years)}–{max(years)}"
+
+
+def new_run_id() -> str:
+    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def default_report_year(today: dt.date | None = None) -> int:
+    """The report year being published now: reports on year Y are due by 31 January of Y+1
+    (条例 第五十条), so it is last year in Beijing time."""
+    if today is None:
+        today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    return today.year - 1
+
+
+# ---------------------------------------------------------------- run records in the lake
+
+
+def run_record_key(summary: RunSummary) -> str:
+    return f"{RUNS_PREFIX}{summary.run_id}.json"
+
+
+def save_run(store: Store, summary: RunSummary) -> str:
+    """Store the run record (JSON) in the lake; returns its URI. Run ids sort by start time."""
+    key = run_record_key(summary)
+    store.put(key, json.dumps(summary.to_json(), ensure_ascii=False, indent=1).encode())
+    return store.url(key)
+
+
+def load_runs(store: Store, *, limit: int | None = 500) -> list[RunSummary]:
+    """Run records, the most recently finished first (the newest `limit` by start); unreadable records are
+    skipped. A backfill's record finishes after its years' records, so it counts as their last run."""
+    keys = [k for k in store.list(RUNS_PREFIX) if k.endswith(".json")]
+    keys.sort(reverse=True)  # run ids start with their start time
+    out = []
+    for key in keys[:limit] if limit else keys:
+        try:
+            out.append(RunSummary.from_json(json.loads(store.get(key))))
+        except (KeyError, ValueError, TypeError):
+            continue
+    out.sort(key=lambda r: r.ended_at or r.started_at, reverse=True)
+    return out
+
+
+# ---------------------------------------------------------------- progress (for CLIs; no-op otherwise)
+
+ProgressListener = Callable[[str, int, int], None]  # (what, done, total)
+_listeners: list[ProgressListener] = []
+
+
+def add_progress_listener(listener: ProgressListener) -> Callable[[], None]:
+    """Register a listener for progress of long work; returns a function that removes it."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None
+
+
+def report_progress(what: str, done: int, total: int) -> None:
+    for listener in list(_listeners):
+        listener(what, done, total)

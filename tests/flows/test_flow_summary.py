@@ -1,0 +1,123 @@
+"""Run summaries and lake status: the numbers operators see (plain Python, a real local lake)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from gongkai.lake.store import open_store
+from gongkai.runs import AgencyRun, RunSummary, default_report_year, load_runs, merge_runs, save_run
+from gongkai.status import _years, lake_status, read_reports, status_rows
+
+
+def test_agency_status_tells_ok_partial_failed_and_none_apart() -> None:
+    assert AgencyRun("a", 2023, found=3, fetched=2, unchanged=1).status == "ok"
+    assert AgencyRun("a", 2023, found=3, fetched=2, fetch_failed=1).status == "partial"
+    assert AgencyRun("a", 2023, found=2, fetch_failed=2).status == "failed"
+    assert AgencyRun("a", 2023, found=2, fetched=2, stage_failed=2).status == "failed"
+    assert AgencyRun("a", 2023, found=0).status == "none"
+    assert AgencyRun("a", 2023, discovery_failed=True).status == "failed"
+
+
+def test_run_exit_codes() -> None:
+    def run(*agencies: AgencyRun, notes: list[str] | None = None) -> RunSummary:
+        return RunSummary("r", "file:///lake", [2023], "t0", agencies=list(agencies), notes=notes or [])
+
+    ok = AgencyRun("a", 2023, found=1, fetched=1)
+    bad = AgencyRun("b", 2023, found=1, fetch_failed=1)
+    none = AgencyRun("c", 2023)
+    assert (run(ok, none).status, run(ok, none).exit_code) == ("ok", 0)
+    assert (run(ok, bad).status, run(ok, bad).exit_code) == ("partial", 1)
+    assert (run(bad).status, run(bad).exit_code) == ("failed", 2)
+    assert run(ok, notes=["unknown agency slug 'x'"]).exit_code == 1
+    assert run(notes=["unknown agency slug 'x'"]).exit_code == 2
+
+
+def test_batch_tallies_add_up_per_agency_and_year() -> None:
+    parts = [AgencyRun("a", 2023, found=5), AgencyRun("a", 2023, fetched=2, statuses={"valid": 2},
+                                                          problems={"x": 1}),
+             AgencyRun("a", 2023, fetched=3, fetch_failed=0, statuses={"valid": 1, "quarantined": 2},
+                       problems={"x": 2, "y": 1}), AgencyRun("b", 2023, found=1), AgencyRun("a", 2022, found=1)]
+    merged = {(m.agency_id, m.year): m for m in merge_runs(parts)}
+    a = merged[("a", 2023)]
+    assert (a.found, a.fetched, a.statuses, a.problems) == (5, 5, {"valid": 3, "quarantined": 2}, {"x": 3, "y": 1})
+    assert sorted(merged) == [("a", 2022), ("a", 2023), ("b", 2023)]
+
+
+def test_summary_markdown_and_json_round_trip() -> None:
+    agency = AgencyRun("hongze", 2023, found=2, fetched=1, fetch_failed=1, parsed=1, written=1,
+                       statuses={"quarantined": 1}, problems={"applications.row_sum": 1})
+    agency.add_error("fetch failed: http://127.0.0.1/x.pdf: HTTP 500")
+    summary = RunSummary("20240101T000000-abc", "file:///lake", [2023], "2024-01-01T00:00:00+00:00",
+                         ended_at="2024-01-01T00:01:00+00:00", agencies=[agency], data_docs=["file:///lake/dd.html"])
+    text = summary.markdown()
+    assert "| hongze | 2023 | partial | 2 | 1 | 0 | 1 | 1 | 0 | 1 | 0 | 0 | 1 | 0 |" in text
+    assert "HTTP 500" in text and "`applications.row_sum`×1" in text and "file:///lake/dd.html" in text
+    again = RunSummary.from_json(json.loads(json.dumps(summary.to_json())))
+    assert again == summary and again.status == "partial"
+    assert summary.table_rows()[0]["quarantined"] == 1
+
+
+def test_default_report_year_is_last_year_in_beijing() -> None:
+    assert default_report_year(dt.date(2025, 1, 1)) == 2024
+    assert default_report_year(dt.date(2025, 12, 31)) == 2024
+
+
+def test_year_ranges_are_compact() -> None:
+    assert _years([2019, 2020, 2021, 2023]) == "2019–2021, 2023"
+    assert _years([]) == "—" and _years([2020]) == "2020"
+
+
+def _seed_lake(tmp_path: Path) -> str:
+    """Two seed reports written through the library stages for agency 'dongxihu', one year each."""
+    from gongkai import ingest
+    from gongkai.lake.raw import archive_raw
+
+    lake = str(tmp_path / "lake")
+    store = ingest.lake_store(lake)
+    seeds = sorted((Path(__file__).parents[1] / "fixtures" / "seeds").glob("*.txt"))[:2]
+    docs = []
+    for seed in seeds:
+        sha, _ = archive_raw(store, seed.read_bytes())
+        docs.append(ingest.Fetched(ingest.Target("dongxihu", 2024, f"http://127.0.0.1:1/{seed.name}"), "ok", sha))
+    fetched = ingest.FetchBatch(lake, docs, tallies=[AgencyRun("dongxihu", 2024, fetched=len(docs))])
+    parsed = ingest.parse_batch(fetched)
+    ingest.write_batch(parsed, ingest.validate_batch(parsed, docs=False))
+    return lake
+
+
+def test_lake_status_from_reports_and_run_records(tmp_path: Path) -> None:
+    lake = _seed_lake(tmp_path)
+    store = open_store(lake)
+    years_in_lake = sorted({r["report_year"] for r in read_reports(store)})
+    older = RunSummary("20240101T000000-aaaa", store.uri, [2019], "2024-01-01T00:00:00+00:00",
+                       ended_at="2024-01-01T00:05:00+00:00",
+                       agencies=[AgencyRun("dongxihu", 2019, found=1, fetched=1), AgencyRun("other", 2019, found=0)])
+    failing = AgencyRun("dongxihu", 2018, found=1, fetch_failed=1)
+    failing.add_error("fetch failed: http://127.0.0.1:1/2018.pdf: HTTP 500 after 3 attempts")
+    newer = RunSummary("20240201T000000-bbbb", store.uri, [2018], "2024-02-01T00:00:00+00:00",
+                       ended_at="2024-02-01T00:05:00+00:00", agencies=[failing])
+    save_run(store, older)
+    save_run(store, newer)
+    assert [r.run_id for r in load_runs(store)] == ["20240201T000000-bbbb", "20240101T000000-aaaa"]
+
+    expected = {"dongxihu": [2019, *years_in_lake], "never-run": [2023]}
+    statuses = {s.agency_id: s for s in lake_status(store, expected_years=expected)}
+    dongxihu = statuses["dongxihu"]
+    assert dongxihu.years_present == years_in_lake and dongxihu.reports == 2
+    # 2018: its last run failed to get it; 2019: the registry expects it. Neither is in the lake.
+    assert dongxihu.years_missing == [2018, 2019]
+    assert (dongxihu.last_run_id, dongxihu.last_status) == ("20240201T000000-bbbb", "failed")
+    assert any("HTTP 500" in p for p in dongxihu.problems)
+    other = statuses["other"]  # listed nothing for 2019, and nobody expects it to: not missing, no problem
+    assert (other.years_present, other.years_missing, other.last_status, other.problems) == ([], [], "none", [])
+    never = statuses["never-run"]
+    assert (never.years_missing, never.last_run_at) == ([2023], None) and "never run" in never.problems[0]
+    row = {r["agency"]: r for r in status_rows(list(statuses.values()))}["dongxihu"]
+    assert row["last run"] == "2024-02-01T00:05:00Z" and row["status"] == "failed" and row["open problems"] >= 1
+    # an expected year the site does not list yet is an open problem
+    flagged = {s.agency_id: s for s in lake_status(store, ["other"], expected_years={"other": [2019]})}["other"]
+    assert flagged.years_missing == [2019] and "expects a report" in flagged.problems[0]
+    # only the agencies asked for
+    assert [s.agency_id for s in lake_status(store, ["other"])] == ["other"]
