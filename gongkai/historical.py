@@ -34,7 +34,9 @@ METRICS: tuple[Metric, ...] = (
     # 依申请公开: received, by channel
     Metric("requests_received", "收到政府信息公开申请数", "件",
            (r"(?:收到|受理|接到|接收)(?:政府)?信息公开申请(?:数|总数)?", r"收到申请(?:数|总数)?",
-            r"依申请公开(?:政府信息)?申请(?:数|总数)?"), canonical="applications.new_requests.total", in_prose=True),
+            r"依申请公开(?:政府信息)?申请(?:数|总数)?",
+            # 受理依申请公开事项二十三件, 收到各类公开申请15件
+            r"(?:收到|受理|接到|接收)[^，。；]{0,8}?(?:依申请公开(?:事项|申请)?|公开申请|申请公开)"), canonical="applications.new_requests.total", in_prose=True),
     Metric("requests_in_person", "当面申请数", "件", (r"当面(?:申请|提出)",), in_prose=True),
     Metric("requests_fax", "传真申请数", "件", (r"传真(?:申请|方式)",), in_prose=True),
     Metric("requests_online", "网络申请数", "件", (r"(?:网络|网上|在线)(?:申请|提交|方式)",), in_prose=True),

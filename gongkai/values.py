@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from gongkai.forms import clean_text
 
@@ -19,7 +20,10 @@ NULL_MARKS = frozenset({"", "/", "／", "—", "——", "–", "-", "－", "无
 
 UNIT_WORDS = ("万元", "亿元", "元", "件", "条", "个", "项", "次", "人次", "人", "份", "家", "起", "宗", "笔")
 _UNIT_RE = "|".join(sorted(map(re.escape, UNIT_WORDS), key=len, reverse=True))
-_NUMBER_RE = re.compile(rf"^([+\-]?)(\d{{1,3}}(?:,\d{{3}})+|\d+)(\.\d+)?\s*({_UNIT_RE})?$")
+# 万/亿 after digits multiply ("1.2万条" is 12000), except where they begin the unit (万元 stays a unit)
+_NUMBER_RE = re.compile(
+    rf"^([+\-]?)(\d{{1,3}}(?:,\d{{3}})+|\d+)(\.\d+)?\s*(?:(万|亿)(?!元))?\s*({_UNIT_RE})?$")
+_MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
 _EMBEDDED_RE = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
@@ -35,6 +39,14 @@ class Parsed:
     unit: str | None = None
 
 
+def _number(digits: str, frac: str | None, multiplier: str | None) -> int | float:
+    """A decimal as printed stays a float ("12.0"); 1.2万 is exactly 12000, not 12000.000000000002."""
+    if not multiplier:
+        return float(digits + frac) if frac else int(digits)
+    value = Decimal(digits + (frac or "")) * _MULTIPLIERS[multiplier]
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def normalize(text: str) -> str:
     """Full-width to ASCII (NFKC), debris and whitespace removed at the ends."""
     return unicodedata.normalize("NFKC", clean_text(text)).replace("\u00a0", " ").strip()
@@ -42,8 +54,8 @@ def normalize(text: str) -> str:
 
 def chinese_numeral(text: str) -> int | None:
     """'十二' → 12, '一百零五' → 105, '零' → 0, '一〇五' → 105; None when it is not a numeral."""
-    if not text or any(c not in _CN_DIGITS and c not in _CN_UNITS for c in text):
-        return None
+    if not text or any(c not in _CN_DIGITS and c not in _CN_UNITS for c in text) or text[0] in "百千万":
+        return None  # a numeral starts with a digit or 十: a lone 万 or 千 is a word, not a number
     if all(c in _CN_DIGITS for c in text):  # digit by digit: 二〇二三
         return int("".join(str(_CN_DIGITS[c]) for c in text))
     total, section, digit = 0, 0, None
@@ -82,9 +94,11 @@ def parse_value(text: str | None, row_hint: str | None = None) -> Parsed:
         return Parsed(None)
     m = _NUMBER_RE.match(t)
     if m:
-        sign, digits, frac, unit = m.groups()
+        sign, digits, frac, multiplier, unit = m.groups()
         flags = ["thousands_separator"] if "," in digits else []
-        number: int | float = float(digits.replace(",", "") + frac) if frac else int(digits.replace(",", ""))
+        number = _number(digits.replace(",", ""), frac, multiplier)
+        if multiplier:
+            flags.append("rounded_multiplier")  # "1.2万" is a rounded statement, not a count
         return Parsed(-number if sign == "-" else number, flags, unit)
     m = _CN_RE.match(t)
     if m:

@@ -9,10 +9,13 @@ from gongkai.historical import METRICS, Metric
 from gongkai.model import Document, HistoricalFigure, Paragraph, Problem, Table
 from gongkai.values import looks_numeric, parse_value
 
-_UNITS = ("万元", "人次", "元", "件", "条", "个", "人", "次", "项", "份")
-_CLAUSE_SPLIT = re.compile(r"[，,；;。：:！!？?\n]")
+_UNITS = ("万元", "人次", "元", "件", "条", "个", "人", "次", "项", "份", "起", "宗", "例", "篇")
+# a comma inside a number ("1,234条") does not end a clause
+_CLAUSE_SPLIT = re.compile(r"[，；;。：:！!？?\n]|,(?!\d{3})")
+# digits with an optional 万/亿 multiplier (not the 万 of 万元), or a Chinese numeral, then a unit word
 _NUMBER_AFTER = re.compile(
-    r"(\d[\d,]*(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)\s*(" + "|".join(_UNITS) + r")")
+    r"(\d[\d,]*(?:\.\d+)?\s*(?:[万亿](?!元))?|[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]*)\s*("
+    + "|".join(_UNITS) + r")")
 _NONE_WORDS = re.compile(r"(未|没有|无|均无|尚无)")
 _YEAR_HEADER = re.compile(r"(本年度?|统计数|本年|数量|数值|当年)")
 _CUMULATIVE_HEADER = re.compile(r"(历年|累计)")

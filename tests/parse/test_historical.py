@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from gongkai.extract.text import extract_text
 from gongkai.historical import METRIC_BY_KEY, METRICS
+from gongkai.parse.historical import historical_figures
 from gongkai.pipeline import parse_bytes
+from gongkai.values import parse_value
 
 PRE2019 = Path(__file__).parents[1] / "fixtures" / "pre2019"
 
@@ -79,3 +84,31 @@ def test_the_documented_vocabulary_is_the_code_vocabulary() -> None:
 
     doc = Path(__file__).parents[2] / "docs" / "historical-metrics.md"
     assert doc.read_text(encoding="utf-8") == vocabulary_markdown()
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("2017年，共受理政府信息公开申请56件（其中：当面申请12件，网上申请40件，信函申请4件）。",
+     {"requests_received": (56, []), "requests_in_person": (12, []), "requests_online": (40, []),
+      "requests_letter": (4, [])}),
+    ("本年度主动公开政府信息1.2万条，其中规范性文件30件。",
+     {"active_disclosed_items": (12000, ["rounded_multiplier"])}),
+    ("2012年本局共主动公开政府信息1,234条。", {"active_disclosed_items": (1234, ["thousands_separator"])}),
+    ("本机关共受理依申请公开事项二十三件。", {"requests_received": (23, ["chinese_numeral"])}),
+    ("其中，同意公开的10件，同意部分公开的2件，不予公开的1件，信息不存在的3件，非本机关掌握的2件。",
+     {"answer_granted": (10, []), "answer_partially_granted": (2, []), "answer_denied": (1, []),
+      "answer_not_exist": (3, []), "answer_not_this_agency": (2, [])}),
+    ("全年共发生政府信息公开行政复议案件3起，行政诉讼案件2起。",
+     {"review_cases": (3, []), "litigation_cases": (2, [])}),
+    ("2015年，未发生因政府信息公开引起的行政复议和行政诉讼案件。",
+     {"review_cases": (0, ["stated_as_none"]), "litigation_cases": (0, ["stated_as_none"])}),
+    ("本年度共收到各类申请，详见附表。", {}),  # no number stated: nothing invented
+])
+def test_prose_phrasings(sentence: str, expected: dict[str, tuple[int, list[str]]]) -> None:
+    figures, _ = historical_figures(extract_text(sentence))
+    assert {f.metric: (f.value, f.flags) for f in figures if f.period == "year"} == expected
+
+
+def test_wan_after_digits_multiplies_but_wanyuan_is_a_unit() -> None:
+    assert (parse_value("1.2万条").value, parse_value("1.2万条").unit) == (12000, "条")
+    assert (parse_value("1.2万元").value, parse_value("1.2万元").unit) == (1.2, "万元")
+    assert parse_value("万").value is None and parse_value("千").value is None
