@@ -65,7 +65,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("litigation_cases", "行政诉讼数量", "件", (r"行政诉讼(?:数量|案件)?(?!.*维持|.*纠错|.*纠正)",), in_prose=True),
     Metric("complaints", "举报投诉数量", "件", (r"举报投诉", r"申诉")),
     # 收费
-    Metric("fees_collected", "依申请公开信息收取的费用", "万元", (r"收取.{0,4}(?:费用|检索费|复制费|工本费)",
+    Metric("fees_collected", "依申请公开信息收取的费用", "万元", (r"收取[^，。；]{0,12}?(?:费用|检索费|复制费|工本费)",
                                                                     r"收费(?:金额|数额|总额)?"), in_prose=True),
     Metric("fees_exempted", "减免费用", "万元", (r"减免",)),
     # 机构、人员、经费、培训

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from gongkai import forms
+from gongkai.extract.text import extract_text
 from gongkai.model import Document, Paragraph, Table
 from gongkai.synth import SynthReport, render_document
 
@@ -117,14 +118,38 @@ def _fill_docx_table(table, block: Table) -> None:  # type: ignore[no-untyped-de
 
 
 def to_pdf(docx_path: Path, out_dir: Path) -> Path | None:
+    return convert(docx_path, out_dir, "pdf")
+
+
+def convert(source: Path, out_dir: Path, target: str) -> Path | None:
+    """LibreOffice's conversion of a document into `target` (pdf, odt, or doc:MS Word 97)."""
     binary = shutil.which("soffice") or shutil.which("libreoffice")
     if binary is None:
-        print("soffice not found: PDFs not made (apt-get install libreoffice-writer-nogui fonts-noto-cjk)")
+        print(f"soffice not found: {target} files not made (apt-get install libreoffice-writer-nogui fonts-noto-cjk)")
         return None
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([binary, "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", "pdf",
-                        "--outdir", str(out_dir), str(docx_path)], check=True, capture_output=True, timeout=180)
-    return out_dir / (docx_path.stem + ".pdf")
+        subprocess.run([binary, "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", target,
+                        "--outdir", str(out_dir), str(source)], check=True, capture_output=True, timeout=180)
+    return out_dir / f"{source.stem}.{target.split(':')[0]}"
+
+
+PRE2019 = ROOT / "tests" / "fixtures" / "pre2019"
+
+
+def make_pre2019() -> None:
+    """The reports before 2019 (plain text, written for the tests) as agencies published them: a GBK CMS
+    page and a Word 97 file. The portal (gongkai/data/portal/files) serves copies of them."""
+    for source in sorted(PRE2019.glob("*.txt")):
+        document = extract_text(source.read_text(encoding="utf-8"))
+        (PRE2019 / f"{source.stem}.gbk.html").write_bytes(to_html(document, "gb2312").encode("gbk"))
+        with tempfile.TemporaryDirectory() as scratch:
+            docx_path = Path(scratch) / f"{source.stem}.docx"
+            to_docx(document, docx_path)
+            # LibreOffice 7.4 drops python-docx tables going straight from DOCX to DOC; through ODT it keeps them
+            odt = convert(docx_path, Path(scratch), "odt")
+            if odt is not None:
+                convert(odt, PRE2019, "doc:MS Word 97")
+        print("made", source.stem)
 
 
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
@@ -180,6 +205,7 @@ def main() -> None:
         (OUT / f"{stem}.json").write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print("made", stem)
     make_hostile()
+    make_pre2019()
 
 
 if __name__ == "__main__":

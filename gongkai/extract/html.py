@@ -3,8 +3,8 @@
 - charset: the declared one, except that gb2312/gbk are decoded as GB18030 (their superset: a page
   declared gb2312 using a GBK-only character must not be cut short); undeclared or wrong
   declarations fall back to UTF-8, then GB18030, then detection;
-- tables become grids with their rowspan/colspan; a table whose cells hold other tables is page
-  layout, not a report table: its cells are read as content instead;
+- tables become grids with their rowspan/colspan; a table whose cells hold other tables, headings or a
+  whole article is page layout, not a report table: its cells are read as content instead;
 - text inside a cell is joined without separators (digits split across inline tags join back),
   <br> and <p> inside a cell break nothing;
 - scripts, styles, navigation, headers and footers of the site are dropped.
@@ -25,6 +25,7 @@ _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x
 _DROP = ("script", "style", "noscript", "nav", "header", "footer", "iframe", "form", "select", "button")
 _CHROME_CLASS = re.compile(r"(^|[\s_-])(nav|menu|header|footer|breadcrumb|crumb|sidebar|share|toolbar|topbar|"
                            r"copyright|search|login)([\s_-]|$)", re.I)
+LAYOUT_CELL_CHARS = 300
 _BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article", "blockquote", "pre",
                "center", "dd", "dt", "tr", "body", "td", "th", "ul", "ol", "dl", "main"}
 
@@ -95,7 +96,7 @@ def _walk(element: html.HtmlElement, blocks: list[Paragraph | Table]) -> None:
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag == "table":
             flush()
-            if child.find(".//table") is not None:  # layout table: read its cells as content
+            if _is_layout(child):  # read its cells as content
                 for cell in child.iter("td", "th"):
                     if cell.getparent() is not None and _owning_table(cell) is child:
                         _walk(cell, blocks)
@@ -113,6 +114,19 @@ def _walk(element: html.HtmlElement, blocks: list[Paragraph | Table]) -> None:
         if child.tail:
             buffer.append(child.tail)
     flush()
+
+
+def _is_layout(table: html.HtmlElement) -> bool:
+    """A table that lays out the page rather than reporting figures: it holds other tables, or a cell of
+    it holds a heading or a whole article's worth of text (no report cell is 300 characters long)."""
+    if table.find(".//table") is not None:
+        return True
+    for cell in table.iter("td", "th"):
+        if _owning_table(cell) is table and (
+                next(cell.iter("h1", "h2", "h3", "h4", "h5", "h6"), None) is not None
+                or len(cell.text_content().strip()) > LAYOUT_CELL_CHARS):
+            return True
+    return False
 
 
 def _owning_table(cell: html.HtmlElement) -> html.HtmlElement | None:

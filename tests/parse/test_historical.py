@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,22 @@ def test_prose_figures() -> None:
     assert got[("litigation_cases", "year")] == (0, "件", ["stated_as_none"])
     assert got[("fees_collected", "year")] == (0, "万元", ["stated_as_none"])
     assert ("requests_fax", "year") not in got  # never stated: absent, not zero
+
+
+def test_prose_with_multipliers_numerals_and_cumulative_figures() -> None:
+    got = _figures("county-2018-prose.txt")
+    assert got == {
+        ("active_disclosed_items", "year"): (12000, "条", ["rounded_multiplier"]),
+        ("active_disclosed_items", "cumulative"): (35678, "条", ["thousands_separator"]),
+        ("requests_received", "year"): (23, "件", ["chinese_numeral"]),
+        ("requests_in_person", "year"): (5, "件", []), ("requests_online", "year"): (15, "件", []),
+        ("requests_letter", "year"): (3, "件", []),
+        ("answer_granted", "year"): (14, "件", []), ("answer_partially_granted", "year"): (3, "件", []),
+        ("answer_denied", "year"): (1, "件", []), ("answer_not_exist", "year"): (3, "件", []),
+        ("answer_not_this_agency", "year"): (2, "件", []),
+        ("fees_collected", "year"): (0, "万元", ["stated_as_none"]),
+        ("review_cases", "year"): (2, "起", []), ("litigation_cases", "year"): (1, "起", []),
+    }
 
 
 def test_statistics_table_figures() -> None:
@@ -112,3 +129,13 @@ def test_wan_after_digits_multiplies_but_wanyuan_is_a_unit() -> None:
     assert (parse_value("1.2万条").value, parse_value("1.2万条").unit) == (12000, "条")
     assert (parse_value("1.2万元").value, parse_value("1.2万元").unit) == (1.2, "万元")
     assert parse_value("万").value is None and parse_value("千").value is None
+
+
+@pytest.mark.parametrize("suffix", [".gbk.html", ".doc"])
+@pytest.mark.parametrize("stem", ["county-2016-prose", "city-bureau-2017-table", "county-2018-prose"])
+def test_published_formats_give_the_figures_of_the_text(stem: str, suffix: str) -> None:
+    """As agencies published them: a GBK CMS page (the article inside a layout table) and a Word 97 file."""
+    if suffix == ".doc" and not shutil.which("soffice"):
+        pytest.skip("DOC needs LibreOffice (.ci/run installs it)")
+    assert _figures(stem + suffix) == _figures(stem + ".txt")
+    assert len(_figures(stem + suffix)) >= 11
