@@ -61,10 +61,25 @@ def test_discovers_every_report_through_pagination_articles_gbk_and_datastores(
         # GBK with no charset, script pagination (report on page 2), a WPS file; and the district portal's
         # Hanweb datastore in GBK under an ISO-8859-1 header, a PDF in a pdf.js viewer, a .doc, and a
         # "backup" link to 127.0.0.2
+        # publish only reports before 2019 (test_discovers_reports_before_2019)
+        **{(slug, y): [] for slug in ("moumou-county-gov", "moumou-city-justice") for y in (2020, 2023, 2024)},
         ("jingmen-dongbao-bureau", 2020): [], ("jingmen-dongbao-bureau", 2023): [],
         ("jingmen-dongbao-bureau", 2024): sorted([
             JINGMEN_WPS, "/picture/0/2024021411.pdf", "/picture/0/2024021412.doc",
             f"http://127.0.0.2:{portal.port}/picture/0/2024021411.pdf"]),
+    }
+
+
+def test_discovers_reports_before_2019(portal: Portal, session_for: Session, discover: Discover) -> None:
+    session = session_for(portal)
+    found = {(slug, y): _paths(portal, discover(portal, slug, y, session))
+             for slug in ("moumou-county-gov", "moumou-city-justice") for y in (2016, 2017, 2018)}
+    assert found == {
+        ("moumou-county-gov", 2016): ["/moumou-county-gov/art/2016.html"],  # a GBK article page
+        ("moumou-county-gov", 2017): [],
+        ("moumou-county-gov", 2018): ["/moumou-county-gov/files/2018-annual-report.wps"],
+        ("moumou-city-justice", 2016): [], ("moumou-city-justice", 2018): [],
+        ("moumou-city-justice", 2017): ["/moumou-city-justice/files/2017-annual-report.doc"],
     }
 
 

@@ -37,7 +37,7 @@ def test_run_backfill_and_status_exit_codes(prefect_api: str, portal: Any, tmp_p
     out = capsys.readouterr().out
     assert code == 1, out  # partial: one document could not be had
     assert "gongkai ingest 2024: partial" in out and "error_page" in out and f"lake: file://{lake}" in out
-    assert ("documents", 3, 3) in progress and ("agencies", 6, 6) in progress
+    assert ("documents", 3, 3) in progress and ("agencies", 8, 8) in progress
 
     code = main(["status", "--lake", lake, "--registry", portal.registry_file])
     out = capsys.readouterr().out

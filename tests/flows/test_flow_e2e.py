@@ -5,6 +5,7 @@ the backfill resumes; per-host concurrency holds; the run leaves its artifacts a
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,7 @@ def test_portal_to_local_lake_and_a_rerun_changes_nothing(prefect_api: str, port
         assert (rows[(slug, 2023)].status, rows[(slug, 2023)].found, rows[(slug, 2023)].fetched,
                 rows[(slug, 2023)].written) == ("ok", 1, 1, 1), slug
     assert {a.agency_id for a in first.agencies if a.status == "none"} == {
-        "huaian-gov", "wuhan-dongxihu-dpf", "bengbu-bengshan-dpf"}
+        "huaian-gov", "wuhan-dongxihu-dpf", "bengbu-bengshan-dpf", "moumou-county-gov", "moumou-city-justice"}
     # hongze-2023 breaks its own 表四 identity: quarantined, and written all the same
     assert rows[("huaian-hongze-gov", 2023)].statuses == {"quarantined": 1}
 
@@ -177,6 +178,37 @@ def test_backfill_over_years_resumes(prefect_api: str, portal: Portal, tmp_path:
     assert len(read_table(store, "reports", ["report_id"])) == len(REPORTS_2023) + len(REPORTS_2024)
     kinds = [r.kind for r in load_runs(store)]
     assert kinds.count("backfill") == 2 and kinds.count("ingest") == 4  # one record per year's sub-flow too
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="DOC/WPS need LibreOffice (.ci/run installs it)")
+def test_backfill_of_years_before_2019_fills_historical_figures(prefect_api: str, portal: Portal,
+                                                                tmp_path: Path) -> None:
+    """2016–2018: a GBK article page, a Word 97 file and a WPS file through the whole flow."""
+    from flows.backfill import backfill
+
+    lake = str(tmp_path / "lake")
+    summary = backfill(from_year=2016, to_year=2018, agencies=["moumou-county-gov", "moumou-city-justice"],
+                       registry=portal.registry_file, lake=lake)
+    assert summary.status == "ok"
+    rows = _by_agency(summary)
+    assert {k: (r.status, r.written) for k, r in rows.items() if r.written} == {
+        ("moumou-county-gov", 2016): ("ok", 1), ("moumou-county-gov", 2018): ("ok", 1),
+        ("moumou-city-justice", 2017): ("ok", 1)}
+    store = open_store(lake)
+    reports = read_table(store, "reports", ["agency_id", "report_year", "form_version", "media_type", "status"])
+    assert sorted(tuple(r.values()) for r in reports.to_pylist()) == [
+        ("moumou-city-justice", 2017, "pre2019", "application/msword", "valid"),
+        ("moumou-county-gov", 2016, "pre2019", "text/html", "valid"),
+        ("moumou-county-gov", 2018, "pre2019", "application/msword", "valid"),
+    ]
+    figures = read_table(store, "historical_figures", ["agency_id", "report_year", "metric", "period", "value"])
+    got = {(f["agency_id"], f["report_year"], f["metric"], f["period"]): f["value"] for f in figures.to_pylist()}
+    assert got[("moumou-county-gov", 2016, "requests_received", "year")] == 12
+    assert got[("moumou-county-gov", 2018, "requests_received", "year")] == 23  # 二十三件, from the WPS file
+    assert got[("moumou-county-gov", 2018, "active_disclosed_items", "cumulative")] == 35678
+    assert got[("moumou-city-justice", 2017, "requests_received", "year")] == 23  # its 统计表, from the DOC
+    assert got[("moumou-city-justice", 2017, "special_funds", "year")] == 2.5
+    assert len([k for k in got if k[0] == "moumou-city-justice"]) == 25
 
 
 def _fetch_runs(client: Any, flow_run_id: str, count: int) -> list[Any]:
