@@ -246,7 +246,8 @@ def load_runs(store: Store, *, limit: int | None = 500) -> list[RunSummary]:
             out.append(RunSummary.from_json(json.loads(store.get(key))))
         except (KeyError, ValueError, TypeError):
             continue
-    out.sort(key=lambda r: r.ended_at or r.started_at, reverse=True)
+    # timestamps have whole seconds: a backfill ending in the second its last year ended still comes first
+    out.sort(key=lambda r: (r.ended_at or r.started_at, r.kind == "backfill"), reverse=True)
     return out
 
 

@@ -7,7 +7,15 @@ import json
 from pathlib import Path
 
 from gongkai.lake.store import open_store
-from gongkai.runs import AgencyRun, RunSummary, default_report_year, load_runs, merge_runs, save_run
+from gongkai.runs import (
+    AgencyRun,
+    RunSummary,
+    default_report_year,
+    load_runs,
+    merge_runs,
+    run_record_key,
+    save_run,
+)
 from gongkai.status import _years, lake_status, read_reports, status_rows
 
 
@@ -101,6 +109,16 @@ def test_lake_status_from_reports_and_run_records(tmp_path: Path) -> None:
     save_run(store, older)
     save_run(store, newer)
     assert [r.run_id for r in load_runs(store)] == ["20240201T000000-bbbb", "20240101T000000-aaaa"]
+    # a backfill (started first) ending in the same second as its last year's run is the last run
+    backfill_run = RunSummary("20240301T000000-cccc", store.uri, [2019], "2024-03-01T00:00:00+00:00",
+                              ended_at="2024-03-01T00:09:00+00:00", kind="backfill")
+    year_run = RunSummary("20240301T000001-dddd", store.uri, [2019], "2024-03-01T00:00:01+00:00",
+                          ended_at="2024-03-01T00:09:00+00:00")
+    save_run(store, backfill_run)
+    save_run(store, year_run)
+    assert [r.run_id for r in load_runs(store)][:2] == ["20240301T000000-cccc", "20240301T000001-dddd"]
+    for record in (backfill_run, year_run):
+        store.delete(run_record_key(record))
 
     expected = {"dongxihu": [2019, *years_in_lake], "never-run": [2023]}
     statuses = {s.agency_id: s for s in lake_status(store, expected_years=expected)}
