@@ -37,10 +37,16 @@ class Cell:
     col_span: int = 1
 
 
+# how a block's text was obtained: ``text`` from the file's own text, ``ocr`` read from a page image
+# (the parser flags every value of an ``ocr`` block)
+Source = Literal["text", "ocr"]
+
+
 @dataclass
 class Paragraph:
     text: str
     page: int | None = None
+    source: Source = "text"
 
 
 @dataclass
@@ -57,6 +63,7 @@ class Table:
     layout: str = "grid"
     # pages the table continues on (a table split by a page break and joined by the extractor)
     pages: list[int] = field(default_factory=list)
+    source: Source = "text"
 
     def grid(self) -> list[list[str | None]]:
         """Expand spans into a rectangular matrix; positions covered by a span hold None."""
@@ -97,6 +104,8 @@ class Document:
     media_type: str = "text/plain"
     problems: list[Problem] = field(default_factory=list)
     extractor: str = "text"
+    # pages (1-based) that have no text layer: scanned images for OCR to read
+    scanned_pages: list[int] = field(default_factory=list)
 
     @property
     def tables(self) -> list[Table]:

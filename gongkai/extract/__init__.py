@@ -7,8 +7,9 @@ from gongkai.extract.sniff import sniff_media_type
 from gongkai.extract.text import decode_text, extract_text
 from gongkai.model import Document, Problem
 
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"  # 3: OCR of scanned PDF pages and page images
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff")
 
 
 def extract_bytes(data: bytes, filename: str | None = None) -> Document:
@@ -28,7 +29,19 @@ def extract_bytes(data: bytes, filename: str | None = None) -> Document:
     if media_type == "application/pdf":
         from gongkai.extract.pdf import extract_pdf
 
-        return extract_limited(extract_pdf, data, media_type)
+        document = extract_limited(extract_pdf, data, media_type)
+        if document.scanned_pages:
+            from gongkai.extract.pdf import ocr_scanned_pages
+
+            document = ocr_scanned_pages(data, document)
+        return document
+    if media_type in IMAGE_TYPES:
+        from gongkai.extract.limits import OCR_MAX_SECONDS, OCR_SECONDS_PER_PAGE
+        from gongkai.extract.ocr import extract_image
+
+        # a TIFF may hold many pages: its budget is the bound; other images are one page
+        seconds = OCR_MAX_SECONDS if media_type == "image/tiff" else 30 + OCR_SECONDS_PER_PAGE
+        return extract_limited(extract_image, data, media_type, seconds=seconds)
     if media_type == DOCX:
         from gongkai.extract.docx import extract_docx
 
@@ -38,7 +51,7 @@ def extract_bytes(data: bytes, filename: str | None = None) -> Document:
 
         return extract_office(data, media_type)
     return _refused(media_type, "unsupported_format", f"no extractor for {media_type}: the file is not a "
-                    "report in a supported format (txt, md, html, pdf, docx, doc, wps)")
+                    "report in a supported format (txt, md, html, pdf, docx, doc, wps, png, jpeg, tiff)")
 
 
 def _refused(media_type: str, code: str, message: str) -> Document:

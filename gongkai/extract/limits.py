@@ -18,6 +18,9 @@ from gongkai.model import Document, Problem
 MAX_DOCUMENT_BYTES = int(os.environ.get("GONGKAI_MAX_DOCUMENT_BYTES", 100 * 2**20))
 EXTRACTION_SECONDS = float(os.environ.get("GONGKAI_EXTRACTION_SECONDS", 120))
 CHILD_MEMORY_BYTES = int(os.environ.get("GONGKAI_EXTRACTION_MEMORY_BYTES", 3 * 2**30))
+# OCR reads a page in seconds, not milliseconds: its child gets this much per page, up to a bound
+OCR_SECONDS_PER_PAGE = float(os.environ.get("GONGKAI_OCR_SECONDS_PER_PAGE", 30))
+OCR_MAX_SECONDS = float(os.environ.get("GONGKAI_OCR_MAX_SECONDS", 1800))
 
 
 def _child(extract: Callable[[bytes], Document], data: bytes, conn: Connection, memory: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from gongkai.extract.limits import extract_limited
 from gongkai.model import Cell, Document, Paragraph, Problem, Table
 
 MIN_TEXT_CHARS_PER_PAGE = 5
@@ -55,7 +56,73 @@ def extract_pdf(data: bytes) -> Document:
             problems.append(Problem(
                 "scanned_pages", f"pages {scanned} have no text layer (scanned images): their content needs OCR",
                 "warning" if len(scanned) < len(pages) else "error"))
-    return Document(blocks=blocks, media_type="application/pdf", problems=problems, extractor="pdf")
+    return Document(blocks=blocks, media_type="application/pdf", problems=problems, extractor="pdf",
+                    scanned_pages=scanned)
+
+
+def ocr_scanned_pages(data: bytes, document: Document) -> Document:
+    """The document with its scanned pages read by OCR, in a limited child of its own: OCR costs
+    seconds per page, so its time limit grows with the number of pages (bounded)."""
+    from gongkai.extract.limits import OCR_MAX_SECONDS, OCR_SECONDS_PER_PAGE
+
+    pages = list(document.scanned_pages)
+    seconds = min(OCR_MAX_SECONDS, 30 + OCR_SECONDS_PER_PAGE * len(pages))
+    read = extract_limited(lambda d: _ocr_pages(d, document), data, document.media_type, seconds=seconds)
+    if read.extractor == "none":  # timed out or died: keep what the text layer gave, say why
+        document.problems.extend(read.problems)
+        return document
+    return read
+
+
+def _ocr_pages(data: bytes, document: Document) -> Document:
+    import numpy as np
+    import pypdfium2
+
+    from gongkai.extract.ocr import OCR_DPI, OcrUnavailable, engine, ocr_page
+
+    pages = document.scanned_pages
+    try:
+        engine()
+    except OcrUnavailable as exc:
+        document.problems.append(Problem(
+            "ocr_unavailable", f"pages {pages} are scanned images and the OCR engine is not installed "
+            f"(rapidocr-onnxruntime: {exc!s:.80}); their content was not read",
+            "error" if not document.blocks else "warning"))
+        return document
+    pdf = pypdfium2.PdfDocument(data)
+    read: dict[int, list[Paragraph | Table]] = {}
+    problems = [p for p in document.problems if p.code != "scanned_pages"]
+    empty: list[int] = []
+    for number in pages:
+        bitmap = pdf[number - 1].render(scale=OCR_DPI / 72, grayscale=True)
+        image = np.asarray(bitmap.to_pil().convert("L"))
+        page = ocr_page(image, number, OCR_DPI)
+        problems.extend(page.problems)
+        read[number] = page.blocks
+        if not page.blocks:
+            empty.append(number)
+    pdf.close()
+    blocks = merge_pages(document.blocks, read)
+    problems.append(Problem("ocr_pages", f"pages {pages} have no text layer and were read by OCR: their "
+                            "values carry the flag ocr", "info"))
+    if empty:
+        problems.append(Problem(
+            "ocr_no_text", f"OCR found no text on scanned pages {empty} (blank, or noise only)",
+            "error" if not blocks else "warning"))
+    return Document(blocks=blocks, media_type=document.media_type, problems=problems, extractor="pdf",
+                    scanned_pages=pages)
+
+
+def merge_pages(blocks: list[Paragraph | Table], read: dict[int, list[Paragraph | Table]]) -> list[Paragraph | Table]:
+    """Text-layer blocks and OCR'd pages in page order, tables continued across page breaks joined."""
+    by_page: dict[int, list[Paragraph | Table]] = {}
+    for block in blocks:
+        by_page.setdefault(block.page or 0, []).append(block)
+    out: list[Paragraph | Table] = []
+    for number in sorted(set(by_page) | set(read)):
+        out.extend(by_page.get(number, []))
+        _append_joining_tables(out, read.get(number, []))
+    return out
 
 
 def _failed(code: str, message: str) -> Document:
@@ -144,6 +211,9 @@ def _append_joining_tables(blocks: list[Paragraph | Table], page_blocks: list[Pa
             isinstance(blocks[-1 - footer], Table):
         previous, first = blocks[-1 - footer], page_blocks[0]
         if _width(previous) == _width(first):
+            if previous.source != first.source:
+                blocks.extend(page_blocks)
+                return
             previous.rows.extend(first.rows)
             if first.page is not None:
                 previous.pages.append(first.page)

@@ -11,6 +11,12 @@ def sniff_media_type(data: bytes, filename: str | None = None) -> str:
         return "application/x-empty"
     if data.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
         return "application/pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff"
     if data.startswith(b"PK\x03\x04"):
         if b"word/" in data[:65536] or b"[Content_Types].xml" in data[:65536]:
             return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

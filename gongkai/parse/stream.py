@@ -35,6 +35,9 @@ class Segment:
     block_index: int
     # a label and its numbers were run together in the source ('规章000'): its numbers may be too
     glued: bool = False
+    source: str = "text"  # the block's: "ocr" when read from a page image
+    # a row of a real grid (HTML, DOCX, PDF rulings): its blank cells are cells, not layout debris
+    gridded: bool = False
 
     @property
     def text(self) -> str:
@@ -56,6 +59,14 @@ class LogicalRow:
     # set when the row was split off a longer run of values (its label was lost)
     split_from_previous: bool = False
     glued: bool = False
+    # sources of the segments the row was read from ("ocr": its values carry the flag ocr)
+    sources: set[str] = field(default_factory=set)
+    # every segment it was read from was a grid row: its cell positions are the table's columns
+    gridded: bool = False
+
+    @property
+    def source_flags(self) -> tuple[str, ...]:
+        return ("ocr",) if "ocr" in self.sources else ()
 
     def trimmed_values(self) -> list[str]:
         values = list(self.values)
@@ -70,7 +81,7 @@ def segments_of(document: Document) -> list[Segment]:
         if isinstance(block, Paragraph):
             if block.text.strip() and not _PAGE_NUMBER.match(block.text):
                 cells = unglue_label(clean_text(block.text))
-                out.append(Segment(cells, block.page, "paragraph", index, glued=len(cells) > 1))
+                out.append(Segment(cells, block.page, "paragraph", index, glued=len(cells) > 1, source=block.source))
             continue
         kind: Literal["paragraph", "row"] = "paragraph" if block.layout == "cell_stream" else "row"
         for row in block.grid():
@@ -78,7 +89,8 @@ def segments_of(document: Document) -> list[Segment]:
             cells = [part for c in row if c is not None for part in unglue_label(clean_text(c))]
             if any(cells) and not _PAGE_NUMBER.match("".join(cells)):
                 glued = len(cells) > sum(1 for c in row if c is not None)
-                out.append(Segment(cells, block.page, kind, index, glued=glued))
+                out.append(Segment(cells, block.page, kind, index, glued=glued, source=block.source,
+                                   gridded=block.layout == "grid" and kind == "row"))
     return out
 
 
@@ -127,8 +139,8 @@ def logical_rows(segments: list[Segment], width: int, header_words: tuple[str, .
     rows: list[LogicalRow] = []
     current: LogicalRow | None = None
 
-    def start(labels: list[str], page: int | None) -> LogicalRow:
-        row = LogicalRow(labels=labels, page=page)
+    def start(labels: list[str], page: int | None, gridded: bool = False) -> LogicalRow:
+        row = LogicalRow(labels=labels, page=page, gridded=gridded)
         rows.append(row)
         return row
 
@@ -151,17 +163,20 @@ def logical_rows(segments: list[Segment], width: int, header_words: tuple[str, .
                 ):
                     current.labels.extend(labels)  # a label wrapped onto the next source row
                     current.values = values
+                    current.gridded = current.gridded and seg.gridded
                 else:
-                    current = start(labels, seg.page)
+                    current = start(labels, seg.page, seg.gridded)
                     current.values = values
             elif (
                 current is not None and current.labels and not current.values
                 and not _is_header_like(current.labels, header_words)
             ):
                 current.values = list(seg.cells)  # label on its own row, values on the next
+                current.gridded = current.gridded and seg.gridded
             else:
-                current = start([], seg.page)
+                current = start([], seg.page, seg.gridded)
                 current.values = list(seg.cells)
+            current.sources.add(seg.source)
             continue
         # a single cell: a paragraph, a line of a cell stream, a one-cell row
         for cell, kind in zip(seg.cells, kinds, strict=True):
@@ -177,6 +192,8 @@ def logical_rows(segments: list[Segment], width: int, header_words: tuple[str, .
                 current.glued = current.glued or seg.glued
             elif current is not None and current.values:
                 current.values.append(cell)
+        if current is not None:
+            current.sources.add(seg.source)
     return _split_glued_rows(rows, width)
 
 
@@ -191,6 +208,7 @@ def _split_glued_rows(rows: list[LogicalRow], width: int) -> list[LogicalRow]:
                     values=values[k:k + width],
                     page=row.page,
                     split_from_previous=k > 0,
+                    sources=set(row.sources),
                 ))
         else:
             out.append(row)

@@ -54,7 +54,9 @@ def _match_row(labels: list[str]) -> str | None:
 
 def read_applications(segments: list[Segment]) -> ApplicationsReading:
     reading = ApplicationsReading()
-    rows = [r for r in logical_rows(segments, 7, APPLICANT_HEADER_WORDS) if any(v.strip() for v in r.values)]
+    # a row whose seven cells are all blank is printed all the same: keep it when its label names a row
+    rows = [r for r in logical_rows(segments, 7, APPLICANT_HEADER_WORDS)
+            if any(v.strip() for v in r.values) or (r.gridded and len(r.values) == 7 and _match_row(r.labels))]
     if not rows:
         return reading
     keys = [None if r.split_from_previous else _match_row(r.labels) for r in rows]
@@ -83,7 +85,7 @@ def read_applications(segments: list[Segment]) -> ApplicationsReading:
                 "row_duplicate", f"表三 prints row {final} twice; the first is kept", "warning",
                 f"applications.{final}"))
             continue
-        label_flags = ("label_inferred",) if key is None else ()
+        label_flags = (*row.source_flags, *(("label_inferred",) if key is None else ()))
         hint = row.labels[-1] if row.labels else None
         digits = "".join(v.strip() for v in row.values)
         if (glued or (row.glued and len(row.trimmed_values()) == 1)) and digits.isdigit() and len(digits) >= 7:
@@ -143,6 +145,8 @@ def _identity_holds(cells: list[str]) -> bool | None:
 
 def _columns(row: LogicalRow, totals_only: bool) -> tuple[list[str], tuple[str, ...]]:
     """The row's seven applicant cells, choosing between the readings its layout allows."""
+    if row.gridded and len(row.values) == 7:  # a grid row prints every cell, blanks included
+        return list(row.values), ()
     values = row.trimmed_values()
     filled = [v for v in values if v.strip()]
     if totals_only and len(filled) == 1:
@@ -170,14 +174,16 @@ def read_review(segments: list[Segment]) -> tuple[dict[str, CellValue], list[Pro
         return {}, problems
     chosen: list[str] | None = None
     flags: tuple[str, ...] = ()
-    full = [r for r in rows if len(r.trimmed_values()) == 15]
+    full = [r.values for r in rows if r.gridded and len(r.values) == 15] or [
+        r.trimmed_values() for r in rows if len(r.trimmed_values()) == 15]
     by_block = {match_key(r.labels[-1], forms.REVIEW_BLOCKS): r for r in rows if r.labels}
     stream = [v.strip() for r in rows for v in r.trimmed_values() if v.strip()]
+    source_flags = tuple(dict.fromkeys(f for r in rows for f in r.source_flags))
     if len(stream) == 1 and looks_glued(stream[0], 15):
-        cells = _unglued(stream[0], [5, 5, 5], (), problems, "review_litigation")
+        cells = _unglued(stream[0], [5, 5, 5], source_flags, problems, "review_litigation")
         return dict(zip(forms.REVIEW_COLUMNS, cells, strict=True)), problems
     if full:
-        chosen = full[0].trimmed_values()
+        chosen = list(full[0])
     elif all(b.key in by_block and len(by_block[b.key].trimmed_values()) == 5 for b in forms.REVIEW_BLOCKS):
         chosen = [v for b in forms.REVIEW_BLOCKS for v in by_block[b.key].trimmed_values()]
     else:
@@ -193,6 +199,7 @@ def read_review(segments: list[Segment]) -> tuple[dict[str, CellValue], list[Pro
             f"({sum(len(r.trimmed_values()) for r in rows)} values); its cells are left null", "warning",
             "review_litigation"))
         return {}, problems
+    flags = (*flags, *source_flags)
     return {col: cell_value(raw, None, flags) for col, raw in zip(forms.REVIEW_COLUMNS, chosen, strict=True)}, problems
 
 
@@ -218,8 +225,8 @@ def read_active(segments: list[Segment], form: str) -> tuple[dict[tuple[str, str
         values = row.trimmed_values()
         if (glued or row.glued) and len(item.metrics) > 1 and len(values) == 1 and \
                 re.fullmatch(r"[\d.,]+", values[0].strip()):
-            cells = _unglued(values[0], [len(item.metrics)], (), problems, f"active_disclosure.{item.key}",
-                             totals=False)
+            cells = _unglued(values[0], [len(item.metrics)], row.source_flags, problems,
+                             f"active_disclosure.{item.key}", totals=False)
             for metric, cell in zip(item.metrics, cells, strict=True):
                 cell.unit = item.unit
                 out[(item.key, metric.key)] = cell
@@ -227,7 +234,7 @@ def read_active(segments: list[Segment], form: str) -> tuple[dict[tuple[str, str
         header_unit = _unit_in(row.labels)
         for metric, raw in zip(item.metrics, values + [""] * (len(item.metrics) - len(values)), strict=False):
             unit = "万元" if metric.key == "fee_amount" else header_unit if "amount" in metric.key else item.unit
-            cell = cell_value(raw, item.label, unit=unit)
+            cell = cell_value(raw, item.label, row.source_flags, unit=unit)
             if metric.key == "fee_amount" and cell.unit == "元" and cell.value is not None:
                 cell = CellValue(round(cell.value / 10_000, 6), cell.raw, [*cell.flags, "unit_converted"], "万元")
             out[(item.key, metric.key)] = cell

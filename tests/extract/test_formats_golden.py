@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gongkai.extract import extract_bytes
+from gongkai.extract import EXTRACTOR_VERSION, extract_bytes
 from gongkai.golden import differences
 from gongkai.pipeline import parse_bytes
 
@@ -36,7 +36,7 @@ def test_fixture_parses_exactly(path: Path) -> None:
 def test_real_pdf_parses_exactly(path: Path) -> None:
     expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     report = parse_bytes(path.read_bytes(), path.name)
-    assert report.media_type == "application/pdf" and report.extractor == "pdf@2"
+    assert report.media_type == "application/pdf" and report.extractor == f"pdf@{EXTRACTOR_VERSION}"
     assert differences(report, expected) == []
 
 
@@ -77,5 +77,5 @@ def test_doc_is_converted_with_libreoffice(tmp_path: Path) -> None:
     doc = (tmp_path / f"{source.stem}.doc").read_bytes()
     report = parse_bytes(doc, "report.doc")
     expected = json.loads((FIXTURES / "corpus" / "001_88afcdf2753bf816.json").read_text(encoding="utf-8"))
-    assert report.media_type == "application/msword" and report.extractor == "office@2"
+    assert report.media_type == "application/msword" and report.extractor == f"office@{EXTRACTOR_VERSION}"
     assert differences(report, expected) == []
