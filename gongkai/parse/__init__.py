@@ -14,7 +14,7 @@ from gongkai.parse.historical import historical_figures
 from gongkai.parse.stream import Segment, classify, segments_of
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
 
-PARSER_VERSION = "1.1.0"
+PARSER_VERSION = "1.2.0"
 
 _H2 = re.compile(r"主动公开政府信息(情况)?$")
 _H3 = re.compile(r"收到和处理政府信息公开申请(情况)?$")

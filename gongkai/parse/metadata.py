@@ -10,8 +10,10 @@ _AGENCY_SUFFIX = (r"(?:人民政府|人民政府办公室|残疾人联合会|残
                   r"中心|总队|支队|大队|委|会|所|站|处|分局|街道办事处|办事处|镇|乡)")
 _TITLE = re.compile(
     r"^(?P<agency>[^\s，,。：:〔〕\[\]]{2,40}?)?\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*"
-    r"[^\s，,。：:]{0,12}?(?:政府信息公开|政务公开|信息公开)(?:工作)?\s*(?:年度)?\s*(?:报告|年报)"
+    # the agency may follow the year: 2019年上海市人民政府办公厅政府信息公开工作年度报告
+    r"(?P<after>[^\s，,。：:]{0,30}?)(?:政府信息公开|政务公开|信息公开)(?:工作)?\s*(?:年度)?\s*(?:报告|年报)"
 )
+_RELATIVE_PLACE = "区县市镇乡旗"  # a name starting so ('区残联') leaves its place unsaid
 _PERIOD = re.compile(r"统计期限[^。]{0,8}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _YEAR_WORK = re.compile(r"((?:19|20)\d{2})\s*年")
 _SOURCE = re.compile(r"(?:信息来源|发布机构|来源|发文机关|发布单位)\s*[:：]\s*([^\s:：|]{2,40}?" + _AGENCY_SUFFIX + r")")
@@ -60,17 +62,26 @@ def agency_name(lines: list[str]) -> str | None:
         m = _TITLE.search(line)
         if re.search(r"\.(pdf|docx?|wps|html?)$", line, re.I):
             continue  # an attachment's file name, not the title
-        if m and m.group("agency"):
-            candidate = re.sub(r"^.*?[>》]", "", m.group("agency"))
-            if re.search(_AGENCY_SUFFIX + "$", candidate):
+        if m is None:
+            continue
+        for group in ("agency", "after"):
+            candidate = re.sub(r"^.*?[>》]", "", m.group(group) or "")
+            if len(candidate) >= 2 and re.search(_AGENCY_SUFFIX + "$", candidate):
                 name = candidate
                 break
+        if name is not None:
+            break
+    title_name = name
+    if name is not None and name[0] in _RELATIVE_PLACE and _longest_form(name, text) == name:
+        name = None  # '区残联' names no place: a source or contact line that does is better
     if name is None:
         for pattern in (_SOURCE, _CONTACT):
             m = pattern.search(text)
             if m:
                 name = m.group(1)
                 break
+    if name is None:
+        name = title_name
     if name is None:
         for line in reversed(normalized[-30:]):
             m = _SIGNATURE.match(re.sub(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$", "", line))
@@ -97,7 +108,7 @@ def _longest_form(name: str, text: str) -> str:
     m = re.search(r"([\u4e00-\u9fff]{1,8}(?:省|市|自治区|自治州|州|盟|地区))$", common)
     if m and len(m.group(1)) >= 2:
         return m.group(1) + name
-    if name[0] in "区县市镇乡旗":  # '区残联' printed elsewhere as '蚌山区残联'
+    if name[0] in _RELATIVE_PLACE:  # '区残联' printed elsewhere as '蚌山区残联'
         m = re.search(r"([\u4e00-\u9fff]{2,6})$", common)
         if m:
             return m.group(1) + name

@@ -53,10 +53,20 @@ def _match_row(labels: list[str]) -> str | None:
 
 
 def read_applications(segments: list[Segment]) -> ApplicationsReading:
+    logical = logical_rows(segments, 7, APPLICANT_HEADER_WORDS)
+    valued = [r for r in logical if any(v.strip() for v in r.values)]
+    # a grid row whose seven cells are all blank is a row all the same, when its label names one — unless
+    # it is the rest of a row that a page break cut in two (its values above it, under a broken label)
+    with_blank = [r for r in logical if any(v.strip() for v in r.values)
+                  or (r.gridded and len(r.values) == 7 and _match_row(r.labels))]
+    if len(with_blank) == len(valued):
+        return _read_applications(valued)
+    readings = [_read_applications(with_blank), _read_applications(valued)]
+    return min(readings, key=lambda r: sum(1 for p in r.problems if p.code == "row_unplaced"))
+
+
+def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
     reading = ApplicationsReading()
-    # a row whose seven cells are all blank is printed all the same: keep it when its label names a row
-    rows = [r for r in logical_rows(segments, 7, APPLICANT_HEADER_WORDS)
-            if any(v.strip() for v in r.values) or (r.gridded and len(r.values) == 7 and _match_row(r.labels))]
     if not rows:
         return reading
     keys = [None if r.split_from_previous else _match_row(r.labels) for r in rows]
