@@ -13,6 +13,7 @@ _TITLE = re.compile(
     # the agency may follow the year: 2019年上海市人民政府办公厅政府信息公开工作年度报告
     r"(?P<after>[^\s，,。：:]{0,30}?)(?:政府信息公开|政务公开|信息公开)(?:工作)?\s*(?:年度)?\s*(?:报告|年报)"
 )
+_PLACE_NAME = re.compile(r"(?![本我全该])[\u4e00-\u9fff]{1,12}(?:省|市|自治区|自治州|州|盟|地区|县|区|旗)")
 _RELATIVE_PLACE = "区县市镇乡旗"  # a name starting so ('区残联') leaves its place unsaid
 _PERIOD = re.compile(r"统计期限[^。]{0,8}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _YEAR_WORK = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -66,7 +67,9 @@ def agency_name(lines: list[str]) -> str | None:
             continue
         for group in ("agency", "after"):
             candidate = re.sub(r"^.*?[>》]", "", m.group(group) or "")
-            if len(candidate) >= 2 and re.search(_AGENCY_SUFFIX + "$", candidate):
+            # a place alone ('杭州市2025年…') is the report of that place's government, as printed
+            if len(candidate) >= 2 and (re.search(_AGENCY_SUFFIX + "$", candidate) or (
+                    group == "agency" and _PLACE_NAME.fullmatch(candidate))):
                 name = candidate
                 break
         if name is not None:
