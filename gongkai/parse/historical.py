@@ -17,6 +17,7 @@ _NUMBER_AFTER = re.compile(
     r"(\d[\d,]*(?:\.\d+)?\s*(?:[万亿](?!元))?|[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]*)\s*("
     + "|".join(_UNITS) + r")")
 _NONE_WORDS = re.compile(r"(未|没有|无|均无|尚无)")
+_YEAR_TO_DATE = re.compile(r"(?:本|全|当)年度?(?:共)?累计")
 _YEAR_HEADER = re.compile(r"(本年度?|统计数|本年|数量|数值|当年)")
 _CUMULATIVE_HEADER = re.compile(r"(历年|累计)")
 _INDICATOR_HEADER = re.compile(r"(指标|统计项目|项目名称|内容)")
@@ -27,12 +28,38 @@ def historical_figures(document: Document) -> tuple[list[HistoricalFigure], list
     problems: list[Problem] = []
     for table in document.tables:
         figures.extend(_from_table(table, problems))
+    lines: list[str] = []
     for block in document.blocks:
         if isinstance(block, Paragraph):
-            figures.extend(_from_prose(block.text))
-        elif block.layout == "cell_stream":
+            lines.append(block.text)
+            continue
+        figures.extend(_from_prose(_running_text(lines)))
+        lines = []
+        if block.layout == "cell_stream":
             figures.extend(_from_prose("".join(c.text for row in block.rows for c in row)))
+    figures.extend(_from_prose(_running_text(lines)))
     return _deduplicate(figures, problems), problems
+
+
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十]+[章节部分])")
+_LINE_END = re.compile(r"[。！!？?；;：:]\s*$")
+
+
+def _running_text(lines: list[str]) -> str:
+    """Paragraph blocks as running text: a PDF or a converter breaks sentences at the end of each printed
+    line ('…主动公开政府信息' / '5928' / '条，…'). A line joins the one before it unless that one ended a
+    sentence, or either is a heading."""
+    out: list[str] = []
+    for line in (x.strip() for x in lines):
+        if not line:
+            continue
+        previous = out[-1] if out else ""
+        if previous and not _LINE_END.search(previous) and not _HEADING.match(line) \
+                and not (_HEADING.match(previous) and len(previous) <= 30):
+            out[-1] = previous + line
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------- 统计表
@@ -108,7 +135,8 @@ def _from_prose(text: str) -> list[HistoricalFigure]:
 
 def _figures_in_clause(clause: str, sentence: str) -> list[HistoricalFigure]:
     found: list[HistoricalFigure] = []
-    period = "cumulative" if "累计" in clause and "年" not in clause.split("累计")[0][-4:] else "year"
+    # 累计 is since the start (到年底累计, 历年累计), except the year's own running total (本年累计)
+    period = "cumulative" if "累计" in clause and not _YEAR_TO_DATE.search(clause) else "year"
     for metric in METRICS:
         if not metric.in_prose:
             continue

@@ -139,3 +139,19 @@ def test_published_formats_give_the_figures_of_the_text(stem: str, suffix: str) 
         pytest.skip("DOC needs LibreOffice (.ci/run installs it)")
     assert _figures(stem + suffix) == _figures(stem + ".txt")
     assert len(_figures(stem + suffix)) >= 11
+
+
+def test_prose_broken_at_every_printed_line_is_read_as_running_text() -> None:
+    """PDFs of old reports break sentences where the printed line ends, numbers alone on a line."""
+    text = "\n".join([
+        "某某区2012年政府信息公开工作年度报告", "二、主动公开政府信息情况",
+        "本区到年底累计主动公开政府信息", "5928", "条，全文电子化率达", "90.3%",
+        "，其中，本年度新增主动公开政府信息", "2110", "条。",
+        "三、依申请公开政府信息情况", "2012年，全区共受理政府信息公开申请", "45件，其中当面申请12件，网上",
+        "申请30件，信函申请3件。",
+    ])
+    figures, _ = historical_figures(extract_text(text))
+    assert {(f.metric, f.period): f.value for f in figures} == {
+        ("active_disclosed_items", "cumulative"): 5928, ("active_disclosed_items", "year"): 2110,
+        ("requests_received", "year"): 45, ("requests_in_person", "year"): 12, ("requests_online", "year"): 30,
+        ("requests_letter", "year"): 3}
