@@ -149,6 +149,7 @@ def ingest_year(year: int | None = None, agencies: list[str] | None = None, lake
         nonlocal docs_done
         futures[-1].wait()
         parts.extend(_batch_tallies(batch, futures, summary))
+        _release(futures)
         docs_done += len(batch)
         report_progress("documents", docs_done, docs_total)
 
@@ -173,6 +174,18 @@ def ingest_year(year: int | None = None, agencies: list[str] | None = None, lake
     summary.ended_at = now_iso()
     record_run.submit(Parcel(summary), Parcel(events)).wait()
     return summary
+
+
+def _release(futures: list[PrefectFuture]) -> None:
+    """Empty a settled batch's parcels (its documents' bytes, parsed reports, validation frames).
+
+    The flow run keeps every task's result referenced until it ends (Prefect tracks results to link task
+    inputs to upstream runs), so without this a year's worth of batches would stay in memory."""
+    for future in futures:
+        if future.state.is_completed():
+            result = future.result()
+            if isinstance(result, Parcel):
+                result.value = None
 
 
 def _flow_run_id() -> str | None:
