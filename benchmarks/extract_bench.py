@@ -47,14 +47,20 @@ def main() -> None:
             pages += _pages(path) if path.suffix == ".pdf" else 1
         per_page = f"{1000 * total / pages:8.1f}" if "pdf" in name else "       -"
         print(f"{name:20} {len(paths):7d} {1000 * total / len(paths):10.1f} {per_page}")
+    real = groups["pdf (real)"] + groups["pdf (LibreOffice)"]
+    pages = sum(_pages(p) for p in real)
+    print(f"PDF extraction, {pages} pages (ms/page)")
+    ours = {backend: sum(_time(lambda p=p, b=backend: extract_pdf(p.read_bytes(), backend=b), 3) for p in real)
+            for backend in ("pdfium", "pdfminer")}
+    theirs = None
     if shutil.which("pdftotext"):
-        real = groups["pdf (real)"] + groups["pdf (LibreOffice)"]
-        pages = sum(_pages(p) for p in real)
-        ours = sum(_time(lambda p=p: extract_pdf(p.read_bytes()), 3) for p in real)
         theirs = sum(_time(lambda p=p: subprocess.run(["pdftotext", "-layout", str(p), "-"], capture_output=True,
                                                        check=True), 3) for p in real)
-        print(f"PDF extraction, {pages} pages: gongkai {1000 * ours / pages:.1f} ms/page, pdftotext -layout "
-              f"{1000 * theirs / pages:.1f} ms/page (process start included) -> {ours / theirs:.1f}x")
+        print(f"  {'pdftotext -layout':24} {1000 * theirs / pages:6.1f}  (process start included)")
+    for backend, seconds in ours.items():
+        label = "gongkai, PDFium objects" if backend == "pdfium" else "gongkai, pdfminer objects"
+        ratio = f"  {seconds / theirs:.1f}x pdftotext" if theirs else ""
+        print(f"  {label:24} {1000 * seconds / pages:6.1f}{ratio}")
 
 
 if __name__ == "__main__":
