@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import ctypes
 import logging
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from pdfplumber.page import Page
+from pdfplumber.table import Table
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,92 @@ class PdfiumPage(Page):
     @property
     def objects(self) -> dict[str, list[dict[str, Any]]]:
         return self._objects
+
+    def find_tables(self, table_settings: Any = None) -> list[Table]:
+        """pdfplumber's `find_tables`, with its two quadratic steps done in less time (same cells,
+        same tables, same text): the table code then costs about what PDFium's reading does."""
+        from pdfplumber.table import TableFinder, TableSettings, cells_to_tables, edges_to_intersections
+
+        settings = TableSettings.resolve(table_settings)
+        finder = TableFinder.__new__(TableFinder)  # its __init__ would run the slow steps
+        finder.page, finder.settings = self, settings
+        intersections = edges_to_intersections(finder.get_edges(), settings.intersection_x_tolerance,
+                                               settings.intersection_y_tolerance)
+        return [_Table(self, cells) for cells in cells_to_tables(_intersections_to_cells(intersections))]
+
+
+class _Table(Table):
+    def extract(self, **kwargs: Any) -> list[list[str | None]]:
+        """`pdfplumber.table.Table.extract`: a row's chars found by bisecting the chars sorted by
+        their middle's height instead of testing every char of the page, then kept in page order."""
+        from pdfplumber import utils
+
+        mids = sorted(((c["top"] + c["bottom"]) / 2, i, (c["x0"] + c["x1"]) / 2, c)
+                      for i, c in enumerate(self.page.chars))
+        heights = [m[0] for m in mids]
+        table: list[list[str | None]] = []
+        for row in self.rows:
+            x0, top, x1, bottom = row.bbox
+            found = mids[bisect_left(heights, top):bisect_left(heights, bottom)]
+            row_chars = sorted((m for m in found if x0 <= m[2] < x1), key=itemgetter(1))
+            texts: list[str | None] = []
+            for cell in row.cells:
+                if cell is None:
+                    texts.append(None)
+                    continue
+                cx0, ctop, cx1, cbottom = cell
+                chars = [c for v, _, h, c in row_chars if cx0 <= h < cx1 and ctop <= v < cbottom]
+                if not chars:
+                    texts.append("")
+                    continue
+                if "layout" in kwargs:
+                    kwargs["layout_width"] = cell[2] - cell[0]
+                    kwargs["layout_height"] = cell[3] - cell[1]
+                    kwargs["layout_bbox"] = cell
+                texts.append(utils.extract_text(chars, **kwargs))
+            table.append(texts)
+        return table
+
+
+def _intersections_to_cells(intersections: dict[Any, dict[str, list[dict[str, Any]]]]) -> list[Any]:
+    """`pdfplumber.table.intersections_to_cells`, same cells in the same order: each point's edges
+    made a set once (pdfplumber rebuilds both sets per comparison), and the points below and to the
+    right of a point looked up in its column and row rather than found by scanning all points."""
+    from pdfplumber.utils import obj_to_bbox
+
+    vertical = {p: set(map(obj_to_bbox, e["v"])) for p, e in intersections.items()}
+    horizontal = {p: set(map(obj_to_bbox, e["h"])) for p, e in intersections.items()}
+    points = sorted(intersections)
+    columns: dict[Any, list[Any]] = {}
+    rows: dict[Any, list[Any]] = {}
+    for point in points:
+        columns.setdefault(point[0], []).append(point)
+        rows.setdefault(point[1], []).append(point)
+
+    def connects(p1: Any, p2: Any) -> bool:
+        return (p1[0] == p2[0] and not vertical[p1].isdisjoint(vertical[p2])) or (
+            p1[1] == p2[1] and not horizontal[p1].isdisjoint(horizontal[p2]))
+
+    cells = []
+    for pt in points:
+        column, row = columns[pt[0]], rows[pt[1]]
+        below, right = column[column.index(pt) + 1:], row[row.index(pt) + 1:]
+        cell = None
+        for below_pt in below:
+            if not connects(pt, below_pt):
+                continue
+            for right_pt in right:
+                if not connects(pt, right_pt):
+                    continue
+                corner = (right_pt[0], below_pt[1])
+                if corner in intersections and connects(corner, right_pt) and connects(corner, below_pt):
+                    cell = (pt[0], pt[1], corner[0], corner[1])
+                    break
+            if cell is not None:
+                break
+        if cell is not None:
+            cells.append(cell)
+    return cells
 
 
 def pdfium_pages(data: bytes, pages: list[Page]) -> list[Page]:
@@ -416,6 +505,7 @@ def _page_text(api: _Api, tp: int, count: int) -> str:
     return text
 
 
+@lru_cache(maxsize=256)
 def _fontname(name: bytes) -> str:
     from pdfplumber.page import fix_fontname_bytes
 

@@ -95,3 +95,19 @@ def test_a_file_pdfium_refuses_keeps_pdfminers_pages() -> None:
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         pages = list(pdf.pages)
         assert pdfium_pages(data[: len(data) // 3], pages) == pages
+
+
+@pytest.mark.parametrize("path", BORN_DIGITAL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_faster_table_steps_equal_pdfplumbers(path: Path) -> None:
+    from pdfplumber.table import Table, TableFinder
+
+    from gongkai.extract.pdf_objects import _intersections_to_cells
+
+    data = path.read_bytes()
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdfium_pages(data, list(pdf.pages)):
+            finder = TableFinder(page)  # pdfplumber's own steps, on the same objects
+            assert _intersections_to_cells(finder.intersections) == finder.cells
+            ours = page.find_tables()
+            assert [t.cells for t in ours] == [t.cells for t in finder.tables]
+            assert [t.extract() for t in ours] == [Table.extract(t) for t in finder.tables]
