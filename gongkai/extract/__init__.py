@@ -7,7 +7,7 @@ from gongkai.extract.sniff import sniff_media_type
 from gongkai.extract.text import decode_text, extract_text
 from gongkai.model import Document, Problem
 
-EXTRACTOR_VERSION = "3"  # 3: OCR of scanned PDF pages and page images
+EXTRACTOR_VERSION = "4"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff")
 

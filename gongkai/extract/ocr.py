@@ -7,9 +7,12 @@ lines are cut tightly and recognised in one batch: recognition on tight crops re
 far better than page-level detection, which misses lone digits. Text outside tables goes through
 detection + recognition. Blocks carry ``source="ocr"`` so the parser flags every value read this way.
 
-Digits matter most. A recognised cell that is a number with an unambiguous letter confusion (O for 0,
-l or I for 1 amid digits) is corrected and reported; a numeric-looking cell read with low confidence is
-left blank and reported (``ocr_unreadable``): no number is ever invented.
+Digits matter most. A line that looks like a number not read for sure (confidence under 0.9, a
+look-alike glyph such as ``[362`` or ``Ⅱ``, fewer digits than the line has glyphs) is read again, shown
+differently (more white around it; a lone glyph three times over); it is taken only when every reading
+that gives a number gives the same one (reported, ``ocr_reread``), else left blank and reported
+(``ocr_unreadable``). A number with an unambiguous letter confusion (O for 0, l or I for 1 amid digits)
+is corrected and reported. No number is ever invented.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from gongkai.model import Block, Cell, Document, Paragraph, Problem, Table
 OCR_DPI = 200  # pages of a PDF are rendered at this resolution for OCR
 MIN_SCORE = 0.5  # recognition confidence below which a line is not trusted
 NUMERIC_MIN_SCORE = 0.6  # …and below which a number-like cell is left unread
+REREAD_BELOW = 0.9  # a number-like line read with less confidence (or not cleanly) is read again
 MAX_SKEW_DEGREES = 5.0
+MIN_RULING_INK = 0.8  # share of a joined ruling's length that must be ink
 
 _engine: Any = None
 
@@ -152,7 +157,9 @@ def find_grids(mask: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
     vertical = cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(
         cv2.MORPH_RECT, (1, max(8, int(dpi * 0.1)))))
     tolerance = max(3.0, dpi * 0.02)
-    gap = dpi * 0.25  # noise, JPEG and a residual tilt break a ruling into collinear pieces
+    # noise, JPEG and a residual tilt break a ruling into collinear pieces a few pixels apart; a wider gap
+    # would join a ruling to a collinear stroke of a character just past its end (a false wall)
+    gap = max(4.0, dpi * 0.05)
     h_segments = _joined(_segments(horizontal, axis=0), tolerance, gap)
     v_segments = _joined(_segments(vertical, axis=1), tolerance, gap)
     # verticals must run from one horizontal ruling to another; then horizontals between verticals
@@ -192,17 +199,20 @@ def _segments(lines: np.ndarray, axis: int) -> list[tuple[float, int, int]]:
 
 
 def _joined(segments: list[tuple[float, int, int]], tolerance: float, gap: float) -> list[tuple[float, int, int]]:
-    """Collinear pieces with small gaps between them → one segment."""
-    out: list[list[float]] = []
+    """Collinear pieces with small gaps between them → one segment, kept when ink covers most of it:
+    a ruling broken by noise is nearly solid, while the strokes of digits stacked in a column ('0' above
+    '0' above '0') are collinear pieces with row-sized gaps and must not become a ruling."""
+    out: list[list[float]] = []  # [position, start, end, inked length]
     for at, start, end in sorted(segments, key=lambda s: (s[1], s[0])):
         for seg in out:
             if abs(seg[0] - at) <= tolerance and start - seg[2] <= gap and end >= seg[1]:
                 seg[0] = (seg[0] * (seg[2] - seg[1] + 1) + at * (end - start + 1)) / (end - start + seg[2] - seg[1] + 2)
+                seg[3] += max(0, end - max(start, seg[2] + 1) + 1)
                 seg[2] = max(seg[2], end)
                 break
         else:
-            out.append([at, start, end])
-    return [(a, int(b), int(c)) for a, b, c in out]
+            out.append([at, start, end, end - start + 1])
+    return [(a, int(b), int(c)) for a, b, c, inked in out if inked >= MIN_RULING_INK * (c - b + 1)]
 
 
 def _between(segments: list[tuple[float, int, int]], crossing: list[float], tolerance: float
@@ -311,7 +321,9 @@ def _compact(cells: list[tuple[int, int, int, int]], rows: int, cols: int) -> li
 
 
 def _text_lines(mask: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
-    """Tight boxes (x0, y0, x1, y1) of the text lines in a cell's ink: bands of rows with ink."""
+    """Tight boxes (x0, y0, x1, y1) of the text lines in a cell's ink: bands of rows with ink, each cut
+    to its glyphs — a speck of dust standing apart from them (further than a glyph's height) is left
+    out, or the recogniser reads it as a '.' or a digit ('0' → '0.', '02')."""
     min_height = max(4, int(dpi * 0.05))  # a digit of 9 pt is ~0.09 inch tall
     rows = np.nonzero(mask.sum(axis=1) > 0)[0]
     if rows.size == 0:
@@ -324,10 +336,30 @@ def _text_lines(mask: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]
             bands.append([int(y), int(y)])
     out: list[tuple[int, int, int, int]] = []
     for y0, y1 in bands:
-        cols = np.nonzero(mask[y0:y1 + 1].sum(axis=0) > 0)[0]
-        if y1 - y0 + 1 < min_height and cols[-1] - cols[0] + 1 < dpi * 0.08:
-            continue  # a speck, not a line of text (a dash as a blank mark is wide)
-        out.append((int(cols[0]), y0, int(cols[-1]) + 1, y1 + 1))
+        height = y1 - y0 + 1
+        groups = _ink_groups(mask[y0:y1 + 1], max(height, min_height))
+        glyphs = [g for g in groups if g[2] >= min_height or g[1] - g[0] >= dpi * 0.08]
+        if not glyphs:
+            continue  # specks only, not a line of text (a dash as a blank mark is wide)
+        x0, x1 = glyphs[0][0], glyphs[-1][1]
+        rows_in = np.nonzero(mask[y0:y1 + 1, x0:x1].sum(axis=1) > 0)[0]
+        out.append((x0, y0 + int(rows_in[0]), x1, y0 + int(rows_in[-1]) + 1))
+    return out
+
+
+def _ink_groups(band: np.ndarray, gap: int) -> list[tuple[int, int, int]]:
+    """Runs of ink columns in a band closer than `gap` to each other, as (x0, x1, ink height)."""
+    cols = np.nonzero(band.sum(axis=0) > 0)[0]
+    groups: list[list[int]] = []
+    for x in cols:
+        if groups and x - groups[-1][1] <= gap:
+            groups[-1][1] = int(x) + 1
+        else:
+            groups.append([int(x), int(x) + 1])
+    out: list[tuple[int, int, int]] = []
+    for x0, x1 in groups:
+        ink_rows = np.nonzero(band[:, x0:x1].sum(axis=1) > 0)[0]
+        out.append((x0, x1, int(ink_rows[-1] - ink_rows[0] + 1)))
     return out
 
 
@@ -342,12 +374,19 @@ def _despeckle(mask: np.ndarray, dpi: float) -> np.ndarray:
     return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
-def _crop(clean: np.ndarray, box: tuple[int, int, int, int], pad: int) -> np.ndarray:
+def _crop(clean: np.ndarray, box: tuple[int, int, int, int], pad: int,
+          within: tuple[int, int, int, int] | None = None) -> np.ndarray:
     """A text line cut tightly from the page with its rulings erased, on a white margin: the
-    recogniser reads lone digits reliably only without neighbouring lines in view."""
+    recogniser reads lone digits reliably only without neighbouring lines in view. The cut keeps a
+    few pixels of the page around the line's ink (inside the cell `within`): the ink mask misses the
+    faint strokes of a soft scan, and a cut at its edge loses them (a '4' read as '1')."""
     import cv2
 
     x0, y0, x1, y1 = box
+    if within is not None:  # a thin margin only: wider ones take in the residue of erased rulings
+        margin = max(1, (y1 - y0) // 8)
+        x0, y0 = min(x0, max(within[0], x0 - margin)), min(y0, max(within[1], y0 - margin))
+        x1, y1 = max(x1, min(within[2], x1 + margin)), max(y1, min(within[3], y1 + margin))
     piece = clean[y0:y1, x0:x1]
     piece = cv2.copyMakeBorder(piece, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
     return cv2.cvtColor(piece, cv2.COLOR_GRAY2BGR)
@@ -376,6 +415,95 @@ def clean_number(text: str) -> tuple[str, bool]:
     return text, False
 
 
+_CLEAN_NUMBER = re.compile(r"\d+(?:\.\d+)?|\d{1,3}(?:,\d{3})+")
+# what a number's glyphs are misread as: digits, their letter look-alikes, brackets and bars for a 1,
+# Roman numerals for 11, stray points
+_DIGIT_LIKE = re.compile(r"^[\d,.，。OoDQ〇○lI|!\[\]ⅠⅡ'’]+$")
+
+
+def _as_number(text: str, look_alikes: bool = True) -> str | None:
+    """The number a reading gives, if any: letters amid digits corrected (clean_number), and a Roman
+    Ⅱ or Ⅰ taken as the digits it looks like (two ones set close read as Ⅱ) when `look_alikes`."""
+    t = text.strip().replace(" ", "")
+    if look_alikes:
+        t = t.replace("Ⅱ", "11").replace("Ⅰ", "1")
+    fixed, _ = clean_number(t)
+    return fixed if _CLEAN_NUMBER.fullmatch(fixed) else None
+
+
+def _glyphs(mask: np.ndarray) -> int:
+    """Glyphs in a line's ink: runs of ink columns as tall as 40 % of the line (points, commas and
+    specks are lower). Digits are set apart, so a reading with fewer digits has lost one."""
+    if not mask.any():
+        return 0
+    rows = np.nonzero(mask.sum(axis=1) > 0)[0]
+    tall = 0.4 * (rows[-1] - rows[0] + 1)
+    return sum(1 for _, _, h in _ink_groups(mask, 1) if h >= tall)
+
+
+def _doubtful(text: str, score: float, glyphs: int) -> bool:
+    """Whether a line looks like a number not read for sure: low confidence, a look-alike glyph in
+    it, fewer digits than glyphs, or one glyph barely read at all."""
+    t = text.strip().replace(" ", "")
+    if not t or len(t) > 12:
+        return False
+    if _DIGIT_LIKE.match(t):
+        number = _as_number(t)
+        return (number is None or number != _as_number(t, look_alikes=False) or score < REREAD_BELOW
+                or sum(ch.isdigit() for ch in number) < glyphs)
+    return len(t) == 1 and score < MIN_SCORE
+
+
+def _variants(crop: np.ndarray, glyphs: int) -> list[np.ndarray]:
+    """The same line shown to the recogniser differently for a second reading: with more white above
+    and below (its glyphs smaller in the frame it scales to: lone digits are read far surer so), and a
+    lone glyph three times in a row (the recogniser is trained on lines, not single characters)."""
+    import cv2
+
+    h = crop.shape[0]
+    white = (255, 255, 255)
+    out = [cv2.copyMakeBorder(crop, h // f, h // f, 0, 0, cv2.BORDER_CONSTANT, value=white) for f in (2, 4)]
+    if glyphs == 1:
+        space = np.full((h, h // 2, 3), 255, np.uint8)
+        out.append(np.hstack([crop, space, crop, space, crop]))
+    return out
+
+
+def _reread_numbers(read: list[tuple[str, float]], crops: list[np.ndarray], text_mask: np.ndarray,
+                    boxes: list[tuple[int, int, int, int]]) -> list[tuple[str, float, str]]:
+    """Lines that look like numbers not read for sure are read again, shown differently; a number is
+    taken when every reading that gives one (at confidence ≥ NUMERIC_MIN_SCORE) gives the same, at
+    least two do, and it has as many digits as the line has glyphs (no more when read through a
+    look-alike such as Ⅱ). Otherwise the line is marked unsure: left blank and reported.
+    Returns (text, score, status): status "" as read, "reread:<first reading>", or "unsure"."""
+    glyphs = [_glyphs(text_mask[y0:y1, x0:x1]) for x0, y0, x1, y1 in boxes]
+    doubtful = [i for i, (t, s) in enumerate(read) if _doubtful(t, s, glyphs[i])]
+    shown = [_variants(crops[i], glyphs[i]) for i in doubtful]
+    again = iter(recognise([v for variants in shown for v in variants]))
+    out = [(t, s, "") for t, s in read]
+    for i, variants in zip(doubtful, shown, strict=True):
+        text, score = read[i]
+        readings = [(text, score), *(next(again) for _ in variants)]
+        if len(variants) == 3:  # the lone glyph shown three times: one digit, when read as three alike
+            tripled, s = readings[3]
+            readings[3] = (tripled[0], s) if len(tripled) == 3 and len(set(tripled)) == 1 else ("", 0.0)
+        votes = [(number, s, looked) for t, s in readings
+                 if (number := _as_number(t)) is not None and s >= NUMERIC_MIN_SCORE
+                 for looked in [number != _as_number(t, look_alikes=False)]]
+        values = {v for v, _, _ in votes}
+        value = next(iter(values)) if len(values) == 1 else None
+        digits = sum(ch.isdigit() for ch in value) if value else 0
+        if value is None or digits < glyphs[i] or (any(lk for _, _, lk in votes) and digits != glyphs[i]):
+            out[i] = (text, 0.0, "unsure") if _DIGIT_LIKE.match(text.strip().replace(" ", "")) else out[i]
+        elif _as_number(text) == value and score >= NUMERIC_MIN_SCORE:  # the first reading confirmed
+            out[i] = (value, score, "" if _as_number(text, look_alikes=False) == value else f"reread:{text}")
+        elif len(votes) >= 2:
+            out[i] = (value, min(s for _, s, _ in votes), f"reread:{text}")
+        else:
+            out[i] = (text, 0.0, "unsure")
+    return out
+
+
 def _join(parts: list[str]) -> str:
     out = ""
     for part in parts:
@@ -397,27 +525,33 @@ def ocr_page(image: np.ndarray, number: int, dpi: float) -> PageText:
         problems.append(Problem("ocr_deskewed", f"page {number} was scanned {angle:+.1f}° askew and was "
                                 "straightened before OCR", "info", where))
     grids, lines = find_grids(mask, dpi)
-    text_mask = _despeckle(cv2.bitwise_and(mask, cv2.bitwise_not(cv2.dilate(lines, np.ones((3, 3), np.uint8)))),
-                           dpi)
+    # a ruling of a soft scan is wider than its fitted line: erase ±1.5 % inch around it, or a sliver of
+    # it stays at a cell's edge and is read as '1', '[' or ']'
+    erase = cv2.dilate(lines, np.ones((max(5, int(dpi * 0.035)) | 1,) * 2, np.uint8))
+    text_mask = _despeckle(cv2.bitwise_and(mask, cv2.bitwise_not(erase)), dpi)
     inset = max(2, int(dpi * 0.015))
     pad = max(4, int(dpi * 0.027))
     clean = gray.copy()
-    clean[cv2.dilate(lines, np.ones((5, 5), np.uint8)) > 0] = 255
+    clean[erase > 0] = 255
 
     # every text line of every cell, recognised in one batch
     crops: list[np.ndarray] = []
     owners: list[tuple[int, int]] = []  # (grid index, cell index)
+    boxes: list[tuple[tuple[int, int, int, int], tuple[int, int, int, int]]] = []  # (line, inside the cell)
     for g, grid in enumerate(grids):
         for k, (_, _, _, _, r, c, rs, cs) in enumerate(grid.cells):
             x0, x1 = grid.xs[c] + inset, grid.xs[c + cs] - inset
             y0, y1 = grid.ys[r] + inset, grid.ys[r + rs] - inset
             if x1 <= x0 or y1 <= y0:
                 continue
+            within = (x0 + inset, y0 + inset, x1 - inset, y1 - inset)  # clear of erased rulings' residue
             for lx0, ly0, lx1, ly1 in _text_lines(text_mask[y0:y1, x0:x1], dpi):
-                crops.append(_crop(clean, (x0 + lx0, y0 + ly0, x0 + lx1, y0 + ly1), pad))
+                box = (x0 + lx0, y0 + ly0, x0 + lx1, y0 + ly1)
+                crops.append(_crop(clean, box, pad, within))
                 owners.append((g, k))
-    read = recognise(crops)
-    texts: dict[tuple[int, int], list[tuple[str, float]]] = {}
+                boxes.append((box, within))
+    read = _reread_numbers(recognise(crops), crops, text_mask, [line for line, _ in boxes])
+    texts: dict[tuple[int, int], list[tuple[str, float, str]]] = {}
     for owner, result in zip(owners, read, strict=True):
         texts.setdefault(owner, []).append(result)
 
@@ -443,16 +577,24 @@ def ocr_page(image: np.ndarray, number: int, dpi: float) -> PageText:
     return PageText([b for _, b in placed], problems)
 
 
-def _cell_text(parts: list[tuple[str, float]], problems: list[Problem], where: str) -> str:
+def _cell_text(parts: list[tuple[str, float, str]], problems: list[Problem], where: str) -> str:
     """A cell's recognised lines → its text. Lines read with low confidence are dropped (specks and
-    smudges); a number read with less than high confidence is left blank and reported."""
-    kept = [(t.strip(), s) for t, s in parts if t.strip()]
-    confident = [(t, s) for t, s in kept if s >= MIN_SCORE]
+    smudges); a number read with less than high confidence, or unsure after a second reading, is left
+    blank and reported; a number taken from a second reading is reported."""
+    kept = [(t.strip(), s, status) for t, s, status in parts if t.strip()]
+    unsure = [t for t, _, status in kept if status == "unsure"]
+    if unsure:
+        problems.append(Problem("ocr_unreadable", f"{where}: OCR read {unsure[0]!r} and could not confirm it "
+                                "as a number when read again; the cell is left blank rather than guessed",
+                                "warning", where))
+        return ""
+    confident = [(t, s) for t, s, _ in kept if s >= MIN_SCORE]
     if not confident:
-        doubtful = [t for t, _ in kept if re.search(r"\d", t)]
+        doubtful = [t for t, _, _ in kept if re.search(r"\d", t)]
         if doubtful:
+            top = max(s for _, s, _ in kept)
             problems.append(Problem("ocr_unreadable", f"{where}: OCR read {doubtful[0]!r} with confidence "
-                                    f"{max(s for _, s in kept):.2f}; the cell is left blank rather than guessed",
+                                    f"{top:.2f}; the cell is left blank rather than guessed",
                                     "warning", where))
         return ""
     text = _join([t for t, _ in confident])
@@ -462,6 +604,11 @@ def _cell_text(parts: list[tuple[str, float]], problems: list[Problem], where: s
         problems.append(Problem("ocr_unreadable", f"{where}: OCR read {fixed!r} with confidence {score:.2f}; "
                                 "the cell is left blank rather than guessed", "warning", where))
         return ""
+    for t, _, status in kept:
+        if status.startswith("reread:"):
+            problems.append(Problem("ocr_reread", f"{where}: OCR read {status[7:]!r} at first and {t!r} when "
+                                    "read again (the readings that give a number agree): taken as "
+                                    f"{fixed}", "info", where))
     if corrected:
         problems.append(Problem("ocr_corrected", f"{where}: OCR read {text!r}, taken as the number {fixed}",
                                 "info", where))
