@@ -162,6 +162,7 @@ def find_grids(mask: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
     gap = max(4.0, dpi * 0.05)
     h_segments = _joined(_segments(horizontal, axis=0), tolerance, gap)
     v_segments = _joined(_segments(vertical, axis=1), tolerance, gap)
+    h_segments += _open_edges(v_segments, [s[0] for s in h_segments], tolerance, dpi)
     # verticals must run from one horizontal ruling to another; then horizontals between verticals
     v_segments = _between(v_segments, [s[0] for s in h_segments], tolerance * 2)
     h_segments = _between(h_segments, [s[0] for s in v_segments], tolerance * 2)
@@ -224,6 +225,39 @@ def _between(segments: list[tuple[float, int, int]], crossing: list[float], tole
         reached = [c for c in crossing if start - tolerance <= c <= end + tolerance]
         if len(reached) >= 2:
             out.append((at, int(round(min(reached))), int(round(max(reached)))))
+    return out
+
+
+def _open_edges(verticals: list[tuple[float, int, int]], horizontals: list[float], tolerance: float,
+                dpi: float) -> list[tuple[float, int, int]]:
+    """The missing bottom (top) ruling of a row a page break cut open: where three or more table rulings
+    (crossing three horizontals) run on a row's height past the last (first) horizontal they cross and
+    end together, a horizontal edge there.
+    Without it the row is lost from the grid and read as loose text."""
+    ends: list[tuple[float, float]] = []  # (y where the ruling ends, x)
+    for at, start, end in verticals:
+        reached = [h for h in horizontals if start - tolerance <= h <= end + tolerance]
+        if len(reached) < 3 or max(reached) - min(reached) < dpi * 0.4:
+            continue  # only a ruling of a table (rows above it): not the strokes of a large title
+        if end - max(reached) > dpi * 0.12:
+            ends.append((float(end), at))
+        if min(reached) - start > dpi * 0.12:
+            ends.append((float(start), at))
+    out: list[tuple[float, int, int]] = []
+    for group in _groups(sorted(ends), tolerance * 2):
+        if len(group) >= 3:
+            xs = [x for _, x in group]
+            out.append((sum(y for y, _ in group) / len(group), int(min(xs)), int(max(xs))))
+    return out
+
+
+def _groups(items: list[tuple[float, float]], tolerance: float) -> list[list[tuple[float, float]]]:
+    out: list[list[tuple[float, float]]] = []
+    for item in items:
+        if out and item[0] - out[-1][-1][0] <= tolerance:
+            out[-1].append(item)
+        else:
+            out.append([item])
     return out
 
 

@@ -13,7 +13,15 @@ import numpy as np
 import pytest
 
 from gongkai.extract import extract_bytes
-from gongkai.extract.ocr import _as_number, _glyphs, _joined, _text_lines, clean_number, ocr_available
+from gongkai.extract.ocr import (
+    _as_number,
+    _glyphs,
+    _joined,
+    _open_edges,
+    _text_lines,
+    clean_number,
+    ocr_available,
+)
 from gongkai.golden import differences
 from gongkai.model import Report
 from gongkai.pipeline import parse_bytes
@@ -204,3 +212,12 @@ def test_glyph_count_and_look_alikes() -> None:
     assert _glyphs(mask) == 4  # a reading of three digits ('362' for '1362') has lost one
     assert _as_number("Ⅱ") == "11" and _as_number("Ⅱ", look_alikes=False) is None
     assert _as_number("[362") is None and _as_number("0.") is None and _as_number("1O") == "10"
+
+
+def test_a_row_cut_open_by_the_page_break_gets_its_missing_bottom_edge() -> None:
+    horizontals = [100.0, 160.0, 220.0]  # rows above; the last row's bottom ruling is on the next page
+    verticals = [(float(x), 100, 280) for x in (50, 300, 400, 500)]  # they run on 60 px past 220 and stop
+    assert _open_edges(verticals, horizontals, 4, 200) == [(280.0, 50, 500)]
+    assert _open_edges([(float(x), 100, 221) for x in (50, 300, 400)], horizontals, 4, 200) == []  # closed
+    # the strokes of a large title crossing two stroke-'rulings' make no table edge
+    assert _open_edges([(float(x), 240, 330) for x in (50, 90, 130)], [240.0, 292.0], 4, 200) == []
