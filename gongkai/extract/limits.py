@@ -17,15 +17,24 @@ from gongkai.model import Document, Problem
 
 MAX_DOCUMENT_BYTES = int(os.environ.get("GONGKAI_MAX_DOCUMENT_BYTES", 100 * 2**20))
 EXTRACTION_SECONDS = float(os.environ.get("GONGKAI_EXTRACTION_SECONDS", 120))
+# what extraction may add to the address space it was forked with (a forked child inherits the parent's
+# mappings: a run that imported Prefect and GX starts at ~2.5 GB before reading a byte)
 CHILD_MEMORY_BYTES = int(os.environ.get("GONGKAI_EXTRACTION_MEMORY_BYTES", 3 * 2**30))
 # OCR reads a page in seconds, not milliseconds: its child gets this much per page, up to a bound
 OCR_SECONDS_PER_PAGE = float(os.environ.get("GONGKAI_OCR_SECONDS_PER_PAGE", 30))
 OCR_MAX_SECONDS = float(os.environ.get("GONGKAI_OCR_MAX_SECONDS", 1800))
 
 
+def _address_space_bytes() -> int:
+    """This process's mapped address space (VmSize), what RLIMIT_AS is measured against."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
 def _child(extract: Callable[[bytes], Document], data: bytes, conn: Connection, memory: int) -> None:
-    with contextlib.suppress(ValueError, OSError):  # some sandboxes forbid lowering limits
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    with contextlib.suppress(ValueError, OSError):  # some sandboxes forbid lowering limits; no /proc
+        limit = _address_space_bytes() + memory
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         conn.send(extract(data))
     except MemoryError:

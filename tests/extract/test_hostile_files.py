@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import mmap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from gongkai.extract import extract_bytes
 from gongkai.extract.limits import extract_limited
 from gongkai.extract.pdf import extract_pdf
+from gongkai.model import Document, Problem
 from gongkai.pipeline import parse_bytes
 
 HOSTILE = Path(__file__).parents[1] / "fixtures" / "hostile"
@@ -47,3 +50,23 @@ def test_too_large_is_refused_before_extraction(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(extract, "MAX_DOCUMENT_BYTES", 1000)
     document = extract_bytes(b"%PDF-1.7" + b"0" * 2000)
     assert [p.code for p in document.problems] == ["too_large"]
+
+
+def _allocate(megabytes: int) -> Callable[[bytes], Document]:
+    def extract(data: bytes) -> Document:
+        ballast = bytearray(megabytes * 2**20)  # touched: really allocated
+        return Document(blocks=[], media_type="text/plain", extractor="test", problems=[
+            Problem("allocated", str(len(ballast)), "info")])
+    return extract
+
+
+def test_memory_cap_is_what_extraction_adds_to_a_large_parent() -> None:
+    # a run that imported Prefect and GX is forked at ~2.5 GB of address space: the cap must not count it
+    reserved = mmap.mmap(-1, 4 * 2**30)  # address space only, never touched
+    try:
+        fits = extract_limited(_allocate(200), b"", "text/plain", memory=512 * 2**20)
+        assert [p.code for p in fits.problems] == ["allocated"]
+        too_much = extract_limited(_allocate(1024), b"", "text/plain", memory=512 * 2**20)
+        assert [p.code for p in too_much.problems] == ["too_large"]
+    finally:
+        reserved.close()

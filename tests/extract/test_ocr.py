@@ -77,7 +77,7 @@ def test_scanned_fixture_parses_with_ocr_flags_and_no_wrong_numbers(path: Path) 
     expected = expected_for(path)
     report = scanned_report(path)
     assert report.media_type == "application/pdf"
-    assert report.form_version == expected["form_version"]
+    assert report.form_version == expected["form_version"], [(p.code, p.message) for p in report.problems]
     assert report.report_year == expected["report_year"]
     cells = cells_of(report)
     diffs = differences(report, expected)
