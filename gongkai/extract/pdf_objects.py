@@ -104,9 +104,33 @@ class _Table(Table):
                     kwargs["layout_width"] = cell[2] - cell[0]
                     kwargs["layout_height"] = cell[3] - cell[1]
                     kwargs["layout_bbox"] = cell
-                texts.append(utils.extract_text(chars, **kwargs))
+                line = None if kwargs else _one_line_text(chars)
+                texts.append(utils.extract_text(chars, **kwargs) if line is None else line)
             table.append(texts)
         return table
+
+
+def _one_line_text(chars: list[dict[str, Any]]) -> str | None:
+    """`pdfplumber.utils.extract_text(chars)` (default settings) for the common cell — upright glyphs
+    on one line, like `0` or `行政许可` — without building its word and line machinery; None for any
+    other cell. Words split where pdfplumber splits them: a glyph left of the last one, or further
+    right than its end plus x_tolerance."""
+    from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE, LIGATURES
+
+    tops = [c["top"] for c in chars]
+    if max(tops) - min(tops) > DEFAULT_Y_TOLERANCE:  # more than one line cluster
+        return None
+    words: list[str] = []
+    previous: dict[str, Any] | None = None
+    for char in sorted(chars, key=itemgetter("x0")):  # stable: ties stay in page order, as pdfplumber's
+        text = char["text"]
+        if not char["upright"] or not isinstance(text, str) or len(text) != 1 or text.isspace():
+            return None
+        if previous is None or char["x0"] < previous["x0"] or char["x0"] > previous["x1"] + DEFAULT_X_TOLERANCE:
+            words.append("")
+        words[-1] += LIGATURES.get(text, text)
+        previous = char
+    return " ".join(words)
 
 
 def _intersections_to_cells(intersections: dict[Any, dict[str, list[dict[str, Any]]]]) -> list[Any]:
