@@ -71,13 +71,17 @@ class BatchResult:
 
 def read_file(store: Store, state: LakeState, key: str, columns: list[str] | None = None) -> pa.Table:
     """One committed data file (from staging if its commit is not yet published)."""
+    with open_file(store, state, key) as fh:
+        return pq.ParquetFile(fh).read(columns=columns)
+
+
+def open_file(store: Store, state: LakeState, key: str) -> Any:
+    """A binary file object for one committed data file (from staging if not yet published)."""
     for candidate in dict.fromkeys((state.read_key(key), key)):
         try:
-            fh = store.open_input(candidate) if hasattr(store, "open_input") else io.BytesIO(store.get(candidate))
+            return store.open_input(candidate) if hasattr(store, "open_input") else io.BytesIO(store.get(candidate))
         except KeyError:
             continue
-        with fh:
-            return pq.ParquetFile(fh).read(columns=columns)
     raise KeyError(key)
 
 
@@ -124,11 +128,13 @@ class _Plan:
             return
         data = data.sort_by([("report_id", "ascending")]) if "report_id" in data.column_names and \
             data.column("report_id").null_count == 0 else data
+        self._put(table, year, _parquet_bytes(data), data.num_rows)
+
+    def _put(self, table: str, year: int, body: bytes, rows: int) -> None:
         key = f"{partition_dir(table, year)}/part-{self.batch_id}-{self._n:04d}.parquet"
         self._n += 1
-        body = _parquet_bytes(data)
         self.pending[key] = body
-        self.files.setdefault(table, {})[key] = FileInfo(data.num_rows, len(body))
+        self.files.setdefault(table, {})[key] = FileInfo(rows, len(body))
         self.touched.add((table, year))
 
     def drop(self, table: str, key: str) -> None:
@@ -169,11 +175,33 @@ class _Plan:
         small = [k for k, info in by_size if info.bytes < target_bytes]
         need = len(files) - max_files + 1
         chosen = small if len(small) >= need else [k for k, _ in by_size[:need]]
-        merged = pa.concat_tables([self.read(table, k) for k in chosen])
+        body, rows = self._merged(chosen)
         for key in chosen:
             self.drop(table, key)
-        self.add(table, year, merged)
+        self._put(table, year, body, rows)
         return True
+
+    def _merged(self, keys: list[str]) -> tuple[bytes, int]:
+        """The files' row groups, one at a time, into one Parquet file: a merge holds a row group (one
+        batch's rows) in memory, never the partition — a 10,000-report year's `applications` is ~2M rows."""
+        sink = io.BytesIO()
+        writer: pq.ParquetWriter | None = None
+        rows = 0
+        try:
+            for key in keys:
+                with io.BytesIO(self.pending[key]) if key in self.pending else \
+                        open_file(self.store, self.state, key) as fh:
+                    source = pq.ParquetFile(fh)
+                    if writer is None:
+                        writer = pq.ParquetWriter(sink, source.schema_arrow, compression="zstd")
+                    for group in range(source.num_row_groups):
+                        part = source.read_row_group(group)
+                        writer.write_table(part)
+                        rows += part.num_rows
+        finally:
+            if writer is not None:
+                writer.close()
+        return sink.getvalue(), rows
 
     def state_partition(self, table: str, year: int) -> dict[str, FileInfo]:
         prefix = f"{partition_dir(table, year)}/"
