@@ -27,12 +27,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gongkai.runs import DEFAULT_BATCH_SIZE
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
 
 YEAR = 2023
-BATCH = 100
+BATCH = DEFAULT_BATCH_SIZE  # the flow's own
 
 
 # ---------------------------------------------------------------- corpus and portal (portal in its own process)

@@ -41,9 +41,8 @@ from gongkai.lake.store import Store, open_store
 from gongkai.model import LineageEvent, Problem, Report, report_id_for
 from gongkai.parse import PARSER_VERSION
 from gongkai.pipeline import parse_bytes
-from gongkai.runs import AgencyRun
+from gongkai.runs import DEFAULT_BATCH_SIZE, AgencyRun
 
-DEFAULT_BATCH_SIZE = 100
 DEFAULT_REVALIDATE_AFTER = dt.timedelta(hours=12)
 
 

@@ -28,6 +28,9 @@ from typing import Any
 from gongkai.lake.store import Store
 
 RUNS_PREFIX = "runs/"
+# documents per task: per-batch costs (task runs, a validation's Data Docs) fall with size, memory grows
+# with it (at most `max_in_flight` batches are held): 200 keeps a 10,000-report run under 1 GB
+DEFAULT_BATCH_SIZE = 200
 REPORT_STATUSES = ("valid", "warnings", "quarantined", "failed")
 MAX_ERRORS_KEPT = 20  # per agency in a run record; counts stay exact
 

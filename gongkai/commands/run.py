@@ -17,7 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from gongkai.runs import RunSummary
+from gongkai.runs import DEFAULT_BATCH_SIZE, RunSummary
 
 MAX_ROWS = 40  # longer runs show only the rows that need a look
 
@@ -28,7 +28,8 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lake", metavar="URI", help="lake folder, file:// or s3://bucket/prefix "
                    "(default: $GONGKAI_LAKE or ./lake)")
     p.add_argument("--registry", metavar="FILE", help="agency registry file (default: the bundled registry)")
-    p.add_argument("--batch-size", type=int, default=100, metavar="N", help="documents per task (default 100)")
+    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N",
+                   help=f"documents per task (default {DEFAULT_BATCH_SIZE})")
     p.add_argument("--per-host", type=int, default=2, metavar="N",
                    help="fetch batches running at once per host (default 2)")
     p.add_argument("--revalidate", action="store_true",
