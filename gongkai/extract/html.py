@@ -17,6 +17,7 @@ import re
 from charset_normalizer import from_bytes
 from lxml import etree, html
 
+from gongkai.extract.sniff import wide_text_encoding
 from gongkai.model import Cell, Document, Paragraph, Problem, Table
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
@@ -32,6 +33,9 @@ _BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", 
 
 def decode_html(data: bytes) -> tuple[str, list[Problem]]:
     problems: list[Problem] = []
+    wide = wide_text_encoding(data)
+    if wide:  # the BOM outranks a <meta charset> (which a UTF-16 page cannot even be searched for as bytes)
+        return data.decode(wide, "replace"), problems
     declared = _META_CHARSET.search(data[:4096])
     candidates: list[str] = []
     if data.startswith(b"\xef\xbb\xbf"):

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# longest first: a UTF-32LE BOM starts with the UTF-16LE one
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+              (b"\xfe\xff", "utf-16"))
+
+
+def wide_text_encoding(data: bytes) -> str | None:
+    """'utf-16' or 'utf-32' for text that starts with its byte-order mark (Windows Notepad's "Unicode"
+    and some CMS exports): its NUL bytes would otherwise make it look binary."""
+    return next((encoding for bom, encoding in _WIDE_BOMS if data.startswith(bom)), None)
 
 
 def sniff_media_type(data: bytes, filename: str | None = None) -> str:
@@ -23,11 +32,14 @@ def sniff_media_type(data: bytes, filename: str | None = None) -> str:
         return "application/zip"
     if data.startswith(OLE_MAGIC):
         return "application/msword"
+    wide = wide_text_encoding(data)
+    if wide:
+        head = data[:4096].decode(wide, "ignore").lstrip().encode("utf-8")
     lowered = head[:1024].lower()
     if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in lowered or b"<body" in lowered \
             or b"<table" in lowered or b"<div" in lowered:
         return "text/html"
-    if _looks_binary(data[:4096]):
+    if not wide and _looks_binary(data[:4096]):
         return "application/octet-stream"
     if filename and filename.lower().endswith((".md", ".markdown")):
         return "text/markdown"

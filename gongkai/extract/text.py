@@ -15,6 +15,7 @@ import re
 
 from charset_normalizer import from_bytes
 
+from gongkai.extract.sniff import wide_text_encoding
 from gongkai.forms import clean_text
 from gongkai.model import Cell, Document, Paragraph, Table
 from gongkai.values import looks_numeric
@@ -26,8 +27,11 @@ _CONTINUATION_MAX = 60
 
 
 def decode_text(data: bytes) -> str:
-    """Decode bytes of unknown charset: UTF-8 (with or without BOM) first, then GB18030, then a guess."""
-    for encoding in ("utf-8-sig", "gb18030"):
+    """Decode bytes of unknown charset: UTF-16/32 by their BOM, UTF-8 (with or without BOM), then GB18030,
+    then a guess."""
+    for encoding in (wide_text_encoding(data), "utf-8-sig", "gb18030"):
+        if encoding is None:
+            continue
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:

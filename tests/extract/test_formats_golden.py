@@ -79,3 +79,23 @@ def test_doc_is_converted_with_libreoffice(tmp_path: Path) -> None:
     expected = json.loads((FIXTURES / "corpus" / "001_88afcdf2753bf816.json").read_text(encoding="utf-8"))
     assert report.media_type == "application/msword" and report.extractor == f"office@{EXTRACTOR_VERSION}"
     assert differences(report, expected) == []
+
+
+SEED_TEXT = sorted((FIXTURES / "seeds").glob("*.txt"))
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-16-be", "utf-32", "utf-8-sig-crlf"])
+def test_text_and_pages_in_any_windows_encoding_parse_exactly(encoding: str) -> None:
+    # Notepad's "Unicode" is UTF-16 with a byte-order mark: its NUL bytes must not read as binary
+    for path in [*SEED_TEXT, *(FIXTURES / "corpus").glob("*.utf8.html")]:
+        text = path.read_text(encoding="utf-8")
+        if encoding == "utf-8-sig-crlf":
+            data = text.replace("\n", "\r\n").encode("utf-8-sig")
+        elif encoding == "utf-16-be":
+            data = b"\xfe\xff" + text.encode("utf-16-be")
+        else:
+            data = text.encode(encoding)
+        expected = json.loads((FIXTURES / "corpus" / f"{path.name.split('.')[0]}.json").read_text(encoding="utf-8"))
+        report = parse_bytes(data, path.name)
+        assert report.media_type == ("text/html" if path.suffix == ".html" else "text/plain"), path.name
+        assert differences(report, expected) == [], path.name
