@@ -1,7 +1,8 @@
 """Render the seeds' golden values into the formats agencies publish: a CMS page in UTF-8 and in GBK
 (declared gb2312, with a GBK-only character), a DOCX with merged cells, and a PDF that LibreOffice
 makes from that DOCX. Output: tests/fixtures/corpus/<seed>.{utf8.html,gbk.html,docx,pdf} plus
-<seed>.json (the values each must parse to). Run: python scripts/make_fixtures.py
+<seed>.json (the values each must parse to); the same PDFs with tables drawn without lines in
+tests/fixtures/unruled/; hostile files and reports before 2019. Run: python scripts/make_fixtures.py
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def to_html(document: Document, charset: str) -> str:
 """
 
 
-def to_docx(document: Document, path: Path) -> None:
+def to_docx(document: Document, path: Path, *, ruled: bool = True) -> None:
     import docx
     from docx.oxml.ns import qn
 
@@ -95,7 +96,8 @@ def to_docx(document: Document, path: Path) -> None:
             continue
         grid = block.grid()
         table = out.add_table(rows=len(grid), cols=len(grid[0]))
-        table.style = "Table Grid"
+        if ruled:  # else the default style: a table drawn without lines, cells apart by white space
+            table.style = "Table Grid"
         _fill_docx_table(table, block)
     out.save(str(path))
 
@@ -134,6 +136,19 @@ def convert(source: Path, out_dir: Path, target: str) -> Path | None:
 
 
 PRE2019 = ROOT / "tests" / "fixtures" / "pre2019"
+UNRULED = ROOT / "tests" / "fixtures" / "unruled"
+
+
+def make_unruled() -> None:
+    """The seeds as PDFs whose tables have no ruling lines (Word's default table style, exported by
+    LibreOffice): tests/fixtures/unruled/<seed>.pdf, checked against the corpus JSON."""
+    UNRULED.mkdir(parents=True, exist_ok=True)
+    for golden_path in sorted((SEEDS / "expected").glob("*.json")):
+        golden = json.loads(golden_path.read_text(encoding="utf-8"))
+        with tempfile.TemporaryDirectory() as scratch:
+            source = Path(scratch) / f"{golden_path.stem}.docx"
+            to_docx(document_of(golden), source, ruled=False)
+            to_pdf(source, UNRULED)
 
 
 def make_pre2019() -> None:
@@ -206,6 +221,7 @@ def main() -> None:
         print("made", stem)
     make_hostile()
     make_pre2019()
+    make_unruled()
 
 
 if __name__ == "__main__":

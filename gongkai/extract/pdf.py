@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from gongkai.extract.limits import extract_limited
 from gongkai.model import Cell, Document, Paragraph, Problem, Table
+from gongkai.values import looks_numeric
 
 MIN_TEXT_CHARS_PER_PAGE = 5
 
@@ -149,10 +150,13 @@ def _page_blocks(page: Any, number: int) -> list[Paragraph | Table]:
     placed: list[tuple[float, Paragraph | Table]] = []
     text_page = page.filter(outside_tables) if boxes else page
     chars = 0
+    number_lines = 0  # lines with a number standing apart from other words: rows of a table without lines
     for line in text_page.extract_text_lines(keep_blank_chars=False):
         text = line["text"].strip()
         if text:
             chars += len(text)
+            words = text.split()
+            number_lines += len(words) > 1 and any(looks_numeric(word) for word in words)
             placed.append((line["top"], Paragraph(text, page=number)))
     for table in found:
         rows = _rows_with_spans(table.extract())
@@ -161,8 +165,32 @@ def _page_blocks(page: Any, number: int) -> list[Paragraph | Table]:
             placed.append((table.bbox[1], Table(rows=rows, page=number)))
     if chars < MIN_TEXT_CHARS_PER_PAGE:
         return []
+    if not found and number_lines >= MIN_UNRULED_ROWS:
+        laid_out = _unruled_table_blocks(page, number)
+        if laid_out:
+            return laid_out
     placed.sort(key=lambda item: item[0])
     return [block for _, block in placed]
+
+
+MIN_UNRULED_ROWS = 3
+
+
+def _unruled_table_blocks(page: Any, number: int) -> list[Paragraph | Table] | None:
+    """A page with no ruled table may still hold one drawn without lines (cells apart by white space):
+    its text laid out in columns (pdfplumber's layout mode, like `pdftotext -layout`) is read by the
+    space-aligned table reader, which also puts labels wrapped over several lines back in their cells.
+    None unless that finds a table of at least MIN_UNRULED_ROWS rows with numbers (prose stays as lines)."""
+    from gongkai.extract.text import extract_text
+
+    blocks = extract_text(page.extract_text(layout=True)).blocks
+    rows_with_numbers = sum(1 for block in blocks if isinstance(block, Table) for row in block.rows
+                            if any(looks_numeric(cell.text) for cell in row))
+    if rows_with_numbers < MIN_UNRULED_ROWS:
+        return None
+    for block in blocks:
+        block.page = number
+    return blocks
 
 
 def _rows_with_spans(raw: list[list[str | None]]) -> list[list[Cell]]:

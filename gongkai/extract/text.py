@@ -58,8 +58,8 @@ def extract_text(text: str, media_type: str = "text/plain") -> Document:
             end = i
             while end < len(lines) and (_is_spaced_row(lines[end], following=True) or not lines[end].strip()):
                 end += 1
-            rows = [[Cell(clean_text(c)) for c in _SPACED_SPLIT.split(ln.strip())] for ln in lines[i:end] if ln.strip()]
-            blocks.append(Table(rows=rows, layout="spaced"))
+            rows = _spaced_rows([_positioned_cells(ln) for ln in lines[i:end] if ln.strip()])
+            blocks.append(Table(rows=[[Cell(clean_text(text)) for _, text in row] for row in rows], layout="spaced"))
             i = end
         elif _is_pipe_row(line):
             end = i
@@ -165,6 +165,113 @@ def _cell_per_line_table(lines: list[str]) -> Table:
 _SPACED_SPLIT = re.compile(r"[ \u3000\u00a0]{2,}")
 
 
+_SPACED_CELL = re.compile(r"[^ \u3000\u00a0]+(?:[ \u3000\u00a0][^ \u3000\u00a0]+)*")
+_LABEL_START = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+[、.．]|\d{1,2}[.．、]\D)")
+_CLAUSE_HEADING = re.compile(r"^第.{1,6}条")
+_WIDE_GAP = re.compile(r"[ \u3000\u00a0]{4,}")
+_COLUMN_TOLERANCE = 2  # characters: layout text puts a cell's lines at the same column, give or take
+
+
+def _positioned_cells(line: str) -> list[tuple[int, str]]:
+    """A layout line's cells (runs of text apart by two or more spaces) with the column each starts at."""
+    return [(m.start(), m.group()) for m in _SPACED_CELL.finditer(line)]
+
+
+def _spaced_rows(lines: list[list[tuple[int, str]]]) -> list[list[tuple[int, str]]]:
+    """Rows of a space-aligned table with the lines of wrapped labels put back into their cells.
+
+    A cell too narrow for its label wraps it over several lines, and only one of them carries the row's
+    numbers. A line without numbers after such a row continues its label cells, column by column ('（三）
+    不予公 / 开' and '1.属于 / 国家秘 / 密' become '（三）不予公开' and '1.属于国家秘密'), unless it starts
+    a new enumerated label ('2.其他', '（四）'): then it and the lines after it open the next row, as a
+    vertically centred label does. Lines before the first row with numbers (the header) and after a block
+    heading ('第二十条第（五）项') stay as they are, and so does a fragment in no column of the row it follows."""
+    rows: list[list[tuple[int, str]]] = []
+    anchor: list[tuple[int, str]] | None = None  # the last row with numbers
+    opening: list[list[tuple[int, str]]] = []  # label lines of the row to come
+    for cells in lines:
+        if any(_is_number(text) for _, text in cells):
+            for before in opening:
+                leftover = _join_by_column(cells, before, prepend=True)
+                if leftover:
+                    rows.append(leftover)
+            opening = []
+            rows.append(cells)
+            anchor = cells
+        elif anchor is None or _CLAUSE_HEADING.match(cells[0][1]):
+            rows.extend(opening)  # a heading ('第二十条第（五）项') opens a new block: its lines are its own
+            opening = []
+            rows.append(cells)
+            anchor = None
+        elif opening or any(_LABEL_START.match(text) for _, text in cells):
+            opening.append(cells)
+        else:
+            leftover = _join_by_column(anchor, cells, prepend=False)
+            if leftover:
+                rows.append(leftover)
+    rows.extend(opening)
+    return _blanks_restored(rows)
+
+
+def _blanks_restored(rows: list[list[tuple[int, str]]]) -> list[list[tuple[int, str]]]:
+    """A row with fewer numbers than the fuller row above it left some cells blank; white space does not
+    say which. Each of its numbers is placed under the nearest number column of that row (by the middle
+    of the text), and blanks fill the others — only when every number sits clearly in a column of its
+    own. Otherwise the row stays as it is. A block heading ('第二十条…') starts afresh."""
+    out: list[list[tuple[int, str]]] = []
+    reference: list[float] | None = None  # the number columns' middles of the fullest row so far
+    for row in rows:
+        numbers = [k for k, (_, text) in enumerate(row) if _is_number(text)]
+        if not numbers:
+            if _CLAUSE_HEADING.match(row[0][1]):
+                reference = None
+            out.append(row)
+            continue
+        middles = [row[k][0] + len(row[k][1]) / 2 for k in numbers]
+        if reference is None or len(numbers) >= len(reference):
+            reference = middles
+            out.append(row)
+            continue
+        columns = _columns_of(middles, reference)
+        if columns is None or numbers != list(range(numbers[0], len(row))):  # labels first, then numbers
+            out.append(row)
+            continue
+        values: list[tuple[int, str]] = [(round(m), "") for m in reference]
+        for k, column in zip(numbers, columns, strict=True):
+            values[column] = row[k]
+        out.append(row[:numbers[0]] + values)
+    return out
+
+
+def _columns_of(middles: list[float], reference: list[float]) -> list[int] | None:
+    """The reference column under each middle, left to right and each used once; None if one is unclear."""
+    gaps = [b - a for a, b in zip(reference, reference[1:], strict=False)]
+    tolerance = min([_COLUMN_TOLERANCE + 1.0, *(g / 2 - 0.5 for g in gaps)])
+    columns: list[int] = []
+    for middle in middles:
+        nearest = min(range(len(reference)), key=lambda i: abs(reference[i] - middle))
+        if abs(reference[nearest] - middle) > tolerance or (columns and nearest <= columns[-1]):
+            return None
+        columns.append(nearest)
+    return columns
+
+
+def _join_by_column(row: list[tuple[int, str]], fragments: list[tuple[int, str]], *,
+                    prepend: bool) -> list[tuple[int, str]]:
+    """Join each fragment to the label cell of `row` that starts in its column (in place); the fragments
+    that match no label cell are returned."""
+    leftover: list[tuple[int, str]] = []
+    labels = [k for k, (_, text) in enumerate(row) if not _is_number(text)]
+    for start, text in fragments:
+        near = [k for k in labels if abs(row[k][0] - start) <= _COLUMN_TOLERANCE]
+        if not near or len(fragments) > len(labels):
+            leftover.append((start, text))
+            continue
+        k = near[0]
+        row[k] = (row[k][0], text + row[k][1] if prepend else row[k][1] + text)
+    return leftover
+
+
 def _is_spaced_row(line: str, following: bool = False) -> bool:
     """A line laid out in columns with runs of spaces (pdftotext -layout, fixed-width exports): at
     least one column is a number, or the line carries on a table already started."""
@@ -172,7 +279,10 @@ def _is_spaced_row(line: str, following: bool = False) -> bool:
     if len(cells) < 2:
         return following and bool(line.strip()) and len(line.strip()) <= _CONTINUATION_MAX \
             and not _SENTENCE_END.search(line) and not _SECTION_HEADING.match(line.strip())
-    return following or sum(1 for c in cells if _is_number(c)) >= 2
+    numbers = sum(1 for c in cells if _is_number(c))
+    # a row of a report that fills only 总计 has one number: a label, a wide gap, the number
+    return following or numbers >= 2 or (numbers == 1 and _is_number(cells[-1]) and not _is_number(cells[0])
+                                         and _WIDE_GAP.search(line.strip()) is not None)
 
 
 # ---------------------------------------------------------------- pipe / Markdown tables

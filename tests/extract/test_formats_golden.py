@@ -99,3 +99,29 @@ def test_text_and_pages_in_any_windows_encoding_parse_exactly(encoding: str) -> 
         report = parse_bytes(data, path.name)
         assert report.media_type == ("text/html" if path.suffix == ".html" else "text/plain"), path.name
         assert differences(report, expected) == [], path.name
+
+
+UNRULED = sorted((FIXTURES / "unruled").glob("*.pdf"))
+
+
+def _unruled_report(path: Path) -> tuple[list[str], int]:
+    expected = json.loads((FIXTURES / "corpus" / f"{path.stem}.json").read_text(encoding="utf-8"))
+    report = parse_bytes(path.read_bytes(), path.name)
+    assert (report.form_version, report.report_year) == (expected["form_version"], expected["report_year"])
+    cells = len(report.active_disclosure) + len(report.applications) + len(report.review_litigation)
+    return differences(report, expected), cells
+
+
+@pytest.mark.parametrize("path", UNRULED, ids=lambda p: p.name)
+def test_pdf_table_without_rulings_gives_no_wrong_number(path: Path) -> None:
+    # tables drawn without lines are read from the page laid out in columns; a cell it cannot place is null
+    diffs, _ = _unruled_report(path)
+    assert all(": got None," in d for d in diffs), diffs
+
+
+def test_pdf_tables_without_rulings_are_read_nearly_whole() -> None:
+    assert len(UNRULED) == 5
+    results = [_unruled_report(path) for path in UNRULED]
+    missing = sum(len(diffs) for diffs, _ in results)
+    assert sum(1 for diffs, _ in results if not diffs) >= 4
+    assert 1 - missing / sum(cells for _, cells in results) >= 0.99

@@ -27,3 +27,25 @@ def test_a_broken_identity_is_reported_not_fixed() -> None:
     assert report.review_litigation["review_total"].value == 0  # printed 0, kept
     broken = {p.where for p in report.problems if p.code == "identity_review_total"}
     assert broken == {"review_litigation.review_total", "review_litigation.suit_after_review_total"}
+
+
+def test_labels_wrapped_in_narrow_layout_cells_are_put_back_together() -> None:
+    from gongkai.extract.text import extract_text
+
+    layout = "\n".join([
+        "（三）    1.属于   0     0      0      0     0      0     0",
+        "不予公    国家秘",
+        "开      密",
+        "       2.其他   0     1      0      0     0      0     1",
+        "       法律行",
+        "       政法规",
+        "四、结转下年度       0            0      0     0      0     0",
+        "继续办理",
+    ])
+    rows = [[c.text for c in row] for row in extract_text(layout).tables[0].rows]
+    assert rows == [
+        ["（三）不予公开", "1.属于国家秘密", "0", "0", "0", "0", "0", "0", "0"],
+        ["2.其他法律行政法规", "0", "1", "0", "0", "0", "0", "1"],
+        # one cell left blank: its numbers stay under their columns, a blank where the cell is empty
+        ["四、结转下年度继续办理", "0", "", "0", "0", "0", "0", "0"],
+    ]
