@@ -7,7 +7,8 @@ from gongkai.extract.sniff import sniff_media_type
 from gongkai.extract.text import decode_text, extract_text
 from gongkai.model import Document, Problem
 
-EXTRACTOR_VERSION = "4"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again
+EXTRACTOR_VERSION = "5"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
+# 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff")
 
