@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # longest first: a UTF-32LE BOM starts with the UTF-16LE one
 _WIDE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
@@ -36,14 +38,28 @@ def sniff_media_type(data: bytes, filename: str | None = None) -> str:
     if wide:
         head = data[:4096].decode(wide, "ignore").lstrip().encode("utf-8")
     lowered = head[:1024].lower()
-    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in lowered or b"<body" in lowered \
-            or b"<table" in lowered or b"<div" in lowered:
+    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in lowered or b"<body" in lowered:
+        return "text/html"
+    if (b"<table" in lowered or b"<div" in lowered) and not _text_with_html_tables(data, wide):
         return "text/html"
     if not wide and _looks_binary(data[:4096]):
         return "application/octet-stream"
     if filename and filename.lower().endswith((".md", ".markdown")):
         return "text/markdown"
     return "text/plain"
+
+
+_TABLE_REGION = re.compile(r"<table\b.*?</table\s*>", re.S | re.I)
+_TAG = re.compile(r"<[a-zA-Z!/][^>]*>")
+
+
+def _text_with_html_tables(data: bytes, wide: str | None) -> bool:
+    """Text or Markdown that carries its tables as HTML (what PDF-to-Markdown converters write): no tag
+    outside its <table> elements. A page fragment has tags around its text too (<p>, <div>, <br>)."""
+    # tags are ASCII, and no byte of a GBK or UTF-8 character is '<': latin-1 finds them in any charset
+    text = data.decode(wide, "ignore") if wide else data.decode("latin-1")
+    outside = _TABLE_REGION.sub("", text)
+    return outside != text and not _TAG.search(outside) and bool(outside.strip())
 
 
 def _looks_binary(sample: bytes) -> bool:

@@ -40,7 +40,23 @@ def decode_text(data: bytes) -> str:
     return str(best) if best is not None else data.decode("utf-8", errors="replace")
 
 
+_HTML_TABLE = re.compile(r"(<table\b.*?</table\s*>)", re.S | re.I)
+
+
 def extract_text(text: str, media_type: str = "text/plain") -> Document:
+    blocks: list[Paragraph | Table] = []
+    # tables a converter left as HTML inside the text are read as HTML tables (their spans kept)
+    for index, part in enumerate(_HTML_TABLE.split(text)):
+        if index % 2:
+            from gongkai.extract.html import extract_html
+
+            blocks.extend(extract_html(part.encode("utf-8")).blocks)
+        else:
+            blocks.extend(_line_blocks(part))
+    return Document(blocks=_group_cell_streams(blocks), media_type=media_type, extractor="text")
+
+
+def _line_blocks(text: str) -> list[Paragraph | Table]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     blocks: list[Paragraph | Table] = []
     i = 0
@@ -71,7 +87,7 @@ def extract_text(text: str, media_type: str = "text/plain") -> Document:
             if line.strip():
                 blocks.append(Paragraph(_strip_markdown(line)))
             i += 1
-    return Document(blocks=_group_cell_streams(blocks), media_type=media_type, extractor="text")
+    return blocks
 
 
 def _is_number(text: str) -> bool:
