@@ -1,6 +1,6 @@
 """End to end with Prefect's engine: the fixture portal on 127.0.0.1 → the flow → a local or S3 lake.
 
-A re-run changes nothing and is much faster; faults switched on in the portal do not stop the run;
+A re-run changes nothing and does no document work (its speed: benchmarks/flow_bench.py); faults switched on in the portal do not stop the run;
 the backfill resumes; per-host concurrency holds; the run leaves its artifacts and run record."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import shutil
 import time
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -45,6 +46,17 @@ def _snapshot(lake: str) -> tuple[int, list[str], list[tuple]]:
     return state.seq, files, sorted(tuple(r.values()) for r in reports.to_pylist())
 
 
+def _stages_run(flow_run_id: str | None) -> set[str]:
+    """The names of the tasks a flow run ran (read back from the Prefect API)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    assert flow_run_id
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)])))
+    return {run.name.rsplit("-", 1)[0] for run in runs}
+
+
 def _ingest(portal: Portal, lake: str, year: int, **options: Any) -> RunSummary:
     from flows.ingest import ingest_year
 
@@ -53,9 +65,7 @@ def _ingest(portal: Portal, lake: str, year: int, **options: Any) -> RunSummary:
 
 def test_portal_to_local_lake_and_a_rerun_changes_nothing(prefect_api: str, portal: Portal, tmp_path: Path) -> None:
     lake = str(tmp_path / "lake")
-    started = time.perf_counter()
     first = _ingest(portal, lake, 2023)
-    first_seconds = time.perf_counter() - started
 
     assert (first.status, first.exit_code) == ("ok", 0)
     rows = _by_agency(first)
@@ -80,16 +90,16 @@ def test_portal_to_local_lake_and_a_rerun_changes_nothing(prefect_api: str, port
 
     before = _snapshot(lake)
     hits = dict(portal.site.hits)
-    started = time.perf_counter()
     second = _ingest(portal, lake, 2023)
-    second_seconds = time.perf_counter() - started
     assert second.status == "ok"
     for slug in REPORTS_2023:
         again = _by_agency(second)[(slug, 2023)]
         assert (again.found, again.fetched, again.unchanged, again.skipped, again.written) == (1, 0, 1, 1, 0)
     assert _snapshot(lake) == before, "a re-run must not change the lake"
     assert portal.site.hits == hits, "a re-run within the window asks the sites nothing"
-    assert second_seconds < first_seconds / 2, (first_seconds, second_seconds)
+    # the re-run's speed is the benchmark's to measure (flow_bench: 22x); here, that it did no document work
+    assert _stages_run(first.flow_run_id) >= {"fetch", "extract-parse", "validate", "write"}
+    assert not _stages_run(second.flow_run_id) & {"fetch", "extract-parse", "validate", "write"}
     assert len(load_runs(store)) == 2
 
     # --revalidate: every listing and document is asked again (conditional GETs), still nothing changes
