@@ -47,6 +47,7 @@ from gongkai.validate.outcome import ValidationOutcome
 DEFAULT_MAX_FILES = 8  # per table partition
 TARGET_FILE_BYTES = 64 << 20  # files smaller than this are merged first
 MAX_ATTEMPTS = 8  # commit attempts when other writers race us
+MERGED_ROW_GROUP_ROWS = 128 * 1024  # rows a compaction holds at once, and the row groups it writes
 
 
 @dataclass
@@ -182,11 +183,19 @@ class _Plan:
         return True
 
     def _merged(self, keys: list[str]) -> tuple[bytes, int]:
-        """The files' row groups, one at a time, into one Parquet file: a merge holds a row group (one
-        batch's rows) in memory, never the partition — a 10,000-report year's `applications` is ~2M rows."""
+        """The files' row groups into one Parquet file, gathered into row groups of MERGED_ROW_GROUP_ROWS:
+        a merge holds that many rows in memory, never the partition (a 10,000-report year's `applications`
+        is ~2M rows), and readers get row groups of a useful size, not one per small run."""
         sink = io.BytesIO()
         writer: pq.ParquetWriter | None = None
+        gathered: list[pa.Table] = []
         rows = 0
+
+        def flush() -> None:
+            if gathered and writer is not None:
+                writer.write_table(pa.concat_tables(gathered), row_group_size=MERGED_ROW_GROUP_ROWS)
+                gathered.clear()
+
         try:
             for key in keys:
                 with io.BytesIO(self.pending[key]) if key in self.pending else \
@@ -196,8 +205,11 @@ class _Plan:
                         writer = pq.ParquetWriter(sink, source.schema_arrow, compression="zstd")
                     for group in range(source.num_row_groups):
                         part = source.read_row_group(group)
-                        writer.write_table(part)
                         rows += part.num_rows
+                        if sum(t.num_rows for t in gathered) + part.num_rows > MERGED_ROW_GROUP_ROWS:
+                            flush()
+                        gathered.append(part)
+            flush()
         finally:
             if writer is not None:
                 writer.close()
