@@ -72,8 +72,10 @@ class BatchResult:
 
 def read_file(store: Store, state: LakeState, key: str, columns: list[str] | None = None) -> pa.Table:
     """One committed data file (from staging if its commit is not yet published)."""
-    with open_file(store, state, key) as fh:
-        return pq.ParquetFile(fh).read(columns=columns)
+    with open_file(store, state, key) as fh, pq.ParquetFile(fh) as source:
+        # no reader threads over a Python file object: pyarrow may still be closing it from a thread at
+        # interpreter exit and abort the process (apache/arrow#33975); these files are small anyway
+        return source.read(columns=columns, use_threads=False)
 
 
 def open_file(store: Store, state: LakeState, key: str) -> Any:
@@ -147,7 +149,7 @@ class _Plan:
 
     def read(self, table: str, key: str, columns: list[str] | None = None) -> pa.Table:
         if key in self.pending:
-            return pq.read_table(io.BytesIO(self.pending[key]), columns=columns)
+            return pq.read_table(pa.BufferReader(self.pending[key]), columns=columns)
         return read_file(self.store, self.state, key, columns)
 
     def remove_rows(self, table: str, year: int, column: str, values: set[str]) -> int:
@@ -198,13 +200,12 @@ class _Plan:
 
         try:
             for key in keys:
-                with io.BytesIO(self.pending[key]) if key in self.pending else \
-                        open_file(self.store, self.state, key) as fh:
-                    source = pq.ParquetFile(fh)
+                with pa.BufferReader(self.pending[key]) if key in self.pending else \
+                        open_file(self.store, self.state, key) as fh, pq.ParquetFile(fh) as source:
                     if writer is None:
                         writer = pq.ParquetWriter(sink, source.schema_arrow, compression="zstd")
                     for group in range(source.num_row_groups):
-                        part = source.read_row_group(group)
+                        part = source.read_row_group(group, use_threads=False)
                         rows += part.num_rows
                         if sum(t.num_rows for t in gathered) + part.num_rows > MERGED_ROW_GROUP_ROWS:
                             flush()

@@ -39,8 +39,13 @@ def _run_writer(lake: str, agency: str, paths: list[Path], pause_at: str | None 
     if pause_at:
         env.update(GONGKAI_LAKE_PAUSE_AT=pause_at, GONGKAI_LAKE_PAUSE_AFTER=str(pause_after),
                    GONGKAI_LAKE_PAUSE_SECONDS="120")
-    return subprocess.Popen([sys.executable, "-c", WRITER, lake, agency, *map(str, paths)], env=env,
+    return subprocess.Popen([sys.executable, "-X", "faulthandler", "-c", WRITER, lake, agency, *map(str, paths)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _finish(proc: subprocess.Popen) -> None:
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and "DONE" in out, f"writer exited {proc.returncode}:\n{err[-4000:]}"
 
 
 def _kill_when_paused(proc: subprocess.Popen, timeout: float = 90) -> None:
@@ -103,8 +108,7 @@ def _plain(lake: str) -> tuple[str, int]:
 ])
 def test_killed_writer_leaves_no_partial_batch(lake_uri: str, pause_at: str, pause_after: int,
                                                committed: bool) -> None:
-    first = _run_writer(lake_uri, "batch-a", SEED_FILES[:3])
-    assert first.wait(timeout=120) == 0, first.stderr.read() if first.stderr else ""
+    _finish(_run_writer(lake_uri, "batch-a", SEED_FILES[:3]))
     assert _plain(lake_uri) == ("batch-a", 3)
     # batch B re-processes the three reports (new agency: every row changes) and adds a fourth
     writer = _run_writer(lake_uri, "batch-b", SEED_FILES[:4], pause_at, pause_after)
@@ -117,6 +121,5 @@ def test_killed_writer_leaves_no_partial_batch(lake_uri: str, pause_at: str, pau
     assert _plain(lake_uri) == expected
     assert _snapshot(lake_uri) == expected
     # and the lake goes on: the batch can be loaded again, completely
-    again = _run_writer(lake_uri, "batch-b", SEED_FILES[:4])
-    assert again.wait(timeout=120) == 0
+    _finish(_run_writer(lake_uri, "batch-b", SEED_FILES[:4]))
     assert _plain(lake_uri) == ("batch-b", 4) == _snapshot(lake_uri)
