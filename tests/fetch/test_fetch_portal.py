@@ -291,7 +291,7 @@ def test_a_retry_after_beyond_the_cap_fails_at_once(portal: Portal, session_for:
     started = time.monotonic()
     result = fetch_document(_link(portal, HUAIAN_2024_PDF), session_for(portal), store)
     assert (result.status, result.code) == ("failed", "http_429") and "3600" in result.reason
-    assert time.monotonic() - started < 1.0 and portal.site.hits[HUAIAN_2024_PDF] == 1
+    assert time.monotonic() - started < 5 and portal.site.hits[HUAIAN_2024_PDF] == 1
 
 
 def test_the_size_cap(portal: Portal, session_for: Session, store: Store) -> None:
