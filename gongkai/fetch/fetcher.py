@@ -76,7 +76,9 @@ def fetch_document(link: ReportLink, session: PoliteSession, store: Store, prior
     archive new bytes in the raw zone, and return the outcome with its fetch record. Never raises for what
     the site does; a store that cannot be written raises (the caller decides whether the batch goes on)."""
     started = now_iso()
-    previous = prior if prior is not None and prior.sha256 and store.exists(raw_key(prior.sha256)) else None
+    # the bytes of the prior fetch must still be in the raw zone, else they are fetched in full
+    held = prior.sha256 if prior is not None and prior.sha256 and store.exists(raw_key(prior.sha256)) else None
+    previous = prior if held else None
     headers: dict[str, str] = {}
     if link.referer:
         headers["Referer"] = link.referer
@@ -115,7 +117,7 @@ def fetch_document(link: ReportLink, session: PoliteSession, store: Store, prior
             # a 304 need not repeat the validators: the ones asked with still hold for the next request
             details["etag"] = details["etag"] or previous.etag
             details["last_modified"] = details["last_modified"] or previous.last_modified
-            return result("unchanged", None, previous.sha256, store.url(raw_key(previous.sha256)), details)
+            return result("unchanged", None, held, store.url(raw_key(held)) if held else None, details)
         return result("failed", "http_304: the server answered 304 Not Modified to a request that was not "
                       "conditional", None, None, details)
     if fetched.status != 200:

@@ -76,6 +76,7 @@ def discover(agency_ids: Sequence[str], year: int, *, registry: str | None = Non
             tally = AgencyRun(slug, year)
             started = now_iso()
             listing = " ".join(agency.listing_urls) or None
+            found: Sequence[Any]
             try:
                 found = discover_reports(agency, year, session, store)
                 problems = list(getattr(found, "problems", []))

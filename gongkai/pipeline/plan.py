@@ -129,7 +129,7 @@ def plan(records: Sequence[DocumentRecord], lake: str | None, *, force: bool = F
     store = lake_store(lake)
     state = log.read_state(store)
     fetches = previous_fetches(store, [r.source for r in records], {r.year or 0 for r in records}, state)
-    shas = {row.get("output_sha256") or row.get("input_sha256") for row in fetches.values()}
+    shas: set[str] = {row.get("output_sha256") or row.get("input_sha256") or "" for row in fetches.values()}
     reports = known_reports(store, shas, state) if not force else {}
     out = []
     for record in records:
@@ -139,7 +139,7 @@ def plan(records: Sequence[DocumentRecord], lake: str | None, *, force: bool = F
             continue
         sha = row.get("output_sha256") or row.get("input_sha256")
         details = details_of(row.get("details"))
-        report = reports.get(sha)
+        report = reports.get(sha or "")
         ended = row.get("ended_at")
         out.append(dataclasses.replace(record, prior=Prior(
             sha256=sha, fetched_at=ended.isoformat() if isinstance(ended, dt.datetime) else ended,
@@ -191,7 +191,7 @@ def make_batches(records: Sequence[DocumentRecord], size: int = DEFAULT_BATCH_SI
     by_host: dict[str, list[DocumentRecord]] = defaultdict(list)
     for record in sorted(records, key=lambda r: (r.host, r.agency_id or "", r.year or 0, r.source)):
         by_host[record.host].append(record)
-    batches = []
+    batches: list[list[DocumentRecord]] = []
     for host in sorted(by_host):
         items = by_host[host]
         batches.extend(items[i:i + size] for i in range(0, len(items), size))
