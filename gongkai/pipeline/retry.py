@@ -32,8 +32,12 @@ def _transient(exc: BaseException) -> bool:
         return exc.transient
     import requests
 
-    if isinstance(exc, requests.ConnectionError | requests.Timeout):
+    if isinstance(exc, requests.exceptions.SSLError):  # a certificate does not fix itself
+        return False
+    if isinstance(exc, requests.ConnectionError | requests.Timeout | requests.exceptions.ChunkedEncodingError):
         return True
+    if isinstance(exc, requests.RequestException):  # an OSError too, but a bad URL, schema, redirect…
+        return False
     try:
         from botocore.exceptions import ClientError, HTTPClientError
         from botocore.exceptions import ConnectionError as BotoConnectionError

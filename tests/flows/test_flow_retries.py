@@ -166,7 +166,8 @@ def test_what_is_transient_for_s3_and_requests() -> None:
     assert not is_transient(client_error("AccessDenied", 403))
     assert is_transient(requests.ConnectionError("refused"))
     assert is_transient(requests.Timeout("slow"))
-    assert not is_transient(requests.exceptions.InvalidURL("bad"))
+    assert not is_transient(requests.exceptions.InvalidURL("bad"))  # a RequestException is an OSError
+    assert not is_transient(requests.exceptions.SSLError("certificate verify failed"))
     # raised while handling a transient error (or from one): transient too
     try:
         try:
