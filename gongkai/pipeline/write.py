@@ -23,15 +23,12 @@ class WriteResult:
     seq: int | None = None
     written: list[str] = field(default_factory=list)  # report ids whose rows were written or replaced
     unchanged: list[str] = field(default_factory=list)  # report ids whose rows were already in the lake
-    records: list[DocumentRecord] = field(default_factory=list)  # without their reports (`keep_records`)
 
 
-def write_batch(batch: Batch, outcome: Any, *, context: RunContext = NO_CONTEXT,
-                keep_records: bool = False) -> WriteResult:
-    """Write the batch's reports, validation results and lineage in one atomic commit. `keep_records`:
-    return the written records too (their statuses and events; reports dropped)."""
+def write_batch(batch: Batch, outcome: Any, *, context: RunContext = NO_CONTEXT) -> WriteResult:
+    """Write the batch's reports, validation results and lineage (its records' events) in one atomic commit."""
     with CPU_LOCK:
-        return _write_batch(batch, outcome, context=context, keep_records=keep_records)
+        return _write_batch(batch, outcome, context=context)
 
 
 def source_of(record: DocumentRecord) -> str:
@@ -39,7 +36,7 @@ def source_of(record: DocumentRecord) -> str:
     return str(Path(record.path).resolve()) if record.path else record.source
 
 
-def _write_batch(batch: Batch, outcome: Any, *, context: RunContext, keep_records: bool) -> WriteResult:
+def _write_batch(batch: Batch, outcome: Any, *, context: RunContext) -> WriteResult:
     from gongkai.lake.writer import write_batch as lake_write_batch
     from gongkai.lake.writer import write_lineage
 
@@ -57,12 +54,12 @@ def _write_batch(batch: Batch, outcome: Any, *, context: RunContext, keep_record
     elif events:
         result = write_lineage(store, events)
     else:
-        return WriteResult(tally_records(records), records=_kept(records) if keep_records else [])
+        return WriteResult(tally_records(records))
     for record in parsed:
         record.outcomes["write"] = "written" if record.report_id in result.written else "unchanged"
     return WriteResult(tally_records(records), data_docs=getattr(outcome, "docs_uri", None),
                        commit=result.commit_uri, seq=result.seq, written=list(result.written),
-                       unchanged=list(result.unchanged), records=_kept(records) if keep_records else [])
+                       unchanged=list(result.unchanged))
 
 
 def _validated(record: DocumentRecord, outcome: Any) -> None:
@@ -78,10 +75,6 @@ def _validated(record: DocumentRecord, outcome: Any) -> None:
                  agency_id=record.agency_id or report_outcome.agency_id,
                  report_year=record.year if record.year is not None else record.report.report_year,
                  details={"status": report_outcome.status, "run_id": outcome.run_id})
-
-
-def _kept(records: list[DocumentRecord]) -> list[DocumentRecord]:
-    return [dataclasses.replace(r, report=None) for r in records]
 
 
 def _status_without_validation(report: Report) -> str:

@@ -420,3 +420,18 @@ def test_discovery_with_a_store_revalidates_pages_instead_of_downloading_them(
     # a copy older than max_age is fetched in full
     stale = PageCache(store, session, max_age=dt.timedelta(0))
     assert not stale.get(f"{portal.base_url}/wuhan-dongxihu-dpf/nianbao/index.html").revalidated
+
+
+def test_the_state_files_of_older_lakes_are_not_read(portal: Portal, session_for: Session, store: Store) -> None:
+    """Fetch state lives in lineage alone: an old lake's ``state/fetch/*.json`` neither makes a request
+    conditional nor is written any more."""
+    import json
+
+    link = _link(portal, HUAIAN_2024_PDF)
+    old_state = f"state/fetch/{hashlib.sha1(link.url.encode()).hexdigest()}.json"
+    store.put(old_state, json.dumps({"url": link.url, "etag": '"stale"', "sha256": "ab" * 32}).encode())
+    result = fetch_document(link, session_for(portal), store)
+    assert (result.status, result.event.details["conditional"], result.event.details["http_status"]) == \
+        ("ok", False, 200)
+    assert store.list("state/") == [old_state]
+    assert result.event.details["etag"] and _prior(store, link, result).etag == result.event.details["etag"]
