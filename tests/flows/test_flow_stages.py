@@ -14,10 +14,10 @@ from gongkai.pipeline.fetch import fetch_batch
 from gongkai.pipeline.parse import parse_batch
 from gongkai.pipeline.plan import group_size, is_fresh, lake_store, make_batches, plan, settle_known
 from gongkai.pipeline.record import DocumentRecord, Prior
-from gongkai.pipeline.run import stage_failed
+from gongkai.pipeline.run import batch_tallies, stage_failed
 from gongkai.pipeline.validate import validate_batch
-from gongkai.pipeline.write import write_batch
-from gongkai.runs import AgencyRun, merge_runs
+from gongkai.pipeline.write import WriteResult, write_batch
+from gongkai.runs import AgencyRun, RunSummary, merge_runs
 
 SEEDS = sorted((Path(__file__).parents[1] / "fixtures" / "seeds").glob("*.txt"))
 
@@ -135,6 +135,24 @@ def test_a_failed_stage_counts_its_documents_once() -> None:
     reached = [AgencyRun("a", 2024, found=4, unchanged=4, skipped=3, parsed=1)]
     lost = merge_runs(stage_failed(targets, "validate", "GX crashed", reached))[0]
     assert (lost.stage_failed, lost.status) == (1, "partial")
+
+
+def test_a_batch_is_counted_from_the_last_stage_that_completed() -> None:
+    """What the flow learns from its tasks' states, counted by the pipeline: the write's tallies when it
+    completed, else the documents lost at the first stage that did not."""
+    targets = [_target(f"http://127.0.0.1:1/{i}") for i in range(4)]
+    fetched = Batch(None, [dataclasses.replace(t, sha256=f"{i:064x}", outcomes={"fetch": "ok"})
+                           for i, t in enumerate(targets[:3])])
+    failed = dataclasses.replace(targets[3], outcomes={"fetch": "failed"})
+    fetched.records.append(failed)
+    lost = merge_runs(batch_tallies(targets, [fetched, None, None, None], ("extract-parse", "boom")))[0]
+    assert (lost.fetched, lost.fetch_failed, lost.stage_failed) == (3, 1, 3) and "boom" in lost.errors[-1]
+    lost = merge_runs(batch_tallies(targets, [None, None, None, None], ("fetch", "lake unreachable")))[0]
+    assert lost.stage_failed == 4
+    summary = RunSummary("r", "file:///lake", [2024], "2024-03-01T00:00:00+00:00")
+    done = WriteResult([AgencyRun("a", 2024, written=3)], data_docs="file:///lake/data_docs/run-r.html")
+    assert batch_tallies(targets, [fetched, fetched, None, done], None, summary) == done.tallies
+    assert summary.data_docs == ["file:///lake/data_docs/run-r.html"]
 
 
 def test_documents_fetched_recently_and_current_need_no_task() -> None:
