@@ -10,7 +10,10 @@ from gongkai.model import Document, Problem
 EXTRACTOR_VERSION = "5"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
 # 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff")
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
+# the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads
+READABLE_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".shtml", ".xhtml", ".pdf", ".docx",
+                               ".doc", ".wps", ".rtf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
 
 
 def extract_bytes(data: bytes, filename: str | None = None) -> Document:
@@ -52,7 +55,7 @@ def extract_bytes(data: bytes, filename: str | None = None) -> Document:
 
         return extract_office(data, media_type)
     return _refused(media_type, "unsupported_format", f"no extractor for {media_type}: the file is not a "
-                    "report in a supported format (txt, md, html, pdf, docx, doc, wps, png, jpeg, tiff)")
+                    "report in a supported format (txt, md, html, pdf, docx, doc, wps, png, jpeg, tiff, bmp)")
 
 
 def _refused(media_type: str, code: str, message: str) -> Document:

@@ -692,7 +692,7 @@ def extract_image(data: bytes) -> Document:
 
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
-    media_type = {b"\x89P": "image/png", b"\xff\xd8": "image/jpeg"}.get(data[:2], "image/tiff")
+    media_type = {b"\x89P": "image/png", b"\xff\xd8": "image/jpeg", b"BM": "image/bmp"}.get(data[:2], "image/tiff")
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     try:
         engine()

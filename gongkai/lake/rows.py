@@ -31,10 +31,6 @@ _EXTRACTORS = {
 _VOLATILE = {"ingested_at", "validated_at", "run_id", "content_hash"}
 
 
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def agency_id_for(report: Report, given: str | None = None) -> str | None:
     return given or (agency_slug(report.agency_name) if report.agency_name else None)
 

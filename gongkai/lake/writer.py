@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-import gongkai
+from gongkai.clock import now
 from gongkai.lake import log
 from gongkai.lake.log import FileInfo, LakeState
 from gongkai.lake.raw import raw_key
@@ -34,7 +34,6 @@ from gongkai.lake.rows import (
     agency_id_for,
     lineage_row,
     lineage_year,
-    now_utc,
     report_partition,
     report_rows,
     to_arrow,
@@ -43,6 +42,7 @@ from gongkai.lake.schemas import REPORT_TABLES, TABLES, UNKNOWN_YEAR, partition_
 from gongkai.lake.store import Store
 from gongkai.model import LineageEvent, Report, report_id_for
 from gongkai.validate.outcome import ValidationOutcome
+from gongkai.versions import code_version
 
 DEFAULT_MAX_FILES = 8  # per table partition
 TARGET_FILE_BYTES = 64 << 20  # files smaller than this are merged first
@@ -314,7 +314,7 @@ def write_batch(store: Store, reports: Sequence[Report], outcome: ValidationOutc
     batch: dict[str, Report] = {}
     for report in reports:
         batch[report_id_for(report.sha256)] = report  # the same bytes twice: last wins
-    ingested_at = now_utc()
+    ingested_at = now()
     events = list(lineage)
     result = BatchResult(batch_id="")
 
@@ -392,7 +392,7 @@ def _write_event(store: Store, rid: str, report: Report, prepared: tuple[int, di
         stage="write", status="ok", started_at=stamp, ended_at=stamp, report_id=rid, agency_id=head["agency_id"],
         input_uri=head["raw_uri"] or head["source_url"], input_sha256=report.sha256,
         output_uri=store.url(partition_dir("reports", year)), output_sha256=None,
-        code_version=f"gongkai {gongkai.__version__}",
+        code_version=code_version(),
         details={"content_hash": head["content_hash"], "status": head["status"],
                  "rows": {t: len(r) for t, r in rows.items()}},
         report_year=year or None)

@@ -10,7 +10,6 @@ naming the cell, and builds this run's Data Docs (HTML) — uploaded into the la
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from gongkai import forms
+from gongkai.clock import new_run_id, now, now_iso
 from gongkai.lake.rows import agency_id_for
 from gongkai.lake.store import Store
 from gongkai.model import LineageEvent, Report, report_id_for
@@ -109,7 +109,7 @@ class _Gx:
     def _run_id(self, run_id: str) -> Any:
         from great_expectations.core.run_identifier import RunIdentifier
 
-        return RunIdentifier(run_name=run_id, run_time=dt.datetime.now(dt.UTC))
+        return RunIdentifier(run_name=run_id, run_time=now())
 
     def build_docs(self, directory: Path, run_id: str) -> Path:
         """Data Docs for this run's results only, in `directory`; returns index.html."""
@@ -287,10 +287,6 @@ def _previous_from_lake(store: Store, wanted: set[tuple[str, int]]) -> dict[tupl
     return found
 
 
-def new_run_id() -> str:
-    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
-
-
 def validate_reports(reports: Sequence[Report], store: Store | None = None, *,
                      agencies: Mapping[str, str] | None = None, lineage: Sequence[LineageEvent] = (),
                      run_id: str | None = None, docs: bool = True, docs_dir: Path | None = None,
@@ -311,7 +307,7 @@ def validate_reports(reports: Sequence[Report], store: Store | None = None, *,
         unique[report_id_for(report.sha256)] = report
     batch = list(unique.values())
     agency_ids = {rid: agency_id_for(r, given.get(rid) or given.get(r.sha256)) for rid, r in unique.items()}
-    today = dt.datetime.now(dt.UTC).date()
+    today = now().date()
     previous = previous_year_values(store, batch, agency_ids)
     frame_by_table = {
         "reports": frames.reports_frame(batch, agency_ids, today),
@@ -330,7 +326,7 @@ def _validate(unique: dict[str, Report], agency_ids: dict[str, str | None], fram
               suites_dir: Path | None) -> ValidationOutcome:
     gx = _Gx.get()
     stored = load_suites(suites_dir)
-    outcome = ValidationOutcome(run_id=run_id, validated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    outcome = ValidationOutcome(run_id=run_id, validated_at=now_iso("seconds"))
     failures: list[CheckFailure] = []
     results = []
     with _quiet():
