@@ -15,7 +15,7 @@ from gongkai import forms
 from gongkai.agency import agency_slug
 from gongkai.lake.schemas import TABLES, partition_value
 from gongkai.model import LineageEvent, Report, report_id_for
-from gongkai.validate.outcome import CheckFailure, ReportOutcome
+from gongkai.outcome import CheckFailure, ReportOutcome
 
 _REVIEW_PARTS = {f"{b.key}_{o.key}": (b.key, o.key) for b in forms.REVIEW_BLOCKS for o in forms.REVIEW_OUTCOMES}
 _SECTIONS = {(form, item.key): item.section for form, items in forms.ACTIVE_ITEMS.items() for item in items}

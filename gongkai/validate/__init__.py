@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gongkai.validate.outcome import CheckFailure, ReportOutcome, ValidationOutcome
+from gongkai.outcome import CheckFailure, ReportOutcome, ValidationOutcome
 
 __all__ = ["CheckFailure", "ReportOutcome", "ValidationOutcome", "validate_reports"]
 

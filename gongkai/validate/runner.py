@@ -22,14 +22,17 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from gongkai import forms
+from gongkai.lake import log
 from gongkai.lake.rows import agency_id_for
 from gongkai.lake.store import Store
+from gongkai.lake.writer import read_file
 from gongkai.model import LineageEvent, Report, report_id_for
+from gongkai.outcome import CheckFailure, ReportOutcome, ValidationOutcome, status_for
 from gongkai.validate import frames
 from gongkai.validate.checks import EXPECTATIONS_DIR, SUITE_TABLES, suites
-from gongkai.validate.outcome import CheckFailure, ReportOutcome, ValidationOutcome, status_for
 
 DOCS_PREFIX = "data_docs/"
 # GX's context is not thread-safe: one validation at a time per process (a batch takes ~0.1–1 s)
@@ -255,11 +258,6 @@ def previous_year_values(store: Store | None, reports: Sequence[Report],
 
 
 def _previous_from_lake(store: Store, wanted: set[tuple[str, int]]) -> dict[tuple[str, int, str], frames.Previous]:
-    import pyarrow.compute as pc
-
-    from gongkai.lake import log
-    from gongkai.lake.writer import read_file
-
     state = log.read_state(store)
     agencies = sorted({a for a, _ in wanted})
     years = sorted({y for _, y in wanted})
