@@ -91,8 +91,8 @@ def is_null_mark(text: str) -> bool:
 def looks_numeric(text: str) -> bool:
     """A cell whose whole text is a number (with unit) or a null mark."""
     t = normalize(text).replace(" ", "")
-    return t in NULL_MARKS or bool(_NUMBER_RE.match(t)) or bool(_CN_RE.match(t) and chinese_numeral(
-        _CN_RE.match(t).group(1)) is not None)
+    return t in NULL_MARKS or bool(_NUMBER_RE.match(t)) or (
+        (match := _CN_RE.match(t)) is not None and chinese_numeral(match.group(1)) is not None)
 
 
 def parse_value(text: str | None, row_hint: str | None = None) -> Parsed:

@@ -122,7 +122,7 @@ def report_rows(report: Report, outcome: ReportOutcome | None, *, agency_id: str
         "extractor": report.extractor or _EXTRACTORS.get(report.media_type, report.media_type),
         "content_hash": None, "ingested_at": ingested_at,
     }]
-    rows = {"reports": reports, "active_disclosure": active, "applications": applications,
+    rows: dict[str, list[dict[str, Any]]] = {"reports": reports, "active_disclosure": active, "applications": applications,
             "review_litigation": review, "historical_figures": historical, "validation_results": results}
     reports[0]["content_hash"] = content_hash(rows)
     return rows
