@@ -161,12 +161,12 @@ def _pre2019_or_unknown(segments: list[Segment], report: Report, has_figures: bo
 def _fill_applications(report: Report, reading: ApplicationsReading) -> None:
     rows = forms.APPLICATION_ROWS[report.form_version]
     keys = [r.key for r in rows]
-    if report.form_version == "f2021" and "other_handling" in reading.cells:
-        keys.append("other_handling")  # a 2021-form report printing （六）其他处理 as one row
+    if report.form_version == "f2021" and forms.single_other_row(reading.cells):
+        keys.append(forms.OTHER_HANDLING.key)  # a 2021-form report printing （六）其他处理 as one row
     for key in keys:
         cells = reading.cells.get(key)
         if cells is None and reading.cells and not (
-                key.startswith("other_") and key != "other_handling" and "other_handling" in reading.cells):
+                key in forms.OTHER_SUBROWS and forms.single_other_row(reading.cells)):
             report.problems.append(Problem("row_missing", f"表三 row {key} was not found; its cells are null",
                                            "warning", f"applications.{key}"))
         for column, i in zip(forms.APPLICANT_KEYS, range(7), strict=True):
