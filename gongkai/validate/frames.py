@@ -91,27 +91,29 @@ def _identity_lines(report: Report, table: str) -> list[dict[str, Any]]:
     row_keys = list(dict.fromkeys(r for r, _ in report.applications))
     rid = report_id_for(report.sha256)
     lines: list[dict[str, Any]] = []
-    for per, group in groupby((i for i in forms.IDENTITIES if i.table == table), key=lambda i: i.per):
+    for _, group in groupby((i for i in forms.IDENTITIES if i.table == table), key=lambda i: i.per):
         identities = list(group)
         for over in identities[0].overs(row_keys):
-            first = identities[0]
-            row, column = {"row": (over, first.total), "column": (None, over)}.get(
-                per, (None, first.cell(over, first.total)))
+            row, column = _anchor(identities[0], over)
             line: dict[str, Any] = {"report_id": rid, "row": row, "column": column}
             for identity in identities:
                 counted = set(identity.plus_for(report.form_version, row_keys))
-
-                def value(term: str, identity: forms.Identity = identity, over: str = over) -> float:
-                    key = identity.cell(over, term)
-                    return _f(cells[key].value) if key in cells else NAN
-
-                names = iter(identity_columns(identity))
-                for term in identity.plus:
-                    line[next(names)] = value(term) if term in counted else 0.0
-                for term in (*identity.minus, identity.total):
-                    line[next(names)] = -value(term)
+                value = {t: _f(cell.value) if (cell := cells.get(identity.cell(over, t))) is not None else NAN
+                         for t in (*identity.plus, *identity.minus, identity.total)}
+                signed = [value[t] if t in counted else 0.0 for t in identity.plus] + \
+                    [-value[t] for t in (*identity.minus, identity.total)]
+                line.update(zip(identity_columns(identity), signed, strict=True))
             lines.append(line)
     return lines
+
+
+def _anchor(identity: forms.Identity, over: str) -> tuple[str | None, str]:
+    """(row, column) a failing line names: a 表三 row's 总计, an applicant column, a 表四 block's 总计."""
+    if identity.per == "row":
+        return over, identity.total
+    if identity.per == "column":
+        return None, over
+    return None, str(identity.cell(over, identity.total))
 
 
 def reports_frame(reports: Sequence[Report], agencies: Mapping[str, str | None], today: dt.date) -> pd.DataFrame:
