@@ -12,10 +12,10 @@ from gongkai.agency import is_valid_slug
 from gongkai.lake import log
 from gongkai.lake.store import Store, open_store
 from gongkai.model import Report, report_id_for
+from gongkai.outcome import ValidationOutcome
 from gongkai.pipeline.archive import Skipped, find_files
 from gongkai.pipeline.record import DocumentRecord
 from gongkai.runs import DEFAULT_BATCH_SIZE
-from gongkai.validate.outcome import ValidationOutcome
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from gongkai.model import Problem, Report
+from gongkai.model import Report
 from gongkai.pipeline import parse_bytes
 from gongkai.render import render_report
 
@@ -25,8 +25,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            report = Report(source=str(path), sha256="", media_type="application/octet-stream")
-            report.problems.append(Problem("unreadable_file", f"cannot read {path}: {exc.strerror}", "error"))
+            report = Report.refused(str(path), "", "unreadable_file", f"cannot read {path}: {exc.strerror}")
             failures += 1
         else:
             report = parse_bytes(data, str(path))

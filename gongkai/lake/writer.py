@@ -41,7 +41,7 @@ from gongkai.lake.rows import (
 from gongkai.lake.schemas import REPORT_TABLES, TABLES, UNKNOWN_YEAR, partition_dir
 from gongkai.lake.store import Store
 from gongkai.model import LineageEvent, Report, report_id_for
-from gongkai.validate.outcome import ValidationOutcome
+from gongkai.outcome import ValidationOutcome, status_for
 from gongkai.versions import code_version
 
 DEFAULT_MAX_FILES = 8  # per table partition
@@ -333,8 +333,6 @@ def write_batch(store: Store, reports: Sequence[Report], outcome: ValidationOutc
             run_id=outcome.run_id if outcome else None, validated_at=outcome.validated_at if outcome else None,
             ingested_at=ingested_at, source_url=sources.get(rid) or sources.get(report.sha256))
         if outcome is None or rid not in outcome.reports:
-            from gongkai.validate.outcome import status_for
-
             status = status_for(report, [])
             for table_rows in rows.values():
                 for row in table_rows:

@@ -8,7 +8,7 @@ import hashlib
 from gongkai.clock import now_iso
 from gongkai.extract import EXTRACTOR_VERSION, extract_bytes
 from gongkai.lake.raw import read_raw
-from gongkai.model import Problem, Report
+from gongkai.model import Report
 from gongkai.parse import parse_document
 from gongkai.pipeline.batch import CPU_LOCK, Batch
 from gongkai.pipeline.plan import is_current, known_reports, lake_store
@@ -32,9 +32,8 @@ def parse_record(record: DocumentRecord, data: bytes) -> Report:
     try:
         report = parse_bytes(data, name)
     except Exception as exc:
-        report = Report(source=name, sha256=record.sha256 or "", media_type="application/octet-stream")
-        report.problems.append(Problem("parser_crashed", f"the parser failed on this file ({type(exc).__name__}: "
-                                       f"{exc}); please report it with the file", "error"))
+        report = Report.refused(name, record.sha256 or "", "parser_crashed", f"the parser failed on this file "
+                                f"({type(exc).__name__}: {exc}); please report it with the file")
     errors = [p for p in report.problems if p.severity == "error"]
     record.report = report
     record.outcomes["parse"] = "parsed"

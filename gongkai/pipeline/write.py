@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gongkai.model import LineageEvent, Report
+from gongkai.outcome import status_for
 from gongkai.pipeline.batch import CPU_LOCK, Batch
 from gongkai.pipeline.plan import lake_store
 from gongkai.pipeline.record import NO_CONTEXT, DocumentRecord, RunContext, tally_records
@@ -78,8 +79,6 @@ def _validated(record: DocumentRecord, outcome: Any) -> None:
 
 
 def _status_without_validation(report: Report) -> str:
-    from gongkai.validate.outcome import status_for
-
     return status_for(report, [])
 
 

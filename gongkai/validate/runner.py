@@ -21,15 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from gongkai import forms
 from gongkai.clock import new_run_id, now, now_iso
+from gongkai.lake import log
 from gongkai.lake.rows import agency_id_for
 from gongkai.lake.store import Store
+from gongkai.lake.writer import read_file
 from gongkai.model import LineageEvent, Report, report_id_for
+from gongkai.outcome import CheckFailure, ReportOutcome, ValidationOutcome, status_for
 from gongkai.validate import frames
 from gongkai.validate.checks import EXPECTATIONS_DIR, SUITE_TABLES, suites
-from gongkai.validate.outcome import CheckFailure, ReportOutcome, ValidationOutcome, status_for
 
 DOCS_PREFIX = "data_docs/"
 # GX's context is not thread-safe: one validation at a time per process (a batch takes ~0.1–1 s)
@@ -119,8 +122,8 @@ class _Gx:
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         })
-        store = self.context.validation_results_store
-        ids = [k for k in store.list_keys() if getattr(k.run_id, "run_name", None) == run_id]
+        store: Any = self.context.validation_results_store  # GX types its keys loosely
+        ids: Any = [k for k in store.list_keys() if getattr(k.run_id, "run_name", None) == run_id]
         try:
             self.context.build_data_docs(site_names=[site], resource_identifiers=ids)
         finally:
@@ -245,21 +248,16 @@ def previous_year_values(store: Store | None, reports: Sequence[Report],
     for report in reports:
         rid = report_id_for(report.sha256)
         agency = agencies.get(rid)
-        if not agency or (agency, report.report_year) not in wanted:
+        if not agency or not isinstance(report.report_year, int) or (agency, report.report_year) not in wanted:
             continue
         for column in forms.APPLICANT_KEYS:
-            cell = report.applications.get(("carried_forward_to_next_year", column))
+            cell = report.applications.get((forms.CROSS_YEAR.previous_row, column))
             if cell is not None and cell.value is not None:
                 found[(agency, report.report_year, column)] = frames.Previous(float(cell.value), rid)
     return found
 
 
 def _previous_from_lake(store: Store, wanted: set[tuple[str, int]]) -> dict[tuple[str, int, str], frames.Previous]:
-    import pyarrow.compute as pc
-
-    from gongkai.lake import log
-    from gongkai.lake.writer import read_file
-
     state = log.read_state(store)
     agencies = sorted({a for a, _ in wanted})
     years = sorted({y for _, y in wanted})
@@ -279,7 +277,7 @@ def _previous_from_lake(store: Store, wanted: set[tuple[str, int]]) -> dict[tupl
         for key in state.partition_files("applications", year):
             t = read_file(store, state, key, ["report_id", "row", "applicant", "value"])
             t = t.filter(pc.and_(pc.is_in(t["report_id"], value_set=pc.cast(sorted(by_report), "string")),
-                                 pc.equal(t["row"], "carried_forward_to_next_year")))
+                                 pc.equal(t["row"], forms.CROSS_YEAR.previous_row)))
             for row in t.to_pylist():
                 agency, y = by_report[row["report_id"]]
                 if row["value"] is not None:
@@ -375,7 +373,7 @@ def _build_docs(gx: _Gx, outcome: ValidationOutcome, store: Store | None, docs_d
     """One Data Docs site per lake (``data_docs/``): each run adds its validation pages and its own index,
     ``data_docs/run-<run_id>.html``; ``index.html`` is the latest run's; static assets are uploaded once."""
     keep = docs_dir is not None
-    directory = Path(docs_dir) if keep else Path(tempfile.mkdtemp(prefix="gongkai-docs-"))
+    directory = Path(docs_dir) if docs_dir is not None else Path(tempfile.mkdtemp(prefix="gongkai-docs-"))
     try:
         with _quiet():
             index = gx.build_docs(directory, outcome.run_id)
