@@ -70,10 +70,11 @@ def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") 
 def ocr_scanned_pages(data: bytes, document: Document) -> Document:
     """The document with its scanned pages read by OCR, in a limited child of its own: OCR costs
     seconds per page, so its time limit grows with the number of pages (bounded)."""
-    from gongkai.extract.limits import OCR_MAX_SECONDS, OCR_SECONDS_PER_PAGE
+    from gongkai.settings import get_settings
 
     pages = list(document.scanned_pages)
-    seconds = min(OCR_MAX_SECONDS, 30 + OCR_SECONDS_PER_PAGE * len(pages))
+    settings = get_settings()  # OCR reads a page in seconds: its child gets this much per page, up to a bound
+    seconds = min(settings.ocr_max_seconds, 30 + settings.ocr_seconds_per_page * len(pages))
     read = extract_limited(lambda d: _ocr_pages(d, document), data, document.media_type, seconds=seconds)
     if read.extractor == "none":  # timed out or died: keep what the text layer gave, say why
         document.problems.extend(read.problems)
