@@ -33,48 +33,48 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True)
 
     # where data goes
-    lake: str = Field("./lake", description="the lake: a folder, file:// or s3://bucket/prefix URI")
+    lake: str = Field(default="./lake", description="the lake: a folder, file:// or s3://bucket/prefix URI")
     expectations: Path | None = Field(
-        None, description="folder of Great Expectations suites (default: the repository's expectations/)")
+        default=None, description="folder of Great Expectations suites (default: the repository's expectations/)")
     aws_endpoint_url: str | None = Field(
-        None, validation_alias=AliasChoices("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
+        default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
         description="S3-compatible endpoint (SeaweedFS, MinIO); path-style addressing when set")
     aws_region: str | None = Field(
-        None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"),
+        default=None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"),
         description="S3 region for pyarrow's S3 filesystem (boto3 reads it itself)")
 
     # extraction of untrusted documents (gongkai/extract/limits.py)
-    max_document_bytes: int = Field(100 * 2**20, gt=0, description="larger documents are refused unread")
-    extraction_seconds: float = Field(120.0, gt=0, description="time limit of one document's extraction")
+    max_document_bytes: int = Field(default=100 * 2**20, gt=0, description="larger documents are refused unread")
+    extraction_seconds: float = Field(default=120.0, gt=0, description="time limit of one document's extraction")
     extraction_memory_bytes: int = Field(
-        3 * 2**30, gt=0, description="memory an extracting child process may add to what it was forked with")
-    ocr_seconds_per_page: float = Field(30.0, gt=0, description="OCR time allowed per scanned page")
-    ocr_max_seconds: float = Field(1800.0, gt=0, description="OCR time limit of one document")
+        default=3 * 2**30, gt=0, description="memory an extracting child process may add to what it was forked with")
+    ocr_seconds_per_page: float = Field(default=30.0, gt=0, description="OCR time allowed per scanned page")
+    ocr_max_seconds: float = Field(default=1800.0, gt=0, description="OCR time limit of one document")
 
     # the Prefect flow's task runner (flows/ingest.py)
-    workers: int = Field(8, gt=0, description="threads of the default task runner")
-    dask: str | None = Field(None, pattern=r"^local(:[1-9][0-9]*)?$",
+    workers: int = Field(default=8, gt=0, description="threads of the default task runner")
+    dask: str | None = Field(default=None, pattern=r"^local(:[1-9][0-9]*)?$",
                              description="`local` or `local:N`: run tasks on a Dask LocalCluster of N (2) processes")
-    dask_address: str | None = Field(None, description="run tasks on the Dask scheduler at this address (tcp://host:8786)")
+    dask_address: str | None = Field(default=None, description="run tasks on the Dask scheduler at this address (tcp://host:8786)")
 
     # deployments (infra/deployments.py)
-    work_pool: str = Field("gongkai", description="Prefect work pool the deployments run in")
-    deploy_lake: str | None = Field(None, description="lake baked into the deployments' parameters at `apply`")
+    work_pool: str = Field(default="gongkai", description="Prefect work pool the deployments run in")
+    deploy_lake: str | None = Field(default=None, description="lake baked into the deployments' parameters at `apply`")
     deploy_registry: str | None = Field(
-        None, description="agency registry baked into the deployments' parameters at `apply`")
+        default=None, description="agency registry baked into the deployments' parameters at `apply`")
 
     # crash tests of the lake's write protocol (gongkai/lake/log.py)
     lake_pause_at: str | None = Field(
-        None, description="test hook: the writer pauses at this named step of a commit")
-    lake_pause_after: int = Field(0, ge=0, description="test hook: pause only after this many earlier passes")
-    lake_pause_seconds: float = Field(60.0, ge=0, description="test hook: how long the writer pauses")
+        default=None, description="test hook: the writer pauses at this named step of a commit")
+    lake_pause_after: int = Field(default=0, ge=0, description="test hook: pause only after this many earlier passes")
+    lake_pause_seconds: float = Field(default=60.0, ge=0, description="test hook: how long the writer pauses")
 
     # benchmarks/
     bench_s3: str | None = Field(
-        None, description="benchmarks: s3:// URI to measure instead of a SeaweedFS started on 127.0.0.1")
-    bench_small_runs: int = Field(60, gt=0, description="benchmarks: number of small runs the lake bench writes")
+        default=None, description="benchmarks: s3:// URI to measure instead of a SeaweedFS started on 127.0.0.1")
+    bench_small_runs: int = Field(default=60, gt=0, description="benchmarks: number of small runs the lake bench writes")
     ocr_bench_docs: int | None = Field(
-        None, gt=0, description="benchmarks: documents per resolution in the OCR bench (default: all)")
+        default=None, gt=0, description="benchmarks: documents per resolution in the OCR bench (default: all)")
 
 
 def variable_names(field: str) -> list[str]:

@@ -162,8 +162,3 @@ def run(args: argparse.Namespace) -> int:
                               quiet=args.json)
     return finish(state, args)
 
-
-if __name__ == "__main__":
-    from gongkai.cli import main
-
-    sys.exit(main(["run", *sys.argv[1:]]))

@@ -12,6 +12,7 @@ import io
 from typing import Any, Literal
 
 from gongkai.extract.limits import extract_limited
+from gongkai.extract.pages import append_joining_tables
 from gongkai.model import Cell, Document, Paragraph, Problem, Table
 from gongkai.values import looks_numeric
 
@@ -58,7 +59,7 @@ def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") 
                 continue
             if not page_blocks and page.images:
                 scanned.append(number)
-            _append_joining_tables(blocks, page_blocks)
+            append_joining_tables(blocks, page_blocks)
         if scanned:
             problems.append(Problem(
                 "scanned_pages", f"pages {scanned} have no text layer (scanned images): their content needs OCR",
@@ -129,7 +130,7 @@ def merge_pages(blocks: list[Paragraph | Table], read: dict[int, list[Paragraph 
     out: list[Paragraph | Table] = []
     for number in sorted(set(by_page) | set(read)):
         out.extend(by_page.get(number, []))
-        _append_joining_tables(out, read.get(number, []))
+        append_joining_tables(out, read.get(number, []))
     return out
 
 
@@ -234,27 +235,3 @@ def _join_cjk_lines(text: str) -> str:
             out += " "
         out += part
     return out
-
-
-def _append_joining_tables(blocks: list[Paragraph | Table], page_blocks: list[Paragraph | Table]) -> None:
-    """A table that opens a page and has the width of the table that closed the previous page
-    continues it: join them (page breaks inside 表三 are common)."""
-    footer = 0  # page numbers and running footers between the two parts
-    while footer < len(blocks) and isinstance(blocks[-1 - footer], Paragraph) and len(blocks[-1 - footer].text) <= 12:
-        footer += 1
-    if page_blocks and len(blocks) > footer and isinstance(page_blocks[0], Table) and \
-            isinstance(blocks[-1 - footer], Table):
-        previous, first = blocks[-1 - footer], page_blocks[0]
-        if _width(previous) == _width(first):
-            if previous.source != first.source:
-                blocks.extend(page_blocks)
-                return
-            previous.rows.extend(first.rows)
-            if first.page is not None:
-                previous.pages.append(first.page)
-            page_blocks = page_blocks[1:]
-    blocks.extend(page_blocks)
-
-
-def _width(table: Table) -> int:
-    return max((sum(c.col_span for c in row) for row in table.rows), default=0)
