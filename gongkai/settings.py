@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, ValidationError
@@ -99,7 +98,6 @@ def _load() -> Settings:
         raise SettingsError("invalid environment setting: " + "; ".join(problems)) from None
 
 
-_lock = threading.Lock()
 _cached: tuple[tuple[tuple[str, str], ...], Settings] | None = None
 
 
@@ -116,20 +114,18 @@ def get_settings() -> Settings:
     """
     global _cached
     key = _watched_environment()
-    cached = _cached
+    cached = _cached  # one read: another thread may replace it (no lock: a forked child could inherit it held)
     if cached is not None and cached[0] == key:
         return cached[1]
-    with _lock:
-        settings = _load()
-        _cached = (key, settings)
+    settings = _load()
+    _cached = (key, settings)
     return settings
 
 
 def refresh_settings() -> Settings:
     """Forget the parsed settings and read the environment again."""
     global _cached
-    with _lock:
-        _cached = None
+    _cached = None
     return get_settings()
 
 
