@@ -21,6 +21,7 @@ from gongkai.lake.store import Store, make_s3_client, open_store
 from gongkai.lake.writer import DEFAULT_MAX_FILES, write_batch
 from gongkai.model import Report
 from gongkai.pipeline import parse_bytes
+from gongkai.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"
@@ -75,7 +76,7 @@ def _bench(store: Store, base: list[Report], label: str, small_runs: int) -> Non
 
 @contextlib.contextmanager
 def _s3_lake() -> Iterator[str | None]:
-    given = os.environ.get("GONGKAI_BENCH_S3")
+    given = get_settings().bench_s3
     if given:
         yield given
         return
@@ -102,7 +103,7 @@ def _s3_lake() -> Iterator[str | None]:
 
 def main() -> None:
     base = [parse_bytes(p.read_bytes(), str(p)) for p in sorted(SEEDS.glob("*.txt"))]
-    small_runs = int(os.environ.get("GONGKAI_BENCH_SMALL_RUNS", "60"))
+    small_runs = get_settings().bench_small_runs
     with tempfile.TemporaryDirectory() as tmp:
         _bench(open_store(str(Path(tmp) / "lake")), base, "local", small_runs)
     with _s3_lake() as uri:

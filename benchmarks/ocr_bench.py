@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -26,8 +25,9 @@ def _accuracy_per_resolution() -> None:
 
     from gongkai.golden import differences
     from gongkai.pipeline import parse_bytes
+    from gongkai.settings import get_settings
 
-    limit = int(os.environ.get("GONGKAI_OCR_BENCH_DOCS", len(SOURCES)))
+    limit = get_settings().ocr_bench_docs or len(SOURCES)
     print("| dpi | documents | pages | pages/s | cell accuracy | wrong numbers | metadata exact |")
     print("|---|---|---|---|---|---|---|")
     for dpi in (150, 200, 300):

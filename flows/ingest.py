@@ -24,7 +24,6 @@ tasks' states say about a batch is counted by the pipeline too (`batch_tallies`)
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import defaultdict, deque
 from typing import Any
 
@@ -46,14 +45,13 @@ from gongkai.runs import (
     merge_runs,
     report_progress,
 )
+from gongkai.settings import get_settings
 from tasks import Parcel
 from tasks.discover import discover, plan, recent
 from tasks.fetch import fetch, hosts_with_limits
 from tasks.parse import extract_parse
 from tasks.validate import validate
 from tasks.write import record_run, write
-
-DEFAULT_WORKERS = 8
 
 
 def dask_task_runner(address: str | None = None, workers: int = 2) -> Any:
@@ -81,13 +79,12 @@ def task_runner_from_env() -> Any:
     - ``GONGKAI_DASK=local`` (or ``local:N`` workers) — a LocalCluster on this machine.
     ``GONGKAI_WORKERS`` sets the thread count (default 8).
     """
-    address = os.environ.get("GONGKAI_DASK_ADDRESS")
-    local = os.environ.get("GONGKAI_DASK", "")
-    if address:
-        return dask_task_runner(address)
-    if local.startswith("local"):
-        return dask_task_runner(workers=int(local.split(":", 1)[1]) if ":" in local else 2)
-    return ThreadPoolTaskRunner(max_workers=int(os.environ.get("GONGKAI_WORKERS", DEFAULT_WORKERS)))
+    settings = get_settings()
+    if settings.dask_address:
+        return dask_task_runner(settings.dask_address)
+    if settings.dask:
+        return dask_task_runner(workers=int(settings.dask.split(":", 1)[1]) if ":" in settings.dask else 2)
+    return ThreadPoolTaskRunner(max_workers=settings.workers)
 
 
 @flow(name="gongkai-ingest-year", task_runner=task_runner_from_env(), log_prints=False, persist_result=False)
@@ -119,7 +116,7 @@ def ingest_year(year: int | None = None, agencies: list[str] | None = None, lake
     events = []
     fresh = {t.agency_id for t in known.tallies}
     stale = [slug for slug in selected if slug not in fresh]
-    size = agency_group_size or group_size(len(stale), int(os.environ.get("GONGKAI_WORKERS", DEFAULT_WORKERS)))
+    size = agency_group_size or group_size(len(stale), get_settings().workers)
     groups = [stale[i:i + size] for i in range(0, len(stale), size)]
     found = [(group, discover.submit(group, year, registry)) for group in groups]
     done = len(fresh)

@@ -12,6 +12,7 @@ import pkgutil
 import sys
 
 import gongkai.commands
+from gongkai.settings import SettingsError, get_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +26,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        get_settings()  # an invalid setting stops the command before it does anything
+        return int(args.func(args) or 0)
+    except SettingsError as exc:
+        print(f"gongkai: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -24,12 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="show Prefect's logs")
     args = parser.parse_args(argv)
 
-    from gongkai.commands.run import prepare_environment, print_summary, run_with_progress
+    from gongkai.commands.run import prepare_environment, print_summary
 
     prepare_environment(argparse.Namespace(verbose=args.verbose, dask=None))
     from rich.console import Console
 
-    from flows.backfill import backfill
+    from gongkai.commands.backfill import run_backfill
     from gongkai.commands.status import print_status
     from gongkai.fetch.portal import DEMO_YEARS, start_portal
     from gongkai.lake.store import open_store
@@ -46,9 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"fixture portal: {portal.base_url}  ({len(agencies)} agencies, report years "
                       f"{', '.join(map(str, DEMO_YEARS))})", highlight=False)
         console.print(f"running the Prefect flow into {lake} …", highlight=False)
-        state = run_with_progress(lambda: backfill(
-            from_year=min(DEMO_YEARS), to_year=max(DEMO_YEARS), years=list(DEMO_YEARS), agencies=agencies,
-            registry=str(registry), lake=lake, return_state=True))
+        state = run_backfill(min(DEMO_YEARS), max(DEMO_YEARS), years=list(DEMO_YEARS), agencies=agencies,
+                             registry=str(registry), lake=lake)
     if not state.is_completed():
         print(f"demo: the flow run failed: {state.message or state.name}", file=sys.stderr)
         return 2

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gongkai.model import Severity
+from gongkai.values import clean_text
 
 FORM_VERSIONS = ("f2021", "f2019", "pre2019", "unknown")
 
@@ -306,14 +307,6 @@ CROSS_YEAR = CrossYearIdentity(
 
 _PUNCT = re.compile(r"[\s\u3000\u00a0:：,，、。.．;；()（）\[\]【】“”\"'‘’「」《》<>〈〉·•\-—_/|*#]+")
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、])")
-_JUNK = re.compile(r"\[bookmark:[^\]]*\]|\{[^}]*\}")
-
-
-def clean_text(text: str) -> str:
-    """Drop converter debris (Word bookmarks) and outer whitespace."""
-    return _JUNK.sub("", text).strip()
-
-
 def strip_enumerator(label: str) -> str:
     """'三、本年度办理结果' → '本年度办理结果'; '（二）部分公开' → '部分公开'; '1.属于国家秘密' → '属于国家秘密'."""
     label = clean_text(label).replace(" ", "").replace("\u3000", "")

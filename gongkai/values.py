@@ -14,8 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from gongkai.forms import clean_text
-
 NULL_MARKS = frozenset({"", "/", "／", "—", "——", "–", "-", "－", "无", "空", "\\", "×", "x", "X", "…", "...",
                         "－－", "--", "/件", "暂无", "未填", "不适用"})
 
@@ -40,7 +38,10 @@ def join_wrapped(parts: Iterable[str]) -> str:
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
-_CN_RE = re.compile(rf"^([零〇一二两三四五六七八九十百千万]+)\s*({_UNIT_RE})?$")
+_CN_RE = re.compile(rf"^([零〇一二两三四五六七八九十百千万0-9]*[零〇一二两三四五六七八九十百千万][零〇一二两三四五六七八九十百千万0-9]*)\s*"
+                    rf"({_UNIT_RE})?$")
+_ARABIC_RUN = re.compile(r"[0-9]+")
+_CN_CHARS = frozenset([*_CN_DIGITS, *_CN_UNITS, *"0123456789"])
 
 
 @dataclass
@@ -58,30 +59,45 @@ def _number(digits: str, frac: str | None, multiplier: str | None) -> int | floa
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+_JUNK = re.compile(r"\[bookmark:[^\]]*\]|\{[^}]*\}")
+
+
+def clean_text(text: str) -> str:
+    """Drop converter debris (Word bookmarks) and outer whitespace."""
+    return _JUNK.sub("", text).strip()
+
+
 def normalize(text: str) -> str:
     """Full-width to ASCII (NFKC), debris and whitespace removed at the ends."""
     return unicodedata.normalize("NFKC", clean_text(text)).replace("\u00a0", " ").strip()
 
 
 def chinese_numeral(text: str) -> int | None:
-    """'十二' → 12, '一百零五' → 105, '零' → 0, '一〇五' → 105; None when it is not a numeral."""
-    if not text or any(c not in _CN_DIGITS and c not in _CN_UNITS for c in text) or text[0] in "百千万":
+    """'十二' → 12, '一百零五' → 105, '两百' → 200, '零' → 0, '二〇二三' → 2023 (digit by digit, as years are
+    written), '1万2千' (or '１万２千') → 12000; None when it is not a well-formed numeral.
+
+    Positional numerals are read by cn2an in its strict mode, which refuses malformed strings: its normal
+    and smart modes give numbers for nonsense ('一五千〇' → 6000, '八一百五' → 950), and so did our own
+    reader ('六〇百三' → 3). Abbreviations ('一万二', '两百五') are refused too: 12000 or 10002 is a guess,
+    and a null with a flag beats a silent wrong number. Digit-by-digit numerals, which strict mode refuses,
+    are read here; 两 and 〇 are spelt 二 and 零 first (strict mode refuses those characters).
+    """
+    text = unicodedata.normalize("NFKC", text)  # full-width digits
+    if not text or any(c not in _CN_CHARS for c in text):
+        return None
+    if text[0] in "百千万":
         return None  # a numeral starts with a digit or 十: a lone 万 or 千 is a word, not a number
     if all(c in _CN_DIGITS for c in text):  # digit by digit: 二〇二三
         return int("".join(str(_CN_DIGITS[c]) for c in text))
-    total, section, digit = 0, 0, None
-    for ch in text:
-        if ch in _CN_DIGITS:
-            if digit not in (None, 0) and _CN_DIGITS[ch] != 0:
-                return None  # 三五十: two digits with no unit between
-            digit = _CN_DIGITS[ch]
-        elif _CN_UNITS[ch] == 10_000:
-            total += (section + (digit or 0)) * 10_000
-            section, digit = 0, None
-        else:
-            section += (1 if digit is None else digit) * _CN_UNITS[ch]
-            digit = None
-    return total + section + (digit or 0)
+    import cn2an  # imported when first needed: it takes most of a second
+
+    # Arabic digits among Chinese units ('1万2千', '12万3千'): each run spelt in Chinese
+    spelt = _ARABIC_RUN.sub(lambda m: cn2an.an2cn(m.group(0)), text).replace("两", "二").replace("〇", "零")
+    try:
+        value = cn2an.cn2an(spelt, "strict")
+    except ValueError:
+        return None
+    return int(value)
 
 
 def is_null_mark(text: str) -> bool:

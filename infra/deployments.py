@@ -28,7 +28,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout: flows/ and tasks/ importable even if not installed
-WORK_POOL = os.environ.get("GONGKAI_WORK_POOL", "gongkai")
+from gongkai.settings import get_settings  # noqa: E402  (after the path is set)
+
+WORK_POOL = get_settings().work_pool
 TIMEZONE = "Asia/Shanghai"
 SEASON_CRON = "0 6 * 1-3 *"  # every day at 06:00, January to March
 OFF_SEASON_CRON = "0 6 1 4-12 *"  # 06:00 on the 1st of April to December
@@ -44,11 +46,12 @@ def schedules() -> list[Any]:
 def _parameters() -> dict[str, Any]:
     """Deployment parameters from GONGKAI_DEPLOY_LAKE / GONGKAI_DEPLOY_REGISTRY (unset: the worker's
     GONGKAI_LAKE and the bundled registry decide at run time)."""
+    settings = get_settings()
     params = {}
-    if os.environ.get("GONGKAI_DEPLOY_LAKE"):
-        params["lake"] = os.environ["GONGKAI_DEPLOY_LAKE"]
-    if os.environ.get("GONGKAI_DEPLOY_REGISTRY"):
-        params["registry"] = os.environ["GONGKAI_DEPLOY_REGISTRY"]
+    if settings.deploy_lake:
+        params["lake"] = settings.deploy_lake
+    if settings.deploy_registry:
+        params["registry"] = settings.deploy_registry
     return params
 
 

@@ -153,7 +153,8 @@ def make_unruled() -> None:
 
 def make_pre2019() -> None:
     """The reports before 2019 (plain text, written for the tests) as agencies published them: a GBK CMS
-    page and a Word 97 file. The portal (gongkai/data/portal/files) serves copies of them."""
+    page and a Word 97 file. The portal (gongkai/data/portal/files) serves them: fixtures it also serves are
+    symbolic links to its files (one copy of each), so writing here writes the portal's copy."""
     for source in sorted(PRE2019.glob("*.txt")):
         document = extract_text(source.read_text(encoding="utf-8"))
         (PRE2019 / f"{source.stem}.gbk.html").write_bytes(to_html(document, "gb2312").encode("gbk"))

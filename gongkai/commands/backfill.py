@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from gongkai.commands.run import (
     add_common_options,
@@ -35,8 +36,14 @@ def run(args: argparse.Namespace) -> int:
         print("gongkai backfill: a range of more than 50 years is surely a typo", file=sys.stderr)
         return 2
     prepare_environment(args)
+    state = run_backfill(args.from_year, args.to_year, quiet=args.json, **flow_options(args))
+    return finish(state, args)
+
+
+def run_backfill(from_year: int, to_year: int, *, quiet: bool = False, **options: Any) -> Any:
+    """Run the backfill flow with progress bars; its final Prefect state. Commands are the one place that
+    runs flows (the import contracts in pyproject.toml): `make demo` comes through here too."""
     from flows.backfill import backfill
 
-    state = run_with_progress(lambda: backfill(from_year=args.from_year, to_year=args.to_year,
-                                               **flow_options(args), return_state=True), quiet=args.json)
-    return finish(state, args)
+    return run_with_progress(lambda: backfill(from_year=from_year, to_year=to_year, **options, return_state=True),
+                             quiet=quiet)

@@ -147,9 +147,3 @@ def _print_report(report: Report, outcome: ValidationOutcome | None, unchanged: 
         print(f"{'':<12} … {len(failures) - 12} more in validation_results")
     for problem in problems[:5]:
         print(f"{'':<12} {problem.severity}: {problem.code}: {problem.message}")
-
-
-if __name__ == "__main__":
-    from gongkai.cli import main
-
-    sys.exit(main(["load", *sys.argv[1:]]))

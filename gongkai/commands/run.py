@@ -59,9 +59,10 @@ def prepare_environment(args: argparse.Namespace) -> None:
     if not getattr(args, "verbose", False):
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+    # the flow reads its task runner from these (gongkai.settings): written here, read there
     dask = getattr(args, "dask", None)
     if dask:
-        if dask.startswith("local"):
+        if dask == "local" or dask.startswith("local:"):
             os.environ["GONGKAI_DASK"] = dask
         else:
             os.environ["GONGKAI_DASK_ADDRESS"] = dask
@@ -161,8 +162,3 @@ def run(args: argparse.Namespace) -> int:
                               quiet=args.json)
     return finish(state, args)
 
-
-if __name__ == "__main__":
-    from gongkai.cli import main
-
-    sys.exit(main(["run", *sys.argv[1:]]))

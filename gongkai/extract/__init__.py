@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from gongkai.extract.limits import MAX_DOCUMENT_BYTES, extract_limited
+from gongkai.extract.limits import extract_limited
 from gongkai.extract.sniff import sniff_media_type
 from gongkai.extract.text import decode_text, extract_text
 from gongkai.model import Document
+from gongkai.settings import get_settings
 
 EXTRACTOR_VERSION = "5"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
 # 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text
@@ -22,9 +23,10 @@ def extract_bytes(data: bytes, filename: str | None = None) -> Document:
     if media_type == "application/x-empty":
         return Document.refused(media_type, "empty_file",
                                 "the file is empty (0 bytes or only whitespace): download it again")
-    if len(data) > MAX_DOCUMENT_BYTES:
+    max_bytes = get_settings().max_document_bytes
+    if len(data) > max_bytes:
         return Document.refused(media_type, "too_large", f"the file is {len(data) // 2**20} MiB, over the "
-                                f"{MAX_DOCUMENT_BYTES // 2**20} MiB cap (GONGKAI_MAX_DOCUMENT_BYTES)")
+                                f"{max_bytes // 2**20} MiB cap (GONGKAI_MAX_DOCUMENT_BYTES)")
     if media_type in ("text/plain", "text/markdown"):
         return extract_text(decode_text(data), media_type=media_type)
     if media_type == "text/html":
@@ -41,11 +43,11 @@ def extract_bytes(data: bytes, filename: str | None = None) -> Document:
             document = ocr_scanned_pages(data, document)
         return document
     if media_type in IMAGE_TYPES:
-        from gongkai.extract.limits import OCR_MAX_SECONDS, OCR_SECONDS_PER_PAGE
         from gongkai.extract.ocr import extract_image
 
         # a TIFF may hold many pages: its budget is the bound; other images are one page
-        seconds = OCR_MAX_SECONDS if media_type == "image/tiff" else 30 + OCR_SECONDS_PER_PAGE
+        settings = get_settings()
+        seconds = settings.ocr_max_seconds if media_type == "image/tiff" else 30 + settings.ocr_seconds_per_page
         return extract_limited(extract_image, data, media_type, seconds=seconds)
     if media_type == DOCX:
         from gongkai.extract.docx import extract_docx

@@ -1,8 +1,7 @@
 """HTML (CMS article pages) → Document, in any Chinese charset.
 
-- charset: the declared one, except that gb2312/gbk are decoded as GB18030 (their superset: a page
-  declared gb2312 using a GBK-only character must not be cut short); undeclared or wrong
-  declarations fall back to UTF-8, then GB18030, then detection;
+- charset: gongkai.extract.charset (a BOM, UTF-8, the declared Chinese charset read as its superset,
+  GB18030, then detection);
 - tables become grids with their rowspan/colspan; a table whose cells hold other tables, headings or a
   whole article is page layout, not a report table: its cells are read as content instead;
 - text inside a cell is joined without separators (digits split across inline tags join back),
@@ -14,15 +13,11 @@ from __future__ import annotations
 
 import re
 
-from charset_normalizer import from_bytes
 from lxml import etree, html
 
-from gongkai.extract.sniff import wide_text_encoding
+from gongkai.extract.charset import decode
 from gongkai.model import Cell, Document, Paragraph, Problem, Table
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030",
-              "cp936": "gb18030", "gb18030": "gb18030", "utf8": "utf-8", "utf-8": "utf-8"}
 _DROP = ("script", "style", "noscript", "nav", "header", "footer", "iframe", "form", "select", "button")
 _CHROME_CLASS = re.compile(r"(^|[\s_-])(nav|menu|header|footer|breadcrumb|crumb|sidebar|share|toolbar|topbar|"
                            r"copyright|search|login)([\s_-]|$)", re.I)
@@ -32,31 +27,9 @@ _BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", 
 
 
 def decode_html(data: bytes) -> tuple[str, list[Problem]]:
-    problems: list[Problem] = []
-    wide = wide_text_encoding(data)
-    if wide:  # the BOM outranks a <meta charset> (which a UTF-16 page cannot even be searched for as bytes)
-        return data.decode(wide, "replace"), problems
-    declared = _META_CHARSET.search(data[:4096])
-    candidates: list[str] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        candidates.append("utf-8-sig")
-    if declared:
-        name = declared.group(1).decode("ascii", "ignore").lower()
-        candidates.append(_SUPERSETS.get(name, name))
-    candidates += ["utf-8", "gb18030"]
-    for encoding in dict.fromkeys(candidates):
-        try:
-            text = data.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        if declared and encoding != _SUPERSETS.get(declared.group(1).decode("ascii", "ignore").lower(), encoding):
-            problems.append(Problem("charset_mismatch", f"the page declares {declared.group(1).decode()} but is "
-                                    f"{encoding}; decoded as {encoding}", "info"))
-        return text, problems
-    best = from_bytes(data).best()
-    problems.append(Problem("charset_guessed", "the page's charset could not be confirmed; decoded as "
-                            f"{best.encoding if best else 'utf-8 with replacements'}", "warning"))
-    return (str(best) if best else data.decode("utf-8", "replace")), problems
+    """The page's text and what its charset declaration got wrong (gongkai.extract.charset)."""
+    decoded = decode(data)
+    return decoded.text, decoded.problems
 
 
 def extract_html(data: bytes) -> Document:

@@ -8,21 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
 import resource
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 from gongkai.model import Document, Problem
-
-MAX_DOCUMENT_BYTES = int(os.environ.get("GONGKAI_MAX_DOCUMENT_BYTES", 100 * 2**20))
-EXTRACTION_SECONDS = float(os.environ.get("GONGKAI_EXTRACTION_SECONDS", 120))
-# what extraction may add to the address space it was forked with (a forked child inherits the parent's
-# mappings: a run that imported Prefect and GX starts at ~2.5 GB before reading a byte)
-CHILD_MEMORY_BYTES = int(os.environ.get("GONGKAI_EXTRACTION_MEMORY_BYTES", 3 * 2**30))
-# OCR reads a page in seconds, not milliseconds: its child gets this much per page, up to a bound
-OCR_SECONDS_PER_PAGE = float(os.environ.get("GONGKAI_OCR_SECONDS_PER_PAGE", 30))
-OCR_MAX_SECONDS = float(os.environ.get("GONGKAI_OCR_MAX_SECONDS", 1800))
+from gongkai.settings import get_settings
 
 
 def _address_space_bytes() -> int:
@@ -50,10 +41,14 @@ def _child(extract: Callable[[bytes], Document], data: bytes, conn: Connection, 
 def extract_limited(extract: Callable[[bytes], Document], data: bytes, media_type: str, *,
                     seconds: float | None = None, memory: int | None = None) -> Document:
     """Run `extract(data)` in a child process; a timeout or crash becomes a problem on an empty document."""
-    seconds = EXTRACTION_SECONDS if seconds is None else seconds
+    settings = get_settings()
+    seconds = settings.extraction_seconds if seconds is None else seconds
+    # what extraction may add to the address space it was forked with (a forked child inherits the parent's
+    # mappings: a run that imported Prefect and GX starts at ~2.5 GB before reading a byte)
+    memory = memory or settings.extraction_memory_bytes
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(extract, data, sender, memory or CHILD_MEMORY_BYTES), daemon=True)
+    child = context.Process(target=_child, args=(extract, data, sender, memory), daemon=True)
     child.start()
     sender.close()
     outcome: Document | Problem | None = None

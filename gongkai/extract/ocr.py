@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from gongkai.extract.pages import append_joining_tables
 from gongkai.model import Block, Cell, Document, Paragraph, Problem, Table
 from gongkai.values import join_wrapped
 
@@ -707,9 +708,7 @@ def extract_image(data: bytes) -> Document:
         problems.extend(page.problems)
         if not page.blocks:
             empty.append(number)
-        from gongkai.extract.pdf import _append_joining_tables
-
-        _append_joining_tables(blocks, page.blocks)  # type: ignore[arg-type]
+        append_joining_tables(blocks, page.blocks)  # type: ignore[arg-type]
     problems.append(Problem("ocr_pages", f"the file is an image of {len(frames)} page(s) read by OCR: its values "
                             "carry the flag ocr", "info"))
     if empty:

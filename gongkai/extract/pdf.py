@@ -12,6 +12,7 @@ import io
 from typing import Any, Literal
 
 from gongkai.extract.limits import extract_limited
+from gongkai.extract.pages import append_joining_tables
 from gongkai.model import Cell, Document, Paragraph, Problem, Table
 from gongkai.values import join_wrapped, looks_numeric
 
@@ -58,7 +59,7 @@ def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") 
                 continue
             if not page_blocks and page.images:
                 scanned.append(number)
-            _append_joining_tables(blocks, page_blocks)
+            append_joining_tables(blocks, page_blocks)
         if scanned:
             problems.append(Problem(
                 "scanned_pages", f"pages {scanned} have no text layer (scanned images): their content needs OCR",
@@ -70,10 +71,11 @@ def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") 
 def ocr_scanned_pages(data: bytes, document: Document) -> Document:
     """The document with its scanned pages read by OCR, in a limited child of its own: OCR costs
     seconds per page, so its time limit grows with the number of pages (bounded)."""
-    from gongkai.extract.limits import OCR_MAX_SECONDS, OCR_SECONDS_PER_PAGE
+    from gongkai.settings import get_settings
 
     pages = list(document.scanned_pages)
-    seconds = min(OCR_MAX_SECONDS, 30 + OCR_SECONDS_PER_PAGE * len(pages))
+    settings = get_settings()  # OCR reads a page in seconds: its child gets this much per page, up to a bound
+    seconds = min(settings.ocr_max_seconds, 30 + settings.ocr_seconds_per_page * len(pages))
     read = extract_limited(lambda d: _ocr_pages(d, document), data, document.media_type, seconds=seconds)
     if read.extractor == "none":  # timed out or died: keep what the text layer gave, say why
         document.problems.extend(read.problems)
@@ -128,7 +130,7 @@ def merge_pages(blocks: list[Paragraph | Table], read: dict[int, list[Paragraph 
     out: list[Paragraph | Table] = []
     for number in sorted(set(by_page) | set(read)):
         out.extend(by_page.get(number, []))
-        _append_joining_tables(out, read.get(number, []))
+        append_joining_tables(out, read.get(number, []))
     return out
 
 
@@ -224,25 +226,3 @@ def _rows_with_spans(raw: list[list[str | None]]) -> list[list[Cell]]:
     return [row for row in rows if row]
 
 
-def _append_joining_tables(blocks: list[Paragraph | Table], page_blocks: list[Paragraph | Table]) -> None:
-    """A table that opens a page and has the width of the table that closed the previous page
-    continues it: join them (page breaks inside 表三 are common)."""
-    footer = 0  # page numbers and running footers between the two parts
-    while footer < len(blocks) and isinstance(blocks[-1 - footer], Paragraph) and len(blocks[-1 - footer].text) <= 12:
-        footer += 1
-    if page_blocks and len(blocks) > footer and isinstance(page_blocks[0], Table) and \
-            isinstance(blocks[-1 - footer], Table):
-        previous, first = blocks[-1 - footer], page_blocks[0]
-        if _width(previous) == _width(first):
-            if previous.source != first.source:
-                blocks.extend(page_blocks)
-                return
-            previous.rows.extend(first.rows)
-            if first.page is not None:
-                previous.pages.append(first.page)
-            page_blocks = page_blocks[1:]
-    blocks.extend(page_blocks)
-
-
-def _width(table: Table) -> int:
-    return max((sum(c.col_span for c in row) for row in table.rows), default=0)

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import re
 
+from gongkai.extract.charset import wide_text_encoding
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# longest first: a UTF-32LE BOM starts with the UTF-16LE one
-_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
-              (b"\xfe\xff", "utf-16"))
-
-
-def wide_text_encoding(data: bytes) -> str | None:
-    """'utf-16' or 'utf-32' for text that starts with its byte-order mark (Windows Notepad's "Unicode"
-    and some CMS exports): its NUL bytes would otherwise make it look binary."""
-    return next((encoding for bom, encoding in _WIDE_BOMS if data.startswith(bom)), None)
 
 
 def sniff_media_type(data: bytes, filename: str | None = None) -> str:

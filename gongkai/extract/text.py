@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import re
 
-from charset_normalizer import from_bytes
-
-from gongkai.extract.sniff import wide_text_encoding
-from gongkai.forms import clean_text
+from gongkai.extract.charset import decode
 from gongkai.model import Cell, Document, Paragraph, Table
-from gongkai.values import looks_numeric
+from gongkai.values import clean_text, looks_numeric
 
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _SECTION_HEADING = re.compile(r"^[#*\s]*[一二三四五六七八九十]+[、.．].{2,40}(情况|事项)[*\s]*$")
@@ -27,17 +24,8 @@ _CONTINUATION_MAX = 60
 
 
 def decode_text(data: bytes) -> str:
-    """Decode bytes of unknown charset: UTF-16/32 by their BOM, UTF-8 (with or without BOM), then GB18030,
-    then a guess."""
-    for encoding in (wide_text_encoding(data), "utf-8-sig", "gb18030"):
-        if encoding is None:
-            continue
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    best = from_bytes(data).best()
-    return str(best) if best is not None else data.decode("utf-8", errors="replace")
+    """Decode bytes of unknown charset (gongkai.extract.charset: BOMs, UTF-8, GB18030, Big5, a guess)."""
+    return decode(data).text
 
 
 _HTML_TABLE = re.compile(r"(<table\b.*?</table\s*>)", re.S | re.I)

@@ -26,13 +26,14 @@ from gongkai.fetch.pages import PageCache
 from gongkai.fetch.registry import Agency
 from gongkai.lake.store import Store
 from gongkai.model import Problem
+from gongkai.values import chinese_numeral
 
 DOCUMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".ofd", ".txt")
 _NEXT = re.compile(r"^\s*(下一页|下页|后页|next|›|>|»|>>)\s*$", re.I)
 _TRS_PAGES = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w.-]+)['\"]\s*,"
                         r"\s*['\"](\w+)['\"]")
-_CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "Ｏ": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4",
-              "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+# zeros typed with look-alikes in titles (二○二三, 二Ｏ二三): read as 〇 in a year, never in a table cell
+_ZERO_LOOKALIKES = str.maketrans({"○": "〇", "Ｏ": "〇", "O": "〇"})
 _YEAR_WITH_NIAN = re.compile(r"((?:19|20)\d{2})\s*年")
 _YEAR_CN = re.compile(r"([一二][〇○零Ｏ一二三四五六七八九]{3})\s*年")
 _YEAR_BARE = re.compile(r"(?<![\d\-/.])((?:19|20)\d{2})(?![\d\-/.])")
@@ -80,7 +81,7 @@ def report_year(title: str) -> int | None:
     if match := _YEAR_WITH_NIAN.search(title):
         return int(match.group(1))
     if match := _YEAR_CN.search(title):
-        return int("".join(_CN_DIGITS.get(c, c) for c in match.group(1)))
+        return chinese_numeral(match.group(1).translate(_ZERO_LOOKALIKES))
     if match := _YEAR_BARE.search(title):
         return int(match.group(1))
     return None

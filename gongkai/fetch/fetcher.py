@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from gongkai.clock import now_iso
 from gongkai.extract.sniff import sniff_media_type
@@ -24,8 +24,16 @@ from gongkai.lake.store import Store
 from gongkai.model import LineageEvent, report_id_for
 from gongkai.versions import code_version
 
-if TYPE_CHECKING:
-    from gongkai.pipeline.record import Prior
+
+class Prior(Protocol):
+    """What the caller knows of the URL's last successful fetch (the pipeline's record of it)."""
+
+    @property
+    def sha256(self) -> str | None: ...
+    @property
+    def etag(self) -> str | None: ...
+    @property
+    def last_modified(self) -> str | None: ...
 
 BINARY_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".ofd")
 _ERROR_TITLE = re.compile(r"(404|403|500|502|503|页面不存在|页面未找到|找不到|不存在|访问出错|出错|错误|系统繁忙|"

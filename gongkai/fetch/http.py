@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import random
-import re
 import threading
 import time
 import urllib.robotparser
@@ -26,12 +25,11 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
-from charset_normalizer import from_bytes
 
 import gongkai
+from gongkai.extract.charset import Decoded, decode
 from gongkai.fetch.address import AddressRefused, check_url
 from gongkai.fetch.registry import Registry
-from gongkai.model import Problem
 
 USER_AGENT = (f"gongkai/{gongkai.__version__} (government information-disclosure annual reports for research; "
               "honours robots.txt and rate limits)")
@@ -61,54 +59,13 @@ class FetchError(Exception):
 
 # ---------------------------------------------------------------- charsets
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
-_CHINESE = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
-            "hz-gb-2312": "hz", "big5": "big5hkscs", "big5-hkscs": "big5hkscs"}
-
-
-@dataclass
-class DecodedPage:
-    text: str
-    encoding: str
-    problems: list[Problem] = field(default_factory=list)
+# one decoder for pages, HTML files and text files: gongkai.extract.charset
+DecodedPage = Decoded
 
 
 def decode_page(content: bytes, content_type: str | None = None, hint: str | None = None) -> DecodedPage:
-    """Text of an HTML page whatever it declares. Valid UTF-8 is taken as UTF-8 (GBK text almost never
-    is); otherwise a declared Chinese charset, then GB18030, then a statistical guess. A declared
-    single-byte Western charset (a server default such as ISO-8859-1) is never trusted for bytes
-    above ASCII. `hint` is the registry's encoding quirk for the site, tried first."""
-    declared = []
-    if content_type and (match := _HEADER_CHARSET.search(content_type)):
-        declared.append(match.group(1).lower())
-    if match := _META_CHARSET.search(content[:4096]):
-        declared.append(match.group(1).decode("ascii", "ignore").lower())
-    candidates: list[str] = []
-    if content.startswith(b"\xef\xbb\xbf"):
-        candidates.append("utf-8-sig")
-    if hint:
-        candidates.append(_CHINESE.get(hint.lower(), hint))
-    candidates.append("utf-8")
-    candidates += [_CHINESE[d] for d in declared if d in _CHINESE]
-    candidates.append("gb18030")
-    for encoding in dict.fromkeys(candidates):
-        try:
-            text = content.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        problems = []
-        named = {_CHINESE.get(d, "utf-8" if d in ("utf8", "utf-8") else d) for d in declared}
-        if declared and not content.isascii() and encoding.removesuffix("-sig") not in named:
-            problems.append(Problem("charset_mismatch", f"the page declares {'/'.join(declared)} but is {encoding}; "
-                                    f"decoded as {encoding}", "info"))
-        return DecodedPage(text, encoding, problems)
-    best = from_bytes(content).best()
-    if best is not None:
-        return DecodedPage(str(best), best.encoding, [Problem(
-            "charset_guessed", f"the page's charset could not be confirmed; decoded as {best.encoding}", "warning")])
-    return DecodedPage(content.decode("utf-8", "replace"), "utf-8", [Problem(
-        "charset_guessed", "the page's charset could not be found; decoded as UTF-8 with replacements", "warning")])
+    """Text of an HTML page whatever it declares; `hint` is the registry's encoding quirk for the site."""
+    return decode(content, content_type, hint)
 
 
 @dataclass

@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from typing import Any
 
 from gongkai.lake.schemas import TABLES
 from gongkai.lake.store import Store
+from gongkai.settings import get_settings
 
 LOG_PREFIX = "_lake/"
 COMMITS = "_lake/commits/"
@@ -103,15 +103,16 @@ def _checkpoint(name: str) -> None:
     """A named point in the write protocol. GONGKAI_LAKE_PAUSE_AT=<name> makes the writer announce it on
     stderr and sleep there (after GONGKAI_LAKE_PAUSE_AFTER earlier passes), so tests can kill a real
     writer process at an exact step."""
-    if os.environ.get("GONGKAI_LAKE_PAUSE_AT") != name:
+    settings = get_settings()
+    if settings.lake_pause_at != name:
         return
     _checkpoint_hits[name] = _checkpoint_hits.get(name, 0) + 1
-    if _checkpoint_hits[name] <= int(os.environ.get("GONGKAI_LAKE_PAUSE_AFTER", "0")):
+    if _checkpoint_hits[name] <= settings.lake_pause_after:
         return
     import sys
 
     print(f"GONGKAI_LAKE_PAUSED {name}", file=sys.stderr, flush=True)
-    time.sleep(float(os.environ.get("GONGKAI_LAKE_PAUSE_SECONDS", "60")))
+    time.sleep(settings.lake_pause_seconds)
 
 
 def _read_json(store: Store, key: str) -> dict[str, Any] | None:

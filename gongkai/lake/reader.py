@@ -9,7 +9,6 @@ These helpers pin one commit's file list instead of listing the folder (see gong
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import urlparse
 
@@ -21,6 +20,7 @@ from gongkai.lake.log import LakeState
 from gongkai.lake.schemas import PARTITION_COLUMN, TABLES
 from gongkai.lake.store import LocalStore, S3Store, Store
 from gongkai.lake.writer import read_file
+from gongkai.settings import get_settings
 
 
 def table_keys(store: Store, table: str, state: LakeState | None = None) -> list[str]:
@@ -58,12 +58,13 @@ def arrow_filesystem(store: Store) -> tuple[Any, str]:
     if isinstance(store, LocalStore):
         return pafs.LocalFileSystem(), str(store.root)
     if isinstance(store, S3Store):
-        endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+        settings = get_settings()
+        endpoint = settings.aws_endpoint_url
         kwargs: dict[str, Any] = {}
         if endpoint:
             parsed = urlparse(endpoint)
             kwargs.update(endpoint_override=parsed.netloc or endpoint, scheme=parsed.scheme or "https")
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        region = settings.aws_region
         if region:
             kwargs["region"] = region
         import boto3

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse
 
-DEFAULT_LAKE = "./lake"
+from gongkai.settings import get_settings
 
 
 @runtime_checkable
@@ -293,7 +293,7 @@ def make_s3_client() -> Any:
     import boto3
     from botocore.config import Config
 
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    endpoint = get_settings().aws_endpoint_url
     config = Config(
         s3={"addressing_style": "path" if endpoint else "auto"},
         retries={"max_attempts": 5, "mode": "standard"},
@@ -304,7 +304,7 @@ def make_s3_client() -> Any:
 def open_store(uri: str | None = None) -> Store:
     """Open the lake at `uri`: None → $GONGKAI_LAKE or ./lake; a path or file:// URI → a folder;
     s3://bucket/prefix → S3 via boto3."""
-    uri = uri or os.environ.get("GONGKAI_LAKE") or DEFAULT_LAKE
+    uri = uri or get_settings().lake
     parsed = urlparse(uri)
     if parsed.scheme == "s3":
         if not parsed.netloc:

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gongkai.forms import clean_text, normalize_label, strip_enumerator
+from gongkai.forms import normalize_label, strip_enumerator
 from gongkai.model import Document, Paragraph
-from gongkai.values import looks_numeric
+from gongkai.values import clean_text, looks_numeric
 
 CellKind = Literal["label", "value", "blank"]
 

@@ -31,6 +31,7 @@ from gongkai.lake.store import Store
 from gongkai.lake.writer import read_file
 from gongkai.model import LineageEvent, Report, report_id_for
 from gongkai.outcome import CheckFailure, ReportOutcome, ValidationOutcome, status_for
+from gongkai.settings import get_settings
 from gongkai.validate import frames
 from gongkai.validate.checks import EXPECTATIONS_DIR, SUITE_TABLES, suites
 
@@ -45,7 +46,7 @@ _BLOCK_LABELS = {b.key: b.label for b in forms.REVIEW_BLOCKS}
 
 def load_suites(directory: Path | None = None) -> dict[str, dict[str, Any]]:
     """The suites as stored in expectations/ (or $GONGKAI_EXPECTATIONS); generated from the forms if absent."""
-    directory = Path(directory or os.environ.get("GONGKAI_EXPECTATIONS") or EXPECTATIONS_DIR)
+    directory = Path(directory or get_settings().expectations or EXPECTATIONS_DIR)
     generated = suites()
     out = {}
     for name in SUITE_TABLES:

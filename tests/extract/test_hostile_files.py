@@ -45,9 +45,7 @@ def test_extraction_past_its_time_limit_is_stopped() -> None:
 
 
 def test_too_large_is_refused_before_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
-    import gongkai.extract as extract
-
-    monkeypatch.setattr(extract, "MAX_DOCUMENT_BYTES", 1000)
+    monkeypatch.setenv("GONGKAI_MAX_DOCUMENT_BYTES", "1000")
     document = extract_bytes(b"%PDF-1.7" + b"0" * 2000)
     assert [p.code for p in document.problems] == ["too_large"]
 
