@@ -41,7 +41,7 @@ def backfill(from_year: int, to_year: int, agencies: list[str] | None = None, la
             summary.data_docs.extend(year_summary.data_docs)
             summary.notes.extend(n for n in year_summary.notes if n not in summary.notes)
         else:
-            summary.notes.append(f"{year}: the year's flow run failed: {(state.message or state.name)[:300]}")
+            summary.notes.append(f"{year}: the year's flow run failed: {(state.message or state.name or 'failed')[:300]}")
     report_progress("years", len(years), len(years))
     summary.agencies = merge_runs(parts)
     summary.ended_at = now_iso("seconds")

@@ -159,12 +159,14 @@ def ingest_year(year: int | None = None, agencies: list[str] | None = None, lake
         lane = lanes[host]
         wait_for = [allow_failure(lane[0])] if len(lane) == lane.maxlen else None
         fetch_task = fetch.with_options(tags=[f"host:{host}"]) if host in limited_hosts else fetch
-        # batches travel in Parcels, which Prefect does not walk through (see tasks.Parcel)
-        fetched = fetch_task.submit(Parcel(batch), lake, registry, revalidate_after_hours, wait_for=wait_for)
+        # batches travel in Parcels, which Prefect does not walk through (see tasks.Parcel); a stage gets
+        # the future of the one before it, which Prefect resolves (its stubs type only plain values)
+        fetched = fetch_task.submit(Parcel(batch), lake, registry, revalidate_after_hours,  # type: ignore[call-overload]
+                                    wait_for=wait_for)
         lane.append(fetched)
         parsed = extract_parse.submit(fetched, force)
-        outcome = validate.submit(parsed, f"{summary.run_id}-b{number:04d}")
-        written = write.submit(parsed, outcome)
+        outcome = validate.submit(parsed, f"{summary.run_id}-b{number:04d}")  # type: ignore[call-overload]
+        written = write.submit(parsed, outcome)  # type: ignore[call-overload]
         in_flight.append((batch, [fetched, parsed, outcome, written]))
         if len(in_flight) >= max_in_flight:
             settle(*in_flight.popleft())

@@ -34,7 +34,7 @@ def agency_slug(name: str) -> str | None:
     norm = normalize_agency_name(name)
     if not norm:
         return None
-    syllables = lazy_pinyin(norm, style=Style.NORMAL, errors=lambda chars: [c for c in chars])
+    syllables = lazy_pinyin(norm, style=Style.NORMAL, errors=list)  # type: ignore[arg-type]  # pypinyin takes a list too
     ascii_part = "".join(s.lower() for s in syllables)
     ascii_part = re.sub(r"[^a-z0-9]+", "", unicodedata.normalize("NFKD", ascii_part))[:_MAX_PINYIN]
     digest = hashlib.sha1(norm.encode("utf-8")).hexdigest()[:8]

@@ -13,7 +13,7 @@ same whoever ran the flows, and works on a lake copied elsewhere. No Prefect.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +59,7 @@ def read_reports(store: Store) -> list[dict[str, Any]]:
 
 
 def lake_status(store: Store, agencies: Sequence[str] | None = None, *,
-                expected_years: dict[str, Iterable[int]] | None = None,
+                expected_years: Mapping[str, Iterable[int]] | None = None,
                 runs: list[RunSummary] | None = None) -> list[AgencyStatus]:
     """One row per agency (those given, else every agency in `expected_years`, the lake or the run
     records), sorted by slug. `expected_years`: slug → years the registry expects reports for."""

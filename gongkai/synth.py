@@ -46,7 +46,7 @@ def random_report(rng: random.Random, form: str, *, blanks: bool = True, totals_
             parts = [p if rng.random() < 0.6 else None for p in parts]
         total = sum(p or 0 for p in parts) if rng.random() < 0.97 else rng.randint(0, 99)
         applications[row.key] = [*parts, total]
-    review = [rng.choice((0, 0, rng.randint(0, 30))) for _ in range(15)]
+    review: list[int | None] = [rng.choice((0, 0, rng.randint(0, 30))) for _ in range(15)]
     active: dict[tuple[str, str], int | float | None] = {}
     for item in forms.ACTIVE_ITEMS[form]:
         for metric in item.metrics:
@@ -150,7 +150,7 @@ def _render_table(rows: list[list[str]], layout: str, rng: random.Random) -> lis
     if layout == "glued":  # every cell of a row run together, blanks gone
         return ["".join(r) for r in rows]
     if layout == "fragmented_markdown":  # the table cut into pieces, each under a made-up header
-        lines: list[str] = []
+        lines = []
         i = 0
         while i < len(rows):
             size = rng.randint(1, 6)

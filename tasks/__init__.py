@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
+from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 
 from gongkai.pipeline.record import RunContext
 from gongkai.pipeline.retry import is_transient
 
 T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Parcel(Generic[T]):
@@ -44,9 +47,6 @@ class Parcel(Generic[T]):
         return f"Parcel({type(self.value).__name__})"
 
 
-# results stay in memory between tasks (nothing under PREFECT_HOME/storage) and nothing is cached by
-# Prefect: whether a document needs work is decided from the lake's records, not from task inputs
-COMMON = {"cache_policy": NO_CACHE, "persist_result": False, "log_prints": False}
 
 
 def retry_transient(task: object, task_run: object, state: Any) -> bool:
@@ -60,10 +60,13 @@ def retry_transient(task: object, task_run: object, state: Any) -> bool:
     return is_transient(error)
 
 
-def retrying(retries: int, base_delay: float) -> dict[str, Any]:
-    """Task options: up to `retries` retries of a transient failure, `base_delay` seconds apart and doubling."""
-    return {"retries": retries, "retry_delay_seconds": jittered_backoff(base_delay),
-            "retry_condition_fn": retry_transient}
+def stage_task(name: str, *, retries: int, base_delay: float) -> Callable[[Callable[P, R]], Task[P, R]]:
+    """The decorator of every stage task: up to `retries` retries of a transient failure, `base_delay`
+    seconds apart and doubling. Results stay in memory between tasks (nothing under PREFECT_HOME/storage)
+    and nothing is cached by Prefect: whether a document needs work is decided from the lake's records,
+    not from task inputs."""
+    return task(name=name, retries=retries, retry_delay_seconds=jittered_backoff(base_delay),
+                retry_condition_fn=retry_transient, cache_policy=NO_CACHE, persist_result=False, log_prints=False)
 
 
 def jittered_backoff(base: float) -> Callable[[int], list[float]]:

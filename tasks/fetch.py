@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from prefect import task
 from prefect.client.orchestration import get_client
 
 from gongkai.pipeline.batch import Batch
 from gongkai.pipeline.fetch import fetch_batch
 from gongkai.pipeline.record import DocumentRecord
-from tasks import COMMON, Parcel, retrying, run_context
+from tasks import Parcel, run_context, stage_task
 
 
-@task(name="fetch", **retrying(2, 15), **COMMON)
+@stage_task("fetch", retries=2, base_delay=15)
 def fetch(records: Parcel[Sequence[DocumentRecord]], lake: str | None, registry: str | None = None,
           revalidate_after_hours: float = 12.0) -> Parcel[Batch]:
     """One failing document is recorded as failed with its reason; the task itself fails (and is

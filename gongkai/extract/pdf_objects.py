@@ -300,7 +300,7 @@ def _font(spec: dict[str, Any]) -> _Font | None:
     from pdfminer.fontmetrics import FONT_METRICS
     from pdfminer.pdftypes import resolve1
 
-    subtype = _name_str(spec.get("Subtype")) or "Type1"
+    subtype: str | None = _name_str(spec.get("Subtype")) or "Type1"
     if subtype == "Type3":
         return None
     vertical = False
@@ -413,6 +413,8 @@ def _chars(textpage: Any, height: float, doctop: float, page_number: int,
            fonts: dict[bytes, frozenset[_Font] | None], text_objects: set[int]) -> list[dict[str, Any]]:
     api = _api()
     tp = ctypes.cast(textpage, ctypes.c_void_p).value
+    if tp is None:
+        raise Unsupported("pdfium gave no text page")
     count = api.count_chars(tp)
     if count <= 0:
         if text_objects:
@@ -511,7 +513,7 @@ def _which(variants: frozenset[_Font], box: Any, a: float, d: float, font_size: 
         raise Unsupported(f"cannot tell which of the fonts named {name!r} a char uses")
     across, up = box.right - box.left, abs(box.top - box.bottom)
     wide = abs(across - font_size) < 1e-3 * font_size
-    tall = abs(up - font_size * -vertical[0].vertical_advance) < 1e-3 * font_size
+    tall = abs(up - font_size * -(vertical[0].vertical_advance or 0.0)) < 1e-3 * font_size  # never None here
     if wide and tall:
         return vertical[0]
     if not wide and not tall:

@@ -334,7 +334,7 @@ class Portal:
 
     def __init__(self, site: Site | None = None, port: int = 0, agencies: list[dict[str, Any]] | None = None,
                  extras: bool = False) -> None:
-        handler = type("Handler", (_Handler,), {})
+        handler: type[_Handler] = type("Handler", (_Handler,), {})
         self.server = _Server(("127.0.0.1", port), handler)
         self.port = self.server.server_address[1]
         self.site = site or build_site(port=self.port)

@@ -61,14 +61,14 @@ def _answered(fetched: Fetched) -> bytes:
 
 
 def test_a_404_is_asked_once_and_a_503_once_per_attempt(prefect_api: str, server: str) -> None:
-    from prefect import flow, task
+    from prefect import flow
 
-    from tasks import retrying
+    from tasks import stage_task
 
     registry = registry_for_portal(server, [{"slug": "loopback", "name": "回环", "listing_urls": ["/"]}])
 
     # the fetch library with no retries of its own: each task attempt is one request
-    @task(name="download", **{**retrying(2, 0), "retry_delay_seconds": 0})
+    @stage_task("download", retries=2, base_delay=0)
     def download(url: str) -> bytes:
         with make_session(registry, retries=0, backoff=0.01) as session:
             return _answered(session.get(url))
