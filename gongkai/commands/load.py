@@ -56,16 +56,17 @@ def _now() -> str:
 
 def _read(store: Store, path: Path, events: list[LineageEvent]) -> Report:
     """Read, archive and parse one file; never raises: an unreadable file becomes a failed report."""
+    from gongkai.extract import read_document_file
     from gongkai.pipeline import parse_bytes
 
     source_uri = path.resolve().as_uri()
     started = _now()
     try:
-        data = path.read_bytes()
+        data = read_document_file(path)  # the size cap checked before reading
     except OSError as exc:
         report = Report(source=str(path), sha256="", media_type="application/octet-stream")
-        report.problems.append(Problem("unreadable_file", f"cannot read {path}: {exc.strerror}; check the path "
-                                       "and permissions", "error"))
+        report.problems.append(Problem(getattr(exc, "code", "unreadable_file"), f"cannot read {path}: "
+                                       f"{exc.strerror}; check the path and permissions", "error"))
         events.append(LineageEvent("archive", "failed", started, _now(), input_uri=source_uri,
                                    code_version=CODE_VERSION, error=str(exc)))
         return report
@@ -150,6 +151,8 @@ def _load(args: argparse.Namespace, store: Store, files: list[Path]) -> int:
                              sources={report_id_for(r.sha256): str(Path(r.source).resolve()) for r in readable})
         if outcome.docs_uri:
             docs.append(outcome.docs_uri)
+        if outcome.docs_warning:
+            print(f"WARNING: {outcome.docs_warning}", file=sys.stderr)
         for report in reports:
             _print_report(report, outcome if report.sha256 else None, result.unchanged, args.json, counts)
         if not args.json:

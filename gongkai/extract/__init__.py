@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+
 from gongkai.extract.limits import MAX_DOCUMENT_BYTES, extract_limited
 from gongkai.extract.sniff import sniff_media_type
 from gongkai.extract.text import decode_text, extract_text
@@ -11,6 +14,27 @@ EXTRACTOR_VERSION = "5"  # 3: OCR of scanned PDF pages and page images; 4: OCR n
 # 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff")
+
+
+class DocumentTooLarge(OSError):
+    """A file over the size cap, found so before it is read."""
+
+    code = "too_large"
+
+
+def read_document_file(path: str | os.PathLike[str]) -> bytes:
+    """A document file's bytes; its size is checked before it is read (a 2 GB file is never read into
+    memory to be refused), and at most the cap plus one byte is read should it grow meanwhile."""
+    cap = MAX_DOCUMENT_BYTES
+    size = os.stat(path).st_size
+    if size > cap:
+        raise DocumentTooLarge(errno.EFBIG, f"the file is {size // 2**20} MiB, over the {cap // 2**20} MiB cap "
+                               "(GONGKAI_MAX_DOCUMENT_BYTES)")
+    with open(path, "rb") as fh:
+        data = fh.read(cap + 1)
+    if len(data) > cap:
+        raise DocumentTooLarge(errno.EFBIG, f"the file is over the {cap // 2**20} MiB cap (GONGKAI_MAX_DOCUMENT_BYTES)")
+    return data
 
 
 def extract_bytes(data: bytes, filename: str | None = None) -> Document:

@@ -1,7 +1,13 @@
-"""Untrusted documents are extracted in a child process with a time limit and a memory cap.
+"""Untrusted documents are handled in a child process with a time limit and a memory cap.
+
+- `run_within_budget`: the whole handling of one document (extract + parse, every format) runs in a
+  forked child with one time and memory budget (GONGKAI_DOCUMENT_SECONDS, GONGKAI_DOCUMENT_MEMORY_BYTES);
+  exceeding it is the problem `document_budget_exceeded`. OCR and LibreOffice conversion, slow by
+  nature, add their own allowance to the time budget (`grant_time`).
+- `extract_limited`: PDF/DOCX/OCR extraction in its own child with its own limits, inside that.
 
 A PDF that sends a parser into a loop, or a document that balloons in memory, costs its own
-child process — never the run. The child returns the Document (pickled) or nothing.
+child process — never the run. The child returns the result (pickled) or nothing.
 """
 
 from __future__ import annotations
@@ -10,8 +16,10 @@ import contextlib
 import multiprocessing
 import os
 import resource
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from typing import Any, TypeVar
 
 from gongkai.model import Document, Problem
 
@@ -23,6 +31,88 @@ CHILD_MEMORY_BYTES = int(os.environ.get("GONGKAI_EXTRACTION_MEMORY_BYTES", 3 * 2
 # OCR reads a page in seconds, not milliseconds: its child gets this much per page, up to a bound
 OCR_SECONDS_PER_PAGE = float(os.environ.get("GONGKAI_OCR_SECONDS_PER_PAGE", 30))
 OCR_MAX_SECONDS = float(os.environ.get("GONGKAI_OCR_MAX_SECONDS", 1800))
+# the whole handling of one document: extraction (PDF/DOCX's own limit above included) and parsing
+DOCUMENT_SECONDS = float(os.environ.get("GONGKAI_DOCUMENT_SECONDS", 180))
+# what handling one document may add to the address space it was forked with (see CHILD_MEMORY_BYTES)
+DOCUMENT_MEMORY_BYTES = int(os.environ.get("GONGKAI_DOCUMENT_MEMORY_BYTES", CHILD_MEMORY_BYTES))
+BUDGET_EXCEEDED = "document_budget_exceeded"
+
+T = TypeVar("T")
+_budget_conn: Connection | None = None  # set in a budget child: where it asks for more time
+
+
+def grant_time(seconds: float) -> None:
+    """Inside a document's budget child: add `seconds` to its time budget (OCR, office conversion: work
+    that has its own, longer limit). Nothing elsewhere."""
+    if _budget_conn is not None:
+        _budget_conn.send(("grant", seconds))
+
+
+def _budget_child(work: Callable[[], Any], conn: Connection, memory: int) -> None:
+    global _budget_conn
+    with contextlib.suppress(ValueError, OSError):
+        limit = _address_space_bytes() + memory
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    _budget_conn = conn
+    try:
+        result = work()
+        conn.send(("done", result))
+    except MemoryError:
+        with contextlib.suppress(Exception):
+            conn.send(("memory", None))
+    except Exception as exc:  # a bug or a hostile file: a problem, never a crash of the run
+        with contextlib.suppress(Exception):
+            conn.send(("error", f"{exc.__class__.__name__}: {exc!s:.200}"))
+    finally:
+        conn.close()
+
+
+def run_within_budget(work: Callable[[], T], *, seconds: float | None = None,
+                      memory: int | None = None) -> T | Problem:
+    """`work()` in a forked child with a time and memory budget; its result, or a Problem saying which
+    limit it exceeded (`document_budget_exceeded`) or how it failed."""
+    seconds = DOCUMENT_SECONDS if seconds is None else seconds
+    memory = DOCUMENT_MEMORY_BYTES if memory is None else memory
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_budget_child, args=(work, sender, memory), daemon=True)
+    child.start()
+    sender.close()
+    deadline = time.monotonic() + seconds
+    granted = 0.0
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not receiver.poll(remaining):
+                return Problem(BUDGET_EXCEEDED, f"handling the document took more than its {seconds + granted:g} s "
+                               "budget and was stopped: it is too large or malformed (raise "
+                               "GONGKAI_DOCUMENT_SECONDS to allow more)", "error")
+            try:
+                kind, value = receiver.recv()
+            except (EOFError, OSError):
+                child.join(timeout=5)
+                return Problem(BUDGET_EXCEEDED, f"the process handling the document died (exit code "
+                               f"{child.exitcode}), most likely over its {memory // 2**20} MiB memory budget: the "
+                               "file is too large or malformed (raise GONGKAI_DOCUMENT_MEMORY_BYTES to allow more)",
+                               "error")
+            if kind == "grant":
+                deadline += value
+                granted += value
+                continue
+            if kind == "done":
+                return value  # type: ignore[no-any-return]
+            if kind == "memory":
+                return Problem(BUDGET_EXCEEDED, f"handling the document needed more than its {memory // 2**20} MiB "
+                               "memory budget: it is too large or malformed (raise GONGKAI_DOCUMENT_MEMORY_BYTES to "
+                               "allow more)", "error")
+            return Problem("extraction_failed", f"handling the document failed: {value}", "error")
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.join(timeout=1)
+        if child.is_alive():
+            child.kill()
+            child.join()
 
 
 def _address_space_bytes() -> int:
@@ -50,6 +140,8 @@ def _child(extract: Callable[[bytes], Document], data: bytes, conn: Connection, 
 def extract_limited(extract: Callable[[bytes], Document], data: bytes, media_type: str, *,
                     seconds: float | None = None, memory: int | None = None) -> Document:
     """Run `extract(data)` in a child process; a timeout or crash becomes a problem on an empty document."""
+    if seconds is not None:
+        grant_time(seconds)  # OCR's own, longer limit: added to the document's budget
     seconds = EXTRACTION_SECONDS if seconds is None else seconds
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
