@@ -48,8 +48,20 @@ def grant_time(seconds: float) -> None:
         _budget_conn.send(("grant", seconds))
 
 
+def _peak_address_space_bytes() -> int | None:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def _budget_child(work: Callable[[], Any], conn: Connection, memory: int) -> None:
     global _budget_conn
+    limit = None
     with contextlib.suppress(ValueError, OSError):
         limit = _address_space_bytes() + memory
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -61,8 +73,12 @@ def _budget_child(work: Callable[[], Any], conn: Connection, memory: int) -> Non
         with contextlib.suppress(Exception):
             conn.send(("memory", None))
     except Exception as exc:  # a bug or a hostile file: a problem, never a crash of the run
+        # C libraries report a failed allocation their own way (lxml: XMLSyntaxError 'unknown error'):
+        # an error raised once the process had reached its memory limit is the limit's
+        peak = _peak_address_space_bytes()
+        at_limit = limit is not None and peak is not None and peak + 64 * 2**20 >= limit
         with contextlib.suppress(Exception):
-            conn.send(("error", f"{exc.__class__.__name__}: {exc!s:.200}"))
+            conn.send(("memory", None) if at_limit else ("error", f"{exc.__class__.__name__}: {exc!s:.200}"))
     finally:
         conn.close()
 
