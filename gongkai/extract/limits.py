@@ -91,7 +91,8 @@ def run_within_budget(work: Callable[[], T], *, seconds: float | None = None,
     memory = DOCUMENT_MEMORY_BYTES if memory is None else memory
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_budget_child, args=(work, sender, memory), daemon=True)
+    # not a daemon: PDF/DOCX/OCR extraction starts its own child from it; it is always joined or killed below
+    child = context.Process(target=_budget_child, args=(work, sender, memory), daemon=False)
     child.start()
     sender.close()
     deadline = time.monotonic() + seconds

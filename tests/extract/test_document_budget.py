@@ -80,20 +80,25 @@ def test_the_size_cap_is_checked_before_reading(tmp_path: Path) -> None:
     big = tmp_path / "huge.pdf"
     with open(big, "wb") as fh:  # 200 MB, sparse: costs no disk
         fh.truncate(200 * MB)
+    small = tmp_path / "small.txt"
+    small.write_bytes((FIXTURES / "seeds" / "000_79fb0eaf2da186ab.txt").read_bytes())
     script = textwrap.dedent("""
-        import json, resource, sys
-        from gongkai.commands.parse import run
-        import argparse
+        import argparse, json, resource, sys
         from pathlib import Path
+        from gongkai.commands.parse import run
         code = run(argparse.Namespace(paths=[Path(sys.argv[1])], json=True))
         print(json.dumps({"exit": code, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
     """)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-c", script, str(big)], capture_output=True, text=True, timeout=300,
-                          check=True, env=env)
-    report_line, figures_line = done.stdout.strip().splitlines()[-2:]
-    report, figures = json.loads(report_line), json.loads(figures_line)
+    runs = {}
+    for path in (small, big):
+        done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=300,
+                              check=True, env=env)
+        report_line, figures_line = done.stdout.strip().splitlines()[-2:]
+        runs[path.name] = json.loads(report_line), json.loads(figures_line)
+    report, figures = runs["huge.pdf"]
     assert [p["code"] for p in report["problems"]] == ["too_large"]
     assert "200 MiB, over the 100 MiB cap" in report["problems"][0]["message"]
-    assert figures["exit"] == 2
-    assert figures["peak_mib"] < 200  # never read (it was: 493 MiB)
+    assert figures["exit"] == 2 and runs["small.txt"][1]["exit"] == 0
+    # never read: no more memory than parsing a 10 KB file (it was 493 MiB for a 200 MB file)
+    assert figures["peak_mib"] - runs["small.txt"][1]["peak_mib"] < 50
