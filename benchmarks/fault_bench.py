@@ -2,7 +2,8 @@
 soak of concurrent writers killed with SIGKILL then recovered.
 
 Usage: python -m benchmarks fault_bench  (all), or python -m benchmarks.fault_bench SECTION... (drip huge race soak)
-  GONGKAI_BENCH_HUGE="html:99,txt:2,txt:6,txt:20,txt:56"  documents to parse (format:MiB)
+  GONGKAI_BENCH_HUGE="html:99,txt:2,txt:6,txt:20,txt:56,lines:2,lines:20"  documents to parse (kind:MiB;
+    txt: prose in printed lines, lines: lines that never end a sentence)
   GONGKAI_SOAK_WRITERS=4 GONGKAI_SOAK_DOCS=200 GONGKAI_SOAK_KILLS=2  the soak (kills per writer)
   GONGKAI_BENCH_S3=s3://bucket/prefix  an S3 lake of your own (else SeaweedFS/moto on 127.0.0.1)
 """
@@ -73,6 +74,14 @@ def _huge_text(size: int) -> bytes:
     return (block * (size // len(block.encode()) + 1)).encode()
 
 
+def _unpunctuated_lines(size: int) -> bytes:
+    """Printed lines that never end a sentence (a naive line joiner is quadratic in them)."""
+    line = "本机关主动公开政府信息共计五千九百二十八条其中通过网站发布"
+    return "\n".join(f"{line}{i % 10}" for i in range(size // len((line + "0\n").encode()) + 1)).encode()
+
+
+_MAKERS = {"html": _huge_html, "txt": _huge_text, "lines": _unpunctuated_lines}
+
 _PARSE_ONE = """
 import resource, sys, time
 from gongkai.pipeline import parse_bytes
@@ -86,19 +95,19 @@ print(f"{time.monotonic() - started:.1f}", resource.getrusage(resource.RUSAGE_SE
 
 
 def huge() -> None:
-    spec = os.environ.get("GONGKAI_BENCH_HUGE", "html:99,txt:2,txt:6,txt:20,txt:56")
+    spec = os.environ.get("GONGKAI_BENCH_HUGE", "html:99,txt:2,txt:6,txt:20,txt:56,lines:2,lines:20")
     with tempfile.TemporaryDirectory() as tmp:
         for item in spec.split(","):
             kind, size = item.split(":")
-            path = Path(tmp) / f"huge-{size}mb.{kind}"
-            path.write_bytes(_huge_html(int(float(size) * MB)) if kind == "html" else _huge_text(int(float(size) * MB)))
+            path = Path(tmp) / f"huge-{size}mb.{'html' if kind == 'html' else 'txt'}"
+            path.write_bytes(_MAKERS[kind](int(float(size) * MB)))
             done = subprocess.run([sys.executable, "-c", _PARSE_ONE, str(path)], capture_output=True, text=True,
                                   env=_env(), timeout=3600)
             if done.returncode:
                 print(f"huge: {kind} {size} MiB: exit {done.returncode}: {done.stderr[-300:]}")
                 continue
             seconds, own, child, form, problems = done.stdout.split()
-            print(f"huge: {kind:<4} {size:>3} MiB: {seconds:>6} s, peak RSS main process {own} MiB, document child "
+            print(f"huge: {kind:<5} {size:>3} MiB: {seconds:>6} s, peak RSS main process {own} MiB, document child "
                   f"{child} MiB; form {form}, problems {problems}")
 
 
