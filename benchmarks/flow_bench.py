@@ -108,16 +108,20 @@ class PortalProcess:
 def run_library(lake: str, registry: str) -> Any:
     """discover → plan → per batch fetch, parse, validate, write → run record: the flow's work, as plain
     Python in this thread (the same lake contents at the end)."""
-    from gongkai import ingest
-    from gongkai.runs import RunSummary, merge_runs, new_run_id, now_iso
+    from gongkai.clock import new_run_id, now_iso
+    from gongkai.pipeline.discover import discover, select_agencies
+    from gongkai.pipeline.plan import lake_store
+    from gongkai.pipeline.run import run_library
+    from gongkai.pipeline.write import record_run
+    from gongkai.runs import RunSummary, merge_runs
 
-    summary = RunSummary(new_run_id(), ingest.lake_store(lake).uri, [YEAR], now_iso())
-    agencies, _ = ingest.select_agencies(None, registry=registry)
-    found = ingest.discover(agencies, YEAR, registry=registry)
-    parts = ingest.run_library(found.targets, lake, registry=registry, batch_size=BATCH)
+    summary = RunSummary(new_run_id(), lake_store(lake).uri, [YEAR], now_iso("seconds"))
+    agencies, _ = select_agencies(None, registry=registry)
+    found = discover(agencies, YEAR, registry=registry)
+    parts = run_library(found.records, lake, registry=registry, batch_size=BATCH)
     summary.agencies = merge_runs([*found.tallies, *parts])
-    summary.ended_at = now_iso()
-    ingest.record_run(summary, found.events)
+    summary.ended_at = now_iso("seconds")
+    record_run(summary, found.events)
     return summary.agencies
 
 
@@ -131,8 +135,10 @@ def warm_up(directory: Path) -> None:
     """Start Prefect's temporary API and import Great Expectations, so neither is in a measurement."""
     from prefect import flow
 
-    from gongkai import ingest
     from gongkai.pipeline import parse_bytes
+    from gongkai.pipeline.batch import Batch
+    from gongkai.pipeline.record import DocumentRecord
+    from gongkai.pipeline.validate import validate_batch
 
     @flow
     def hello() -> int:
@@ -142,7 +148,9 @@ def warm_up(directory: Path) -> None:
     seed = next((Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "seeds").glob("*.txt"))
     report = parse_bytes(seed.read_bytes(), seed.name)
     lake = str(directory / "warm-lake")
-    ingest.validate_batch(ingest.ParsedBatch(lake, [report], {}, {}, [], []), docs=False)
+    record = DocumentRecord(None, None, seed.as_uri(), sha256=report.sha256, outcomes={"parse": "parsed"},
+                            report=report)
+    validate_batch(Batch(lake, [record]), docs=False)
 
 
 def timed(call: Any) -> tuple[float, Any]:

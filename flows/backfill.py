@@ -11,23 +11,24 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.ingest import ingest_year, task_runner_from_env
-from gongkai import ingest
-from gongkai.runs import RunSummary, merge_runs, new_run_id, now_iso, report_progress
+from gongkai.clock import new_run_id, now_iso
+from gongkai.pipeline.plan import lake_store
+from gongkai.runs import DEFAULT_BATCH_SIZE, RunSummary, merge_runs, report_progress
 from tasks import Parcel
 from tasks.write import record_run
 
 
 @flow(name="gongkai-backfill", task_runner=task_runner_from_env(), log_prints=False, persist_result=False)
 def backfill(from_year: int, to_year: int, agencies: list[str] | None = None, lake: str | None = None,
-             registry: str | None = None, batch_size: int = ingest.DEFAULT_BATCH_SIZE, per_host: int = 2,
+             registry: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE, per_host: int = 2,
              max_in_flight: int = 4, revalidate_after_hours: float = 12.0, force: bool = False,
              years: list[int] | None = None) -> RunSummary:
     """Ingest every report year from `from_year` to `to_year` (inclusive, either order); `years`, if given,
     picks the years to run instead (e.g. only those a corpus has)."""
     first, last = sorted((from_year, to_year))
     years = sorted(set(years)) if years else list(range(first, last + 1))
-    summary = RunSummary(run_id=new_run_id(), lake=ingest.lake_store(lake).uri, years=years, started_at=now_iso(),
-                         kind="backfill")
+    summary = RunSummary(run_id=new_run_id(), lake=lake_store(lake).uri, years=years,
+                         started_at=now_iso("seconds"), kind="backfill")
     parts = []
     for done, year in enumerate(years):
         report_progress("years", done, len(years))
@@ -43,6 +44,6 @@ def backfill(from_year: int, to_year: int, agencies: list[str] | None = None, la
             summary.notes.append(f"{year}: the year's flow run failed: {(state.message or state.name)[:300]}")
     report_progress("years", len(years), len(years))
     summary.agencies = merge_runs(parts)
-    summary.ended_at = now_iso()
+    summary.ended_at = now_iso("seconds")
     record_run.submit(Parcel(summary)).wait()
     return summary

@@ -3,7 +3,8 @@
 discover (groups of agencies) → plan (what the lake already holds) → per batch of documents from one
 host: fetch → extract+parse → validate → write → the run record, a table and a markdown artifact.
 
-Composition only: every step is a task in tasks/ wrapping a plain function of gongkai.ingest.
+Composition only: every step is a task in tasks/ wrapping one function of gongkai.pipeline; what the
+tasks' states say about a batch is counted by the pipeline too (`batch_tallies`).
 - Documents travel in batches (`batch_size`), so a year of 10,000 reports is a few hundred task runs;
   the status of each document is in the lake's lineage, not in Prefect.
 - Per-host concurrency: at most `per_host` fetch batches of one host run at once (each batch waits for
@@ -11,7 +12,7 @@ Composition only: every step is a task in tasks/ wrapping a plain function of go
   concurrency limit ``host:<name>`` on the server, its fetch tasks carry that tag, so the server caps
   the host across all flow runs.
 - At most `max_in_flight` batches are between fetch and write at any time, which bounds memory; the
-  CPU-heavy stages (parse, validate, write) take turns within a process (gongkai.ingest), while fetches
+  CPU-heavy stages (parse, validate, write) take turns within a process (gongkai.pipeline), while fetches
   overlap with them.
 - Documents the lake already holds from this parser, fetched within `revalidate_after_hours`, get no task
   at all; agencies whose listing was read within that window are not asked again (their links come from
@@ -32,14 +33,17 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from gongkai import ingest
+from gongkai.clock import new_run_id, now_iso
+from gongkai.pipeline.discover import Discovered, discovery_failed, select_agencies
+from gongkai.pipeline.plan import group_size, lake_store, make_batches, settle_known
+from gongkai.pipeline.record import DocumentRecord
+from gongkai.pipeline.run import BATCH_STAGES, batch_tallies
 from gongkai.runs import (
+    DEFAULT_BATCH_SIZE,
     AgencyRun,
     RunSummary,
     default_report_year,
     merge_runs,
-    new_run_id,
-    now_iso,
     report_progress,
 )
 from tasks import Parcel
@@ -88,7 +92,7 @@ def task_runner_from_env() -> Any:
 
 @flow(name="gongkai-ingest-year", task_runner=task_runner_from_env(), log_prints=False, persist_result=False)
 def ingest_year(year: int | None = None, agencies: list[str] | None = None, lake: str | None = None,
-                registry: str | None = None, batch_size: int = ingest.DEFAULT_BATCH_SIZE, per_host: int = 2,
+                registry: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE, per_host: int = 2,
                 max_in_flight: int = 4, revalidate_after_hours: float = 12.0, force: bool = False,
                 agency_group_size: int | None = None) -> RunSummary:
     """Bring one report year into the lake.
@@ -103,19 +107,19 @@ def ingest_year(year: int | None = None, agencies: list[str] | None = None, lake
     agency_group_size: agencies discovered per task (default: about two groups per worker thread, 10–100).
     """
     year = year or default_report_year()
-    summary = RunSummary(run_id=new_run_id(), lake=ingest.lake_store(lake).uri, years=[year], started_at=now_iso(),
-                         flow_run_id=_flow_run_id())
-    selected, notes = ingest.select_agencies(agencies, registry=registry)
+    summary = RunSummary(run_id=new_run_id(), lake=lake_store(lake).uri, years=[year],
+                         started_at=now_iso("seconds"), flow_run_id=_flow_run_id())
+    selected, notes = select_agencies(agencies, registry=registry)
     summary.notes.extend(notes)
 
     # discover, in groups of agencies — except those whose listing was read within the window
-    known: ingest.Discovered = recent.submit(selected, year, lake, revalidate_after_hours).result()
-    targets: list[ingest.Target] = list(known.targets)
+    known: Discovered = recent.submit(selected, year, lake, revalidate_after_hours).result()
+    records: list[DocumentRecord] = list(known.records)
     parts: list[AgencyRun] = list(known.tallies)
     events = []
     fresh = {t.agency_id for t in known.tallies}
     stale = [slug for slug in selected if slug not in fresh]
-    size = agency_group_size or ingest.group_size(len(stale), int(os.environ.get("GONGKAI_WORKERS", DEFAULT_WORKERS)))
+    size = agency_group_size or group_size(len(stale), int(os.environ.get("GONGKAI_WORKERS", DEFAULT_WORKERS)))
     groups = [stale[i:i + size] for i in range(0, len(stale), size)]
     found = [(group, discover.submit(group, year, registry)) for group in groups]
     done = len(fresh)
@@ -125,30 +129,30 @@ def ingest_year(year: int | None = None, agencies: list[str] | None = None, lake
         done += len(group)
         report_progress("agencies", done, len(selected))
         if future.state.is_completed():
-            result: ingest.Discovered = future.result()
-            targets.extend(result.targets)
+            result: Discovered = future.result()
+            records.extend(result.records)
             parts.extend(result.tallies)
             events.extend(result.events)
         else:
-            parts.extend(ingest.discovery_failed(group, year, _message(future)))
+            parts.extend(discovery_failed(group, year, _message(future)))
 
     # what the lake already holds, then the batches
-    planned = plan.submit(Parcel(targets), lake, force).result().value if targets else []
+    planned = plan.submit(Parcel(records), lake, force).result().value if records else []
     # documents fetched recently and already in the lake from this parser need no task at all
-    work, settled = ingest.settle_known(planned, dt.timedelta(hours=revalidate_after_hours))
+    work, settled = settle_known(planned, dt.timedelta(hours=revalidate_after_hours))
     parts.extend(settled)
-    batches = ingest.make_batches(work, batch_size)
+    batches = make_batches(work, batch_size)
     limited_hosts = hosts_with_limits()
     # per host, the last `per_host` fetches: a new fetch of that host waits for the oldest of them
     lanes: dict[str, deque[PrefectFuture]] = defaultdict(lambda: deque(maxlen=max(1, per_host)))
-    in_flight: deque[tuple[list[ingest.Target], list[PrefectFuture]]] = deque()
+    in_flight: deque[tuple[list[DocumentRecord], list[PrefectFuture]]] = deque()
     docs_done, docs_total = len(planned) - len(work), len(planned)
     report_progress("documents", docs_done, docs_total)
 
-    def settle(batch: list[ingest.Target], futures: list[PrefectFuture]) -> None:
+    def settle(batch: list[DocumentRecord], futures: list[PrefectFuture]) -> None:
         nonlocal docs_done
         futures[-1].wait()
-        parts.extend(_batch_tallies(batch, futures, summary))
+        parts.extend(batch_tallies(batch, [_value(f) for f in futures], _first_failure(futures), summary))
         _release(futures)
         docs_done += len(batch)
         report_progress("documents", docs_done, docs_total)
@@ -171,7 +175,7 @@ def ingest_year(year: int | None = None, agencies: list[str] | None = None, lake
         settle(*in_flight.popleft())
 
     summary.agencies = merge_runs(parts)
-    summary.ended_at = now_iso()
+    summary.ended_at = now_iso("seconds")
     record_run.submit(Parcel(summary), Parcel(events)).wait()
     return summary
 
@@ -200,22 +204,15 @@ def _message(future: PrefectFuture) -> str:
     return (state.message or state.name or "failed").splitlines()[0][:300]
 
 
-def _batch_tallies(batch: list[ingest.Target], futures: list[PrefectFuture], summary: RunSummary) -> list[AgencyRun]:
-    """The batch's tallies from its write, or — if a stage failed — from the last stage that completed,
-    with the batch's documents counted as failed at the stage that did not."""
-    stages = ("fetch", "extract-parse", "validate", "write")
-    fetched, parsed, _outcome, written = futures
-    if written.state.is_completed():
-        result: ingest.WriteResult = written.result()
-        if result.data_docs and result.data_docs not in summary.data_docs:
-            summary.data_docs.append(result.data_docs)
-        return result.tallies
-    reached = None
-    for stage, future in zip(stages, futures, strict=True):
-        if not future.state.is_completed():
-            if stage in ("validate", "write") and parsed.state.is_completed():
-                reached = parsed.result().value.tallies
-            elif stage != "fetch" and fetched.state.is_completed():
-                reached = fetched.result().value.tallies
-            return ingest.stage_failed(batch, stage, _message(future), reached)
-    return ingest.stage_failed(batch, "write", _message(written), reached)
+def _value(future: PrefectFuture) -> Any:
+    """A completed task's value (a Parcel's content), None for one that did not complete."""
+    if not future.state.is_completed():
+        return None
+    result = future.result()
+    return result.value if isinstance(result, Parcel) else result
+
+
+def _first_failure(futures: list[PrefectFuture]) -> tuple[str, str] | None:
+    """The first of a batch's stages that did not complete, and its message."""
+    return next(((stage, _message(future)) for stage, future in zip(BATCH_STAGES, futures, strict=True)
+                 if not future.state.is_completed()), None)

@@ -9,7 +9,11 @@ of typos seen in real reports (e.g. 其他法律行政止公开).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
+
+from gongkai.model import Severity
 
 FORM_VERSIONS = ("f2021", "f2019", "pre2019", "unknown")
 
@@ -161,6 +165,142 @@ FORM_MARKERS: dict[str, tuple[str, ...]] = {
     "f2021": ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额"),
     "f2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "政府集中采购"),
 }
+
+# ---------------------------------------------------------------- identities
+#
+# Every sum the forms state between their cells (docs/forms.md), declared once. The parser reports a
+# broken one as a problem (parse.check_identities), validation as a failed check (the GX suites of
+# validate/checks.py and their frames in validate/frames.py). Neither ever changes a printed value.
+
+# the f2021 rows that （六）其他处理 printed as one row (`other_handling`, the 2019 way) stands for
+OTHER_SUBROWS: tuple[str, ...] = tuple(k.key for k in _ROWS_OTHER_2021)
+# every row that counts toward (七)总计 in either form, other_handling included
+RESULT_ROWS_ANY: tuple[str, ...] = tuple(dict.fromkeys(r for rows in RESULT_ROWS.values() for r in rows))
+
+
+def single_other_row(row_keys: Iterable[str]) -> bool:
+    """Does a report with these 表三 rows print （六）其他处理 as one row?"""
+    return OTHER_HANDLING.key in set(row_keys)
+
+
+def printed_rows(form: str, single_other: bool = False) -> tuple[str, ...]:
+    """The 表三 rows a report of `form` prints; a 2021-form report printing （六）其他处理 as one row has
+    other_handling in place of the three other_* rows. No rows for pre2019/unknown."""
+    rows = tuple(k.key for k in APPLICATION_ROWS.get(form, ()))
+    if single_other and OTHER_HANDLING.key not in rows:
+        rows = tuple(r for r in rows if r not in OTHER_SUBROWS) + (OTHER_HANDLING.key,)
+    return rows
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The printed `total` = Σ `plus` − Σ `minus`, checked for each `per`:
+
+    - "row": each 表三 row, over its applicant columns (terms are column keys);
+    - "column": each applicant column, over 表三 rows (terms are row keys);
+    - "block": each 表四 block, over its outcomes (terms are outcome keys).
+
+    A check is skipped where any of its cells is blank: a blank is not a zero.
+    """
+
+    check: str  # stable name in validation_results, e.g. applications.row_sum
+    table: str  # applications | review_litigation
+    per: Literal["row", "column", "block"]
+    total: str
+    plus: tuple[str, ...]
+    minus: tuple[str, ...]
+    statement: str  # what the form says: the GX description and the data dictionary
+    short: str  # prefixes the identity's columns in the validation frames
+    # the parser's problem when broken: templates over {over} (the row, column or block), {label} (a
+    # block's label), {sum} (Σ plus − Σ minus), {printed} (the total) and every term's value by its key
+    problem_code: str
+    problem_where: str
+    problem_message: str
+    problem_severity: Severity
+    # the validation check when broken: template over the fields of validate.runner.failures_from_result
+    check_message: str
+    check_severity: Severity
+    # `plus` lists the rows of either form: a report sums only those its form prints (none when it has no
+    # national form), so the 2019 way of printing （六）其他处理 as one row is summed right
+    plus_by_form: bool = False
+
+    def overs(self, row_keys: Iterable[str]) -> tuple[str, ...]:
+        """What the identity is checked for, given the 表三 rows a report holds."""
+        if self.per == "row":
+            return tuple(dict.fromkeys(row_keys))
+        if self.per == "column":
+            return APPLICANT_KEYS
+        return tuple(b.key for b in REVIEW_BLOCKS)
+
+    def cell(self, over: str, term: str) -> tuple[str, str] | str:
+        """The key of a term's cell in Report.applications ((row, column)) or Report.review_litigation."""
+        if self.per == "row":
+            return (over, term)
+        if self.per == "column":
+            return (term, over)
+        return f"{over}_{term}"
+
+    def plus_for(self, form: str, row_keys: Iterable[str]) -> tuple[str, ...]:
+        """The `plus` terms that count for a report of `form` holding these 表三 rows."""
+        if not self.plus_by_form:
+            return self.plus
+        printed = set(printed_rows(form, single_other_row(row_keys)))
+        return tuple(t for t in self.plus if t in printed)
+
+    def label(self, over: str) -> str:
+        return {b.key: b.label for b in REVIEW_BLOCKS}.get(over, over)
+
+
+IDENTITIES: tuple[Identity, ...] = (
+    Identity(
+        "applications.row_sum", "applications", "row", "total", APPLICANT_PARTS, (),
+        "总计 = the sum of the six applicant columns (every row).", "rs",
+        "identity_row_total", "applications.{over}.total",
+        "表三 row {over}: the six applicant columns sum to {sum:g} but 总计 prints {printed:g}", "warning",
+        "表三 {row_label}: the six applicant columns sum to {expected} but 总计 prints {observed}", "error"),
+    Identity(
+        "applications.results_total", "applications", "column", "results_total", RESULT_ROWS_ANY, (),
+        "(七)总计 = the sum of the result rows (per column).", "rt",
+        "identity_results_total", "applications.results_total.{over}",
+        "表三 column {over}: the result rows sum to {sum:g} but (七)总计 prints {printed:g}", "warning",
+        "表三 column {column_label}: the result rows (一)–(六) sum to {expected} but (七)总计 prints {observed}",
+        "error", plus_by_form=True),
+    Identity(
+        "applications.balance", "applications", "column", "carried_forward_to_next_year",
+        ("new_requests", "carried_over_from_last_year"), ("results_total",),
+        "新收 + 上年结转 = 办理结果总计 + 结转下年度 (本列数据的勾稽关系).", "bal",
+        "identity_balance", "applications.{over}",
+        "表三 column {over}: 新收 {new_requests:g} + 上年结转 {carried_over_from_last_year:g} ≠ 总计 "
+        "{results_total:g} + 结转下年 {carried_forward_to_next_year:g}", "warning",
+        "表三 column {column_label}: 新收 + 上年结转 − (七)总计 = {expected} but 结转下年度继续办理 prints {observed}",
+        "error"),
+    Identity(
+        "review_litigation.block_total", "review_litigation", "block", "total",
+        tuple(o.key for o in REVIEW_OUTCOMES if o.key != "total"), (),
+        "In each block 总计 = 维持 + 纠正 + 其他 + 尚未审结.", "b",
+        "identity_review_total", "review_litigation.{over}_total",
+        "表四 {label}: 维持+纠正+其他+未审结 = {sum:g} but 总计 prints {printed:g}", "warning",
+        "表四 {block_label}: 维持+纠正+其他+未审结 = {expected} but 总计 prints {observed}", "error"),
+)
+
+
+@dataclass(frozen=True)
+class CrossYearIdentity:
+    """This year's `row` = last year's `previous_row`, per applicant column, for one agency."""
+
+    check: str
+    row: str
+    previous_row: str
+    statement: str
+    check_message: str
+    check_severity: Severity
+
+
+CROSS_YEAR = CrossYearIdentity(
+    "applications.cross_year", "carried_over_from_last_year", "carried_forward_to_next_year",
+    "上年结转 = last year's 结转下年度 (same agency).",
+    "表三 column {column_label}: last year's report ({detail}) carried {expected} forward but this report's "
+    "上年结转 is {observed}", "warning")
 
 # ---------------------------------------------------------------- labels
 

@@ -5,6 +5,7 @@ Plain dataclasses, no I/O. Every stage reads one of these and produces the next.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -107,6 +108,14 @@ class Document:
     # pages (1-based) that have no text layer: scanned images for OCR to read
     scanned_pages: list[int] = field(default_factory=list)
 
+    @classmethod
+    def refused(cls, media_type: str, code: str, message: str, *, extractor: str = "none",
+                problems: Sequence[Problem] = ()) -> Document:
+        """A file that could not be read: no blocks, and an error saying why (after any `problems` noticed
+        before it). The one way extraction gives up on a file."""
+        return cls(blocks=[], media_type=media_type, extractor=extractor,
+                   problems=[*problems, Problem(code, message, "error")])
+
     @property
     def tables(self) -> list[Table]:
         return [b for b in self.blocks if isinstance(b, Table)]
@@ -168,6 +177,13 @@ class Report:
     # which code read it: the extractor that made the document ("pdf@1") and the parser version
     extractor: str | None = None
     parser_version: str | None = None
+
+    @classmethod
+    def refused(cls, source: str, sha256: str, code: str, message: str, *,
+                media_type: str = "application/octet-stream") -> Report:
+        """A report of a file that was never parsed (unreadable, or the parser failed): form `unknown`, no
+        cells, and an error saying why. The one way a run records a file it could not read."""
+        return cls(source=source, sha256=sha256, media_type=media_type, problems=[Problem(code, message, "error")])
 
     def to_json(self) -> dict[str, Any]:
         def cell(v: CellValue) -> dict[str, Any]:

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from gongkai.clock import now
 from gongkai.lake.store import Store
 
 RUNS_PREFIX = "runs/"
@@ -208,19 +208,11 @@ def _years_text(years: list[int]) -> str:
     return str(years[0]) if len(years) == 1 else f"{min(years)}–{max(years)}"
 
 
-def new_run_id() -> str:
-    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
 def default_report_year(today: dt.date | None = None) -> int:
     """The report year being published now: reports on year Y are due by 31 January of Y+1
     (条例 第五十条), so it is last year in Beijing time."""
     if today is None:
-        today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+        today = now().astimezone(dt.timezone(dt.timedelta(hours=8))).date()
     return today.year - 1
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -25,6 +26,16 @@ _NUMBER_RE = re.compile(
     rf"^([+\-]?)(\d{{1,3}}(?:,\d{{3}})+|\d+)(\.\d+)?\s*(?:(万|亿)(?!元))?\s*({_UNIT_RE})?$")
 _MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
 _EMBEDDED_RE = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
+
+def join_wrapped(parts: Iterable[str]) -> str:
+    """Pieces of one text broken over lines or boxes: Chinese joins with nothing, Latin words with a space."""
+    out = ""
+    for part in parts:
+        if out and out[-1].isascii() and out[-1].isalnum() and part[:1].isascii() and part[:1].isalpha():
+            out += " "
+        out += part
+    return out
+
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
@@ -80,8 +91,8 @@ def is_null_mark(text: str) -> bool:
 def looks_numeric(text: str) -> bool:
     """A cell whose whole text is a number (with unit) or a null mark."""
     t = normalize(text).replace(" ", "")
-    return t in NULL_MARKS or bool(_NUMBER_RE.match(t)) or bool(_CN_RE.match(t) and chinese_numeral(
-        _CN_RE.match(t).group(1)) is not None)
+    return t in NULL_MARKS or bool(_NUMBER_RE.match(t)) or (
+        (match := _CN_RE.match(t)) is not None and chinese_numeral(match.group(1)) is not None)
 
 
 def parse_value(text: str | None, row_hint: str | None = None) -> Parsed:

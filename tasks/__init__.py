@@ -1,20 +1,22 @@
-"""Prefect tasks: one thin module per stage, each wrapping a plain function of gongkai.ingest.
+"""Prefect tasks: one thin module per stage, each task wrapping one function of gongkai.pipeline.
 
 discover (find documents, plan against the lake) → fetch → parse (extract + parse) → validate → write.
 Tasks take and return small picklable values; per-document state lives in the lake's lineage.
-Only the steps that touch the network or the store retry (fetch, discover, plan, write); extract,
-parse and validate are deterministic, so retrying them would only repeat the same failure.
+A task is retried only when its failure is transient (`gongkai.pipeline.retry.is_transient`: the
+network or the store hiccupped); a permanent one — an HTTP 404, a corrupt file, a failed validation, a
+programming error — fails the same way every time, so it runs once.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from prefect.cache_policies import NO_CACHE
 
-from gongkai.ingest import RunContext
+from gongkai.pipeline.record import RunContext
+from gongkai.pipeline.retry import is_transient
 
 T = TypeVar("T")
 
@@ -45,6 +47,23 @@ class Parcel(Generic[T]):
 # results stay in memory between tasks (nothing under PREFECT_HOME/storage) and nothing is cached by
 # Prefect: whether a document needs work is decided from the lake's records, not from task inputs
 COMMON = {"cache_policy": NO_CACHE, "persist_result": False, "log_prints": False}
+
+
+def retry_transient(task: object, task_run: object, state: Any) -> bool:
+    """Prefect's `retry_condition_fn`: retry only what `is_transient` calls transient."""
+    error = state.data if isinstance(getattr(state, "data", None), BaseException) else None
+    if error is None:
+        try:
+            state.result(raise_on_failure=True)
+        except BaseException as exc:  # the failed state's exception
+            error = exc
+    return is_transient(error)
+
+
+def retrying(retries: int, base_delay: float) -> dict[str, Any]:
+    """Task options: up to `retries` retries of a transient failure, `base_delay` seconds apart and doubling."""
+    return {"retries": retries, "retry_delay_seconds": jittered_backoff(base_delay),
+            "retry_condition_fn": retry_transient}
 
 
 def jittered_backoff(base: float) -> Callable[[int], list[float]]:

@@ -8,18 +8,19 @@ from collections.abc import Sequence
 from prefect import task
 from prefect.client.orchestration import get_client
 
-from gongkai import ingest
-from tasks import COMMON, Parcel, jittered_backoff, run_context
+from gongkai.pipeline.batch import Batch
+from gongkai.pipeline.fetch import fetch_batch
+from gongkai.pipeline.record import DocumentRecord
+from tasks import COMMON, Parcel, retrying, run_context
 
 
-@task(name="fetch", retries=2, retry_delay_seconds=jittered_backoff(15), **COMMON)
-def fetch(targets: Parcel[Sequence[ingest.Target]], lake: str | None, registry: str | None = None,
-          revalidate_after_hours: float = 12.0) -> Parcel[ingest.FetchBatch]:
+@task(name="fetch", **retrying(2, 15), **COMMON)
+def fetch(records: Parcel[Sequence[DocumentRecord]], lake: str | None, registry: str | None = None,
+          revalidate_after_hours: float = 12.0) -> Parcel[Batch]:
     """One failing document is recorded as failed with its reason; the task itself fails (and is
     retried) only when the batch cannot run at all, e.g. the lake is unreachable."""
-    return Parcel(ingest.fetch_batch(targets.value, lake, registry=registry,
-                                     revalidate_after=dt.timedelta(hours=revalidate_after_hours),
-                                     context=run_context()))
+    return Parcel(fetch_batch(records.value, lake, registry=registry,
+                              revalidate_after=dt.timedelta(hours=revalidate_after_hours), context=run_context()))
 
 
 def hosts_with_limits() -> set[str]:

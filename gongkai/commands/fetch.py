@@ -9,10 +9,16 @@ done (every agency failed, an unknown slug, an unreadable registry or lake).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
+
+from gongkai.model import Problem
+from gongkai.pipeline.record import DocumentRecord
+from gongkai.runs import DEFAULT_BATCH_SIZE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,9 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gongkai.fetch import RegistryError, fetch_agency, load_registry, make_session
-    from gongkai.lake.store import open_store
+    from gongkai.fetch import RegistryError, load_registry, make_session
     from gongkai.lake.writer import write_lineage
+    from gongkai.pipeline.discover import Discovered, discover
+    from gongkai.pipeline.fetch import fetch_batch
+    from gongkai.pipeline.plan import lake_store, make_batches, plan
 
     try:
         registry = load_registry(args.registry)
@@ -48,24 +56,34 @@ def run(args: argparse.Namespace) -> int:
         print(f"gongkai fetch: unknown agency slug(s) {', '.join(unknown)}: not in the registry {registry.path}",
               file=sys.stderr)
         return 2
-    agencies = [registry.get(s) for s in dict.fromkeys(args.agency)] or registry.agencies
+    slugs = list(dict.fromkeys(args.agency)) or [a.slug for a in registry.agencies]
     try:
-        store = open_store(args.lake)
+        store = lake_store(args.lake)
     except Exception as exc:  # a lake URI that cannot be opened: nothing to do
         print(f"gongkai fetch: cannot open the lake {args.lake!r}: {exc}", file=sys.stderr)
         return 2
+    registry_key = str(registry.path) if args.registry else None
     session = make_session(registry, timeout=(min(10.0, args.timeout), args.timeout), retries=args.retries,
                            backoff=args.backoff)
     try:
         with ThreadPoolExecutor(max_workers=max(1, args.workers), thread_name_prefix="fetch") as pool:
-            outcomes = list(pool.map(lambda a: fetch_agency(a, args.year, session, store), agencies))
-    except Exception as exc:  # the sites' failures are in the outcomes: this is the lake failing under us
+            found: list[Discovered] = list(pool.map(
+                lambda slug: discover([slug], args.year, registry=registry_key, lake=args.lake, page_cache=True,
+                                      session=session), slugs))
+            # every document is asked for again (conditionally): revalidate_after=0
+            records = plan([r for d in found for r in d.records], args.lake)
+            batches = list(pool.map(lambda batch: fetch_batch(batch, args.lake, registry=registry_key,
+                                                              revalidate_after=dt.timedelta(0), session=session),
+                                    make_batches(records, DEFAULT_BATCH_SIZE)))
+    except Exception as exc:  # the sites' failures are in the records: this is the lake failing under us
         print(f"gongkai fetch: the lake {store.uri} could not be written: {exc}", file=sys.stderr)
         return 2
     finally:
         session.close()
+    fetched = [r for b in batches for r in b.records]
+    outcomes = [AgencyFetch.of(d, fetched) for d in found]
     try:
-        write_lineage(store, [e for o in outcomes for e in o.events])
+        write_lineage(store, [e for d in found for e in d.events] + [e for r in fetched for e in r.events])
     except Exception as exc:  # the bytes are archived; the records could not be committed
         print(f"gongkai fetch: the fetch records could not be written to {store.uri}: {exc}", file=sys.stderr)
         return 2
@@ -83,13 +101,58 @@ def run(args: argparse.Namespace) -> int:
     return 2 if statuses <= {"failed"} else 1
 
 
-def _row(o: Any) -> dict[str, Any]:
-    return {"agency": o.agency, "status": o.status, "found": len(o.links), "fetched": o.count("ok"),
+@dataclass
+class AgencyFetch:
+    """One agency's discovery and downloads for the year, as the table shows them."""
+
+    agency: str
+    found: int
+    problems: list[Problem]  # from discovery
+    records: list[DocumentRecord]
+
+    @classmethod
+    def of(cls, found: Any, records: list[DocumentRecord]) -> AgencyFetch:
+        slug = found.tallies[0].agency_id
+        return cls(slug, found.tallies[0].found, found.problems.get(slug, []),
+                   [r for r in records if r.agency_id == slug])
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.records if r.outcomes.get("fetch") == status)
+
+    @property
+    def listing_failed(self) -> bool:
+        """No listing page could be read (discovery errors and nothing found)."""
+        return not self.found and any(p.severity == "error" for p in self.problems)
+
+    @property
+    def status(self) -> str:
+        """ok | none (no report for the year) | partial | failed"""
+        if self.listing_failed:
+            return "failed"
+        had = self.count("ok") + self.count("unchanged")
+        if self.count("failed") or any(p.severity == "error" for p in self.problems):
+            return "partial" if had else "failed"
+        return "ok" if self.found else "none"
+
+    @property
+    def reasons(self) -> list[str]:
+        """Failed documents and unreadable listing pages, for a person."""
+        return [f"{p.code}: {p.message}" for p in self.problems if p.severity == "error"] + [
+            f"{r.source.rsplit('/', 1)[-1][:60]}: {r.problems[-1].message}"
+            for r in self.records if r.outcomes.get("fetch") == "failed" and r.problems]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"{p.code}: {p.message}" for p in self.problems if p.severity == "warning"]
+
+
+def _row(o: AgencyFetch) -> dict[str, Any]:
+    return {"agency": o.agency, "status": o.status, "found": o.found, "fetched": o.count("ok"),
             "unchanged": o.count("unchanged"), "failed": o.count("failed"), "reasons": o.reasons,
             "warnings": o.warnings}
 
 
-def _print_table(outcomes: list[Any], year: int, lake: str) -> None:
+def _print_table(outcomes: list[AgencyFetch], year: int, lake: str) -> None:
     from rich.console import Console
     from rich.table import Table
 

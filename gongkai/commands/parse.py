@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from gongkai.extract import read_document_file
-from gongkai.model import Problem, Report
+from gongkai.model import Report
 from gongkai.pipeline import parse_bytes
 from gongkai.render import render_report
 
@@ -26,9 +26,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             data = read_document_file(path)
         except OSError as exc:
-            report = Report(source=str(path), sha256="", media_type="application/octet-stream")
-            report.problems.append(Problem(getattr(exc, "code", "unreadable_file"), f"cannot read {path}: "
-                                           f"{exc.strerror}", "error"))
+            report = Report.refused(str(path), "", getattr(exc, "code", "unreadable_file"),
+                                    f"cannot read {path}: {exc.strerror}")
             failures += 1
         else:
             report = parse_bytes(data, str(path))

@@ -8,12 +8,15 @@ import os
 from gongkai.extract.limits import MAX_DOCUMENT_BYTES, extract_limited
 from gongkai.extract.sniff import sniff_media_type
 from gongkai.extract.text import decode_text, extract_text
-from gongkai.model import Document, Problem
+from gongkai.model import Document
 
 EXTRACTOR_VERSION = "5"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
 # 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff")
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
+# the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads
+READABLE_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".shtml", ".xhtml", ".pdf", ".docx",
+                               ".doc", ".wps", ".rtf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
 
 
 class DocumentTooLarge(OSError):
@@ -41,10 +44,11 @@ def extract_bytes(data: bytes, filename: str | None = None) -> Document:
     """Extract a document; never raises for bad input: problems say what went wrong."""
     media_type = sniff_media_type(data, filename)
     if media_type == "application/x-empty":
-        return _refused(media_type, "empty_file", "the file is empty (0 bytes or only whitespace): download it again")
+        return Document.refused(media_type, "empty_file",
+                                "the file is empty (0 bytes or only whitespace): download it again")
     if len(data) > MAX_DOCUMENT_BYTES:
-        return _refused(media_type, "too_large", f"the file is {len(data) // 2**20} MiB, over the "
-                        f"{MAX_DOCUMENT_BYTES // 2**20} MiB cap (GONGKAI_MAX_DOCUMENT_BYTES)")
+        return Document.refused(media_type, "too_large", f"the file is {len(data) // 2**20} MiB, over the "
+                                f"{MAX_DOCUMENT_BYTES // 2**20} MiB cap (GONGKAI_MAX_DOCUMENT_BYTES)")
     if media_type in ("text/plain", "text/markdown"):
         return extract_text(decode_text(data), media_type=media_type)
     if media_type == "text/html":
@@ -75,9 +79,5 @@ def extract_bytes(data: bytes, filename: str | None = None) -> Document:
         from gongkai.extract.office import extract_office
 
         return extract_office(data, media_type)
-    return _refused(media_type, "unsupported_format", f"no extractor for {media_type}: the file is not a "
-                    "report in a supported format (txt, md, html, pdf, docx, doc, wps, png, jpeg, tiff)")
-
-
-def _refused(media_type: str, code: str, message: str) -> Document:
-    return Document(blocks=[], media_type=media_type, extractor="none", problems=[Problem(code, message, "error")])
+    return Document.refused(media_type, "unsupported_format", f"no extractor for {media_type}: the file is not "
+                            "a report in a supported format (txt, md, html, pdf, docx, doc, wps, png, jpeg, tiff, bmp)")

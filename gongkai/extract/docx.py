@@ -49,12 +49,12 @@ def extract_docx(data: bytes) -> Document:
 
     refused = check_package(data)
     if refused is not None:
-        return Document(blocks=[], media_type=MEDIA_TYPE, extractor="docx", problems=[refused])
+        return Document.refused(MEDIA_TYPE, refused.code, refused.message, extractor="docx")
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several types on damaged packages
-        return Document(blocks=[], media_type=MEDIA_TYPE, extractor="docx",
-                        problems=[Problem("corrupt_file", f"the DOCX cannot be read ({exc!s:.120})", "error")])
+        return Document.refused(MEDIA_TYPE, "corrupt_file", f"the DOCX cannot be read ({exc!s:.120})",
+                                extractor="docx")
     blocks: list[Paragraph | Table] = []
     _walk(document.element.body, blocks)
     return Document(blocks=blocks, media_type=MEDIA_TYPE, extractor="docx")

@@ -65,8 +65,8 @@ def extract_html(data: bytes) -> Document:
     try:
         root = html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
-        return Document(blocks=[], media_type="text/html", extractor="html",
-                        problems=[*problems, Problem("corrupt_file", f"the HTML cannot be parsed ({exc})", "error")])
+        return Document.refused("text/html", "corrupt_file", f"the HTML cannot be parsed ({exc})", extractor="html",
+                                problems=problems)
     for element in root.iter(*_DROP):
         element.drop_tree()
     for element in list(root.iter()):

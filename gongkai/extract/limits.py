@@ -188,4 +188,5 @@ def extract_limited(extract: Callable[[bytes], Document], data: bytes, media_typ
 
 
 def _empty(media_type: str, problem: Problem) -> Document:
-    return Document(blocks=[], media_type=media_type, extractor="none", problems=[problem])
+    """The child sends its failure as a Problem (it cannot know the media type): refuse with it."""
+    return Document.refused(media_type, problem.code, problem.message)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from gongkai.model import Block, Cell, Document, Paragraph, Problem, Table
+from gongkai.values import join_wrapped
 
 OCR_DPI = 200  # pages of a PDF are rendered at this resolution for OCR
 MIN_SCORE = 0.5  # recognition confidence below which a line is not trusted
@@ -538,15 +539,6 @@ def _reread_numbers(read: list[tuple[str, float]], crops: list[np.ndarray], text
     return out
 
 
-def _join(parts: list[str]) -> str:
-    out = ""
-    for part in parts:
-        if out and out[-1].isascii() and out[-1].isalnum() and part[:1].isascii() and part[:1].isalpha():
-            out += " "
-        out += part
-    return out
-
-
 def ocr_page(image: np.ndarray, number: int, dpi: float) -> PageText:
     """One page image → its blocks in reading order, all with ``source="ocr"``."""
     import cv2
@@ -631,7 +623,7 @@ def _cell_text(parts: list[tuple[str, float, str]], problems: list[Problem], whe
                                     f"{top:.2f}; the cell is left blank rather than guessed",
                                     "warning", where))
         return ""
-    text = _join([t for t, _ in confident])
+    text = join_wrapped([t for t, _ in confident])
     score = min(s for _, s in confident)
     fixed, corrected = clean_number(text)
     if re.fullmatch(r"[\d,.]+", fixed) and score < NUMERIC_MIN_SCORE:
@@ -674,7 +666,7 @@ def _page_lines(outside: np.ndarray, text_mask: np.ndarray, grids: list[Grid]) -
     out: list[tuple[int, str]] = []
     for line in lines:
         line.sort(key=lambda b: b[2])
-        out.append((int(min(b[0] for b in line)), _join([b[4] for b in line])))
+        out.append((int(min(b[0] for b in line)), join_wrapped([b[4] for b in line])))
     return out
 
 
@@ -692,20 +684,19 @@ def extract_image(data: bytes) -> Document:
 
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
-    media_type = {b"\x89P": "image/png", b"\xff\xd8": "image/jpeg"}.get(data[:2], "image/tiff")
+    media_type = {b"\x89P": "image/png", b"\xff\xd8": "image/jpeg", b"BM": "image/bmp"}.get(data[:2], "image/tiff")
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     try:
         engine()
     except OcrUnavailable as exc:
-        return Document([], media_type, [Problem("ocr_unavailable", "the file is a scanned image and the OCR engine "
-                                                 f"is not installed (rapidocr-onnxruntime: {exc!s:.80})", "error")],
-                        extractor="ocr")
+        return Document.refused(media_type, "ocr_unavailable", "the file is a scanned image and the OCR engine is "
+                                f"not installed (rapidocr-onnxruntime: {exc!s:.80})", extractor="ocr")
     try:
         picture = Image.open(io.BytesIO(data))
         frames = [f.copy() for _, f in zip(range(MAX_IMAGE_PAGES), ImageSequence.Iterator(picture), strict=False)]
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        return Document([], media_type, [Problem("corrupt_file", f"the image cannot be read ({exc!s:.120})",
-                                                 "error")], extractor="ocr")
+        return Document.refused(media_type, "corrupt_file", f"the image cannot be read ({exc!s:.120})",
+                                extractor="ocr")
     blocks: list[Block] = []
     problems: list[Problem] = []
     empty: list[int] = []

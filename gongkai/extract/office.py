@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gongkai.extract.docx import extract_docx
 from gongkai.extract.limits import grant_time
-from gongkai.model import Document, Problem
+from gongkai.model import Document
 
 CONVERT_SECONDS = 120
 
@@ -21,9 +21,8 @@ def soffice() -> str | None:
 def extract_office(data: bytes, media_type: str = "application/msword") -> Document:
     binary = soffice()
     if binary is None:
-        return Document(blocks=[], media_type=media_type, extractor="office", problems=[Problem(
-            "converter_missing", "DOC/WPS files need LibreOffice (soffice) to convert them; install "
-            "libreoffice-writer-nogui and run again", "error")])
+        return Document.refused(media_type, "converter_missing", "DOC/WPS files need LibreOffice (soffice) to "
+                                "convert them; install libreoffice-writer-nogui and run again", extractor="office")
     with tempfile.TemporaryDirectory(prefix="gongkai-office-") as tmp:
         source = Path(tmp) / "report.doc"
         source.write_bytes(data)
@@ -34,13 +33,12 @@ def extract_office(data: bytes, media_type: str = "application/msword") -> Docum
                  "--convert-to", "docx", "--outdir", tmp, str(source)],
                 capture_output=True, timeout=CONVERT_SECONDS, check=False)
         except subprocess.TimeoutExpired:
-            return Document(blocks=[], media_type=media_type, extractor="office", problems=[Problem(
-                "extraction_timeout", f"LibreOffice did not convert the file within {CONVERT_SECONDS} s", "error")])
+            return Document.refused(media_type, "extraction_timeout",
+                                    f"LibreOffice did not convert the file within {CONVERT_SECONDS} s", extractor="office")
         converted = Path(tmp) / "report.docx"
         if not converted.exists():
-            return Document(blocks=[], media_type=media_type, extractor="office", problems=[Problem(
-                "corrupt_file", "LibreOffice could not convert the file: it is damaged or not a Word document",
-                "error")])
+            return Document.refused(media_type, "corrupt_file", "LibreOffice could not convert the file: it is "
+                                    "damaged or not a Word document", extractor="office")
         document = extract_docx(converted.read_bytes())
     document.media_type = media_type
     document.extractor = "office"

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from gongkai.extract.limits import extract_limited
 from gongkai.model import Cell, Document, Paragraph, Problem, Table
-from gongkai.values import looks_numeric
+from gongkai.values import join_wrapped, looks_numeric
 
 MIN_TEXT_CHARS_PER_PAGE = 5
 
@@ -133,7 +133,7 @@ def merge_pages(blocks: list[Paragraph | Table], read: dict[int, list[Paragraph 
 
 
 def _failed(code: str, message: str) -> Document:
-    return Document(blocks=[], media_type="application/pdf", extractor="pdf", problems=[Problem(code, message, "error")])
+    return Document.refused("application/pdf", code, message, extractor="pdf")
 
 
 def _page_blocks(page: Any, number: int) -> list[Paragraph | Table]:
@@ -203,7 +203,7 @@ def _rows_with_spans(raw: list[list[str | None]]) -> list[list[Cell]]:
         row: list[Cell] = []
         for c, text in enumerate(raw_row):
             if text is not None:
-                cell = Cell(_join_cjk_lines(text))
+                cell = Cell(join_wrapped(p.strip() for p in text.split("\n") if p.strip()))
                 row.append(cell)
                 owner[(r, c)] = cell
                 first_row[id(cell)] = r
@@ -222,17 +222,6 @@ def _rows_with_spans(raw: list[list[str | None]]) -> list[list[Cell]]:
                 first_row[id(cell)] = r
         rows.append(row)
     return [row for row in rows if row]
-
-
-def _join_cjk_lines(text: str) -> str:
-    """Lines wrapped inside a cell: Chinese joins with nothing, Latin words with a space."""
-    parts = [p.strip() for p in text.split("\n") if p.strip()]
-    out = ""
-    for part in parts:
-        if out and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalpha():
-            out += " "
-        out += part
-    return out
 
 
 def _append_joining_tables(blocks: list[Paragraph | Table], page_blocks: list[Paragraph | Table]) -> None:

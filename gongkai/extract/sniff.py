@@ -28,6 +28,8 @@ def sniff_media_type(data: bytes, filename: str | None = None) -> str:
         return "image/jpeg"
     if data.startswith((b"II*\x00", b"MM\x00*")):
         return "image/tiff"
+    if _is_bmp(data):
+        return "image/bmp"
     if data.startswith(b"PK\x03\x04"):
         if b"word/" in data[:65536] or b"[Content_Types].xml" in data[:65536]:
             return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -60,6 +62,12 @@ def _text_with_html_tables(data: bytes, wide: str | None) -> bool:
     text = data.decode(wide, "ignore") if wide else data.decode("latin-1")
     outside = _TABLE_REGION.sub("", text)
     return outside != text and not _TAG.search(outside) and bool(outside.strip())
+
+
+def _is_bmp(data: bytes) -> bool:
+    """A Windows bitmap: "BM", reserved zeros, and a known header size (a text may start with "BM" too)."""
+    return (data.startswith(b"BM") and len(data) > 26 and data[6:10] == b"\0\0\0\0"
+            and int.from_bytes(data[14:18], "little") in (12, 40, 52, 56, 64, 108, 124))
 
 
 def _looks_binary(sample: bytes) -> bool:

@@ -1,7 +1,8 @@
 """Download one report document, archive its bytes content-addressed, and record the fetch.
 
 Conditional GET (ETag / Last-Modified) and content hashes keep re-runs from downloading or storing
-what did not change; the validators live in the lake under ``state/fetch/<sha1 of the URL>.json``.
+what did not change. The validators come from the document's prior fetch — the lake's lineage, read by
+the pipeline's plan (`gongkai.pipeline.plan`) — and this fetch's validators go into its fetch record.
 What is not a report — an HTML error page served with status 200, or served where a PDF was linked —
 is refused with its reason. The fetch record (a LineageEvent, stage "fetch") is returned, not written:
 the caller writes a batch's records at once.
@@ -9,21 +10,22 @@ the caller writes a batch's records at once.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import gongkai
+from gongkai.clock import now_iso
 from gongkai.extract.sniff import sniff_media_type
-from gongkai.fetch.discover import ReportLink, discover_reports
+from gongkai.fetch.discover import ReportLink
 from gongkai.fetch.http import FetchError, PoliteSession, decode_page
-from gongkai.fetch.registry import Agency
 from gongkai.lake.raw import archive_raw, raw_key
 from gongkai.lake.store import Store
-from gongkai.model import LineageEvent, Problem, report_id_for
+from gongkai.model import LineageEvent, report_id_for
+from gongkai.versions import code_version
+
+if TYPE_CHECKING:
+    from gongkai.pipeline.record import Prior
 
 BINARY_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".ofd")
 _ERROR_TITLE = re.compile(r"(404|403|500|502|503|页面不存在|页面未找到|找不到|不存在|访问出错|出错|错误|系统繁忙|"
@@ -44,23 +46,6 @@ class FetchResult:
     def code(self) -> str | None:
         """The stable failure code (http_404, error_page, address_refused, …)."""
         return self.reason.split(":", 1)[0] if self.reason else None
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat()
-
-
-def state_key(url: str) -> str:
-    return f"state/fetch/{hashlib.sha1(url.encode()).hexdigest()}.json"
-
-
-def previous_fetch(store: Store, url: str) -> dict[str, Any] | None:
-    """The validators and hash of the last successful fetch of `url`, or None."""
-    try:
-        state = json.loads(store.get(state_key(url)))
-    except (KeyError, FileNotFoundError, ValueError):
-        return None
-    return state if isinstance(state, dict) and state.get("url") == url else None
 
 
 def not_a_report(content: bytes, media_type: str, link: ReportLink, content_type: str = "") -> str | None:
@@ -86,28 +71,28 @@ def not_a_report(content: bytes, media_type: str, link: ReportLink, content_type
     return None
 
 
-def fetch_document(link: ReportLink, session: PoliteSession, store: Store) -> FetchResult:
-    """GET `link` (conditionally when we hold its last bytes), archive new bytes in the raw zone, and
-    return the outcome with its fetch record. Never raises for what the site does; a store that
-    cannot be written raises (the caller decides whether the batch goes on)."""
-    started = _now()
-    previous = previous_fetch(store, link.url)
-    if previous and not (previous.get("sha256") and store.exists(raw_key(previous["sha256"]))):
-        previous = None  # the raw bytes are gone: fetch them in full
+def fetch_document(link: ReportLink, session: PoliteSession, store: Store, prior: Prior | None = None) -> FetchResult:
+    """GET `link` (conditionally when `prior`, its last successful fetch, names bytes the raw zone holds),
+    archive new bytes in the raw zone, and return the outcome with its fetch record. Never raises for what
+    the site does; a store that cannot be written raises (the caller decides whether the batch goes on)."""
+    started = now_iso()
+    # the bytes of the prior fetch must still be in the raw zone, else they are fetched in full
+    held = prior.sha256 if prior is not None and prior.sha256 and store.exists(raw_key(prior.sha256)) else None
+    previous = prior if held else None
     headers: dict[str, str] = {}
     if link.referer:
         headers["Referer"] = link.referer
-    if previous and previous.get("etag"):
-        headers["If-None-Match"] = previous["etag"]
-    if previous and previous.get("last_modified"):
-        headers["If-Modified-Since"] = previous["last_modified"]
+    if previous and previous.etag:
+        headers["If-None-Match"] = previous.etag
+    if previous and previous.last_modified:
+        headers["If-Modified-Since"] = previous.last_modified
 
     def result(status: str, reason: str | None, sha: str | None, uri: str | None,
                details: dict[str, Any]) -> FetchResult:
         event = LineageEvent(
-            stage="fetch", status=status, started_at=started, ended_at=_now(), agency_id=link.agency,
+            stage="fetch", status=status, started_at=started, ended_at=now_iso(), agency_id=link.agency,
             report_id=report_id_for(sha) if sha else None, input_uri=link.url, output_uri=uri, output_sha256=sha,
-            code_version=gongkai.__version__, error=reason, report_year=link.year,
+            code_version=code_version(), error=reason, report_year=link.year,
             details={"url": link.url, "title": link.title, "kind": link.kind, "referer": link.referer,
                      "conditional": bool(previous), **details})
         return FetchResult(link, status, reason, sha, uri, event)
@@ -129,7 +114,10 @@ def fetch_document(link: ReportLink, session: PoliteSession, store: Store) -> Fe
         "content_length": fetched.headers.get("content-length"), "bytes": len(fetched.content)}
     if fetched.status == 304:
         if previous:
-            return result("unchanged", None, previous["sha256"], previous.get("uri"), details)
+            # a 304 need not repeat the validators: the ones asked with still hold for the next request
+            details["etag"] = details["etag"] or previous.etag
+            details["last_modified"] = details["last_modified"] or previous.last_modified
+            return result("unchanged", None, held, store.url(raw_key(held)) if held else None, details)
         return result("failed", "http_304: the server answered 304 Not Modified to a request that was not "
                       "conditional", None, None, details)
     if fetched.status != 200:
@@ -143,77 +131,7 @@ def fetch_document(link: ReportLink, session: PoliteSession, store: Store) -> Fe
     if media_type == "application/pdf" and b"%%EOF" not in fetched.content[-2048:]:
         details["warning"] = "pdf_without_eof: the PDF does not end with %%EOF; it may be cut short"
     sha = hashlib.sha256(fetched.content).hexdigest()
-    unchanged = bool(previous and previous.get("sha256") == sha)
+    unchanged = bool(previous and previous.sha256 == sha)
     details["already_archived"] = store.exists(raw_key(sha))
     sha, uri = archive_raw(store, fetched.content)
-    state = {"url": link.url, "etag": details["etag"], "last_modified": details["last_modified"], "sha256": sha,
-             "uri": uri, "media_type": media_type, "fetched_at": _now()}
-    store.put(state_key(link.url), json.dumps(state).encode())
     return result("unchanged" if unchanged else "ok", None, sha, uri, details)
-
-
-# ---------------------------------------------------------------- one agency, one year
-
-
-@dataclass
-class AgencyFetch:
-    """Discovery and download of one agency's reports for one year: per-document results and records."""
-
-    agency: str
-    year: int
-    links: list[ReportLink] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)  # from discovery
-    results: list[FetchResult] = field(default_factory=list)
-    events: list[LineageEvent] = field(default_factory=list)  # one discover event, then one fetch event per link
-
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.results if r.status == status)
-
-    @property
-    def listing_failed(self) -> bool:
-        """No listing page could be read (discovery errors and nothing found)."""
-        return not self.links and any(p.severity == "error" for p in self.problems)
-
-    @property
-    def status(self) -> str:
-        """ok | none (no report for the year) | partial | failed"""
-        if self.listing_failed:
-            return "failed"
-        had = self.count("ok") + self.count("unchanged")
-        if self.count("failed") or any(p.severity == "error" for p in self.problems):
-            return "partial" if had else "failed"
-        return "ok" if self.links else "none"
-
-    @property
-    def reasons(self) -> list[str]:
-        """Failed documents and unreadable listing pages, for a person."""
-        return [f"{p.code}: {p.message}" for p in self.problems if p.severity == "error"] + [
-            f"{r.link.url.rsplit('/', 1)[-1][:60]}: {r.reason}" for r in self.results if r.status == "failed"]
-
-    @property
-    def warnings(self) -> list[str]:
-        return [f"{p.code}: {p.message}" for p in self.problems if p.severity == "warning"]
-
-
-def fetch_agency(agency: Agency, year: int, session: PoliteSession, store: Store) -> AgencyFetch:
-    """Discover `agency`'s reports for `year` and fetch each one. Never raises for what its site does
-    (an unexpected error in discovery becomes a problem); a store that cannot be written raises."""
-    outcome = AgencyFetch(agency.slug, year)
-    started = _now()
-    try:
-        found = discover_reports(agency, year, session, store)
-        outcome.links, outcome.problems = list(found), list(found.problems)
-    except Exception as exc:  # a bug on one site's markup must not stop the other agencies
-        outcome.problems = [Problem("discovery_error", f"{type(exc).__name__}: {exc}"[:300], "error", agency.slug)]
-    errors = [p for p in outcome.problems if p.severity == "error"]
-    outcome.events.append(LineageEvent(
-        stage="discover", status="failed" if outcome.listing_failed else "ok", started_at=started, ended_at=_now(),
-        agency_id=agency.slug, input_uri=" ".join(agency.listing_urls) or None, code_version=gongkai.__version__,
-        error="; ".join(p.message for p in errors)[:500] or None, report_year=year,
-        details={"year": year, "links": [{"url": k.url, "title": k.title, "kind": k.kind} for k in outcome.links],
-                 "problems": [p.code for p in outcome.problems]}))
-    for link in outcome.links:
-        result = fetch_document(link, session, store)
-        outcome.results.append(result)
-        outcome.events.append(result.event)
-    return outcome

@@ -455,8 +455,9 @@ class PoliteSession:
                                      status=last.status, attempts=attempt, transient=True)
                 time.sleep(wait)
         assert last is not None
+        # still transient in kind: a later run (or a retried task) may well succeed
         raise FetchError(last.code, f"{last} (gave up after {self.retries + 1} attempts)", status=last.status,
-                         attempts=self.retries + 1)
+                         attempts=self.retries + 1, transient=True)
 
     def _get_once(self, url: str, headers: dict[str, str] | None, deadline_at: float) -> Fetched:
         host = urlsplit(url).hostname or ""

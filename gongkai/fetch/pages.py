@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import replace
 
+from gongkai.clock import now
 from gongkai.extract.sniff import sniff_media_type
 from gongkai.fetch.http import Fetched, PoliteSession
 from gongkai.lake.store import Store
@@ -39,7 +40,7 @@ class PageCache:
             saved = dt.datetime.fromisoformat(entry["saved_at"])
         except (KeyError, TypeError, ValueError):
             return None
-        return entry if dt.datetime.now(dt.UTC) - saved < self.max_age else None
+        return entry if now() - saved < self.max_age else None
 
     def get(self, url: str, headers: dict[str, str] | None = None) -> Fetched:
         """Like PoliteSession.get; a 304 comes back as the cached page with `revalidated` set."""
@@ -60,7 +61,7 @@ class PageCache:
                      "last_modified": fetched.headers.get("last-modified"),
                      "headers": {k: v for k, v in fetched.headers.items() if k in ("content-type", "etag",
                                                                                   "last-modified")},
-                     "saved_at": dt.datetime.now(dt.UTC).isoformat(),
+                     "saved_at": now().isoformat(),
                      "body": base64.b64encode(fetched.content).decode("ascii")}
             self.store.put(page_key(url), json.dumps(entry).encode())
         return fetched

@@ -39,6 +39,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from gongkai.lake.schemas import TABLES
 from gongkai.lake.store import Store
 
 LOG_PREFIX = "_lake/"
@@ -226,8 +227,6 @@ def try_commit(store: Store, state: LakeState, *, batch_id: str, kind: str,
                added: dict[str, str], removed: list[str], files: dict[str, dict[str, FileInfo]],
                summary: dict[str, Any]) -> dict[str, Any] | None:
     """Write commit `state.seq + 1` and return its record; None if another writer took that number first."""
-    from gongkai.lake.schemas import TABLES
-
     seq = state.seq + 1
     record = {
         "format": FORMAT, "seq": seq, "batch_id": batch_id, "kind": kind,

@@ -20,6 +20,7 @@ from gongkai.lake import log
 from gongkai.lake.log import LakeState
 from gongkai.lake.schemas import PARTITION_COLUMN, TABLES
 from gongkai.lake.store import LocalStore, S3Store, Store
+from gongkai.lake.writer import read_file
 
 
 def table_keys(store: Store, table: str, state: LakeState | None = None) -> list[str]:
@@ -31,8 +32,6 @@ def table_keys(store: Store, table: str, state: LakeState | None = None) -> list
 def read_table(store: Store, table: str, columns: list[str] | None = None,
                filter: Any | None = None) -> pa.Table:  # noqa: A002 - pyarrow's name
     """The whole table as of the latest commit, with `report_year` from the partition path."""
-    from gongkai.lake.writer import read_file
-
     definition = TABLES[table]
     for _attempt in range(5):
         state = log.read_state(store)

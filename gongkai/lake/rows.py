@@ -15,7 +15,7 @@ from gongkai import forms
 from gongkai.agency import agency_slug
 from gongkai.lake.schemas import TABLES, partition_value
 from gongkai.model import LineageEvent, Report, report_id_for
-from gongkai.validate.outcome import CheckFailure, ReportOutcome
+from gongkai.outcome import CheckFailure, ReportOutcome
 
 _REVIEW_PARTS = {f"{b.key}_{o.key}": (b.key, o.key) for b in forms.REVIEW_BLOCKS for o in forms.REVIEW_OUTCOMES}
 _SECTIONS = {(form, item.key): item.section for form, items in forms.ACTIVE_ITEMS.items() for item in items}
@@ -29,10 +29,6 @@ _EXTRACTORS = {
 }
 # columns excluded from a report's content hash: they change on every run without the data changing
 _VOLATILE = {"ingested_at", "validated_at", "run_id", "content_hash"}
-
-
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def agency_id_for(report: Report, given: str | None = None) -> str | None:
@@ -122,7 +118,7 @@ def report_rows(report: Report, outcome: ReportOutcome | None, *, agency_id: str
         "extractor": report.extractor or _EXTRACTORS.get(report.media_type, report.media_type),
         "content_hash": None, "ingested_at": ingested_at,
     }]
-    rows = {"reports": reports, "active_disclosure": active, "applications": applications,
+    rows: dict[str, list[dict[str, Any]]] = {"reports": reports, "active_disclosure": active, "applications": applications,
             "review_litigation": review, "historical_figures": historical, "validation_results": results}
     reports[0]["content_hash"] = content_hash(rows)
     return rows

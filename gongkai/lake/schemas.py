@@ -4,7 +4,7 @@ Files hold every column except the partition column `report_year`, which lives i
 (`tables/<table>/report_year=<YYYY>/…parquet`, 0 when the year is not known) so that pandas,
 pyarrow.dataset, DuckDB and Polars all read the tables with hive partitioning and no extra code.
 Each column carries its meaning and Chinese label as field metadata; docs/data-dictionary.md is
-generated from these definitions (`python -m gongkai.lake.dictionary`).
+generated from these definitions (`python -m gongkai.dictionary`).
 
 Bump a table's `version` whenever its columns change; the version is written into every Parquet
 footer (`gongkai.schema_version`) and into each commit record.

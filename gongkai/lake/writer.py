@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-import gongkai
+from gongkai.clock import now
 from gongkai.lake import log
 from gongkai.lake.log import FileInfo, LakeState
 from gongkai.lake.raw import raw_key
@@ -39,7 +39,6 @@ from gongkai.lake.rows import (
     agency_id_for,
     lineage_row,
     lineage_year,
-    now_utc,
     report_partition,
     report_rows,
     to_arrow,
@@ -47,7 +46,8 @@ from gongkai.lake.rows import (
 from gongkai.lake.schemas import REPORT_TABLES, TABLES, UNKNOWN_YEAR, partition_dir
 from gongkai.lake.store import Store
 from gongkai.model import LineageEvent, Report, report_id_for
-from gongkai.validate.outcome import ValidationOutcome
+from gongkai.outcome import ValidationOutcome, status_for
+from gongkai.versions import code_version
 
 DEFAULT_MAX_FILES = 8  # per table partition
 TARGET_FILE_BYTES = 64 << 20  # files smaller than this are merged first
@@ -376,7 +376,7 @@ def write_batch(store: Store, reports: Sequence[Report], outcome: ValidationOutc
     batch: dict[str, Report] = {}
     for report in reports:
         batch[report_id_for(report.sha256)] = report  # the same bytes twice: last wins
-    ingested_at = now_utc()
+    ingested_at = now()
     events = list(lineage)
 
     def agency_of(rid: str, report: Report) -> str | None:
@@ -394,8 +394,6 @@ def write_batch(store: Store, reports: Sequence[Report], outcome: ValidationOutc
             run_id=outcome.run_id if outcome else None, validated_at=outcome.validated_at if outcome else None,
             ingested_at=ingested_at, source_url=sources.get(rid) or sources.get(report.sha256))
         if outcome is None or rid not in outcome.reports:
-            from gongkai.validate.outcome import status_for
-
             status = status_for(report, [])
             for table_rows in rows.values():
                 for row in table_rows:
@@ -453,7 +451,7 @@ def _write_event(store: Store, rid: str, report: Report, prepared: tuple[int, di
         stage="write", status="ok", started_at=stamp, ended_at=stamp, report_id=rid, agency_id=head["agency_id"],
         input_uri=head["raw_uri"] or head["source_url"], input_sha256=report.sha256,
         output_uri=store.url(partition_dir("reports", year)), output_sha256=None,
-        code_version=f"gongkai {gongkai.__version__}",
+        code_version=code_version(),
         details={"content_hash": head["content_hash"], "status": head["status"],
                  "rows": {t: len(r) for t, r in rows.items()}},
         report_year=year or None)

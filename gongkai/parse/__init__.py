@@ -6,9 +6,12 @@ Knows nothing of files or formats: it reads the document model only.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from itertools import groupby
+from typing import Any, cast
 
 from gongkai import forms
-from gongkai.model import CellValue, Document, Paragraph, Problem, Report
+from gongkai.model import CellValue, Document, FormVersion, Paragraph, Problem, Report
 from gongkai.parse import metadata
 from gongkai.parse.historical import historical_figures
 from gongkai.parse.stream import Segment, classify, segments_of
@@ -37,8 +40,12 @@ def parse_document(document: Document, *, source: str = "", sha256: str = "", me
         return report
 
     # every line of text, table rows included: some PDFs frame their whole body text in a table
-    lines = [b.text if isinstance(b, Paragraph) else " ".join(c.text for c in row)
-             for b in document.blocks for row in ([None] if isinstance(b, Paragraph) else b.rows)]
+    lines: list[str] = []
+    for block in document.blocks:
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+        else:
+            lines.extend(" ".join(c.text for c in row) for row in block.rows)
     report.report_year = metadata.report_year(lines)
     report.agency_name = metadata.agency_name(lines)
     report.published_date = metadata.published_date(lines)
@@ -126,18 +133,18 @@ def _regions(segments: list[Segment]) -> tuple[list[Segment], list[Segment], lis
 # ---------------------------------------------------------------- form
 
 
-def _form_of(active_segs: list[Segment], applications: ApplicationsReading) -> str:
+def _form_of(active_segs: list[Segment], applications: ApplicationsReading) -> FormVersion:
     text = "".join(forms.normalize_label(s.text) for s in active_segs)
     score = {form: sum(forms.normalize_label(m) in text for m in markers)
              for form, markers in forms.FORM_MARKERS.items()}
     if score["f2021"] != score["f2019"]:
-        return max(score, key=lambda f: score[f])
+        return cast(FormVersion, max(score, key=lambda f: score[f]))
     if applications.prints_other_subrows:
         return "f2021"
     return "f2019" if "other_handling" in applications.cells else "f2021"
 
 
-def _pre2019_or_unknown(segments: list[Segment], report: Report, has_figures: bool) -> str:
+def _pre2019_or_unknown(segments: list[Segment], report: Report, has_figures: bool) -> FormVersion:
     text = "".join(s.text for s in segments)
     if _REPORT_WORDS.search(text) and (has_figures or _PRE2019_STATS.search(text)):
         report.problems.append(Problem(
@@ -154,12 +161,12 @@ def _pre2019_or_unknown(segments: list[Segment], report: Report, has_figures: bo
 def _fill_applications(report: Report, reading: ApplicationsReading) -> None:
     rows = forms.APPLICATION_ROWS[report.form_version]
     keys = [r.key for r in rows]
-    if report.form_version == "f2021" and "other_handling" in reading.cells:
-        keys.append("other_handling")  # a 2021-form report printing （六）其他处理 as one row
+    if report.form_version == "f2021" and forms.single_other_row(reading.cells):
+        keys.append(forms.OTHER_HANDLING.key)  # a 2021-form report printing （六）其他处理 as one row
     for key in keys:
         cells = reading.cells.get(key)
         if cells is None and reading.cells and not (
-                key.startswith("other_") and key != "other_handling" and "other_handling" in reading.cells):
+                key in forms.OTHER_SUBROWS and forms.single_other_row(reading.cells)):
             report.problems.append(Problem("row_missing", f"表三 row {key} was not found; its cells are null",
                                            "warning", f"applications.{key}"))
         for column, i in zip(forms.APPLICANT_KEYS, range(7), strict=True):
@@ -181,39 +188,33 @@ def _num(cell: CellValue | None) -> float | None:
 
 
 def check_identities(report: Report) -> list[Problem]:
-    """The identities of forms.md, reported — never used to change a printed value."""
+    """The identities of forms.IDENTITIES, reported — never used to change a printed value.
+
+    Problems come per row / column / block, all identities checked for one before the next."""
     problems: list[Problem] = []
-    apps = report.applications
-    row_keys = list(dict.fromkeys(r for r, _ in apps))
-    for row in row_keys:
-        parts = [_num(apps.get((row, c))) for c in forms.APPLICANT_PARTS]
-        total = _num(apps.get((row, "total")))
-        if total is not None and all(p is not None for p in parts) and abs(sum(parts) - total) > 1e-6:  # type: ignore[arg-type]
-            problems.append(Problem("identity_row_total", f"表三 row {row}: the six applicant columns sum to "
-                                    f"{sum(parts):g} but 总计 prints {total:g}", "warning",  # type: ignore[arg-type]
-                                    f"applications.{row}.total"))
-    result_rows = list(forms.RESULT_ROWS[report.form_version]) if report.form_version in forms.RESULT_ROWS else []
-    if "other_handling" in row_keys and "other_handling" not in result_rows:
-        result_rows = [r for r in result_rows if not r.startswith("other_")] + ["other_handling"]
-    for column in forms.APPLICANT_KEYS:
-        results = [_num(apps.get((r, column))) for r in result_rows]
-        printed = _num(apps.get(("results_total", column)))
-        if printed is not None and results and all(v is not None for v in results) and \
-                abs(sum(results) - printed) > 1e-6:  # type: ignore[arg-type]
-            problems.append(Problem("identity_results_total", f"表三 column {column}: the result rows sum to "
-                                    f"{sum(results):g} but (七)总计 prints {printed:g}", "warning",  # type: ignore[arg-type]
-                                    f"applications.results_total.{column}"))
-        a, b, c, d = (_num(apps.get((r, column))) for r in (
-            "new_requests", "carried_over_from_last_year", "results_total", "carried_forward_to_next_year"))
-        if None not in (a, b, c, d) and abs(a + b - c - d) > 1e-6:  # type: ignore[operator]
-            problems.append(Problem("identity_balance", f"表三 column {column}: 新收 {a:g} + 上年结转 {b:g} ≠ "
-                                    f"总计 {c:g} + 结转下年 {d:g}", "warning", f"applications.{column}"))
-    rl = report.review_litigation
-    for block in forms.REVIEW_BLOCKS:
-        parts = [_num(rl.get(f"{block.key}_{o}")) for o in ("upheld", "corrected", "other", "pending")]
-        total = _num(rl.get(f"{block.key}_total"))
-        if total is not None and all(p is not None for p in parts) and abs(sum(parts) - total) > 1e-6:  # type: ignore[arg-type]
-            problems.append(Problem("identity_review_total", f"表四 {block.label}: 维持+纠正+其他+未审结 = "
-                                    f"{sum(parts):g} but 总计 prints {total:g}", "warning",  # type: ignore[arg-type]
-                                    f"review_litigation.{block.key}_total"))
+    row_keys = list(dict.fromkeys(r for r, _ in report.applications))
+    for _, group in groupby(forms.IDENTITIES, key=lambda i: (i.table, i.per)):
+        identities = list(group)
+        for over in identities[0].overs(row_keys):
+            for identity in identities:
+                problem = _broken(identity, over, report, row_keys)
+                if problem is not None:
+                    problems.append(problem)
     return problems
+
+
+def _broken(identity: forms.Identity, over: str, report: Report, row_keys: list[str]) -> Problem | None:
+    cells: Mapping[Any, CellValue] = report.applications if identity.table == "applications" \
+        else report.review_litigation
+    plus = identity.plus_for(report.form_version, row_keys)
+    values = {term: _num(cells.get(identity.cell(over, term)))
+              for term in (*plus, *identity.minus, identity.total)}
+    if not plus or any(v is None for v in values.values()):
+        return None  # a blank is not a zero: nothing to check
+    printed = values[identity.total]
+    total = sum(values[t] for t in plus) - sum(values[t] for t in identity.minus)  # type: ignore[misc]
+    if abs(total - printed) <= 1e-6:  # type: ignore[operator]
+        return None
+    fields = {**values, "over": over, "label": identity.label(over), "sum": total, "printed": printed}
+    return Problem(identity.problem_code, identity.problem_message.format(**fields), identity.problem_severity,
+                   identity.problem_where.format(**fields))

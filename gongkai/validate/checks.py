@@ -33,12 +33,6 @@ MAX_PUBLISH_LAG_YEARS = 3
 # ---------------------------------------------------------------- derived from the forms
 
 
-def result_rows_union() -> tuple[str, ...]:
-    """Every row that can count toward (七)总计 in either form (incl. other_handling)."""
-    rows = [r for form in ("f2021", "f2019") for r in forms.RESULT_ROWS[form]]
-    return tuple(dict.fromkeys(rows))
-
-
 def allowed_application_rows() -> list[str]:
     """`<form>:<row>` pairs a report may hold; 2021-form reports may print （六）其他处理 as one row."""
     pairs = [f"{form}:{k.key}" for form, rows in forms.APPLICATION_ROWS.items() for k in rows]
@@ -71,12 +65,22 @@ def expected_cells(form: str) -> dict[str, int]:
     }
 
 
-# the f2021 rows that （六）其他处理 printed as one row (other_handling) stands for
-OTHER_SUBROWS = tuple(k.key for k in forms.APPLICATION_ROWS["f2021"]
-                      if k.key not in {r.key for r in forms.APPLICATION_ROWS["f2019"]})
-REVIEW_PARTS = tuple(o.key for o in forms.REVIEW_OUTCOMES if o.key != "total")
-BALANCE_COLUMNS = ("bal_new_requests", "bal_carried_over_from_last_year", "bal_neg_results_total",
-                   "bal_neg_carried_forward_to_next_year")
+
+
+def identity_columns(identity: forms.Identity) -> list[str]:
+    """The frame columns of an identity: its `plus` terms, then its `minus` terms and its total negated,
+    so that a line that keeps the identity sums to 0."""
+    return [*(f"{identity.short}_{t}" for t in identity.plus),
+            *(f"{identity.short}_neg_{t}" for t in identity.minus), observed_column(identity)]
+
+
+def observed_column(identity: forms.Identity) -> str:
+    return f"{identity.short}_neg_{identity.total}"
+
+
+# the cross-year identity's frame columns: this year's cell, last year's negated, and last year's report
+CROSS_YEAR_COLUMNS = (f"xy_{forms.CROSS_YEAR.row}", "xy_neg_previous_carried_forward")
+CROSS_YEAR_DETAIL = "previous_report_id"
 
 # ---------------------------------------------------------------- expectation builders
 
@@ -205,10 +209,22 @@ def _active_suite() -> list[dict[str, Any]]:
     ]
 
 
+def _identity_suite(table: str) -> list[dict[str, Any]]:
+    """One sum-to-zero expectation per identity of forms.IDENTITIES on `table`; a failure names the total's cell."""
+    out = []
+    for identity in forms.IDENTITIES:
+        if identity.table != table:
+            continue
+        anchor = {"row": {"anchor_column": identity.total}, "column": {"anchor_row": identity.total}}.get(
+            identity.per, {})
+        out.append(_sum_zero(identity.check, table, identity.check_severity, identity_columns(identity),
+                             observed_column(identity), identity.check_message, identity.statement, **anchor))
+    return out
+
+
 def _applications_suite() -> list[dict[str, Any]]:
     t = "applications"
-    parts = [f"rs_{c}" for c in forms.APPLICANT_PARTS]
-    results = [f"rt_{r}" for r in result_rows_union()]
+    cross = forms.CROSS_YEAR
     return [
         _in_set("applications.allowed_rows", t, "error", "form_row", allowed_application_rows(),
                 "row {observed} is not a row of this form's 表三", "Row keys belong to the form."),
@@ -220,23 +236,9 @@ def _applications_suite() -> list[dict[str, Any]]:
                  "a count with a fraction ({observed})", "Counts are whole numbers."),
         _between("applications.value_plausible", t, "warning", "value", None, PLAUSIBLE_MAX,
                  "{observed} is implausibly large; cells may have been joined", "Counts are plausible."),
-        _sum_zero("applications.row_sum", t, "error", [*parts, "rs_neg_total"], "rs_neg_total",
-                  "表三 {row_label}: the six applicant columns sum to {expected} but 总计 prints {observed}",
-                  "总计 = the sum of the six applicant columns (every row).", anchor_column="total"),
-        _sum_zero("applications.results_total", t, "error", [*results, "rt_neg_results_total"],
-                  "rt_neg_results_total",
-                  "表三 column {column_label}: the result rows (一)–(六) sum to {expected} but (七)总计 prints "
-                  "{observed}", "(七)总计 = the sum of the result rows (per column).", anchor_row="results_total"),
-        _sum_zero("applications.balance", t, "error", list(BALANCE_COLUMNS), "bal_neg_carried_forward_to_next_year",
-                  "表三 column {column_label}: 新收 + 上年结转 − (七)总计 = {expected} but 结转下年度继续办理 prints "
-                  "{observed}", "新收 + 上年结转 = 办理结果总计 + 结转下年度 (本列数据的勾稽关系).",
-                  anchor_row="carried_forward_to_next_year"),
-        _sum_zero("applications.cross_year", t, "warning",
-                  ["xy_carried_over_from_last_year", "xy_neg_previous_carried_forward"],
-                  "xy_carried_over_from_last_year",
-                  "表三 column {column_label}: last year's report ({detail}) carried {expected} forward but this "
-                  "report's 上年结转 is {observed}", "上年结转 = last year's 结转下年度 (same agency).",
-                  anchor_row="carried_over_from_last_year", detail_column="previous_report_id"),
+        *_identity_suite(t),
+        _sum_zero(cross.check, t, cross.check_severity, list(CROSS_YEAR_COLUMNS), CROSS_YEAR_COLUMNS[0],
+                  cross.check_message, cross.statement, anchor_row=cross.row, detail_column=CROSS_YEAR_DETAIL),
     ]
 
 
@@ -249,10 +251,7 @@ def _review_suite() -> list[dict[str, Any]]:
                  "{observed} is negative", "Counts are not negative."),
         _between("review_litigation.value_integer", t, "error", "value_fraction", 0, 0,
                  "a count with a fraction ({observed})", "Counts are whole numbers."),
-        _sum_zero("review_litigation.block_total", t, "error", [*(f"b_{p}" for p in REVIEW_PARTS), "b_neg_total"],
-                  "b_neg_total",
-                  "表四 {block_label}: 维持+纠正+其他+未审结 = {expected} but 总计 prints {observed}",
-                  "In each block 总计 = 维持 + 纠正 + 其他 + 尚未审结."),
+        *_identity_suite(t),
     ]
 
 

@@ -20,18 +20,19 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 import pandas as pd
 
 from gongkai import forms
-from gongkai.model import LineageEvent, Report, report_id_for
+from gongkai.model import CellValue, LineageEvent, Report, report_id_for
 from gongkai.validate.checks import (
-    OTHER_SUBROWS,
-    REVIEW_PARTS,
+    CROSS_YEAR_COLUMNS,
+    CROSS_YEAR_DETAIL,
     active_metric_kind,
     expected_cells,
-    result_rows_union,
+    identity_columns,
 )
 
 NAN = math.nan
@@ -82,12 +83,37 @@ def _is_text(name: str) -> bool:
     return name in TEXT_COLUMNS or name.endswith(("_detail", "_rows", "_names"))
 
 
-def _result_rows(report: Report) -> list[str]:
-    """The rows this report's (七)总计 sums: its form's, with （六）其他处理 as one row when printed so."""
-    rows = list(forms.RESULT_ROWS.get(report.form_version, ()))
-    if any(r == forms.OTHER_HANDLING.key for r, _ in report.applications) and forms.OTHER_HANDLING.key not in rows:
-        rows = [r for r in rows if r not in OTHER_SUBROWS] + [forms.OTHER_HANDLING.key]
-    return rows
+def _identity_lines(report: Report, table: str) -> list[dict[str, Any]]:
+    """The lines of the identities of forms.IDENTITIES on `table` for one report: one line per row, column
+    or block, holding the columns of every identity checked for it (checks.identity_columns). A `plus`
+    term the report's form does not print is 0; a missing cell is NaN (the line is then skipped)."""
+    cells: Mapping[Any, CellValue] = report.applications if table == "applications" else report.review_litigation
+    row_keys = list(dict.fromkeys(r for r, _ in report.applications))
+    rid = report_id_for(report.sha256)
+    lines: list[dict[str, Any]] = []
+    for _, group in groupby((i for i in forms.IDENTITIES if i.table == table), key=lambda i: i.per):
+        identities = list(group)
+        for over in identities[0].overs(row_keys):
+            row, column = _anchor(identities[0], over)
+            line: dict[str, Any] = {"report_id": rid, "row": row, "column": column}
+            for identity in identities:
+                counted = set(identity.plus_for(report.form_version, row_keys))
+                value = {t: _f(cell.value) if (cell := cells.get(identity.cell(over, t))) is not None else NAN
+                         for t in (*identity.plus, *identity.minus, identity.total)}
+                signed = [value[t] if t in counted else 0.0 for t in identity.plus] + \
+                    [-value[t] for t in (*identity.minus, identity.total)]
+                line.update(zip(identity_columns(identity), signed, strict=True))
+            lines.append(line)
+    return lines
+
+
+def _anchor(identity: forms.Identity, over: str) -> tuple[str | None, str]:
+    """(row, column) a failing line names: a 表三 row's 总计, an applicant column, a 表四 block's 总计."""
+    if identity.per == "row":
+        return over, identity.total
+    if identity.per == "column":
+        return None, over
+    return None, str(identity.cell(over, identity.total))
 
 
 def reports_frame(reports: Sequence[Report], agencies: Mapping[str, str | None], today: dt.date) -> pd.DataFrame:
@@ -106,23 +132,24 @@ def reports_frame(reports: Sequence[Report], agencies: Mapping[str, str | None],
             if report.form_version == "pre2019" else NAN,
         }
         if expected:
-            present = {
+            present: dict[str, set[Any]] = {
                 "applications": {(r, c) for r, c in report.applications},
                 "review_litigation": set(report.review_litigation),
                 "active_disclosure": set(report.active_disclosure),
             }
-            wanted = {
+            wanted: dict[str, set[Any]] = {
                 "applications": {(k.key, c) for k in forms.APPLICATION_ROWS[report.form_version]
                                  for c in forms.APPLICANT_KEYS},
                 "review_litigation": set(forms.REVIEW_COLUMNS),
                 "active_disclosure": {(i.key, m.key) for i in forms.ACTIVE_ITEMS[report.form_version]
                                       for m in i.metrics},
             }
-            if report.form_version == "f2021" and any(r == forms.OTHER_HANDLING.key for r, _ in report.applications):
+            if report.form_version == "f2021" and forms.single_other_row(r for r, _ in report.applications):
                 # printed the 2019 way: other_handling stands for the three other_* rows
-                wanted["applications"] = {(r, c) for r, c in wanted["applications"] if r not in OTHER_SUBROWS} | \
-                    {(forms.OTHER_HANDLING.key, c) for c in forms.APPLICANT_KEYS}
-                present["applications"] = {(r, c) for r, c in present["applications"] if r not in OTHER_SUBROWS}
+                wanted["applications"] = {(r, c) for r in forms.printed_rows(report.form_version, True)
+                                          for c in forms.APPLICANT_KEYS}
+                present["applications"] = {(r, c) for r, c in present["applications"]
+                                           if r not in forms.OTHER_SUBROWS}
             short = {"applications": "application", "review_litigation": "review", "active_disclosure": "active"}
             for table, name in short.items():
                 missing = wanted[table] - present[table]
@@ -131,7 +158,7 @@ def reports_frame(reports: Sequence[Report], agencies: Mapping[str, str | None],
                     ".".join(k) if isinstance(k, tuple) else k for k in missing)[:10]) or None
             blank_rows = [r for r in dict.fromkeys(r for r, _ in report.applications)
                           if (cell := report.applications.get((r, "total"))) is not None and cell.value is None
-                          and not (r in OTHER_SUBROWS and (forms.OTHER_HANDLING.key, "total") in report.applications)]
+                          and not (r in forms.OTHER_SUBROWS and (forms.OTHER_HANDLING.key, "total") in report.applications)]
             line["blank_application_totals"] = float(len(blank_rows))
             line["blank_application_total_rows"] = ", ".join(blank_rows[:10]) or None
             blank_review = [c for c, v in report.review_litigation.items() if v.value is None]
@@ -169,7 +196,7 @@ def active_frame(reports: Sequence[Report]) -> pd.DataFrame:
 def applications_frame(reports: Sequence[Report], agencies: Mapping[str, str | None],
                        previous: Mapping[tuple[str, int, str], Previous]) -> pd.DataFrame:
     """`previous[(agency_id, year, column)]` is that agency's 结转下年度 for `year` (from the lake or the batch)."""
-    union = result_rows_union()
+    cross = forms.CROSS_YEAR
     lines: list[dict[str, Any]] = []
     for report in reports:
         rid = report_id_for(report.sha256)
@@ -178,40 +205,22 @@ def applications_frame(reports: Sequence[Report], agencies: Mapping[str, str | N
             value = _f(cell.value)
             lines.append({"report_id": rid, "row": row, "column": column, "form_row": f"{report.form_version}:{row}",
                           "value": value, "value_fraction": _fraction(value)})
-        for row in dict.fromkeys(r for r, _ in apps):
-            line = {"report_id": rid, "row": row, "column": "total",
-                    "rs_neg_total": -_f(apps[(row, "total")].value) if (row, "total") in apps else NAN}
-            for part in forms.APPLICANT_PARTS:
-                line[f"rs_{part}"] = _f(apps[(row, part)].value) if (row, part) in apps else NAN
-            lines.append(line)
         if not apps:
             continue
-        used = set(_result_rows(report))
         agency = agencies.get(rid)
-        for column in forms.APPLICANT_KEYS:
-            def val(row: str, column: str = column, apps: dict = apps) -> float:
-                return _f(apps[(row, column)].value) if (row, column) in apps else NAN
-
-            line = {"report_id": rid, "row": None, "column": column,
-                    "rt_neg_results_total": -val("results_total")}
-            for row in union:
-                line[f"rt_{row}"] = val(row) if row in used else 0.0
-            line.update({
-                "bal_new_requests": val("new_requests"),
-                "bal_carried_over_from_last_year": val("carried_over_from_last_year"),
-                "bal_neg_results_total": -val("results_total"),
-                "bal_neg_carried_forward_to_next_year": -val("carried_forward_to_next_year"),
-            })
-            prev = previous.get((agency, report.report_year - 1, column)) \
-                if agency and isinstance(report.report_year, int) else None
-            line["xy_carried_over_from_last_year"] = val("carried_over_from_last_year")
-            line["xy_neg_previous_carried_forward"] = -prev.value if prev else NAN
-            line["previous_report_id"] = prev.report_id if prev else None
+        for line in _identity_lines(report, "applications"):
+            if line["row"] is None:  # a column's line carries the cross-year pair too
+                column = line["column"]
+                this_year = apps.get((cross.row, column))
+                prev = previous.get((agency, report.report_year - 1, column)) \
+                    if agency and isinstance(report.report_year, int) else None
+                line[CROSS_YEAR_COLUMNS[0]] = _f(this_year.value) if this_year is not None else NAN
+                line[CROSS_YEAR_COLUMNS[1]] = -prev.value if prev else NAN
+                line[CROSS_YEAR_DETAIL] = prev.report_id if prev else None
             lines.append(line)
-    columns = ["form_row", "value", "value_fraction", *(f"rs_{p}" for p in forms.APPLICANT_PARTS), "rs_neg_total",
-               *(f"rt_{r}" for r in union), "rt_neg_results_total", "bal_new_requests",
-               "bal_carried_over_from_last_year", "bal_neg_results_total", "bal_neg_carried_forward_to_next_year",
-               "xy_carried_over_from_last_year", "xy_neg_previous_carried_forward", "previous_report_id"]
+    columns = ["form_row", "value", "value_fraction",
+               *(c for i in forms.IDENTITIES if i.table == "applications" for c in identity_columns(i)),
+               *CROSS_YEAR_COLUMNS, CROSS_YEAR_DETAIL]
     return _frame(lines, columns)
 
 
@@ -224,17 +233,10 @@ def review_frame(reports: Sequence[Report]) -> pd.DataFrame:
             value = _f(cell.value)
             lines.append({"report_id": rid, "row": None, "column": column, "value": value,
                           "value_fraction": _fraction(value)})
-        if not rl:
-            continue
-        for block in forms.REVIEW_BLOCKS:
-            total = f"{block.key}_total"
-            line = {"report_id": rid, "row": None, "column": total,
-                    "b_neg_total": -_f(rl[total].value) if total in rl else NAN}
-            for part in REVIEW_PARTS:
-                key = f"{block.key}_{part}"
-                line[f"b_{part}"] = _f(rl[key].value) if key in rl else NAN
-            lines.append(line)
-    return _frame(lines, ["value", "value_fraction", *(f"b_{p}" for p in REVIEW_PARTS), "b_neg_total"])
+        if rl:
+            lines.extend(_identity_lines(report, "review_litigation"))
+    return _frame(lines, ["value", "value_fraction",
+                          *(c for i in forms.IDENTITIES if i.table == "review_litigation" for c in identity_columns(i))])
 
 
 def historical_frame(reports: Sequence[Report]) -> pd.DataFrame:

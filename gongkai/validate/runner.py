@@ -10,7 +10,6 @@ naming the cell, and builds this run's Data Docs (HTML) — uploaded into the la
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import logging
 import os
@@ -23,14 +22,18 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from gongkai import forms
+from gongkai.clock import new_run_id, now, now_iso
+from gongkai.lake import log
 from gongkai.lake.rows import agency_id_for
 from gongkai.lake.store import Store
+from gongkai.lake.writer import read_file
 from gongkai.model import LineageEvent, Report, report_id_for
+from gongkai.outcome import CheckFailure, ReportOutcome, ValidationOutcome, status_for
 from gongkai.validate import frames
 from gongkai.validate.checks import EXPECTATIONS_DIR, SUITE_TABLES, suites
-from gongkai.validate.outcome import CheckFailure, ReportOutcome, ValidationOutcome, status_for
 
 DOCS_PREFIX = "data_docs/"
 # GX's context is not thread-safe: one validation at a time per process (a batch takes ~0.1–1 s)
@@ -112,7 +115,7 @@ class _Gx:
 
         # the run time is given, and the name can never be read as a date (GX parses a name that looks
         # like one, and a stamp such as 20240101T000000-123456 makes an offset of 1234:56 hours)
-        return RunIdentifier(run_name=gx_run_name(run_id), run_time=dt.datetime.now(dt.UTC))
+        return RunIdentifier(run_name=gx_run_name(run_id), run_time=now())
 
     def build_docs(self, directory: Path, run_id: str) -> Path:
         """Data Docs for this run's results only, in `directory`; returns index.html."""
@@ -122,8 +125,8 @@ class _Gx:
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         })
-        store = self.context.validation_results_store
-        ids = [k for k in store.list_keys() if getattr(k.run_id, "run_name", None) == gx_run_name(run_id)]
+        store: Any = self.context.validation_results_store  # GX types its keys loosely
+        ids: Any = [k for k in store.list_keys() if getattr(k.run_id, "run_name", None) == gx_run_name(run_id)]
         try:
             self.context.build_data_docs(site_names=[site], resource_identifiers=ids)
         finally:
@@ -248,21 +251,16 @@ def previous_year_values(store: Store | None, reports: Sequence[Report],
     for report in reports:
         rid = report_id_for(report.sha256)
         agency = agencies.get(rid)
-        if not agency or (agency, report.report_year) not in wanted:
+        if not agency or not isinstance(report.report_year, int) or (agency, report.report_year) not in wanted:
             continue
         for column in forms.APPLICANT_KEYS:
-            cell = report.applications.get(("carried_forward_to_next_year", column))
+            cell = report.applications.get((forms.CROSS_YEAR.previous_row, column))
             if cell is not None and cell.value is not None:
                 found[(agency, report.report_year, column)] = frames.Previous(float(cell.value), rid)
     return found
 
 
 def _previous_from_lake(store: Store, wanted: set[tuple[str, int]]) -> dict[tuple[str, int, str], frames.Previous]:
-    import pyarrow.compute as pc
-
-    from gongkai.lake import log
-    from gongkai.lake.writer import read_file
-
     state = log.read_state(store)
     agencies = sorted({a for a, _ in wanted})
     years = sorted({y for _, y in wanted})
@@ -282,7 +280,7 @@ def _previous_from_lake(store: Store, wanted: set[tuple[str, int]]) -> dict[tupl
         for key in state.partition_files("applications", year):
             t = read_file(store, state, key, ["report_id", "row", "applicant", "value"])
             t = t.filter(pc.and_(pc.is_in(t["report_id"], value_set=pc.cast(sorted(by_report), "string")),
-                                 pc.equal(t["row"], "carried_forward_to_next_year")))
+                                 pc.equal(t["row"], forms.CROSS_YEAR.previous_row)))
             for row in t.to_pylist():
                 agency, y = by_report[row["report_id"]]
                 if row["value"] is not None:
@@ -293,10 +291,6 @@ def _previous_from_lake(store: Store, wanted: set[tuple[str, int]]) -> dict[tupl
 def gx_run_name(run_id: str) -> str:
     """The run's name in Great Expectations (and in its Data Docs paths): never date-like."""
     return f"gongkai-{run_id}"
-
-
-def new_run_id() -> str:
-    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
 def validate_reports(reports: Sequence[Report], store: Store | None = None, *,
@@ -319,7 +313,7 @@ def validate_reports(reports: Sequence[Report], store: Store | None = None, *,
         unique[report_id_for(report.sha256)] = report
     batch = list(unique.values())
     agency_ids = {rid: agency_id_for(r, given.get(rid) or given.get(r.sha256)) for rid, r in unique.items()}
-    today = dt.datetime.now(dt.UTC).date()
+    today = now().date()
     previous = previous_year_values(store, batch, agency_ids)
     frame_by_table = {
         "reports": frames.reports_frame(batch, agency_ids, today),
@@ -338,7 +332,7 @@ def _validate(unique: dict[str, Report], agency_ids: dict[str, str | None], fram
               suites_dir: Path | None) -> ValidationOutcome:
     gx = _Gx.get()
     stored = load_suites(suites_dir)
-    outcome = ValidationOutcome(run_id=run_id, validated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    outcome = ValidationOutcome(run_id=run_id, validated_at=now_iso("seconds"))
     failures: list[CheckFailure] = []
     results = []
     with _quiet():
@@ -425,7 +419,7 @@ def _build_docs(gx: _Gx, outcome: ValidationOutcome, store: Store | None, docs_d
     """One Data Docs site per lake (``data_docs/``): each run adds its validation pages and its own index,
     ``data_docs/run-<run_id>.html``; ``index.html`` is the latest run's; static assets are uploaded once."""
     keep = docs_dir is not None
-    directory = Path(docs_dir) if keep else Path(tempfile.mkdtemp(prefix="gongkai-docs-"))
+    directory = Path(docs_dir) if docs_dir is not None else Path(tempfile.mkdtemp(prefix="gongkai-docs-"))
     try:
         with _quiet():
             index = gx.build_docs(directory, outcome.run_id)

@@ -177,16 +177,6 @@ def test_only_unambiguous_digit_confusions_are_corrected() -> None:
     assert clean_number("1O件") == ("1O件", False)
 
 
-@needs_ocr
-def test_print_accuracy_per_fixture(capsys: pytest.CaptureFixture[str]) -> None:
-    for path in SCANNED:
-        report = scanned_report(path)
-        diffs = [d for d in differences(report, expected_for(path)) if d.startswith(
-            ("active_disclosure", "applications", "review_litigation"))]
-        with capsys.disabled():
-            print(f"\n{path.name}: {1 - len(diffs) / len(cells_of(report)):.3f} cell accuracy")
-
-
 def test_digits_stacked_in_a_column_are_not_a_ruling() -> None:
     # a ruling broken by noise: nearly solid pieces; a column of '0's: stroke, row-sized gap, stroke…
     joined = _joined([(100.0, 0, 300), (100.5, 304, 600)], 4, 10)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -12,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from gongkai.fetch import Discovery, PoliteSession, ReportLink, fetch_document
-from gongkai.fetch.fetcher import state_key
+from gongkai.fetch import Discovery, FetchResult, PoliteSession, ReportLink, fetch_document
 from gongkai.fetch.portal import SITE_DIR, Fault, Portal, Resource, Site, build_site
 from gongkai.lake.raw import raw_key
 from gongkai.lake.store import Store
+from gongkai.lake.writer import write_lineage
+from gongkai.pipeline.plan import plan
+from gongkai.pipeline.record import DocumentRecord, Prior
 
 FILES = SITE_DIR / "files"
 HONGZE_2024_PDF = "/huaian-hongze-gov/files/2024-annual-report.pdf"
@@ -34,6 +35,13 @@ def _paths(portal: Portal, links: list[ReportLink]) -> list[str]:
 
 def _link(portal: Portal, path: str, kind: str = "attachment", slug: str = "huaian-gov") -> ReportLink:
     return ReportLink(f"{portal.base_url}{path}", slug, 2024, "t", kind)
+
+
+def _prior(store: Store, link: ReportLink, *results: FetchResult) -> Prior | None:
+    """What the next fetch of `link` knows, as the pipeline learns it: the fetch records are written to the
+    lake's lineage, and the plan reads the latest successful one back."""
+    write_lineage(store, [r.event for r in results])
+    return plan([DocumentRecord(link.agency, link.year, link.url, link=link)], store.uri)[0].prior
 
 
 # ---------------------------------------------------------------- discovery
@@ -182,7 +190,7 @@ def test_fetch_archives_exact_bytes_with_a_record_and_a_rerun_downloads_nothing(
     assert details["content_type"] == "application/pdf" and details["url"] == link.url
     assert event.started_at <= event.ended_at
 
-    second = fetch_document(link, session, store)
+    second = fetch_document(link, session, store, _prior(store, link, first))
     assert (second.status, second.sha256, second.uri) == ("unchanged", first.sha256, first.uri)
     assert second.event.details["http_status"] == 304 and second.event.details["conditional"]
     assert portal.site.bodies[HUAIAN_2024_PDF] == 1  # the bytes were sent once
@@ -194,7 +202,7 @@ def test_conditional_get_with_last_modified_only(portal: Portal, session_for: Se
     first = fetch_document(link, session, store)
     assert first.status == "ok" and first.event.details["etag"] is None
     assert first.event.details["media_type"] == "application/msword"  # a WPS file is an OLE document
-    second = fetch_document(link, session, store)
+    second = fetch_document(link, session, store, _prior(store, link, first))
     assert (second.status, second.event.details["http_status"]) == ("unchanged", 304)
     assert portal.site.bodies[JINGMEN_WPS] == 1
 
@@ -204,9 +212,9 @@ def test_same_bytes_without_validators_are_unchanged_by_their_hash(
     session = session_for(portal)
     link = _link(portal, HUAIAN_2024_PDF)
     first = fetch_document(link, session, store)
-    state = json.loads(store.get(state_key(link.url)))
-    store.put(state_key(link.url), json.dumps({**state, "etag": None, "last_modified": None}).encode())
-    second = fetch_document(link, session, store)
+    prior = _prior(store, link, first)
+    assert prior is not None
+    second = fetch_document(link, session, store, replace(prior, etag=None, last_modified=None))
     assert (second.status, second.sha256, second.event.details["http_status"]) == ("unchanged", first.sha256, 200)
     assert second.event.details["already_archived"]
 
@@ -217,7 +225,7 @@ def test_changed_bytes_are_fetched_and_archived_beside_the_old(
     link = _link(portal, HUAIAN_2024_PDF)
     first = fetch_document(link, session, store)
     portal.site.files[HUAIAN_2024_PDF] = Resource((FILES / "hongze-2024.pdf").read_bytes(), "application/pdf")
-    second = fetch_document(link, session, store)
+    second = fetch_document(link, session, store, _prior(store, link, first))
     assert second.status == "ok" and second.sha256 != first.sha256
     assert store.exists(raw_key(first.sha256)) and store.exists(raw_key(second.sha256))
 
@@ -226,8 +234,9 @@ def test_lost_raw_bytes_are_fetched_again_in_full(portal: Portal, session_for: S
     session = session_for(portal)
     link = _link(portal, HUAIAN_2024_PDF)
     first = fetch_document(link, session, store)
+    prior = _prior(store, link, first)
     store.delete(raw_key(first.sha256))
-    second = fetch_document(link, session, store)
+    second = fetch_document(link, session, store, prior)
     assert second.event.details["http_status"] == 200 and not second.event.details["conditional"]
     assert store.exists(raw_key(first.sha256))
 
@@ -270,7 +279,7 @@ def test_permanent_faults_are_recorded_with_their_reason_and_the_rest_goes_on(
     results = [fetch_document(link, session, store) for link in (broken, _link(portal, HONGZE_2023_PDF))]
     assert (results[0].status, results[0].code) == ("failed", code), results[0].reason
     assert results[0].event.status == "failed" and results[0].event.error == results[0].reason
-    assert results[0].sha256 is None and not store.exists(state_key(broken.url))
+    assert results[0].sha256 is None and _prior(store, broken, results[0]) is None
     assert results[1].status == "ok"
     if fault.kind == "redirect_private":
         assert "127.0.0.2" in results[0].reason
@@ -411,3 +420,18 @@ def test_discovery_with_a_store_revalidates_pages_instead_of_downloading_them(
     # a copy older than max_age is fetched in full
     stale = PageCache(store, session, max_age=dt.timedelta(0))
     assert not stale.get(f"{portal.base_url}/wuhan-dongxihu-dpf/nianbao/index.html").revalidated
+
+
+def test_the_state_files_of_older_lakes_are_not_read(portal: Portal, session_for: Session, store: Store) -> None:
+    """Fetch state lives in lineage alone: an old lake's ``state/fetch/*.json`` neither makes a request
+    conditional nor is written any more."""
+    import json
+
+    link = _link(portal, HUAIAN_2024_PDF)
+    old_state = f"state/fetch/{hashlib.sha1(link.url.encode()).hexdigest()}.json"
+    store.put(old_state, json.dumps({"url": link.url, "etag": '"stale"', "sha256": "ab" * 32}).encode())
+    result = fetch_document(link, session_for(portal), store)
+    assert (result.status, result.event.details["conditional"], result.event.details["http_status"]) == \
+        ("ok", False, 200)
+    assert store.list("state/") == [old_state]
+    assert result.event.details["etag"] and _prior(store, link, result).etag == result.event.details["etag"]

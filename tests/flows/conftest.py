@@ -46,8 +46,8 @@ def flows_s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 @pytest.fixture
 def s3_lake(monkeypatch: pytest.MonkeyPatch, flows_s3_endpoint: str) -> str:
     """A fresh bucket on the real S3 endpoint, the AWS variables pointing at it; returns the lake URI."""
-    from gongkai.ingest import lake_store
     from gongkai.lake.store import make_s3_client
+    from gongkai.pipeline.plan import lake_store
 
     for key, value in s3_env(flows_s3_endpoint).items():
         monkeypatch.setenv(key, value)

@@ -79,19 +79,24 @@ def test_year_ranges_are_compact() -> None:
 
 def _seed_lake(tmp_path: Path) -> str:
     """Two seed reports written through the library stages for agency 'dongxihu', one year each."""
-    from gongkai import ingest
     from gongkai.lake.raw import archive_raw
+    from gongkai.pipeline.batch import Batch
+    from gongkai.pipeline.parse import parse_batch
+    from gongkai.pipeline.plan import lake_store
+    from gongkai.pipeline.record import DocumentRecord
+    from gongkai.pipeline.validate import validate_batch
+    from gongkai.pipeline.write import write_batch
 
     lake = str(tmp_path / "lake")
-    store = ingest.lake_store(lake)
+    store = lake_store(lake)
     seeds = sorted((Path(__file__).parents[1] / "fixtures" / "seeds").glob("*.txt"))[:2]
     docs = []
     for seed in seeds:
         sha, _ = archive_raw(store, seed.read_bytes())
-        docs.append(ingest.Fetched(ingest.Target("dongxihu", 2024, f"http://127.0.0.1:1/{seed.name}"), "ok", sha))
-    fetched = ingest.FetchBatch(lake, docs, tallies=[AgencyRun("dongxihu", 2024, fetched=len(docs))])
-    parsed = ingest.parse_batch(fetched)
-    ingest.write_batch(parsed, ingest.validate_batch(parsed, docs=False))
+        docs.append(DocumentRecord("dongxihu", 2024, f"http://127.0.0.1:1/{seed.name}", sha256=sha,
+                                   outcomes={"fetch": "ok"}))
+    parsed = parse_batch(Batch(lake, docs))
+    write_batch(parsed, validate_batch(parsed, docs=False))
     return lake
 
 

@@ -111,3 +111,45 @@ def test_unreadable_and_non_report_files_are_kept_as_failed(tmp_path: Path,
     assert [r["status"] for r in stored] == ["failed"] and stored[0]["report_year"] == 0
     assert stored[0]["report_id"] == report_id_for(stored[0]["sha256"])
     assert main(["load", str(tmp_path / "missing.pdf"), "--lake", str(tmp_path / "lake")]) == 2
+
+
+def test_load_reads_page_images_and_lists_every_file_it_skips(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder of scans as PNG and BMP is read by OCR, like `gongkai parse` reads it; the other files are
+    named with why they were skipped — on stderr, as JSON objects in --json mode."""
+    import pypdfium2
+
+    from gongkai.extract import EXTRACTOR_VERSION
+    from gongkai.extract.ocr import ocr_available
+
+    if not ocr_available():
+        pytest.skip("rapidocr-onnxruntime is a dependency of gongkai")
+    folder = tmp_path / "reports"
+    (folder / ".cache").mkdir(parents=True)
+    page = pypdfium2.PdfDocument(FIXTURES / "scanned" / "000_79fb0eaf2da186ab.150dpi.pdf")[0]
+    image = page.render(scale=150 / 72, grayscale=True).to_pil()
+    image.save(folder / "page-1.png", "PNG", dpi=(150, 150))
+    image.save(folder / "page-1.BMP", "BMP")
+    (folder / "notes.json").write_text("{}", encoding="utf-8")
+    (folder / ".hidden.txt").write_text("x", encoding="utf-8")
+    (folder / ".cache" / "copy.txt").write_text("x", encoding="utf-8")
+    lake = str(tmp_path / "lake")
+
+    code = main(["load", "--json", str(folder), "--lake", lake])
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert sorted(Path(r["source"]).name for r in rows) == ["page-1.BMP", "page-1.png"]
+    assert all(r["report_id"] for r in rows) and code in (0, 1)
+    media = {Path(r["source_url"]).name: (r["media_type"], r["extractor"])
+             for r in read_table(open_store(lake), "reports", ["source_url", "media_type", "extractor"]).to_pylist()}
+    ocr = f"ocr@{EXTRACTOR_VERSION}"
+    assert media == {"page-1.png": ("image/png", ocr), "page-1.BMP": ("image/bmp", ocr)}
+    skipped = {Path(s["skipped"]).name: s["reason"] for s in map(json.loads, err.splitlines())}
+    assert set(skipped) == {"notes.json", ".hidden.txt", "copy.txt"}
+    assert skipped["notes.json"].startswith("not a report format: .json")
+    assert skipped[".hidden.txt"] == "hidden file" and skipped["copy.txt"] == "in the hidden folder .cache"
+
+    main(["load", str(folder / "notes.json"), str(folder), "--lake", lake])  # a file named is read, not skipped
+    err = capsys.readouterr().err
+    assert f"gongkai load: skipped {folder / '.hidden.txt'}: hidden file" in err
+    assert "notes.json: not a report format" in err  # skipped inside the folder, all the same

@@ -263,9 +263,9 @@ def test_plain_readers_on_s3_need_only_the_aws_variables(s3_lake: str, parsed: d
 
 
 def test_the_data_dictionary_is_generated_from_the_schemas() -> None:
-    from gongkai.lake.dictionary import DICTIONARY, render
+    from gongkai.dictionary import DICTIONARY, render
 
-    assert DICTIONARY.read_text(encoding="utf-8") == render(), "run python -m gongkai.lake.dictionary --write"
+    assert DICTIONARY.read_text(encoding="utf-8") == render(), "run python -m gongkai.dictionary --write"
     text = render()
     for name, definition in TABLES.items():
         assert f"## `{name}` (schema version {definition.version})" in text

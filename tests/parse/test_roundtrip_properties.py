@@ -1,5 +1,6 @@
-"""Property: random valid tables of both forms, rendered into every text layout converters produce,
-parse back to exactly the values they were rendered from."""
+"""Property: generated reports of both forms (every value, blank, dropped label and layout drawn by
+Hypothesis, see report_strategies.py), rendered into every text layout converters produce and into
+extractor grids, parse back to exactly the values they were rendered from."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from report_strategies import examples, layouts, reports
 
 from gongkai import forms
 from gongkai.extract.text import extract_text
@@ -31,18 +33,10 @@ def _assert_roundtrip(synth: SynthReport, text: str | Document) -> None:
         assert report.active_disclosure[key].value == value, key
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    form=st.sampled_from(("f2021", "f2019")),
-    layout=st.sampled_from(LAYOUTS),
-    drop_labels=st.integers(0, 4),
-    split_labels=st.booleans(),
-)
-def test_generated_tables_parse_back_exactly(seed: int, form: str, layout: str, drop_labels: int,
-                                             split_labels: bool) -> None:
-    rng = random.Random(seed)
-    synth = random_report(rng, form, drop_labels=drop_labels)
+@settings(max_examples=examples(3000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(synth=reports(single_other_row=False), layout=layouts, split_labels=st.booleans(), rng=st.randoms())
+def test_generated_tables_parse_back_exactly(synth: SynthReport, layout: str, split_labels: bool,
+                                             rng: random.Random) -> None:
     _assert_roundtrip(synth, render(synth, layout, rng, split_labels=split_labels))
 
 
@@ -68,32 +62,27 @@ def test_a_2021_report_printing_other_handling_as_one_row(layout: str) -> None:
     assert "row_missing" not in {p.code for p in report.problems}
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**32 - 1), form=st.sampled_from(("f2021", "f2019")), drop_labels=st.integers(0, 4),
-       page_break=st.booleans(), single_other_row=st.booleans())
-def test_generated_grids_with_spans_parse_back_exactly(seed: int, form: str, drop_labels: int, page_break: bool,
-                                                       single_other_row: bool) -> None:
+@settings(max_examples=examples(1000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(synth=reports(), page_break=st.booleans(), rng=st.randoms())
+def test_generated_grids_with_spans_parse_back_exactly(synth: SynthReport, page_break: bool,
+                                                       rng: random.Random) -> None:
     """Grids as the HTML/DOCX/PDF extractors give them: row/column spans, a table split by a page break."""
-    rng = random.Random(seed)
-    synth = random_report(rng, form, drop_labels=drop_labels, single_other_row=single_other_row and form == "f2021")
     _assert_roundtrip(synth, render_document(synth, rng, page_break=page_break))
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**32 - 1), form=st.sampled_from(("f2021", "f2019")))
-def test_fragmented_markdown_with_wrong_headers_parses_back_exactly(seed: int, form: str) -> None:
-    rng = random.Random(seed)
-    synth = random_report(rng, form)
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(synth=reports(max_dropped_labels=0, single_other_row=False), rng=st.randoms())
+def test_fragmented_markdown_with_wrong_headers_parses_back_exactly(synth: SynthReport, rng: random.Random) -> None:
     _assert_roundtrip(synth, render(synth, "fragmented_markdown", rng))
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**32 - 1), form=st.sampled_from(("f2021", "f2019")))
-def test_glued_cells_are_recovered_where_unambiguous_and_never_invented(seed: int, form: str) -> None:
-    rng = random.Random(seed)
-    synth = random_report(rng, form, blanks=False, totals_only_rows=False)
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(synth=reports(blanks=False, totals_only=False, max_dropped_labels=0, single_other_row=False),
+       rng=st.randoms())
+def test_glued_cells_are_recovered_where_unambiguous_and_never_invented(synth: SynthReport,
+                                                                          rng: random.Random) -> None:
     report = parse_document(extract_text(render(synth, "glued", rng)))
-    assert report.form_version == form
+    assert report.form_version == synth.form
     recovered = 0
     for row in synth.rows:
         if synth.applications[row.key][6] != sum(synth.applications[row.key][:6]):

@@ -27,3 +27,17 @@ def test_allowed_keys_come_from_forms() -> None:
     assert by_check["applications.allowed_columns"]["kwargs"]["value_set"] == list(forms.APPLICANT_KEYS)
     review = json.loads((EXPECTATIONS_DIR / "review_litigation.json").read_text(encoding="utf-8"))
     assert review["expectations"][0]["kwargs"]["value_set"] == list(forms.REVIEW_COLUMNS)
+
+
+def test_the_sum_checks_are_the_declared_identities() -> None:
+    """Every identity of forms.IDENTITIES (and the cross-year one) is one sum check, with its declared
+    statement and severity, and there is no other sum check."""
+    sums = {e["meta"]["check"]: e for suite in suites().values() for e in suite["expectations"]
+            if e["type"] == "expect_multicolumn_sum_to_equal"}
+    declared = [*forms.IDENTITIES, forms.CROSS_YEAR]
+    assert sorted(sums) == sorted(i.check for i in declared)
+    for identity in declared:
+        expectation = sums[identity.check]
+        assert expectation["description"] == identity.statement
+        assert expectation["meta"]["message"] == identity.check_message
+        assert expectation["severity"] == ("critical" if identity.check_severity == "error" else "warning")

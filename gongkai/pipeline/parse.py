@@ -1,0 +1,107 @@
+"""Extract + parse: a document's bytes → its canonical `Report` (one call), for a record or a batch of them."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+from gongkai.clock import now_iso
+from gongkai.extract import EXTRACTOR_VERSION, extract_bytes
+from gongkai.extract.limits import run_within_budget
+from gongkai.extract.sniff import sniff_media_type
+from gongkai.lake.raw import read_raw
+from gongkai.model import Document, Report
+from gongkai.parse import parse_document
+from gongkai.pipeline.batch import CPU_LOCK, Batch
+from gongkai.pipeline.plan import is_current, known_reports, lake_store
+from gongkai.pipeline.record import NO_CONTEXT, DocumentRecord, RunContext
+
+
+def parse_bytes(data: bytes, source: str, *, budget: bool = True) -> Report:
+    """Bytes of any supported format → Report. Never raises for bad input; problems say why.
+
+    With `budget` (the default) the whole handling runs in a child process within one time and memory
+    budget (gongkai.extract.limits): a huge or hostile file of any format, HTML and text included,
+    becomes a report with the problem `document_budget_exceeded`, never a stalled or swollen run."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not budget:
+        return _parse(data, source, sha256)
+    outcome = run_within_budget(lambda: _parse(data, source, sha256))
+    if isinstance(outcome, Report):
+        return outcome
+    document = Document.refused(sniff_media_type(data, source), outcome.code, outcome.message)
+    return _report(document, source, sha256)
+
+
+def _parse(data: bytes, source: str, sha256: str) -> Report:
+    return _report(extract_bytes(data, source), source, sha256)
+
+
+def _report(document: Document, source: str, sha256: str) -> Report:
+    report = parse_document(document, source=source, sha256=sha256, media_type=document.media_type)
+    report.extractor = f"{document.extractor}@{EXTRACTOR_VERSION}"
+    return report
+
+
+def parse_record(record: DocumentRecord, data: bytes) -> Report:
+    """Extract and parse a record's bytes, with its parse event. Never raises: a parser bug on one file
+    becomes a failed report that says so (the bytes stay archived)."""
+    started = now_iso()
+    name = record.path or record.source
+    try:
+        report = parse_bytes(data, name)
+    except Exception as exc:
+        report = Report.refused(name, record.sha256 or "", "parser_crashed", f"the parser failed on this file "
+                                f"({type(exc).__name__}: {exc}); please report it with the file")
+    errors = [p for p in report.problems if p.severity == "error"]
+    record.report = report
+    record.outcomes["parse"] = "parsed"
+    record.event("parse", "failed" if report.form_version == "unknown" else "ok", started, now_iso(),
+                 error="; ".join(p.code for p in errors) or None,
+                 report_year=record.year if record.year is not None else report.report_year,
+                 details={"form_version": report.form_version, "media_type": report.media_type,
+                          "problems": [p.code for p in report.problems][:20], "errors": len(errors)})
+    return report
+
+
+def parse_batch(batch: Batch, *, force: bool = False, context: RunContext = NO_CONTEXT) -> Batch:
+    """Extract and parse the batch's documents from the raw zone, skipping bytes the lake already holds
+    as a report made by this parser and extractor (unless `force`). Never raises for a bad document."""
+    with CPU_LOCK:
+        return _parse_batch(batch, force=force, context=context)
+
+
+def _known_current(record: DocumentRecord) -> bool:
+    prior = record.prior
+    return bool(prior and prior.current and prior.sha256 == record.sha256)
+
+
+def _parse_batch(batch: Batch, *, force: bool, context: RunContext) -> Batch:
+    store = lake_store(batch.lake)
+    records = [dataclasses.replace(r, outcomes=dict(r.outcomes), problems=list(r.problems), events=list(r.events))
+               for r in batch.records]
+    todo = [r for r in records if r.outcomes.get("fetch") != "failed" and r.sha256]
+    known = {} if force else known_reports(store, [r.sha256 for r in todo if r.sha256 and not _known_current(r)])
+    parsed: set[str] = set()
+    for record in todo:
+        assert record.sha256 is not None and record.report_id is not None
+        if not force and (_known_current(record) or is_current(known.get(record.sha256))):
+            record.outcomes["parse"] = "skipped"
+            continue
+        if record.report_id in parsed:  # the same bytes listed twice (two URLs): parse once
+            record.outcomes["parse"] = "skipped"
+            continue
+        started = now_iso()
+        try:
+            data = read_raw(store, record.sha256)
+        except KeyError:
+            record.fail("extract", "raw_missing", f"archived bytes missing for {record.source} "
+                        f"({record.sha256[:12]}); run again with --force")
+            record.event("extract", "failed", started, now_iso(), error="raw document missing from the lake")
+            continue
+        parse_record(record, data)
+        del data
+        parsed.add(record.report_id)
+    for record in records:
+        record.events = context.stamp(record.events)
+    return Batch(batch.lake, records)

@@ -1,0 +1,34 @@
+"""Suite-wide settings: Hypothesis profiles for the two lanes.
+
+`make test` (CI) runs every property test at its full example count; `make check` runs the fast lane
+with `--hypothesis-profile=fast`, where each property test draws a few dozen examples instead
+(see `examples` in tests/parse/report_strategies.py)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import settings
+
+settings.register_profile("fast", max_examples=25, deadline=None)
+
+
+# Tests left out of the fast lane (`make check`): each starts external processes (Prefect's server, an S3
+# server, LibreOffice, a killed writer) or runs OCR over whole pages. `make test` and CI run them all.
+SLOW = (
+    "tests/flows/",  # Prefect's engine and a temporary API server
+    "tests/lake/test_lake_crash.py",  # writers killed with SIGKILL, on a local and an S3 lake
+    "tests/lake/test_lake_load_e2e.py",  # `gongkai load` as a process, local and S3
+    "tests/extract/test_ocr.py::test_scanned_",  # OCR of whole scanned reports
+    "tests/extract/test_ocr.py::test_unread_cells_are_reported",
+    "tests/extract/test_ocr.py::test_a_page_image_file_is_read_by_ocr",
+    "tests/extract/test_ocr.py::test_blank_noisy_scan_gives_a_problem_and_no_numbers",
+    "tests/extract/test_formats_golden.py::test_doc_is_converted_with_libreoffice",
+    "tests/parse/test_historical.py::test_published_formats_give_the_figures_of_the_text",  # DOC/WPS via LibreOffice
+    "tests/validate/test_validation_gates.py::test_cross_year_against_the_lake",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
