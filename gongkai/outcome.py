@@ -53,6 +53,7 @@ class ValidationOutcome:
     docs_uri: str | None = None  # index.html of this run's Data Docs (in the lake)
     docs_path: str | None = None  # local folder the Data Docs were built in, if kept
     suite_results: dict[str, bool] = field(default_factory=dict)  # suite name → success
+    docs_warning: str | None = None  # why this run's Data Docs could not be rendered (the data is unaffected)
 
     def for_report(self, report: Report) -> ReportOutcome | None:
         return self.reports.get(report_id_for(report.sha256))

@@ -49,6 +49,18 @@ class Settings(BaseSettings):
         default=3 * 2**30, gt=0, description="memory an extracting child process may add to what it was forked with")
     ocr_seconds_per_page: float = Field(default=30.0, gt=0, description="OCR time allowed per scanned page")
     ocr_max_seconds: float = Field(default=1800.0, gt=0, description="OCR time limit of one document")
+    document_seconds: float = Field(
+        default=180.0, gt=0, description="time budget of one document's whole handling (extract + parse)")
+    document_memory_bytes: int = Field(
+        default=3 * 2**30, gt=0, description="memory one document's handling may add to what its process was forked with")
+
+    # fetching (gongkai/fetch/http.py)
+    fetch_deadline: float = Field(
+        default=600.0, gt=0, description="wall-time limit of one download: connect, headers, body, redirects and retries")
+
+    # the lake's writers (gongkai/lake/log.py)
+    lake_lease_seconds: float = Field(
+        default=600.0, gt=0, description="a writer's staging whose lease is older than this is swept by the next writer")
 
     # the Prefect flow's task runner (flows/ingest.py)
     workers: int = Field(default=8, gt=0, description="threads of the default task runner")
@@ -72,6 +84,11 @@ class Settings(BaseSettings):
     bench_s3: str | None = Field(
         default=None, description="benchmarks: s3:// URI to measure instead of a SeaweedFS started on 127.0.0.1")
     bench_small_runs: int = Field(default=60, gt=0, description="benchmarks: number of small runs the lake bench writes")
+    bench_huge: str = Field(default="html:99,txt:2,txt:6,txt:20,txt:56,lines:2,lines:20",
+                            description="benchmarks: the huge documents fault_bench parses, as kind:MiB")
+    soak_writers: int = Field(default=4, gt=0, description="benchmarks: concurrent writers of the soak")
+    soak_docs: int = Field(default=200, gt=0, description="benchmarks: documents per soak writer")
+    soak_kills: int = Field(default=2, ge=0, description="benchmarks: SIGKILLs per soak writer")
     ocr_bench_docs: int | None = Field(
         default=None, gt=0, description="benchmarks: documents per resolution in the OCR bench (default: all)")
 

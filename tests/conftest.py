@@ -18,6 +18,9 @@ SLOW = (
     "tests/flows/",  # Prefect's engine and a temporary API server
     "tests/lake/test_lake_crash.py",  # writers killed with SIGKILL, on a local and an S3 lake
     "tests/lake/test_lake_load_e2e.py",  # `gongkai load` as a process, local and S3
+    "tests/lake/test_lake_race.py",  # four concurrent `gongkai load` processes, local and S3
+    "tests/extract/test_document_budget.py",  # 20 MB pages and texts against the document budget
+    "tests/fetch/test_fetch_deadline.py",  # servers that drip for longer than a 5 s deadline
     "tests/extract/test_ocr.py::test_scanned_",  # OCR of whole scanned reports
     "tests/extract/test_ocr.py::test_unread_cells_are_reported",
     "tests/extract/test_ocr.py::test_a_page_image_file_is_read_by_ocr",

@@ -17,6 +17,7 @@ END = "<!-- end of settings table -->"
 NOT_CONFIGURATION = {
     ("gongkai/settings.py", "items"),  # the one reader
     ("benchmarks/lake_bench.py", "get"),  # saves the AWS variables it sets, to restore them
+    ("benchmarks/fault_bench.py", "get"),  # passes PYTHONPATH on to the writer processes it starts
 }
 
 

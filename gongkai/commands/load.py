@@ -95,6 +95,8 @@ def _load(args: argparse.Namespace, store: Store, files: list[Path]) -> int:
         result = write_batch(batch, outcome)
         if outcome is not None and outcome.docs_uri:
             docs.append(outcome.docs_uri)
+        if outcome is not None and outcome.docs_warning:
+            print(f"WARNING: {outcome.docs_warning}", file=sys.stderr)
         for record in batch.records:
             unreadable += record.report is None
             _print_report(_report_of(record), outcome if record.report else None, result.unchanged, args.json,

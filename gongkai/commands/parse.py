@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from gongkai.extract import read_document_file
 from gongkai.model import Report
 from gongkai.pipeline import parse_bytes
 from gongkai.render import render_report
@@ -23,9 +24,10 @@ def run(args: argparse.Namespace) -> int:
     failures = 0
     for path in args.paths:
         try:
-            data = path.read_bytes()
+            data = read_document_file(path)
         except OSError as exc:
-            report = Report.refused(str(path), "", "unreadable_file", f"cannot read {path}: {exc.strerror}")
+            report = Report.refused(str(path), "", getattr(exc, "code", "unreadable_file"),
+                                    f"cannot read {path}: {exc.strerror}")
             failures += 1
         else:
             report = parse_bytes(data, str(path))

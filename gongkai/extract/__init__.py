@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+
 from gongkai.extract.limits import extract_limited
 from gongkai.extract.sniff import sniff_media_type
 from gongkai.extract.text import decode_text, extract_text
@@ -15,6 +18,27 @@ IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads
 READABLE_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".shtml", ".xhtml", ".pdf", ".docx",
                                ".doc", ".wps", ".rtf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
+
+
+class DocumentTooLarge(OSError):
+    """A file over the size cap, found so before it is read."""
+
+    code = "too_large"
+
+
+def read_document_file(path: str | os.PathLike[str]) -> bytes:
+    """A document file's bytes; its size is checked before it is read (a 2 GB file is never read into
+    memory to be refused), and at most the cap plus one byte is read should it grow meanwhile."""
+    cap = get_settings().max_document_bytes
+    size = os.stat(path).st_size
+    if size > cap:
+        raise DocumentTooLarge(errno.EFBIG, f"the file is {size // 2**20} MiB, over the {cap // 2**20} MiB cap "
+                               "(GONGKAI_MAX_DOCUMENT_BYTES)")
+    with open(path, "rb") as fh:
+        data = fh.read(cap + 1)
+    if len(data) > cap:
+        raise DocumentTooLarge(errno.EFBIG, f"the file is over the {cap // 2**20} MiB cap (GONGKAI_MAX_DOCUMENT_BYTES)")
+    return data
 
 
 def extract_bytes(data: bytes, filename: str | None = None) -> Document:

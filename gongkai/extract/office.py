@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from gongkai.extract.docx import extract_docx
+from gongkai.extract.limits import grant_time
 from gongkai.model import Document
 
 CONVERT_SECONDS = 120
@@ -25,6 +26,7 @@ def extract_office(data: bytes, media_type: str = "application/msword") -> Docum
     with tempfile.TemporaryDirectory(prefix="gongkai-office-") as tmp:
         source = Path(tmp) / "report.doc"
         source.write_bytes(data)
+        grant_time(CONVERT_SECONDS)  # the conversion's own limit is added to the document's budget
         try:
             subprocess.run(
                 [binary, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",

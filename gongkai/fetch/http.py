@@ -3,7 +3,10 @@
 - retries for transient failures only — connection errors, timeouts, bodies cut short, 429 and 5xx —
   with exponential backoff and jitter; 429/503 Retry-After honoured (seconds or a date) up to a cap,
   beyond which the request fails rather than comes back sooner than asked; other 4xx are final;
-- a connect/read timeout and an overall deadline on every request, a size cap on every body;
+- a connect/read timeout and an overall deadline on every request, a size cap on every body: the
+  deadline (monotonic, redirects and retries included) is enforced by a watchdog that shuts the socket
+  down when it passes, so a server dripping headers or body a byte at a time cannot hold a thread —
+  a socket timeout alone restarts on every byte;
 - per-host rate limit and concurrency, shared by every session and thread of the process;
 - robots.txt respected, read once per session (RFC 9309: a missing file allows everything, an
   unreadable one nothing; Crawl-delay slows the host down), a User-Agent that says who we are;
@@ -14,9 +17,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
 import random
+import socket
 import threading
 import time
 import urllib.robotparser
@@ -25,17 +30,22 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+import urllib3.connection
+import urllib3.connectionpool
+from requests.adapters import HTTPAdapter
 
 import gongkai
 from gongkai.extract.charset import Decoded, decode
 from gongkai.fetch.address import AddressRefused, check_url
 from gongkai.fetch.registry import Registry
+from gongkai.settings import get_settings
 
 USER_AGENT = (f"gongkai/{gongkai.__version__} (government information-disclosure annual reports for research; "
               "honours robots.txt and rate limits)")
 ACCEPT = ("text/html,application/xhtml+xml,application/pdf,application/msword,"
           "application/vnd.openxmlformats-officedocument.wordprocessingml.document;q=0.9,*/*;q=0.8")
 MAX_BYTES = 100 * 2**20
+BODY_CHUNK = 16 * 1024  # the deadline and the size cap are checked after every read of this size
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 120.0
 MAX_CRAWL_DELAY = 60.0
@@ -85,6 +95,92 @@ class Fetched:
 
     def page(self, hint: str | None = None) -> DecodedPage:
         return decode_page(self.content, self.content_type, hint)
+
+
+# ---------------------------------------------------------------- the deadline watchdog
+
+
+class _DeadlineWatch:
+    """Shuts down the sockets of one request when its deadline passes: a blocked recv() returns at once,
+    whatever the server does (a socket timeout restarts on every byte of a drip)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.lock = threading.Lock()
+        self.sockets: list[socket.socket] = []
+        self.expired = False
+        self.timer = threading.Timer(max(0.0, seconds), self.expire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self.lock:
+            if self.expired:
+                _shut(sock)
+            elif sock not in self.sockets:
+                self.sockets.append(sock)
+
+    def expire(self) -> None:
+        with self.lock:
+            self.expired = True
+            for sock in self.sockets:
+                _shut(sock)
+
+    def cancel(self) -> None:
+        self.timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+_CURRENT_WATCH = threading.local()  # the watch of the request this thread is making
+
+
+def _watch_socket(sock: socket.socket | None) -> None:
+    watch = getattr(_CURRENT_WATCH, "watch", None)
+    if watch is not None:
+        watch.watch(sock)
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    def _new_conn(self) -> socket.socket:  # a new connection: watched before connecting or TLS
+        sock = super()._new_conn()
+        _watch_socket(sock)
+        return sock
+
+    def request(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        _watch_socket(self.sock)  # a kept-alive connection reused
+        super().request(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _watch_socket(sock)
+        return sock
+
+    def request(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        _watch_socket(self.sock)
+        super().request(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class _WatchedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter over connections whose sockets the current request's deadline watch can shut."""
+
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
 
 # ---------------------------------------------------------------- per-host politeness
@@ -181,7 +277,7 @@ class PoliteSession:
     robots.txt copies are the session's, the per-host gates the whole process's."""
 
     def __init__(self, registry: Registry | None = None, *, timeout: tuple[float, float] = (10.0, 60.0),
-                 deadline: float = 600.0, retries: int = 3, backoff: float = 1.0, max_bytes: int = MAX_BYTES,
+                 deadline: float | None = None, retries: int = 3, backoff: float = 1.0, max_bytes: int = MAX_BYTES,
                  max_retry_after: float = MAX_RETRY_AFTER, respect_robots: bool = True,
                  default_rate: float = 1.0, default_concurrency: int = 2, user_agent: str = USER_AGENT) -> None:
         self.registry = registry
@@ -191,7 +287,8 @@ class PoliteSession:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self.limits = registry.rate_limits() if registry else {}
         self.timeout = timeout
-        self.deadline = deadline  # seconds for one response, body included (a trickling server)
+        # seconds for one get(): redirects, retries, headers and body included
+        self.deadline = deadline if deadline is not None else get_settings().fetch_deadline
         self.retries = retries
         self.backoff = backoff
         self.max_bytes = max_bytes
@@ -237,6 +334,7 @@ class PoliteSession:
         current = url
         attempts = 0
         started = time.monotonic()
+        deadline_at = started + self.deadline
         for _ in range(MAX_REDIRECTS + 1):
             self._check(current)
             if robots:
@@ -245,7 +343,7 @@ class PoliteSession:
                 raise FetchError("redirect_loop", f"{url}: redirects loop back to {current}", attempts=attempts)
             seen.append(current)
             try:
-                fetched = self._get_with_retries(current, headers)
+                fetched = self._get_with_retries(current, headers, deadline_at)
             except FetchError as exc:
                 exc.attempts += attempts
                 raise
@@ -259,6 +357,10 @@ class PoliteSession:
             return fetched
         raise FetchError("too_many_redirects", f"{url}: more than {MAX_REDIRECTS} redirects", attempts=attempts)
 
+    def _deadline_error(self, url: str, attempts: int = 1) -> FetchError:
+        return FetchError("deadline", f"deadline: the server took more than {self.deadline:g} s to send the document "
+                          f"({url}); it is tried again on the next run", transient=True, attempts=attempts)
+
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
@@ -266,6 +368,8 @@ class PoliteSession:
             session.headers.update({"User-Agent": self.user_agent, "Accept": ACCEPT,
                                     "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
             session.trust_env = False  # no proxies or .netrc from the environment: we talk to the site itself
+            session.mount("http://", _WatchedAdapter())
+            session.mount("https://", _WatchedAdapter())
             self._local.session = session
             with self._sessions_lock:
                 self._sessions.append(session)
@@ -277,13 +381,13 @@ class PoliteSession:
         except AddressRefused as exc:
             raise FetchError("address_refused", str(exc)) from exc
 
-    def _get_with_retries(self, url: str, headers: dict[str, str] | None) -> Fetched:
+    def _get_with_retries(self, url: str, headers: dict[str, str] | None, deadline_at: float) -> Fetched:
         last: FetchError | None = None
         for attempt in range(1, self.retries + 2):
             try:
-                fetched = self._get_once(url, headers)
+                fetched = self._get_once(url, headers, deadline_at)
             except FetchError as exc:
-                if not exc.transient:
+                if not exc.transient or exc.code == "deadline":
                     exc.attempts = attempt
                     raise
                 last, wait = exc, self._backoff(attempt)
@@ -303,57 +407,86 @@ class PoliteSession:
                 else:
                     return fetched
             if attempt <= self.retries:
+                if time.monotonic() + wait >= deadline_at:  # a retry could not finish in time
+                    raise FetchError(last.code, f"{last} (not retried: the {self.deadline:g} s deadline would pass)",
+                                     status=last.status, attempts=attempt, transient=True)
                 time.sleep(wait)
         assert last is not None
         # still transient in kind: a later run (or a retried task) may well succeed
         raise FetchError(last.code, f"{last} (gave up after {self.retries + 1} attempts)", status=last.status,
                          attempts=self.retries + 1, transient=True)
 
-    def _get_once(self, url: str, headers: dict[str, str] | None) -> Fetched:
+    def _get_once(self, url: str, headers: dict[str, str] | None, deadline_at: float) -> Fetched:
         host = urlsplit(url).hostname or ""
         verify = host not in self.insecure_hosts
         with self.gate(url):
-            started = time.monotonic()
+            remaining = deadline_at - time.monotonic()
+            if remaining <= 0:
+                raise self._deadline_error(url)
+            # each socket operation waits at most the time left; the watch bounds the sum of them
+            timeout = (min(self.timeout[0], remaining), min(self.timeout[1], remaining))
+            watch = _DeadlineWatch(remaining)
+            _CURRENT_WATCH.watch = watch
             try:
-                response = self._session().get(url, headers=headers, timeout=self.timeout, stream=True,
-                                               allow_redirects=False, verify=verify)
-            except requests.exceptions.SSLError as exc:
-                raise FetchError("tls_error", f"{url}: TLS certificate or handshake failed ({exc.__class__.__name__}); "
-                                 "if the site's certificate chain is known broken, set verify_tls = false in the "
-                                 "registry") from exc
-            except requests.Timeout as exc:
-                raise FetchError("timeout", f"{url}: no answer within {self.timeout[1]:g} s", transient=True) from exc
-            except requests.exceptions.InvalidURL as exc:
-                raise FetchError("bad_url", f"{url}: not a valid URL ({exc})") from exc
-            except requests.ConnectionError as exc:
-                raise FetchError("connection_error", f"{url}: connection failed ({_reason(exc)})",
-                                 transient=True) from exc
-            try:
-                body = self._read_body(url, response, started)
+                try:
+                    response = self._session().get(url, headers=headers, timeout=timeout, stream=True,
+                                                   allow_redirects=False, verify=verify)
+                except requests.exceptions.SSLError as exc:
+                    if watch.expired:
+                        raise self._deadline_error(url) from exc
+                    raise FetchError("tls_error", f"{url}: TLS certificate or handshake failed "
+                                     f"({exc.__class__.__name__}); if the site's certificate chain is known broken, "
+                                     "set verify_tls = false in the registry") from exc
+                except requests.Timeout as exc:
+                    if watch.expired or time.monotonic() >= deadline_at:
+                        raise self._deadline_error(url) from exc
+                    raise FetchError("timeout", f"{url}: no answer within {self.timeout[1]:g} s",
+                                     transient=True) from exc
+                except requests.exceptions.InvalidURL as exc:
+                    raise FetchError("bad_url", f"{url}: not a valid URL ({exc})") from exc
+                except requests.ConnectionError as exc:
+                    if watch.expired:
+                        raise self._deadline_error(url) from exc
+                    raise FetchError("connection_error", f"{url}: connection failed ({_reason(exc)})",
+                                     transient=True) from exc
+                try:
+                    body = self._read_body(url, response, deadline_at, watch)
+                finally:
+                    response.close()
             finally:
-                response.close()
+                watch.cancel()
+                _CURRENT_WATCH.watch = None
         return Fetched(url, response.status_code, {k.lower(): v for k, v in response.headers.items()}, body)
 
-    def _read_body(self, url: str, response: requests.Response, started: float) -> bytes:
+    def _read_body(self, url: str, response: requests.Response, deadline_at: float,
+                   watch: _DeadlineWatch | None = None) -> bytes:
+        """The body, read in small pieces: the size cap is checked before it is exceeded in memory (the
+        declared Content-Length first), the deadline after every piece and by the watch in between."""
         declared = response.headers.get("content-length", "")
         declared_bytes = int(declared) if declared.isdigit() else None
         if declared_bytes is not None and declared_bytes > self.max_bytes:
             raise FetchError("too_large", f"{url}: {declared_bytes} bytes, over the {self.max_bytes} byte cap")
         body = bytearray()
         try:
-            for chunk in response.iter_content(64 * 1024):
+            for chunk in response.iter_content(BODY_CHUNK):
                 body += chunk
                 if len(body) > self.max_bytes:
                     raise FetchError("too_large", f"{url}: body over the {self.max_bytes} byte cap")
-                if time.monotonic() - started > self.deadline:
-                    raise FetchError("timeout", f"{url}: the body took over {self.deadline:g} s", transient=True)
+                if time.monotonic() >= deadline_at:
+                    raise self._deadline_error(url)
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError,
                 requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as exc:
+            if (watch is not None and watch.expired) or time.monotonic() >= deadline_at:
+                raise self._deadline_error(url) from exc
             got = f" after {len(body)} bytes" if body else ""
             raise FetchError("truncated", f"{url}: the connection closed before the whole body arrived{got} "
                              f"({_reason(exc)})", transient=True) from exc
+        if watch is not None and watch.expired:  # a body without a length ends at the shutdown: not whole
+            raise self._deadline_error(url)
         identity = response.headers.get("content-encoding", "identity").lower() in ("", "identity")
         if identity and declared_bytes is not None and len(body) < declared_bytes:
+            if (watch is not None and watch.expired) or time.monotonic() >= deadline_at:
+                raise self._deadline_error(url)
             raise FetchError("truncated", f"{url}: {len(body)} of {declared_bytes} bytes arrived", transient=True)
         return bytes(body)
 

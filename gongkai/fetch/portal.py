@@ -8,7 +8,8 @@ Last-Modified are served and conditional GETs answered with 304. /robots.txt dis
 
 Fault switches make any path misbehave the way real sites do: 500s, 429 with Retry-After, slow
 answers, connection resets, truncated bodies, error pages served with status 200 (under a .pdf URL
-too), redirect loops, and a redirect to a loopback address the registry does not allow (127.0.0.2).
+too), redirect loops, a redirect to a loopback address the registry does not allow (127.0.0.2), and
+servers that drip the body (drip) or the status line and headers (drip_headers) one byte at a time.
 
 Run: python -m gongkai.fetch.portal [--port 0] [--extras] [--all-faults] [--fault PATH=KIND[:TIMES[:SECONDS]]]
 [--write-registry FILE] — prints its base URL and serves until interrupted.
@@ -35,7 +36,8 @@ from gongkai.fetch.registry import Registry, registry_for_portal, registry_toml
 SITE_DIR = Path(__file__).resolve().parents[1] / "data" / "portal"
 LAST_MODIFIED = "Mon, 20 Jan 2025 08:00:00 GMT"
 PER_PAGE = 3
-FAULT_KINDS = ("500", "429", "404", "slow", "reset", "truncate", "error200", "redirect_loop", "redirect_private")
+FAULT_KINDS = ("500", "429", "404", "slow", "reset", "truncate", "error200", "redirect_loop", "redirect_private",
+               "drip", "drip_headers")
 _MEDIA = {".pdf": "application/pdf", ".doc": "application/msword", ".wps": "application/octet-stream",
           ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
           ".txt": "text/plain; charset=utf-8"}
@@ -69,7 +71,7 @@ DEMO_YEARS = tuple(sorted({y for a in DEMO_AGENCIES for y in a["expected_years"]
 class Fault:
     kind: str  # one of FAULT_KINDS
     times: int = 10**9  # how many requests misbehave before the path recovers
-    seconds: float = 3.0  # slow: the delay; 429: the Retry-After it sends (default 1 s)
+    seconds: float = 3.0  # slow: the delay; 429: the Retry-After it sends; drip: the pause between bytes
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -282,6 +284,9 @@ class _Handler(BaseHTTPRequestHandler):
         if status != 304:
             self.wfile.write(body)
 
+    def _drip(self, data: bytes, pause: float) -> None:
+        _drip_bytes(self.wfile, data, pause)
+
     def _fault(self, fault: Fault, path: str) -> bool:
         """Misbehave; True when the answer is sent (False: serve normally, after a delay)."""
         if fault.kind == "500":
@@ -317,9 +322,28 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(302, b"", "text/plain", {"Location": target})
         elif fault.kind == "redirect_private":
             self._send(302, b"", "text/plain", {"Location": f"http://127.0.0.2:{self.port}{path}"})
+        elif fault.kind in ("drip", "drip_headers"):
+            resource = self.site.files.get(path, Resource(b"x" * 1000, "application/octet-stream"))
+            head = (f"HTTP/1.1 200 OK\r\nContent-Type: {resource.content_type}\r\n"
+                    f"Content-Length: {len(resource.body)}\r\n\r\n").encode()
+            if fault.kind == "drip":
+                self.wfile.write(head)
+            self._drip(resource.body if fault.kind == "drip" else head + resource.body, fault.seconds)
+            self.close_connection = True
         else:
             return False
         return True
+
+
+def _drip_bytes(wfile: Any, data: bytes, pause: float) -> None:
+    """Send `data` one byte per `pause` seconds, until done or the client hangs up."""
+    for i in range(len(data)):
+        try:
+            wfile.write(data[i:i + 1])
+            wfile.flush()
+        except OSError:
+            return
+        time.sleep(pause)
 
 
 def _not_after(modified: str, since: str) -> bool:

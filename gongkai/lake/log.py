@@ -11,8 +11,13 @@ A write goes through three steps:
 3. **publish** — staged files are moved to their final keys under ``tables/`` and the files the
    commit replaces are deleted; then ``_lake/HEAD`` records the sequence as published.
 
-A writer killed before the commit point leaves only staging debris (invisible, swept later); one
-killed after it leaves a commit that any later writer, `recover()` or `gongkai load` rolls forward.
+A writer killed before the commit point leaves only staging debris (invisible); one killed after it
+leaves a commit that any later writer, `recover()` or `gongkai load` rolls forward. Each staging folder
+holds an owner record (host, boot, pid, process start, lease): the next writer sweeps the debris as soon
+as it can prove the owner dead — same host and its process gone, or its lease expired.
+
+Writers race optimistically: each plans on the latest commit; the loser of a sequence number, or one
+whose plan read a file a newer commit removed, plans again on the new state (gongkai/lake/writer.py).
 
 Readers: `read_state` gives the latest committed file list (reading staged copies of files not yet
 published), so `gongkai.lake.reader` never sees half a batch. Plain readers of ``tables/**/*.parquet``
@@ -27,6 +32,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
+import socket
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -41,8 +48,10 @@ COMMITS = "_lake/commits/"
 HEAD = "_lake/HEAD"
 STAGING = "_lake/staging/"
 FORMAT = 1
-# staging older than this with no commit is debris from a dead writer
+# staging older than this with no commit and no owner record is debris from a dead writer
 STALE_STAGING_SECONDS = 3600
+OWNER = "_owner.json"  # in each batch's staging folder: who writes it, so a dead writer's debris can be told
+# a writer renews its lease while it stages; a lease older than this (on another host) means the writer died
 
 
 def commit_key(seq: int) -> str:
@@ -63,6 +72,62 @@ def batch_age_seconds(batch_id: str) -> float | None:
 
 def staging_key(batch_id: str, final_key: str) -> str:
     return f"{STAGING}{batch_id}/{final_key}"
+
+
+def _boot_id() -> str:
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as fh:
+            return fh.read().strip()
+    except OSError:
+        return ""
+
+
+def _process_start(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (tells a pid reused by another process); None
+    when there is no such process. '' when it cannot be known (no /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[19]
+    except FileNotFoundError:
+        return None
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return ""
+
+
+def owner_record(lease_at: float | None = None) -> dict[str, Any]:
+    pid = os.getpid()
+    return {"host": socket.gethostname(), "boot": _boot_id(), "pid": pid, "start": _process_start(pid) or "",
+            "lease_at": time.time() if lease_at is None else lease_at}
+
+
+def claim_staging(store: Store, batch_id: str) -> None:
+    """Write (or renew) the owner record of a batch's staging folder: before its first file, and while it
+    stages, so a sweeper can tell this live writer from a dead one."""
+    store.put(f"{STAGING}{batch_id}/{OWNER}", json.dumps(owner_record()).encode())
+
+
+def release_staging(store: Store, batch_id: str) -> None:
+    store.delete(f"{STAGING}{batch_id}/{OWNER}")
+
+
+def owner_is_dead(owner: dict[str, Any], *, now: float | None = None) -> bool:
+    """Provably dead: on this host (same boot) its process is gone or is another one; rebooted since;
+    or, anywhere, its lease has expired."""
+    now = time.time() if now is None else now
+    if now - float(owner.get("lease_at", 0)) > get_settings().lake_lease_seconds:
+        return True
+    if owner.get("host") != socket.gethostname():
+        return False  # another machine: only its lease can tell
+    if owner.get("boot") and _boot_id() and owner["boot"] != _boot_id():
+        return True
+    start = _process_start(int(owner.get("pid", -1)))
+    return start is None or bool(start and owner.get("start") and start != owner["start"])
 
 
 @dataclass
@@ -193,10 +258,13 @@ def _promote(store: Store, src: str, dst: str) -> None:
     store.delete(src)
 
 
-def publish(store: Store, record: dict[str, Any]) -> None:
+def publish(store: Store, record: dict[str, Any], latest: set[str] | None = None) -> None:
     """Make a committed record visible under tables/: new files first, then the replaced ones go.
-    Idempotent, so a crashed publish can simply be run again."""
+    Idempotent, so a crashed publish can simply be run again. `latest`: the files of the newest commit
+    when rolling forward an older one (its files a later commit removed may be gone already)."""
     current = {k for files in record.get("files", {}).values() for k in files}
+    if latest is not None:
+        current &= latest
     for final, staged in sorted(record.get("added", {}).items()):
         _checkpoint("publish_file")
         if final not in current:
@@ -205,19 +273,23 @@ def publish(store: Store, record: dict[str, Any]) -> None:
         try:
             _promote(store, staged, final)
         except KeyError:
-            if not store.exists(final):
+            # gone from staging and from tables/: fine only if a newer commit replaced it (and was published)
+            if not store.exists(final) and not store.exists(commit_key(record["seq"] + 1)):
                 raise RuntimeError(f"lake commit {record['seq']}: staged file {staged} is missing") from None
     for key in record.get("removed", []):
         store.delete(key)
     _checkpoint("published")
-    store.put(HEAD, json.dumps({"seq": record["seq"]}).encode())
+    head = _read_json(store, HEAD) or {}
+    if int(head.get("seq", 0)) < record["seq"]:  # a slower publisher of an older commit never moves HEAD back
+        store.put(HEAD, json.dumps({"seq": record["seq"]}).encode())
 
 
 def recover(store: Store, *, sweep_staging: bool = True) -> LakeState:
     """Roll forward every committed-but-unpublished batch, sweep old staging debris; returns the state."""
     state = read_state(store)
+    latest = {k for files in state.files.values() for k in files}
     for record in state.records:
-        publish(store, record)
+        publish(store, record, latest)
     if state.records:
         state = read_state(store)
     if sweep_staging:
@@ -226,15 +298,30 @@ def recover(store: Store, *, sweep_staging: bool = True) -> LakeState:
 
 
 def sweep(store: Store, state: LakeState, *, older_than: float = STALE_STAGING_SECONDS) -> int:
-    """Delete staged files of batches that never committed and are old enough to be dead."""
+    """Delete staged files of batches that never committed and whose writer is provably dead (its owner
+    record says so), or, with no owner record, that are older than `older_than`. Returns files deleted."""
     live = {rec.get("batch_id") for rec in state.records}
-    removed = 0
+    by_batch: dict[str, list[str]] = {}
     for key in store.list(STAGING):
-        batch_id = key[len(STAGING):].split("/", 1)[0]
+        by_batch.setdefault(key[len(STAGING):].split("/", 1)[0], []).append(key)
+    removed = 0
+    for batch_id, keys in by_batch.items():
         if batch_id in live:
+            continue  # committed, not yet published: recovery publishes it
+        owner_key = f"{STAGING}{batch_id}/{OWNER}"
+        owner = _read_json(store, owner_key) if owner_key in keys else None
+        if owner is not None:
+            dead = owner_is_dead(owner)
+        else:
+            age = batch_age_seconds(batch_id)
+            dead = age is not None and age > older_than
+        if not dead:
             continue
-        age = batch_age_seconds(batch_id)
-        if age is not None and age > older_than:
+        if _read_json(store, owner_key) != owner:
+            continue  # the writer renewed its lease while we looked: alive
+        if any(rec.get("batch_id") == batch_id for rec in read_state(store).records):
+            continue  # it committed in the meantime
+        for key in sorted(keys, key=lambda k: k == owner_key):  # the owner record last
             with contextlib.suppress(KeyError):
                 store.delete(key)
             removed += 1

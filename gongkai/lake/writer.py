@@ -10,15 +10,20 @@ Library API (no Prefect; the flows call these):
 - `compact(store)` — merge each partition's files down to `max_files` (writes already keep partitions
   bounded; this is for an explicit full compaction).
 
-Atomicity and recovery are the commit log's (gongkai/lake/log.py).
+Atomicity and recovery are the commit log's (gongkai/lake/log.py). Concurrent writers (CLI loads,
+flows, Dask workers; local or S3) race optimistically: a writer that loses the commit sequence number,
+or whose plan read a file that a newer commit removed meanwhile, plans again on the new state after a
+short random pause — up to MAX_ATTEMPTS times — so every writer lands, with no row lost or doubled.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import random
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +51,10 @@ from gongkai.versions import code_version
 
 DEFAULT_MAX_FILES = 8  # per table partition
 TARGET_FILE_BYTES = 64 << 20  # files smaller than this are merged first
-MAX_ATTEMPTS = 8  # commit attempts when other writers race us
+MAX_ATTEMPTS = 30  # commit attempts when other writers race us
+RACE_BACKOFF_SECONDS = 0.05  # the first pause after a lost race; doubles, up to RACE_BACKOFF_CAP, with jitter
+RACE_BACKOFF_CAP = 3.0
+LEASE_RENEW_SECONDS = 60.0  # a writer staging for longer renews its staging lease this often
 MERGED_ROW_GROUP_ROWS = 128 * 1024  # rows a compaction holds at once, and the row groups it writes
 
 
@@ -232,16 +240,27 @@ class _Plan:
                     self.drop(name, key)
 
     def stage(self) -> dict[str, str]:
-        added = {}
-        for key, body in self.pending.items():
-            staged = log.staging_key(self.batch_id, key)
-            self.store.put(staged, body)
-            added[key] = staged
+        """Stage the new files under the batch's staging folder, claimed first by its owner record."""
+        added: dict[str, str] = {}
+        log.claim_staging(self.store, self.batch_id)
+        renewed = time.monotonic()
+        try:
+            for key, body in self.pending.items():
+                staged = log.staging_key(self.batch_id, key)
+                self.store.put(staged, body)
+                added[key] = staged
+                if time.monotonic() - renewed > LEASE_RENEW_SECONDS:
+                    log.claim_staging(self.store, self.batch_id)
+                    renewed = time.monotonic()
+        except BaseException:
+            self.discard(added)
+            raise
         return added
 
     def discard(self, added: dict[str, str]) -> None:
         for staged in added.values():
             self.store.delete(staged)
+        log.release_staging(self.store, self.batch_id)
 
 
 def _commit(store: Store, plan: _Plan, kind: str, summary: dict[str, Any],
@@ -260,11 +279,54 @@ def _commit(store: Store, plan: _Plan, kind: str, summary: dict[str, Any],
         return False
     log._checkpoint("committed")
     log.publish(store, record)
+    log.release_staging(store, plan.batch_id)
     result.seq = record["seq"]
     result.files_added = len(added)
     result.files_removed = len(plan.removed)
     result.commit_uri = store.url(log.commit_key(record["seq"]))
     return True
+
+
+def _lost_race(exc: BaseException) -> bool:
+    """Did planning fail because another writer's commit moved files from under it (a file of the state we
+    planned on deleted by its publish, a commit record read mid-change)? Then planning again fixes it."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, KeyError | FileNotFoundError):
+            return True
+        response = getattr(seen, "response", None)  # botocore ClientError
+        if isinstance(response, dict) and (response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
+                                           or response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404):
+            return True
+        text = str(seen)
+        if isinstance(seen, RuntimeError) and ("vanished" in text or "staged file" in text):
+            return True
+        if isinstance(seen, OSError) and ("NoSuchKey" in text or "KeyError" in text):  # through pyarrow
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _race_pause(attempt: int) -> float:
+    return min(RACE_BACKOFF_CAP, RACE_BACKOFF_SECONDS * 2 ** (attempt - 1)) * (0.5 + random.random())
+
+
+def _until_committed(store: Store, attempt_once: Callable[[int], BatchResult | None]) -> BatchResult:
+    """Run `attempt_once(attempt)` — plan on the latest state and commit; None when another writer won —
+    until it lands, pausing a random, growing while between attempts."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            result = attempt_once(attempt)
+        except Exception as exc:
+            if attempt == MAX_ATTEMPTS or not _lost_race(exc):
+                raise
+            result = None
+        if result is not None:
+            return result
+        time.sleep(_race_pause(attempt))
+    raise RuntimeError(f"could not commit to {store.uri} after {MAX_ATTEMPTS} attempts: too many concurrent writers")
 
 
 # ---------------------------------------------------------------- lineage
@@ -316,7 +378,6 @@ def write_batch(store: Store, reports: Sequence[Report], outcome: ValidationOutc
         batch[report_id_for(report.sha256)] = report  # the same bytes twice: last wins
     ingested_at = now()
     events = list(lineage)
-    result = BatchResult(batch_id="")
 
     def agency_of(rid: str, report: Report) -> str | None:
         given = agencies.get(rid) or agencies.get(report.sha256)
@@ -340,7 +401,7 @@ def write_batch(store: Store, reports: Sequence[Report], outcome: ValidationOutc
                         row["status"] = status
         prepared[rid] = (report_partition(report), rows)
 
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    def attempt_once(attempt: int) -> BatchResult | None:
         state = log.recover(store)
         plan = _Plan(store, state, log.new_batch_id())
         result = BatchResult(batch_id=plan.batch_id, attempts=attempt)
@@ -376,9 +437,9 @@ def write_batch(store: Store, reports: Sequence[Report], outcome: ValidationOutc
             return result
         summary = {"reports": sorted(changed), "unchanged": sorted(result.unchanged), "rows": result.rows,
                    "lineage_events": result.lineage_events}
-        if _commit(store, plan, "write", summary, max_files, result):
-            return result
-    raise RuntimeError(f"could not commit to {store.uri} after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+        return result if _commit(store, plan, "write", summary, max_files, result) else None
+
+    return _until_committed(store, attempt_once)
 
 
 def _write_event(store: Store, rid: str, report: Report, prepared: tuple[int, dict[str, list[dict[str, Any]]]],
@@ -401,22 +462,25 @@ def write_lineage(store: Store, events: Sequence[LineageEvent], *,
     """Append lineage events (one commit). Events identical to ones already in the lake — same stage,
     ids, inputs, outputs, code version, status and error; times and run ids aside — are not added again."""
     events = list(events)
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+
+    def attempt_once(attempt: int) -> BatchResult | None:
         state = log.recover(store, sweep_staging=False)
         plan = _Plan(store, state, log.new_batch_id())
         result = BatchResult(batch_id=plan.batch_id, attempts=attempt)
         result.lineage_events = _lineage_plan(plan, events)
         if not result.lineage_events:
             return result
-        if _commit(store, plan, "lineage", {"lineage_events": result.lineage_events}, max_files, result):
-            return result
-    raise RuntimeError(f"could not commit to {store.uri} after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+        ok = _commit(store, plan, "lineage", {"lineage_events": result.lineage_events}, max_files, result)
+        return result if ok else None
+
+    return _until_committed(store, attempt_once)
 
 
 def compact(store: Store, tables: Iterable[str] | None = None, *, max_files: int = 1) -> BatchResult:
     """Merge every partition of `tables` (default all) down to at most `max_files` files, in one commit."""
     names = list(tables or TABLES)
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+
+    def attempt_once(attempt: int) -> BatchResult | None:
         state = log.recover(store)
         plan = _Plan(store, state, log.new_batch_id())
         result = BatchResult(batch_id=plan.batch_id, attempts=attempt)
@@ -426,7 +490,8 @@ def compact(store: Store, tables: Iterable[str] | None = None, *, max_files: int
                     result.compacted_partitions += 1
         if not result.compacted_partitions:
             return result
-        if _commit(store, plan, "compact", {"compacted_partitions": result.compacted_partitions},
-                   max_files=1 << 30, result=result):
-            return result
-    raise RuntimeError(f"could not commit to {store.uri} after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+        ok = _commit(store, plan, "compact", {"compacted_partitions": result.compacted_partitions},
+                     max_files=1 << 30, result=result)
+        return result if ok else None
+
+    return _until_committed(store, attempt_once)

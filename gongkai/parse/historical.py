@@ -50,15 +50,22 @@ def _running_text(lines: list[str]) -> str:
     line ('…主动公开政府信息' / '5928' / '条，…'). A line joins the one before it unless that one ended a
     sentence, or either is a heading."""
     out: list[str] = []
+    # the line being joined, as pieces: joining by `+` made a long run quadratic in its length
+    pieces: list[str] = []
+    length = 0
     for line in (x.strip() for x in lines):
         if not line:
             continue
-        previous = out[-1] if out else ""
-        if previous and not _LINE_END.search(previous) and not _HEADING.match(line) \
-                and not (_HEADING.match(previous) and len(previous) <= 30):
-            out[-1] = previous + line
+        if pieces and not _LINE_END.search(pieces[-1]) and not _HEADING.match(line) \
+                and not (length <= 30 and _HEADING.match("".join(pieces))):
+            pieces.append(line)
+            length += len(line)
         else:
-            out.append(line)
+            if pieces:
+                out.append("".join(pieces))
+            pieces, length = [line], len(line)
+    if pieces:
+        out.append("".join(pieces))
     return "\n".join(out)
 
 

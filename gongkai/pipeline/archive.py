@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gongkai.clock import now_iso
-from gongkai.extract import READABLE_SUFFIXES
+from gongkai.extract import READABLE_SUFFIXES, DocumentTooLarge, read_document_file
 from gongkai.lake.raw import archive_raw, raw_key
 from gongkai.pipeline.batch import Batch
 from gongkai.pipeline.parse import parse_record
@@ -54,7 +54,11 @@ def archive_file(path: Path, lake: str | None, *, agency_id: str | None = None) 
     record = DocumentRecord(agency_id=agency_id, year=None, source=path.resolve().as_uri(), path=str(path))
     started = now_iso()
     try:
-        data = path.read_bytes()
+        data = read_document_file(path)  # the size cap checked before reading
+    except DocumentTooLarge as exc:
+        record.fail("archive", exc.code, f"cannot read {path}: {exc.strerror}")
+        record.event("archive", "failed", started, now_iso(), report_year=None, error=str(exc))
+        return record, None
     except OSError as exc:
         record.fail("archive", "unreadable_file", f"cannot read {path}: {exc.strerror}; check the path and "
                     "permissions")

@@ -7,18 +7,37 @@ import hashlib
 
 from gongkai.clock import now_iso
 from gongkai.extract import EXTRACTOR_VERSION, extract_bytes
+from gongkai.extract.limits import run_within_budget
+from gongkai.extract.sniff import sniff_media_type
 from gongkai.lake.raw import read_raw
-from gongkai.model import Report
+from gongkai.model import Document, Report
 from gongkai.parse import parse_document
 from gongkai.pipeline.batch import CPU_LOCK, Batch
 from gongkai.pipeline.plan import is_current, known_reports, lake_store
 from gongkai.pipeline.record import NO_CONTEXT, DocumentRecord, RunContext
 
 
-def parse_bytes(data: bytes, source: str) -> Report:
-    """Bytes of any supported format → Report. Never raises for bad input; problems say why."""
+def parse_bytes(data: bytes, source: str, *, budget: bool = True) -> Report:
+    """Bytes of any supported format → Report. Never raises for bad input; problems say why.
+
+    With `budget` (the default) the whole handling runs in a child process within one time and memory
+    budget (gongkai.extract.limits): a huge or hostile file of any format, HTML and text included,
+    becomes a report with the problem `document_budget_exceeded`, never a stalled or swollen run."""
     sha256 = hashlib.sha256(data).hexdigest()
-    document = extract_bytes(data, source)
+    if not budget:
+        return _parse(data, source, sha256)
+    outcome = run_within_budget(lambda: _parse(data, source, sha256))
+    if isinstance(outcome, Report):
+        return outcome
+    document = Document.refused(sniff_media_type(data, source), outcome.code, outcome.message)
+    return _report(document, source, sha256)
+
+
+def _parse(data: bytes, source: str, sha256: str) -> Report:
+    return _report(extract_bytes(data, source), source, sha256)
+
+
+def _report(document: Document, source: str, sha256: str) -> Report:
     report = parse_document(document, source=source, sha256=sha256, media_type=document.media_type)
     report.extractor = f"{document.extractor}@{EXTRACTOR_VERSION}"
     return report

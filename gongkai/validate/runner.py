@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
 import uuid
@@ -113,7 +114,9 @@ class _Gx:
     def _run_id(self, run_id: str) -> Any:
         from great_expectations.core.run_identifier import RunIdentifier
 
-        return RunIdentifier(run_name=run_id, run_time=now())
+        # the run time is given, and the name can never be read as a date (GX parses a name that looks
+        # like one, and a stamp such as 20240101T000000-123456 makes an offset of 1234:56 hours)
+        return RunIdentifier(run_name=gx_run_name(run_id), run_time=now())
 
     def build_docs(self, directory: Path, run_id: str) -> Path:
         """Data Docs for this run's results only, in `directory`; returns index.html."""
@@ -124,7 +127,7 @@ class _Gx:
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         })
         store: Any = self.context.validation_results_store  # GX types its keys loosely
-        ids: Any = [k for k in store.list_keys() if getattr(k.run_id, "run_name", None) == run_id]
+        ids: Any = [k for k in store.list_keys() if getattr(k.run_id, "run_name", None) == gx_run_name(run_id)]
         try:
             self.context.build_data_docs(site_names=[site], resource_identifiers=ids)
         finally:
@@ -286,6 +289,11 @@ def _previous_from_lake(store: Store, wanted: set[tuple[str, int]]) -> dict[tupl
     return found
 
 
+def gx_run_name(run_id: str) -> str:
+    """The run's name in Great Expectations (and in its Data Docs paths): never date-like."""
+    return f"gongkai-{run_id}"
+
+
 def validate_reports(reports: Sequence[Report], store: Store | None = None, *,
                      agencies: Mapping[str, str] | None = None, lineage: Sequence[LineageEvent] = (),
                      run_id: str | None = None, docs: bool = True, docs_dir: Path | None = None,
@@ -349,8 +357,46 @@ def _validate(unique: dict[str, Report], agency_ids: dict[str, str | None], fram
         found = _dedupe(by_report[rid])
         outcome.reports[rid] = ReportOutcome(rid, agency_ids[rid], status_for(report, found), found)
     if docs:
-        _build_docs(gx, outcome, store, docs_dir)
+        try:
+            with _gx_errors() as errors:
+                _build_docs(gx, outcome, store, docs_dir)
+        except Exception as exc:  # the validation stands; only its pages are missing
+            errors.append(f"{exc.__class__.__name__}: {exc!s:.200}")
+        if errors:
+            outcome.docs_warning = (f"the Data Docs of run {run_id} could not be rendered ({errors[0]}); the "
+                                    "validation results are in the lake's validation_results table")
     return outcome
+
+
+@contextlib.contextmanager
+def _gx_errors() -> Any:
+    """Errors GX logs (with tracebacks, on stderr) while rendering Data Docs, collected as short reasons
+    instead: a page that cannot be rendered is one warning of the run, not a traceback."""
+    errors: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            # GX's own form: '…Detailed information follows: ValueError: "offset must be …".  Traceback: "…"'
+            found = re.search(r'(\w+(?:Error|Exception)): "(.*?)"\.\s+Traceback', message, re.S)
+            if found:
+                reason = f"{found.group(1)}: {found.group(2)[:200]}"
+            elif record.exc_info and record.exc_info[1] is not None:
+                reason = f"{record.exc_info[1].__class__.__name__}: {record.exc_info[1]!s:.200}"
+            else:
+                reason = (message.strip().splitlines() or ["unknown error"])[0][:200]
+            errors.append(reason)
+
+    logger = logging.getLogger("great_expectations")
+    handler = Collect(level=logging.ERROR)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield errors
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def _dedupe(failures: list[CheckFailure]) -> list[CheckFailure]:
@@ -389,7 +435,7 @@ def _build_docs(gx: _Gx, outcome: ValidationOutcome, store: Store | None, docs_d
                 rel = path.relative_to(directory).as_posix()
                 if not path.is_file() or (static_done and rel.startswith("static/")):
                     continue
-                if rel.startswith("validations/") and f"/{outcome.run_id}/" not in rel:
+                if rel.startswith("validations/") and f"/{gx_run_name(outcome.run_id)}/" not in rel:
                     continue  # earlier runs' pages (a kept local folder) are already in the lake
                 store.put(DOCS_PREFIX + rel, path.read_bytes())
             outcome.docs_uri = store.url(f"{DOCS_PREFIX}run-{outcome.run_id}.html")
