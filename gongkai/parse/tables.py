@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from gongkai import forms
 from gongkai.forms import Key, match_key, normalize_label
 from gongkai.model import CellValue, Problem
-from gongkai.parse.glued import looks_glued, readings
+from gongkai.parse.glued import looks_glued, pieces_of, readings
 from gongkai.parse.stream import LogicalRow, Segment, logical_rows
 from gongkai.values import parse_value
 
@@ -113,7 +113,8 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
 def _unglued(digits: str, blocks: list[int], flags: tuple[str, ...], problems: list[Problem], where: str,
              totals: bool = True) -> list[CellValue]:
     """Cells of a glued run of digits: the unique reading the identities allow, else nulls, flagged."""
-    found = readings(digits, blocks, totals)
+    numbers, cuts, negatives = pieces_of(digits)
+    found = readings(numbers, blocks, totals, cuts | negatives, negatives)
     if len(found) == 1:
         return [CellValue(n, str(n), ["glued_cells_split", *flags]) for n in found[0]]
     problems.append(Problem(
@@ -234,7 +235,7 @@ def read_active(segments: list[Segment], form: str) -> tuple[dict[tuple[str, str
     for item, row in matched:
         values = row.trimmed_values()
         if (glued or row.glued) and len(item.metrics) > 1 and len(values) == 1 and \
-                re.fullmatch(r"[\d.,]+", values[0].strip()):
+                re.fullmatch(r"-?\d[\d.,\-]*", values[0].strip()):
             cells = _unglued(values[0], [len(item.metrics)], row.source_flags, problems,
                              f"active_disclosure.{item.key}", totals=False)
             for metric, cell in zip(item.metrics, cells, strict=True):
