@@ -8,7 +8,6 @@ import pkgutil
 import sys
 from pathlib import Path
 
-
 # benchmarks that measure accuracy rather than speed: `python -m benchmarks roundtrip`
 HARNESSES = ("roundtrip",)
 
