@@ -62,10 +62,11 @@ def parse_document(document: Document, *, source: str = "", sha256: str = "", me
         return report
     active_segs, app_segs, review_segs = regions
     applications = read_applications(app_segs)
-    if not any(c.value is not None for cells in applications.cells.values() for c in cells):
+    read = sum(c.value is not None for cells in applications.cells.values() for c in cells)
+    if not read or any(p.code == "glued_cells_ambiguous" for p in applications.problems):
+        # nothing read, or rows run together: the form's labels and its column identities may read more
         scanned = scan(full_text)
-        if scanned.application_rows_found and any(
-                c.value is not None for cells in scanned.applications.values() for c in cells):
+        if sum(c.value is not None for cells in scanned.applications.values() for c in cells) > read:
             return _from_scan(report, scanned, full_text)
     report.form_version = _form_of(active_segs or segments, applications)
     report.problems.extend(applications.problems)

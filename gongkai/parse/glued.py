@@ -32,11 +32,11 @@ def pieces_of(run: str) -> tuple[str, frozenset[int], frozenset[int]]:
 
 
 def readings(digits: str, blocks: list[int], totals: bool, cuts: frozenset[int] = frozenset(),
-             negatives: frozenset[int] = frozenset()) -> list[list[int]]:
+             negatives: frozenset[int] = frozenset(), limit: int = MAX_READINGS) -> list[list[int]]:
     """The ways to cut `digits` into numbers, block by block (sizes in `blocks`); with `totals`, the last
     number of each block must equal the sum of the others. A number never spans a position in `cuts`
     (a separator the source did print); a number starting at a position in `negatives` is negative.
-    Stops after MAX_READINGS."""
+    Stops after `limit` readings."""
     found: list[list[int]] = []
     if not digits.isdigit():  # decimals run together cannot be cut back apart
         return found
@@ -60,7 +60,7 @@ def readings(digits: str, blocks: list[int], totals: bool, cuts: frozenset[int] 
         return blocks[block] - in_block + sum(blocks[block + 1:])
 
     def walk(position: int, block: int, in_block: list[int], done: list[int]) -> None:
-        if len(found) >= MAX_READINGS:
+        if len(found) >= limit:
             return
         if block == len(blocks):
             if position == len(digits):

@@ -9,6 +9,7 @@ identity (总计 = the sum of the parts) leave exactly one reading. Anything els
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from gongkai.values import parse_value
 _RUN = re.compile(r"[+\-]?\d[\d,.\t \u3000]*")
 _PAREN_NUMBER = re.compile(r"[(（]\s*\d{1,2}\s*[)）]")
 _CJK = re.compile(r"[\u4e00-\u9fff“”\"]")
+MAX_CANDIDATES = 64  # readings of one row kept for the column identities to choose from
+MAX_COMBINATIONS = 200_000
 MAX_GAP = 400  # characters of label text (and page debris) between one row's digits and the next label
 
 
@@ -118,6 +121,7 @@ def _scan_applications(t: str, result: ScannedTables) -> tuple[int, int] | None:
     result.application_rows_found = score
     hits = [h for h in located if h]
     table_end = hits[-1][1]
+    candidates: dict[str, list[list[int]]] = {}
     for index, (row, hit) in enumerate(zip(rows, located, strict=True)):
         where = f"applications.{row.key}"
         if hit is None:
@@ -134,6 +138,12 @@ def _scan_applications(t: str, result: ScannedTables) -> tuple[int, int] | None:
             runs = _runs(last.group(0)) if last and not re.search(r"[。;；:：]", between) else []
             table_end = last.end() if last else hit[1]
         result.applications[row.key] = _cut(runs, [7], True, where, result.problems)
+        if len(runs) == 1:
+            digits, cuts, negatives = pieces_of(runs[0])
+            candidates[row.key] = readings(digits, [7], True, cuts | negatives, negatives, limit=MAX_CANDIDATES)
+        elif not runs:
+            candidates[row.key] = [[0] * 7]  # a blank row adds nothing to a column's sums
+    _resolve_by_columns(result, form, candidates)
     _check_columns(result, form)
     return hits[0][0], table_end
 
@@ -158,6 +168,38 @@ def _cut(runs: list[str], blocks: list[int], totals: bool, where: str, problems:
         f"{'several readings fit' if found else 'no reading fits'} the row's {size} cells and identities; the "
         "cells are left null", "warning", where))
     return [CellValue(None, run, ["glued_cells_ambiguous"]) for _ in range(size)]
+
+
+def _resolve_by_columns(result: ScannedTables, form: str, candidates: dict[str, list[list[int]]]) -> None:
+    """Rows several readings fit, settled by the table's column identities ((七)总计 = the result rows,
+    新收 + 上年结转 = 总计 + 结转下年, in all seven columns) when exactly one combination meets them all."""
+    rows = [r.key for r in forms.APPLICATION_ROWS[form]]
+    open_rows = [r for r in rows if len(candidates.get(r, [])) > 1]
+    if not open_rows or any(not candidates.get(r) for r in rows):
+        return  # nothing to settle, or a row no reading fits: the sums cannot be checked
+    combinations = 1
+    for row in open_rows:
+        combinations *= len(candidates[row])
+    if combinations > MAX_COMBINATIONS:
+        return
+    fixed = {r: candidates[r][0] for r in rows if r not in open_rows}
+    results = forms.RESULT_ROWS[form]
+    fits: list[dict[str, list[int]]] = []
+    for choice in itertools.product(*(candidates[r] for r in open_rows)):
+        table = {**fixed, **dict(zip(open_rows, choice, strict=True))}
+        if all(sum(table[r][c] for r in results) == table["results_total"][c] and
+               table["new_requests"][c] + table["carried_over_from_last_year"][c] ==
+               table["results_total"][c] + table["carried_forward_to_next_year"][c] for c in range(7)):
+            fits.append(table)
+            if len(fits) > 1:
+                return
+    if len(fits) != 1:
+        return
+    for row in open_rows:
+        result.applications[row] = [CellValue(n, str(n), ["glued_cells_split", "column_identities_used"])
+                                    for n in fits[0][row]]
+    result.problems[:] = [p for p in result.problems if not (
+        p.code == "glued_cells_ambiguous" and p.where in {f"applications.{r}" for r in open_rows})]
 
 
 def _check_columns(result: ScannedTables, form: str) -> None:
