@@ -16,7 +16,7 @@ from collections import Counter
 from typing import Any
 
 from gongkai import forms
-from gongkai.model import Cell, CellValue, Document, Paragraph, Report
+from gongkai.model import Cell, CellValue, Document, Paragraph, Problem, Report, Table
 from gongkai.synth import SynthReport, random_report, render, render_document
 
 # how CMS editors and Word's HTML export write a cell with nothing in it
@@ -83,7 +83,7 @@ def consistent_report(rng: random.Random, form: str, *, single_other_row: bool =
 
 
 def _cell_html(cell: Cell, value_cell: bool, rng: random.Random) -> str:
-    text = html.escape(cell.text)
+    text = cell.text if cell.text.startswith("<h3>") else html.escape(cell.text)
     if not cell.text:
         text = rng.choice(EMPTY_CELLS)
     elif value_cell and rng.random() < 0.3:
@@ -107,9 +107,35 @@ def tables_html(document: Document, rng: random.Random) -> list[str]:
     return out
 
 
-def to_html(synth: SynthReport, rng: random.Random, charset: str = "utf-8") -> bytes:
+def decorated(synth: SynthReport, rng: random.Random) -> Document:
+    """The report's grids with cells written as people write them: a blank as —, / or 无, a count with its
+    unit word (5件), a zero as 0件 — values unchanged."""
     document = render_document(synth, rng)
+    for block in document.blocks:
+        if not isinstance(block, Table):
+            continue
+        for row in block.rows:
+            for cell in row:
+                roll = rng.random()
+                if cell.text == "" and roll < 0.08:
+                    cell.text = rng.choice(("—", "/", "无", "-"))
+                elif cell.text.isdigit() and roll < 0.04:
+                    cell.text += "件"
+    return document
+
+
+def to_html(synth: SynthReport, rng: random.Random, charset: str = "utf-8") -> bytes:
+    """A CMS page; on some, the editor put the section heading into the table's first row."""
+    document = decorated(synth, rng)
     title = html.escape(document.blocks[0].text)  # type: ignore[union-attr]
+    heading_in_table = rng.random() < 0.3
+    if heading_in_table:
+        for i, block in enumerate(document.blocks):
+            if isinstance(block, Table) and i > 0 and isinstance(document.blocks[i - 1], Paragraph):
+                heading = document.blocks[i - 1].text  # type: ignore[union-attr]
+                width = len(block.grid()[0])
+                block.rows.insert(0, [Cell(f"<h3>{heading}</h3>", col_span=width)])
+                document.blocks[i - 1] = Paragraph("")
     page = (f"<!DOCTYPE html><html xmlns:o='urn:schemas-microsoft-com:office:office'><head>"
             f"<meta http-equiv='Content-Type' content='text/html; charset={charset}'><title>{title}</title></head>"
             "<body><div class='nav-menu'>首页 | 政务公开 | 互动交流</div>"
@@ -126,7 +152,7 @@ def to_docx(synth: SynthReport, rng: random.Random) -> bytes:
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
-    document = render_document(synth, rng)
+    document = decorated(synth, rng)
     out = docx.Document()
     section = out.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -188,7 +214,7 @@ def to_markdown(synth: SynthReport, rng: random.Random, tables: str = "pipe") ->
     HTML inside the Markdown."""
     if tables == "pipe":
         return render(synth, "markdown", rng)
-    document = render_document(synth, rng)
+    document = decorated(synth, rng)
     parts: list[str] = []
     for block in document.blocks:
         if isinstance(block, Paragraph):
@@ -214,13 +240,24 @@ def expected_cells(synth: SynthReport) -> dict[str, int | float | None]:
 # flags that say "look at this cell" (a cell carrying only other flags was read as printed)
 ATTENTION_FLAGS = frozenset({"column_inferred", "label_inferred", "glued_cells_ambiguous", "glued_identity_unconfirmed",
                              "text_in_cell", "ocr_unreadable", "glued_row_not_found", "grid_misfit"})
-def _where_covers(where: str | None, cell: str) -> bool:
+def covers(problem: Problem, cell: str) -> bool:
+    """Whether a problem points a reader at this cell: its table, row, column or the cell itself. A broken
+    identity names one cell (a row's 总计, a column's 总计) but puts the whole row and column in doubt."""
+    where = problem.where
     if not where:
         return False
     table, _, rest = cell.partition(".")
-    row, _, column = rest.rpartition(".") if table == "applications" else (rest, "", "")
-    return where in (table, f"{table}.{row}", f"{table}.{column}", cell) or (
-        table != "applications" and cell.startswith(where))
+    if table != "applications":
+        block = rest.rsplit("_", 1)[0]
+        return where in (table, cell) or (problem.code.startswith("identity_") and
+                                          where.startswith(f"{table}.{block}_"))
+    row, _, column = rest.rpartition(".")
+    if where in (table, f"{table}.{row}", f"{table}.{column}", cell):
+        return True
+    if problem.code.startswith("identity_"):
+        _, named_row, named_column = (where.split(".") + ["", ""])[:3]
+        return named_row == row or named_column == column
+    return False
 
 
 def score(report: Report, expected: dict[str, int | float | None], form: str) -> Counter[str]:
@@ -247,7 +284,7 @@ def score(report: Report, expected: dict[str, int | float | None], form: str) ->
         if (value is None and want is None) or (value is not None and want is not None and abs(value - want) < 1e-9):
             counts["exact"] += 1
         elif status in ("failed", "quarantined") or (got is not None and ATTENTION_FLAGS & set(got.flags)) or any(
-                _where_covers(p.where, name) for p in loud):
+                covers(p, name) for p in loud):
             counts["flagged"] += 1
         else:
             counts["silent"] += 1

@@ -103,6 +103,10 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
         else:
             raw_cells, column_flags = _columns(row, totals_only)
             reading.cells[final] = [cell_value(raw, hint, (*column_flags, *label_flags)) for raw in raw_cells]
+            if row.gridded and column_flags:
+                reading.problems.append(Problem(
+                    "grid_misfit", f"表三 row {final} has {len(row.values)} cells where the grid has 7 applicant "
+                    "columns; its values were placed by count, check them", "warning", f"applications.{final}"))
         if key is None:
             reading.problems.append(Problem(
                 "label_inferred", f"a 表三 row had no readable label; placed as {final} by its position "
