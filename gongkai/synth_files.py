@@ -260,6 +260,11 @@ def covers(problem: Problem, cell: str) -> bool:
     return False
 
 
+def _is_count(cell: str) -> bool:
+    """A cell that holds a count: a fraction in it is flagged value_not_integer by the lake."""
+    return not cell.endswith(("amount", "fee_amount"))
+
+
 def score(report: Report, expected: dict[str, int | float | None], form: str) -> Counter[str]:
     """exact / flagged / silent per cell."""
     counts: Counter[str] = Counter()
@@ -283,7 +288,8 @@ def score(report: Report, expected: dict[str, int | float | None], form: str) ->
         value = None if got is None else got.value
         if (value is None and want is None) or (value is not None and want is not None and abs(value - want) < 1e-9):
             counts["exact"] += 1
-        elif status in ("failed", "quarantined") or (got is not None and ATTENTION_FLAGS & set(got.flags)) or any(
+        elif status in ("failed", "quarantined") or (got is not None and ATTENTION_FLAGS & set(got.flags)) or (
+                _is_count(name) and value is not None and value != int(value)) or any(
                 covers(p, name) for p in loud):
             counts["flagged"] += 1
         else:

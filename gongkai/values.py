@@ -32,6 +32,10 @@ _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
 _CN_RE = re.compile(rf"^([零〇一二两三四五六七八九十百千万]+)\s*({_UNIT_RE})?$")
 
 
+# what OCR puts in a cell whose number it could not read for sure: a cell with something in it, no value
+UNREADABLE = "\ufffd"
+
+
 @dataclass
 class Parsed:
     value: int | float | None
@@ -80,7 +84,7 @@ def is_null_mark(text: str) -> bool:
 def looks_numeric(text: str) -> bool:
     """A cell whose whole text is a number (with unit) or a null mark."""
     t = normalize(text).replace(" ", "")
-    return t in NULL_MARKS or bool(_NUMBER_RE.match(t)) or bool(_CN_RE.match(t) and chinese_numeral(
+    return t in NULL_MARKS or t == UNREADABLE or bool(_NUMBER_RE.match(t)) or bool(_CN_RE.match(t) and chinese_numeral(
         _CN_RE.match(t).group(1)) is not None)
 
 
@@ -92,6 +96,8 @@ def parse_value(text: str | None, row_hint: str | None = None) -> Parsed:
     t = normalize(text).replace(" ", "")
     if t in NULL_MARKS:
         return Parsed(None)
+    if t == UNREADABLE:
+        return Parsed(None, ["ocr_unreadable"])
     m = _NUMBER_RE.match(t)
     if m:
         sign, digits, frac, multiplier, unit = m.groups()

@@ -299,6 +299,12 @@ def check_identities(report: Report) -> list[Problem]:
             problems.append(Problem("identity_row_total", f"表三 row {row}: the six applicant columns sum to "
                                     f"{sum(parts):g} but 总计 prints {total:g}", "warning",  # type: ignore[arg-type]
                                     f"applications.{row}.total"))
+        elif total is not None and any(p is not None for p in parts) and None in parts and \
+                abs(sum(p for p in parts if p is not None) - total) > 1e-6:
+            # some columns blank: the printed ones must still add up to 总计 (a blank adds nothing)
+            problems.append(Problem("identity_row_total", f"表三 row {row}: the applicant columns printed sum to "
+                                    f"{sum(p for p in parts if p is not None):g} (the others blank) but 总计 prints "
+                                    f"{total:g}", "warning", f"applications.{row}.total"))
     result_rows = list(forms.RESULT_ROWS[report.form_version]) if report.form_version in forms.RESULT_ROWS else []
     if "other_handling" in row_keys and "other_handling" not in result_rows:
         result_rows = [r for r in result_rows if not r.startswith("other_")] + ["other_handling"]
