@@ -50,3 +50,38 @@ def test_a_row_that_does_not_fit_the_grid_is_flagged() -> None:
     assert [p.where for p in misfit] == ["applications.granted"]
     cells = [report.applications[("granted", c)] for c in forms.APPLICANT_KEYS]
     assert all("column_inferred" in c.flags for c in cells)
+
+
+def test_a_cell_ocr_could_not_read_is_null_flagged_and_keeps_its_column() -> None:
+    from gongkai.values import UNREADABLE, parse_value
+
+    assert parse_value(UNREADABLE).value is None and parse_value(UNREADABLE).flags == ["ocr_unreadable"]
+    page = _page("&nbsp;", False).replace(b"<td>5</td>", f"<td>{UNREADABLE}</td>".encode(), 1)
+    report = parse_document(extract_html(page))
+    cells = [report.applications[("new_requests", c)] for c in forms.APPLICANT_KEYS]
+    assert [c.value for c in cells] == [None, None, None, None, None, None, 5]
+    assert cells[0].flags == ["ocr_unreadable"]
+
+
+def test_printed_parts_that_do_not_add_up_with_blank_columns_break_the_row_identity() -> None:
+    page = _page("&nbsp;", False).replace(b"<td>6</td>", b"<td>0</td>", 1)  # 自然人 0, 总计 6
+    report = parse_document(extract_html(page))
+    broken = [p for p in report.problems if p.code == "identity_row_total"]
+    assert [p.where for p in broken] == ["applications.carried_over_from_last_year.total"]
+
+
+def test_an_active_row_with_fewer_cells_than_metrics_and_no_grid_is_flagged() -> None:
+    from gongkai.extract.text import extract_text
+
+    text = ("某某区人民政府2023年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第（一）项\n"
+            "信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n规章\t3\n行政规范性文件\t1\t0\t9\n"
+            "三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量\t1\t0\t0\t0\t0\t0\t1\n"
+            "二、上年结转政府信息公开申请数量\t0\t0\t0\t0\t0\t0\t0\n")
+    report = parse_document(extract_text(text))
+    assert report.active_disclosure[("rules", "issued")].value == 3
+    assert "column_inferred" in report.active_disclosure[("rules", "issued")].flags
+    codes = {(p.code, p.where) for p in report.problems}
+    assert ("grid_misfit", "active_disclosure.rules") in codes
+    assert ("item_missing", "active_disclosure.administrative_licensing") in codes
+    assert [report.active_disclosure[("normative_documents", m)].value for m in ("issued", "repealed", "in_force")] \
+        == [1, 0, 9]
