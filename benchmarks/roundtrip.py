@@ -30,11 +30,13 @@ from gongkai.synth_files import (
     to_glued_text,
     to_html,
     to_markdown,
+    to_sanitized_html,
 )
 
 TEXT_FORMATS: dict[str, Callable[[SynthReport, random.Random], bytes]] = {
     "html": lambda s, r: to_html(s, r),
     "html_gbk": lambda s, r: to_html(s, r, "gb2312"),
+    "html_sanitized": to_sanitized_html,
     "docx": to_docx,
     "glued_rows": lambda s, r: to_glued_text(s, r, "rows").encode("utf-8"),
     "glued_table": lambda s, r: to_glued_text(s, r, "table").encode("utf-8"),
@@ -42,7 +44,7 @@ TEXT_FORMATS: dict[str, Callable[[SynthReport, random.Random], bytes]] = {
     "markdown_pipe": lambda s, r: to_markdown(s, r, "pipe").encode("utf-8"),
     "markdown_html": lambda s, r: to_markdown(s, r, "html").encode("utf-8"),
 }
-FILE_NAMES = {"html": "r.html", "html_gbk": "r.html", "docx": "r.docx", "markdown_pipe": "r.md",
+FILE_NAMES = {"html": "r.html", "html_gbk": "r.html", "html_sanitized": "r.html", "docx": "r.docx", "markdown_pipe": "r.md",
               "markdown_html": "r.md", "pdf": "r.pdf", "scan": "r.pdf"}
 
 

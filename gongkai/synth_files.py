@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import io
 import random
+import re
 from collections import Counter
 from typing import Any
 
@@ -143,6 +144,16 @@ def to_html(synth: SynthReport, rng: random.Random, charset: str = "utf-8") -> b
             "<div class='footer'>主办单位：某某人民政府办公室 ICP备00000000号</div></body></html>")
     encoding = "gb18030" if charset.lower() in ("gbk", "gb2312", "gb18030") else charset
     return page.encode(encoding)
+
+
+def to_sanitized_html(synth: SynthReport, rng: random.Random) -> bytes:
+    """A CMS page whose sanitizer removed the empty cells (<td></td>) altogether: the grid lost their
+    positions, so rows with blanks can only be placed by count — and must be flagged, not shifted."""
+    page = to_html(synth, rng).decode("utf-8")
+    page = re.sub(r"<td style='border:solid windowtext 1.0pt'>(?:|&nbsp;|<o:p> </o:p>|<span></span>| |\u3000|<br>"
+                  r"|&#8203;|<p class=MsoNormal><span><o:p>&nbsp;</o:p></span></p>|"
+                  r"<span style='font-size:10pt'>&nbsp;</span>)</td>", "", page)
+    return page.encode("utf-8")
 
 
 def to_docx(synth: SynthReport, rng: random.Random) -> bytes:

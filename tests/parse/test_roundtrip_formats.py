@@ -9,8 +9,9 @@ import pytest
 from benchmarks.roundtrip import TEXT_FORMATS, run
 
 # share of cells read exactly: formats that keep the table's grid lose nothing; run-together text leaves
-# null (and flagged) the rows several readings fit
-FLOOR = {"glued_rows": 0.7, "glued_table": 0.7, "glued_page": 0.7}
+# null (and flagged) the rows several readings fit; a page whose empty cells were removed can place the
+# values of rows with blanks only by count (flagged)
+FLOOR = {"glued_rows": 0.7, "glued_table": 0.7, "glued_page": 0.7, "html_sanitized": 0.8}
 
 
 @pytest.mark.parametrize("fmt", list(TEXT_FORMATS))
