@@ -53,7 +53,7 @@ def parse_document(document: Document, *, source: str = "", sha256: str = "", me
         if scanned.application_rows_found:  # the tables' text run together: read by the form's labels
             return _from_scan(report, scanned, full_text)
         if evidence:
-            return _tables_not_found(report, evidence, full_text, scanned)
+            return _tables_not_found(report, evidence, full_text, scanned, segments)
         figures, figure_problems = historical_figures(document)
         report.form_version = _pre2019_or_unknown(segments, report, bool(figures))
         if report.form_version == "pre2019":
@@ -151,18 +151,38 @@ def _fill_active(report: Report, active: dict[tuple[str, str], CellValue]) -> No
             report.active_disclosure[(item.key, metric.key)] = cell
 
 
-def _tables_not_found(report: Report, evidence: str, text: str, scanned: ScannedTables) -> Report:
-    """A report on a national form none of whose tables could be read: every cell null, each table named."""
+def _tables_not_found(report: Report, evidence: str, text: str, scanned: ScannedTables,
+                      segments: list[Segment]) -> Report:
+    """A report on a national form whose 表三 could not be read: its cells null and the table named; 表二 and
+    表四 read where the report prints them readably (a 表三 pasted as an image leaves the others)."""
     report.form_version = _evidence_form(text, report.report_year, scanned)  # type: ignore[assignment]
     _fill_applications(report, ApplicationsReading(), quiet=True)
-    _fill_active(report, {})
+    h4 = _first(segments, 0, lambda s: _heading(s, _H4))
+    review_start = h4 if h4 is not None else _first(segments, 0, _has_cell(("行政复议",)))
+    review: dict[str, CellValue] = {}
+    if review_start is not None:
+        end = _first(segments, review_start + 1, lambda s: _heading(s, _H5) or (
+            s.is_prose and bool(re.match(r"^[五六七八九][、.．]", s.text.strip()))))
+        review, review_problems = read_review(segments[review_start:end])
+        report.problems.extend(review_problems)
     for column in forms.REVIEW_COLUMNS:
-        report.review_litigation[column] = CellValue(None, "")
-    report.problems += [
-        _missing("表二 (active disclosure)", "active_disclosure", evidence, "规章, 行政许可, 行政事业性收费 …"),
-        _missing("表三 (applications)", "applications", evidence, "本年新收, 予以公开 … 结转下年度继续办理"),
-        _missing("表四 (review and litigation)", "review_litigation", evidence, "行政复议/行政诉讼"),
-    ]
+        report.review_litigation[column] = review.get(column) or CellValue(None, "")
+    h2 = _first(segments, 0, lambda s: _heading(s, _H2))
+    h2 = h2 if h2 is not None else _first(segments, 0, _has_cell(("第二十条",)))
+    active: dict[tuple[str, str], CellValue] = {}
+    if h2 is not None:
+        active, active_problems = read_active(segments[h2:review_start], report.form_version)
+        report.problems.extend(active_problems)
+    _fill_active(report, active)
+    if not active:
+        report.problems.append(_missing("表二 (active disclosure)", "active_disclosure", evidence,
+                                        "规章, 行政许可, 行政事业性收费 …"))
+    report.problems.append(_missing("表三 (applications)", "applications", evidence,
+                                    "本年新收, 予以公开 … 结转下年度继续办理"))
+    if not review:
+        report.problems.append(_missing("表四 (review and litigation)", "review_litigation", evidence,
+                                        "行政复议/行政诉讼"))
+    report.problems.extend(check_identities(report))
     return report
 
 

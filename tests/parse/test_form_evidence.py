@@ -70,3 +70,17 @@ def test_a_report_whose_review_table_is_missing_is_quarantined() -> None:
     assert [p.where for p in missing] == ["review_litigation"]
     assert "表四 (review and litigation) not found" in missing[0].message
     assert status_for(report, []) == "quarantined"
+
+
+def test_a_report_whose_applications_table_is_an_image_keeps_its_other_tables() -> None:
+    seed = Path(__file__).parents[1] / "fixtures" / "seeds" / "002_b390b720f2150a3b.txt"
+    text = seed.read_text(encoding="utf-8")
+    cut = text.index("三、收到和处理政府信息公开申请情况")
+    end = text.index("四、政府信息公开行政复议")
+    report = parse_document(extract_text(text[:cut] + "三、收到和处理政府信息公开申请情况\n（见下图）\n" + text[end:]))
+    assert report.form_version == "f2021"
+    missing = [p.where for p in report.problems if p.code == "national_table_missing"]
+    assert missing == ["applications"]
+    assert report.active_disclosure[("rules", "issued")].value == 0
+    assert all(c.value is not None for c in report.review_litigation.values())
+    assert status_for(report, []) == "quarantined"
