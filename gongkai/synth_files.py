@@ -260,8 +260,8 @@ def covers(problem: Problem, cell: str) -> bool:
     table, _, rest = cell.partition(".")
     if table != "applications":
         block = rest.rsplit("_", 1)[0]
-        return where in (table, cell) or (problem.code.startswith("identity_") and
-                                          where.startswith(f"{table}.{block}_"))
+        return where in (table, cell) or cell.startswith(f"{where}.") or (
+            problem.code.startswith("identity_") and where.startswith(f"{table}.{block}_"))
     row, _, column = rest.rpartition(".")
     if where in (table, f"{table}.{row}", f"{table}.{column}", cell):
         return True
