@@ -224,6 +224,9 @@ class Identity:
     # `plus` lists the rows of either form: a report sums only those its form prints (none when it has no
     # national form), so the 2019 way of printing （六）其他处理 as one row is summed right
     plus_by_form: bool = False
+    # the parser also checks a partly printed line: the printed `plus` terms must add up to the total (a
+    # blank adds nothing), with this message; a numbers shifted into the wrong column break it
+    partial_message: str | None = None
 
     def overs(self, row_keys: Iterable[str]) -> tuple[str, ...]:
         """What the identity is checked for, given the 表三 rows a report holds."""
@@ -258,7 +261,9 @@ IDENTITIES: tuple[Identity, ...] = (
         "总计 = the sum of the six applicant columns (every row).", "rs",
         "identity_row_total", "applications.{over}.total",
         "表三 row {over}: the six applicant columns sum to {sum:g} but 总计 prints {printed:g}", "warning",
-        "表三 {row_label}: the six applicant columns sum to {expected} but 总计 prints {observed}", "error"),
+        "表三 {row_label}: the six applicant columns sum to {expected} but 总计 prints {observed}", "error",
+        partial_message="表三 row {over}: the applicant columns printed sum to {sum:g} (the others blank) but 总计 "
+                        "prints {printed:g}"),
     Identity(
         "applications.results_total", "applications", "column", "results_total", RESULT_ROWS_ANY, (),
         "(七)总计 = the sum of the result rows (per column).", "rt",

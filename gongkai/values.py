@@ -44,6 +44,10 @@ _ARABIC_RUN = re.compile(r"[0-9]+")
 _CN_CHARS = frozenset([*_CN_DIGITS, *_CN_UNITS, *"0123456789"])
 
 
+# what OCR puts in a cell whose number it could not read for sure: a cell with something in it, no value
+UNREADABLE = "\ufffd"
+
+
 @dataclass
 class Parsed:
     value: int | float | None
@@ -107,7 +111,7 @@ def is_null_mark(text: str) -> bool:
 def looks_numeric(text: str) -> bool:
     """A cell whose whole text is a number (with unit) or a null mark."""
     t = normalize(text).replace(" ", "")
-    return t in NULL_MARKS or bool(_NUMBER_RE.match(t)) or (
+    return t in NULL_MARKS or t == UNREADABLE or bool(_NUMBER_RE.match(t)) or (
         (match := _CN_RE.match(t)) is not None and chinese_numeral(match.group(1)) is not None)
 
 
@@ -119,6 +123,8 @@ def parse_value(text: str | None, row_hint: str | None = None) -> Parsed:
     t = normalize(text).replace(" ", "")
     if t in NULL_MARKS:
         return Parsed(None)
+    if t == UNREADABLE:
+        return Parsed(None, ["ocr_unreadable"])
     m = _NUMBER_RE.match(t)
     if m:
         sign, digits, frac, multiplier, unit = m.groups()

@@ -73,10 +73,12 @@ def _walk(element: html.HtmlElement, blocks: list[Paragraph | Table]) -> None:
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag == "table":
             flush()
-            if _is_layout(child):  # read its cells as content
+            if child.find(".//table") is not None:  # a frame around other tables: read its cells as content
                 for cell in child.iter("td", "th"):
                     if cell.getparent() is not None and _owning_table(cell) is child:
                         _walk(cell, blocks)
+            elif _is_layout(child):
+                _split_layout(child, blocks)
             else:
                 table = _table(child)
                 if table.rows:
@@ -106,6 +108,33 @@ def _is_layout(table: html.HtmlElement) -> bool:
     return False
 
 
+def _is_content_cell(cell: html.HtmlElement) -> bool:
+    return next(cell.iter("h1", "h2", "h3", "h4", "h5", "h6"), None) is not None or len(
+        cell.text_content().strip()) > LAYOUT_CELL_CHARS
+
+
+def _split_layout(table: html.HtmlElement, blocks: list[Paragraph | Table]) -> None:
+    """A table some rows of which hold a heading or a page of text: those rows are read as content, the
+    rows between them stay a grid (their empty cells keep their columns)."""
+    grid_rows: list[html.HtmlElement] = []
+
+    def flush() -> None:
+        if grid_rows:
+            rows = _rows(table, grid_rows)
+            if rows:
+                blocks.append(Table(rows=rows, layout="grid"))
+            grid_rows.clear()
+
+    for tr in _own_rows(table):
+        if any(_is_content_cell(td) for td in _row_cells(tr)):
+            flush()
+            for td in _row_cells(tr):
+                _walk(td, blocks)
+        else:
+            grid_rows.append(tr)
+    flush()
+
+
 def _owning_table(cell: html.HtmlElement) -> html.HtmlElement | None:
     parent = cell.getparent()
     while parent is not None and parent.tag != "table":
@@ -124,16 +153,33 @@ def _cell_text(cell: html.HtmlElement) -> str:
     return re.sub(r"\s+", " ", cell.text_content().replace("\u00a0", " ")).strip()
 
 
-def _table(table: html.HtmlElement) -> Table:
+def _own_rows(table: html.HtmlElement) -> list[html.HtmlElement]:
+    return [tr for tr in table.iter("tr") if _owning_table(tr) is table]
+
+
+def _row_cells(tr: html.HtmlElement) -> list[html.HtmlElement]:
+    """The row's cells, also those a broken page wraps in another tag (<tr><span><td>…)."""
+    return [td for td in tr.iter("td", "th") if _owning_row(td) is tr]
+
+
+def _owning_row(cell: html.HtmlElement) -> html.HtmlElement | None:
+    parent = cell.getparent()
+    while parent is not None and parent.tag not in ("tr", "table"):
+        parent = parent.getparent()
+    return parent
+
+
+def _rows(table: html.HtmlElement, trs: list[html.HtmlElement]) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
-    for tr in table.iter("tr"):
-        if _owning_table(tr) is not table:
-            continue
-        row = [Cell(_cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan")))
-               for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
+    for tr in trs:
+        row = [Cell(_cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan"))) for td in _row_cells(tr)]
         if row:
             rows.append(row)
-    return Table(rows=rows, layout="grid")
+    return rows
+
+
+def _table(table: html.HtmlElement) -> Table:
+    return Table(rows=_rows(table, _own_rows(table)), layout="grid")
 
 
 def _span(value: str | None) -> int:

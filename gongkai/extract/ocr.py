@@ -25,7 +25,10 @@ import numpy as np
 
 from gongkai.extract.pages import append_joining_tables
 from gongkai.model import Block, Cell, Document, Paragraph, Problem, Table
-from gongkai.values import join_wrapped
+from gongkai.values import (  # UNREADABLE: a cell OCR could not read (null, flagged ocr_unreadable by the parser)
+    UNREADABLE,
+    join_wrapped,
+)
 
 OCR_DPI = 200  # pages of a PDF are rendered at this resolution for OCR
 MIN_SCORE = 0.5  # recognition confidence below which a line is not trusted
@@ -614,7 +617,7 @@ def _cell_text(parts: list[tuple[str, float, str]], problems: list[Problem], whe
         problems.append(Problem("ocr_unreadable", f"{where}: OCR read {unsure[0]!r} and could not confirm it "
                                 "as a number when read again; the cell is left blank rather than guessed",
                                 "warning", where))
-        return ""
+        return UNREADABLE
     confident = [(t, s) for t, s, _ in kept if s >= MIN_SCORE]
     if not confident:
         doubtful = [t for t, _, _ in kept if re.search(r"\d", t)]
@@ -623,6 +626,7 @@ def _cell_text(parts: list[tuple[str, float, str]], problems: list[Problem], whe
             problems.append(Problem("ocr_unreadable", f"{where}: OCR read {doubtful[0]!r} with confidence "
                                     f"{top:.2f}; the cell is left blank rather than guessed",
                                     "warning", where))
+            return UNREADABLE
         return ""
     text = join_wrapped([t for t, _ in confident])
     score = min(s for _, s in confident)
@@ -630,7 +634,7 @@ def _cell_text(parts: list[tuple[str, float, str]], problems: list[Problem], whe
     if re.fullmatch(r"[\d,.]+", fixed) and score < NUMERIC_MIN_SCORE:
         problems.append(Problem("ocr_unreadable", f"{where}: OCR read {fixed!r} with confidence {score:.2f}; "
                                 "the cell is left blank rather than guessed", "warning", where))
-        return ""
+        return UNREADABLE
     for t, _, status in kept:
         if status.startswith("reread:"):
             problems.append(Problem("ocr_reread", f"{where}: OCR read {status[7:]!r} at first and {t!r} when "

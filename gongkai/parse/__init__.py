@@ -14,10 +14,11 @@ from gongkai import forms
 from gongkai.model import CellValue, Document, FormVersion, Paragraph, Problem, Report
 from gongkai.parse import metadata
 from gongkai.parse.historical import historical_figures
+from gongkai.parse.scan import ScannedTables, scan
 from gongkai.parse.stream import Segment, classify, segments_of
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
 
-PARSER_VERSION = "1.2.0"
+PARSER_VERSION = "1.3.0"  # 1.3: form by evidence, run-together tables read by their labels
 
 _H2 = re.compile(r"主动公开政府信息(情况)?$")
 _H3 = re.compile(r"收到和处理政府信息公开申请(情况)?$")
@@ -50,8 +51,16 @@ def parse_document(document: Document, *, source: str = "", sha256: str = "", me
     report.agency_name = metadata.agency_name(lines)
     report.published_date = metadata.published_date(lines)
 
+    full_text = "\n".join(lines)
+    evidence = national_form_evidence(full_text, report.report_year)
     regions = _regions(segments)
+    scanned: ScannedTables | None = None
     if regions is None:
+        scanned = scan(full_text)
+        if scanned.application_rows_found:  # the tables' text run together: read by the form's labels
+            return _from_scan(report, scanned, full_text)
+        if evidence:
+            return _tables_not_found(report, evidence, full_text, scanned, segments)
         figures, figure_problems = historical_figures(document)
         report.form_version = _pre2019_or_unknown(segments, report, bool(figures))
         if report.form_version == "pre2019":
@@ -60,17 +69,86 @@ def parse_document(document: Document, *, source: str = "", sha256: str = "", me
         return report
     active_segs, app_segs, review_segs = regions
     applications = read_applications(app_segs)
+    read = sum(c.value is not None for cells in applications.cells.values() for c in cells)
+    if not read or any(p.code == "glued_cells_ambiguous" for p in applications.problems):
+        # nothing read, or rows run together: the form's labels and its column identities may read more
+        scanned = scan(full_text)
+        if sum(c.value is not None for cells in scanned.applications.values() for c in cells) > read:
+            return _from_scan(report, scanned, full_text)
     report.form_version = _form_of(active_segs or segments, applications)
     report.problems.extend(applications.problems)
     _fill_applications(report, applications)
 
     review, review_problems = read_review(review_segs)
+    if not review:
+        scanned = scanned or scan(full_text)
+        review = scanned.review
+        review_problems += [p for p in scanned.problems if p.where == "review_litigation"]
     report.problems.extend(review_problems)
     for column in forms.REVIEW_COLUMNS:
         report.review_litigation[column] = review.get(column) or CellValue(None, "")
+    if not review and not review_problems:
+        report.problems.append(_missing("表四 (review and litigation)", "review_litigation",
+                                        evidence or "表三 was read", "行政复议/行政诉讼"))
 
     active, active_problems = read_active(active_segs, report.form_version)
     report.problems.extend(active_problems)
+    _fill_active(report, active)
+    if not active and active_segs:
+        report.problems.append(Problem("active_unreadable", "表二 (主动公开) was found but no item row could be "
+                                       "read; its cells are left null", "warning", "active_disclosure"))
+    if not active_segs:
+        report.problems.append(Problem("active_missing", "the report prints no 表二 (主动公开) table", "warning",
+                                       "active_disclosure"))
+    report.problems.extend(check_identities(report))
+    return report
+
+
+# ---------------------------------------------------------------- evidence of the national forms
+
+_NOTICE = re.compile(r"(?:国办公开办函)?\s*[〔\[［(（【]\s*(2019|2021)\s*[〕\]］)）】]\s*(60|30)\s*号")
+# words only the national forms print: their row and column labels (a pre-2019 report uses none of them)
+_FORM_WORDS = tuple(dict.fromkeys(forms.normalize_label(w) for w in (
+    "本年新收政府信息公开申请数量", "上年结转政府信息公开申请数量", "结转下年度继续办理", "属于三类内部事务信息",
+    "属于四类过程性信息", "本机关不掌握相关政府信息", "没有现成信息需要另行制作", "补正后申请内容仍不明确",
+    "信访举报投诉类申请", "要求行政机关确认或重新出具已获取信息", "危及“三安全一稳定”", "保护第三方合法权益",
+    "未经复议直接起诉", "复议后起诉", *forms.FORM_MARKERS["f2021"], *forms.FORM_MARKERS["f2019"][:4])))
+
+
+def national_form_evidence(text: str, year: int | None) -> str | None:
+    """Why the report must be on a national form (2019 or 2021), or None: its year, the format notice it
+    cites, or a row label of the forms that it prints."""
+    notice = _NOTICE.search(text)
+    if notice:
+        return f"the text cites 国办公开办函〔{notice.group(1)}〕{notice.group(2)}号"
+    flat = forms.normalize_label(text.replace("\n", ""))
+    word = next((w for w in _FORM_WORDS if w in flat), None)
+    if word:
+        return f"the text prints the national form's label {word}"
+    if year is not None and year >= 2019:
+        return f"the report year is {year}"
+    return None
+
+
+def _evidence_form(text: str, year: int | None, scanned: ScannedTables | None = None) -> str:
+    flat = forms.normalize_label(text.replace("\n", ""))
+    score = {f: sum(forms.normalize_label(m) in flat for m in markers) for f, markers in forms.FORM_MARKERS.items()}
+    if score["f2021"] != score["f2019"]:
+        return max(score, key=lambda f: score[f])
+    notice = _NOTICE.search(text)
+    if notice:
+        return "f2021" if notice.group(1) == "2021" else "f2019"
+    if scanned is not None and scanned.form:
+        return scanned.form
+    return "f2019" if year in (2019, 2020) else "f2021"
+
+
+def _missing(table: str, where: str, evidence: str, rows: str) -> Problem:
+    return Problem("national_table_missing", f"{table} not found: {evidence} but no table with its rows "
+                   f"({rows}) was read; its cells are null", "error", where)
+
+
+def _fill_active(report: Report, active: dict[tuple[str, str], CellValue]) -> None:
     for item in forms.ACTIVE_ITEMS[report.form_version]:
         for metric in item.metrics:
             cell = active.get((item.key, metric.key))
@@ -78,12 +156,61 @@ def parse_document(document: Document, *, source: str = "", sha256: str = "", me
                 unit = "万元" if metric.key == "fee_amount" else None if "amount" in metric.key else item.unit
                 cell = CellValue(None, "", [], unit)
             report.active_disclosure[(item.key, metric.key)] = cell
-    if not active and active_segs:
-        report.problems.append(Problem("active_unreadable", "表二 (主动公开) was found but no item row could be "
-                                       "read; its cells are left null", "warning", "active_disclosure"))
-    if not active_segs:
-        report.problems.append(Problem("active_missing", "the report prints no 表二 (主动公开) table", "warning",
-                                       "active_disclosure"))
+
+
+def _tables_not_found(report: Report, evidence: str, text: str, scanned: ScannedTables,
+                      segments: list[Segment]) -> Report:
+    """A report on a national form whose 表三 could not be read: its cells null and the table named; 表二 and
+    表四 read where the report prints them readably (a 表三 pasted as an image leaves the others)."""
+    report.form_version = _evidence_form(text, report.report_year, scanned)  # type: ignore[assignment]
+    _fill_applications(report, ApplicationsReading(), quiet=True)
+    h4 = _first(segments, 0, lambda s: _heading(s, _H4))
+    review_start = h4 if h4 is not None else _first(segments, 0, _has_cell(("行政复议",)))
+    review: dict[str, CellValue] = {}
+    if review_start is not None:
+        end = _first(segments, review_start + 1, lambda s: _heading(s, _H5) or (
+            s.is_prose and bool(re.match(r"^[五六七八九][、.．]", s.text.strip()))))
+        review, review_problems = read_review(segments[review_start:end])
+        report.problems.extend(review_problems)
+    for column in forms.REVIEW_COLUMNS:
+        report.review_litigation[column] = review.get(column) or CellValue(None, "")
+    h2 = _first(segments, 0, lambda s: _heading(s, _H2))
+    h2 = h2 if h2 is not None else _first(segments, 0, _has_cell(("第二十条",)))
+    active: dict[tuple[str, str], CellValue] = {}
+    if h2 is not None:
+        active, active_problems = read_active(segments[h2:review_start], report.form_version)
+        report.problems.extend(active_problems)
+    _fill_active(report, active)
+    if not active:
+        report.problems.append(_missing("表二 (active disclosure)", "active_disclosure", evidence,
+                                        "规章, 行政许可, 行政事业性收费 …"))
+    report.problems.append(_missing("表三 (applications)", "applications", evidence,
+                                    "本年新收, 予以公开 … 结转下年度继续办理"))
+    if not review:
+        report.problems.append(_missing("表四 (review and litigation)", "review_litigation", evidence,
+                                        "行政复议/行政诉讼"))
+    report.problems.extend(check_identities(report))
+    return report
+
+
+def _from_scan(report: Report, scanned: ScannedTables, text: str) -> Report:
+    """The report read from run-together text by the form's labels (parse/scan.py)."""
+    report.form_version = _evidence_form(text, report.report_year, scanned)  # type: ignore[assignment]
+    report.problems.append(Problem("tables_run_together", "the tables' cells are run together with no separator "
+                                   "(a crawler's text dump); rows were found by their labels and cut back into "
+                                   "cells only where one reading fits", "info"))
+    report.problems.extend(scanned.problems)
+    _fill_applications(report, ApplicationsReading(cells=scanned.applications), quiet=True)
+    for column in forms.REVIEW_COLUMNS:
+        report.review_litigation[column] = scanned.review.get(column) or CellValue(None, "")
+    if not scanned.review:
+        report.problems.append(_missing("表四 (review and litigation)", "review_litigation", "表三 was read",
+                                        "行政复议/行政诉讼"))
+    active = scanned.active if scanned.form == report.form_version or scanned.active else {}
+    _fill_active(report, active)
+    if not active:
+        report.problems.append(_missing("表二 (active disclosure)", "active_disclosure", "表三 was read",
+                                        "规章, 行政许可, 行政事业性收费 …"))
     report.problems.extend(check_identities(report))
     return report
 
@@ -158,7 +285,7 @@ def _pre2019_or_unknown(segments: list[Segment], report: Report, has_figures: bo
     return "unknown"
 
 
-def _fill_applications(report: Report, reading: ApplicationsReading) -> None:
+def _fill_applications(report: Report, reading: ApplicationsReading, quiet: bool = False) -> None:
     rows = forms.APPLICATION_ROWS[report.form_version]
     keys = [r.key for r in rows]
     if report.form_version == "f2021" and forms.single_other_row(reading.cells):
@@ -175,7 +302,7 @@ def _fill_applications(report: Report, reading: ApplicationsReading) -> None:
     for key in sorted(extra):
         report.problems.append(Problem("row_not_in_form", f"表三 prints row {key}, which form {report.form_version} "
                                        "does not have; ignored", "warning", f"applications.{key}"))
-    if not reading.cells:
+    if not reading.cells and not quiet:
         report.problems.append(Problem("applications_unreadable", "表三 was found but none of its rows could be "
                                        "read", "error", "applications"))
 
@@ -209,12 +336,17 @@ def _broken(identity: forms.Identity, over: str, report: Report, row_keys: list[
     plus = identity.plus_for(report.form_version, row_keys)
     values = {term: _num(cells.get(identity.cell(over, term)))
               for term in (*plus, *identity.minus, identity.total)}
-    if not plus or any(v is None for v in values.values()):
-        return None  # a blank is not a zero: nothing to check
     printed = values[identity.total]
-    total = sum(values[t] for t in plus) - sum(values[t] for t in identity.minus)  # type: ignore[misc]
-    if abs(total - printed) <= 1e-6:  # type: ignore[operator]
+    blank_plus = [t for t in plus if values[t] is None]
+    if not plus or printed is None or any(values[t] is None for t in identity.minus):
+        return None  # a blank is not a zero: nothing to check
+    partial = bool(blank_plus)
+    if partial and (identity.partial_message is None or len(blank_plus) == len(plus)):
+        return None
+    total = sum(values[t] or 0 for t in plus) - sum(values[t] or 0 for t in identity.minus)
+    if abs(total - printed) <= 1e-6:
         return None
     fields = {**values, "over": over, "label": identity.label(over), "sum": total, "printed": printed}
-    return Problem(identity.problem_code, identity.problem_message.format(**fields), identity.problem_severity,
+    message = identity.partial_message if partial and identity.partial_message else identity.problem_message
+    return Problem(identity.problem_code, message.format(**fields), identity.problem_severity,
                    identity.problem_where.format(**fields))

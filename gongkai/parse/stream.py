@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gongkai.forms import normalize_label, strip_enumerator
+from gongkai.forms import ACTIVE_ITEMS, normalize_label, strip_enumerator
 from gongkai.model import Document, Paragraph
 from gongkai.values import clean_text, looks_numeric
 
@@ -75,18 +75,26 @@ class LogicalRow:
         return values
 
 
+# characters that print nothing: a cell holding only these (&#8203; left by editors) is an empty cell
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
+
+
+def _clean(text: str) -> str:
+    return clean_text(_INVISIBLE.sub("", text))
+
+
 def segments_of(document: Document) -> list[Segment]:
     out: list[Segment] = []
     for index, block in enumerate(document.blocks):
         if isinstance(block, Paragraph):
-            if block.text.strip() and not _PAGE_NUMBER.match(block.text):
-                cells = unglue_label(clean_text(block.text))
+            if _clean(block.text).strip() and not _PAGE_NUMBER.match(block.text):
+                cells = unglue_label(_clean(block.text))
                 out.append(Segment(cells, block.page, "paragraph", index, glued=len(cells) > 1, source=block.source))
             continue
         kind: Literal["paragraph", "row"] = "paragraph" if block.layout == "cell_stream" else "row"
         for row in block.grid():
             # positions covered by spans drop out; a label glued to its number is two cells
-            cells = [part for c in row if c is not None for part in unglue_label(clean_text(c))]
+            cells = [part for c in row if c is not None for part in unglue_label(_clean(c))]
             if any(cells) and not _PAGE_NUMBER.match("".join(cells)):
                 glued = len(cells) > sum(1 for c in row if c is not None)
                 out.append(Segment(cells, block.page, kind, index, glued=glued, source=block.source,
@@ -94,7 +102,7 @@ def segments_of(document: Document) -> list[Segment]:
     return out
 
 
-_GLUED_LABEL = re.compile(r"^(?P<label>.*[\u4e00-\u9fff）)”\"》])(?P<number>\d[\d,]*(?:\.\d+)?)$")
+_GLUED_LABEL = re.compile(r"^(?P<label>.*[\u4e00-\u9fff）)”\"》])(?P<number>\d[\d,]*(?:\.\d+)?|-?\d[\d\-]*\d)$")
 
 
 _INNER_ENUMERATOR = re.compile(r"\d{1,2}[.．、](?=[\u4e00-\u9fff])")
@@ -105,11 +113,16 @@ def _has_number(text: str) -> bool:
     return bool(_DIGIT.search(_INNER_ENUMERATOR.sub("", strip_enumerator(text))))
 
 
+# the forms' item labels shorter than four characters ('规章000'): glued to digits they are still a label
+_SHORT_LABELS = frozenset(normalize_label(i.label) for items in ACTIVE_ITEMS.values() for i in items
+                          if len(i.label) < 4)
+
+
 def unglue_label(text: str) -> list[str]:
     """'一、本年新收政府信息公开申请数量21' → [label, '21']: a row label with its numbers glued on."""
     m = _GLUED_LABEL.match(text.strip())
     label = m.group("label") if m else ""
-    if m and len(label) >= 4 and not _has_number(label):
+    if m and (len(label) >= 4 or normalize_label(label) in _SHORT_LABELS) and not _has_number(label):
         return [m.group("label"), m.group("number")]
     return [text]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from gongkai import forms
 from gongkai.forms import Key, match_key, normalize_label
 from gongkai.model import CellValue, Problem
-from gongkai.parse.glued import looks_glued, readings
+from gongkai.parse.glued import looks_glued, pieces_of, readings
 from gongkai.parse.stream import LogicalRow, Segment, logical_rows
 from gongkai.values import parse_value
 
@@ -103,6 +103,11 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
         else:
             raw_cells, column_flags = _columns(row, totals_only)
             reading.cells[final] = [cell_value(raw, hint, (*column_flags, *label_flags)) for raw in raw_cells]
+            # a grid row with blank cells left of its seven values is a label column the ruling split in two
+            if row.gridded and column_flags and (len(row.values) < 7 or any(v.strip() for v in row.values[:-7])):
+                reading.problems.append(Problem(
+                    "grid_misfit", f"表三 row {final} has {len(row.values)} cells where the grid has 7 applicant "
+                    "columns; its values were placed by count, check them", "warning", f"applications.{final}"))
         if key is None:
             reading.problems.append(Problem(
                 "label_inferred", f"a 表三 row had no readable label; placed as {final} by its position "
@@ -113,7 +118,8 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
 def _unglued(digits: str, blocks: list[int], flags: tuple[str, ...], problems: list[Problem], where: str,
              totals: bool = True) -> list[CellValue]:
     """Cells of a glued run of digits: the unique reading the identities allow, else nulls, flagged."""
-    found = readings(digits, blocks, totals)
+    numbers, cuts, negatives = pieces_of(digits)
+    found = readings(numbers, blocks, totals, cuts | negatives, negatives)
     if len(found) == 1:
         return [CellValue(n, str(n), ["glued_cells_split", *flags]) for n in found[0]]
     problems.append(Problem(
@@ -234,7 +240,7 @@ def read_active(segments: list[Segment], form: str) -> tuple[dict[tuple[str, str
     for item, row in matched:
         values = row.trimmed_values()
         if (glued or row.glued) and len(item.metrics) > 1 and len(values) == 1 and \
-                re.fullmatch(r"[\d.,]+", values[0].strip()):
+                re.fullmatch(r"-?\d[\d.,\-]*", values[0].strip()):
             cells = _unglued(values[0], [len(item.metrics)], row.source_flags, problems,
                              f"active_disclosure.{item.key}", totals=False)
             for metric, cell in zip(item.metrics, cells, strict=True):
@@ -242,9 +248,16 @@ def read_active(segments: list[Segment], form: str) -> tuple[dict[tuple[str, str
                 out[(item.key, metric.key)] = cell
             continue
         header_unit = _unit_in(row.labels)
+        # fewer cells than metrics, with no grid to say which are blank: placed by count, flagged
+        by_count = len(values) < len(item.metrics) and not (row.gridded and len(row.values) == len(item.metrics))
+        flags = (*row.source_flags, *(("column_inferred",) if by_count else ()))
+        if by_count:
+            problems.append(Problem(
+                "grid_misfit", f"表二 row {item.label} prints {len(values)} cells for {len(item.metrics)} metrics; "
+                "they were placed from the left, check them", "warning", f"active_disclosure.{item.key}"))
         for metric, raw in zip(item.metrics, values + [""] * (len(item.metrics) - len(values)), strict=False):
             unit = "万元" if metric.key == "fee_amount" else header_unit if "amount" in metric.key else item.unit
-            cell = cell_value(raw, item.label, row.source_flags, unit=unit)
+            cell = cell_value(raw, item.label, flags, unit=unit)
             if metric.key == "fee_amount" and cell.unit == "元" and cell.value is not None:
                 cell = CellValue(round(cell.value / 10_000, 6), cell.raw, [*cell.flags, "unit_converted"], "万元")
             out[(item.key, metric.key)] = cell
@@ -252,6 +265,11 @@ def read_active(segments: list[Segment], form: str) -> tuple[dict[tuple[str, str
             problems.append(Problem(
                 "extra_cells", f"表二 row {item.label} prints {len(values)} cells for {len(item.metrics)} metrics; "
                 "the first ones are kept", "warning", f"active_disclosure.{item.key}"))
+    if matched:
+        for item in items:
+            if all(i.key != item.key for i, _ in matched):
+                problems.append(Problem("item_missing", f"表二 item {item.label} was not found in the table; its "
+                                        "cells are null", "warning", f"active_disclosure.{item.key}"))
     return out, problems
 
 

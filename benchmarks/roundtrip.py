@@ -1,0 +1,147 @@
+"""Round trip: synthetic reports of both forms rendered in every format the product reads, parsed back and
+scored cell by cell — exact, flagged (wrong or null, but the cell, its row or its table carries a flag or
+a problem, or the report is quarantined/failed), and silently wrong (must be 0).
+
+    python -m benchmarks roundtrip                      # 24 reports, every format but scans
+    python -m benchmarks.roundtrip --reports 60 --scans --formats pdf,scan
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import shutil
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from gongkai.extract import extract_bytes
+from gongkai.parse import parse_document
+from gongkai.synth import SynthReport
+from gongkai.synth_files import (
+    consistent_variants,
+    expected_cells,
+    score,
+    to_docx,
+    to_glued_text,
+    to_html,
+    to_markdown,
+    to_sanitized_html,
+)
+
+TEXT_FORMATS: dict[str, Callable[[SynthReport, random.Random], bytes]] = {
+    "html": lambda s, r: to_html(s, r),
+    "html_gbk": lambda s, r: to_html(s, r, "gb2312"),
+    "html_sanitized": to_sanitized_html,
+    "docx": to_docx,
+    "glued_rows": lambda s, r: to_glued_text(s, r, "rows").encode("utf-8"),
+    "glued_table": lambda s, r: to_glued_text(s, r, "table").encode("utf-8"),
+    "glued_page": lambda s, r: to_glued_text(s, r, "page").encode("utf-8"),
+    "markdown_pipe": lambda s, r: to_markdown(s, r, "pipe").encode("utf-8"),
+    "markdown_html": lambda s, r: to_markdown(s, r, "html").encode("utf-8"),
+}
+FILE_NAMES = {"html": "r.html", "html_gbk": "r.html", "html_sanitized": "r.html", "docx": "r.docx", "markdown_pipe": "r.md",
+              "markdown_html": "r.md", "pdf": "r.pdf", "scan": "r.pdf"}
+
+
+def _soffice_pdfs(docx_files: list[Path], out_dir: Path) -> None:
+    binary = shutil.which("soffice") or shutil.which("libreoffice")
+    if binary is None:
+        raise SystemExit("soffice not found: PDF round trip needs LibreOffice")
+    with tempfile.TemporaryDirectory() as profile:
+        for start in range(0, len(docx_files), 20):  # one LibreOffice start per 20 files
+            subprocess.run([binary, "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", "pdf",
+                            "--outdir", str(out_dir), *map(str, docx_files[start:start + 20])],
+                           check=True, capture_output=True, timeout=600)
+
+
+def scan_of(pdf: bytes, rng: random.Random, dpi: int) -> bytes:
+    """The PDF printed and scanned: rasterised at `dpi`, slightly rotated, blurred and speckled."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / "in.pdf"
+        source.write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(source), f"{scratch}/p"], check=True,
+                       capture_output=True, timeout=300)
+        pages = []
+        for png in sorted(Path(scratch).glob("p*.png")):
+            image = Image.open(png).convert("L").rotate(rng.uniform(-0.8, 0.8), fillcolor=255, expand=False)
+            image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.8)))
+            pixels = np.array(image)
+            noise = np.random.default_rng(rng.randint(0, 2**31)).random(pixels.shape)
+            pixels[noise < 0.0015] = 0
+            pixels[noise > 0.9985] = 255
+            pages.append(Image.fromarray(pixels).convert("RGB"))
+        buffer = io.BytesIO()
+        pages[0].save(buffer, "PDF", save_all=True, append_images=pages[1:], resolution=dpi)
+        return buffer.getvalue()
+
+
+def run(reports: int, seed: int, formats: list[str], dpi: int = 200,
+        on_silent: Callable[[str, int, str], None] | None = None) -> dict[str, Counter[str]]:
+    syntheses = consistent_variants(seed, reports)
+    results: dict[str, Counter[str]] = {f: Counter() for f in formats}
+    files: dict[tuple[str, int], bytes] = {}
+    for index, synth in enumerate(syntheses):
+        for fmt in formats:
+            if fmt in TEXT_FORMATS:
+                files[(fmt, index)] = TEXT_FORMATS[fmt](synth, random.Random(seed * 1000 + index))
+    if "pdf" in formats or "scan" in formats:
+        with tempfile.TemporaryDirectory() as scratch:
+            paths = []
+            for index, synth in enumerate(syntheses):
+                path = Path(scratch) / f"r{index:04d}.docx"
+                path.write_bytes(to_docx(synth, random.Random(seed * 1000 + index)))
+                paths.append(path)
+            _soffice_pdfs(paths, Path(scratch))
+            for index in range(len(syntheses)):
+                pdf = (Path(scratch) / f"r{index:04d}.pdf").read_bytes()
+                if "pdf" in formats:
+                    files[("pdf", index)] = pdf
+                if "scan" in formats:
+                    files[("scan", index)] = scan_of(pdf, random.Random(index), dpi)
+    for (fmt, index), data in sorted(files.items()):
+        synth = syntheses[index]
+        report = parse_document(extract_bytes(data, FILE_NAMES.get(fmt, "r.txt")))
+        counts = score(report, expected_cells(synth), synth.form)
+        results[fmt] += counts
+        results[fmt]["reports"] += 1
+        if counts["silent"] and on_silent is not None:
+            on_silent(fmt, index, report.form_version)
+    return results
+
+
+def print_table(results: dict[str, Counter[str]], seconds: float) -> None:
+    print(f"{'format':<15}{'reports':>8}{'cells':>8}{'exact':>9}{'flagged':>9}{'silent':>8}")
+    for fmt, c in results.items():
+        cells = c["exact"] + c["flagged"] + c["silent"]
+        pct = 100 * c["exact"] / cells if cells else 0.0
+        print(f"{fmt:<15}{c['reports']:>8}{cells:>8}{pct:>8.1f}%{c['flagged']:>9}{c['silent']:>8}")
+    print(f"({seconds:.1f} s)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=24)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--formats", default=",".join([*TEXT_FORMATS, "pdf"]))
+    parser.add_argument("--scans", action="store_true", help="also scans of the PDFs (slow: OCR)")
+    parser.add_argument("--dpi", type=int, default=200)
+    args = parser.parse_args(argv if argv is not None else [])
+    formats = args.formats.split(",") + (["scan"] if args.scans and "scan" not in args.formats else [])
+    started = time.perf_counter()
+    results = run(args.reports, args.seed, formats, args.dpi,
+                  on_silent=lambda f, i, form: print(f"  silent wrong cells: {f} report {i} (read as {form})"))
+    print_table(results, time.perf_counter() - started)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

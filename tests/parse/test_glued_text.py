@@ -1,0 +1,64 @@
+"""Crawler text dumps: every cell's text run together with no separator, blanks gone, page chrome around
+('一、本年新收政府信息公开申请数量801000081'). The seeds' and real reports' values, glued the three ways
+crawlers glue them, parse back exactly or flag the cells they cannot cut — never a silent wrong number."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from gongkai import forms
+from gongkai.extract.text import extract_text
+from gongkai.parse import parse_document
+from gongkai.parse.glued import pieces_of, readings
+from gongkai.synth_files import expected_cells, score, synth_from_golden, to_glued_text
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+GOLDEN = sorted([*(FIXTURES / "seeds" / "expected").glob("*.json"), *(FIXTURES / "real").glob("*.json")])
+
+
+@pytest.mark.parametrize("style", ["rows", "table", "page"])
+@pytest.mark.parametrize("golden_path", GOLDEN, ids=lambda p: p.stem)
+def test_glued_renderings_of_real_values_parse_exactly_or_flag(golden_path: Path, style: str) -> None:
+    golden = json.loads(golden_path.read_text(encoding="utf-8"))
+    synth = synth_from_golden(golden)
+    for attempt in range(3):
+        text = to_glued_text(synth, random.Random(attempt), style)
+        report = parse_document(extract_text(text))
+        assert report.form_version == golden["form_version"], text[:400]
+        assert report.report_year == golden["report_year"]
+        counts = score(report, expected_cells(synth), synth.form)
+        assert counts["silent"] == 0, (style, attempt, counts)
+        assert counts["exact"] >= 0.4 * sum(counts.values()), counts
+
+
+def test_a_run_together_table_is_cut_by_the_rows_identity() -> None:
+    text = ("某某市某某区人民政府2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n"
+            + "一、本年新收政府信息公开申请数量801000081二、上年结转政府信息公开申请数量3000003"
+            + "三、本年度办理结果（一）予以公开" + "".join(
+                f"{k.label.split(' ')[-1]}0000000" for k in forms.APPLICATION_ROWS["f2021"][3:-2])
+            + "（七）总计" + "".join(["70", "1", "0", "0", "0", "0", "71"])
+            + "四、结转下年度继续办理130000013\n")
+    report = parse_document(extract_text(text))
+    assert report.form_version == "f2021"
+    new = [report.applications[("new_requests", c)].value for c in forms.APPLICANT_KEYS]
+    assert new == [80, 1, 0, 0, 0, 0, 81]
+    assert [report.applications[("carried_over_from_last_year", c)].value for c in forms.APPLICANT_KEYS] == \
+        [3, 0, 0, 0, 0, 0, 3]
+    assert [report.applications[("carried_forward_to_next_year", c)].value for c in forms.APPLICANT_KEYS] == \
+        [13, 0, 0, 0, 0, 0, 13]
+    assert "glued_cells_split" in report.applications[("new_requests", "total")].flags
+    assert "no_national_tables" not in {p.code for p in report.problems}
+
+
+def test_cutting_needs_exactly_one_reading() -> None:
+    assert readings("801000081", [7], True) == [[80, 1, 0, 0, 0, 0, 81]]
+    assert len(readings("1111113", [7], True)) == 0  # 1+1+1+1+1+1 = 6, not 3
+    assert len(readings("111111111111", [7], True)) == 0
+    assert len(readings("1234", [3], False)) == 2  # no identity: several readings, none taken
+    digits, cuts, negatives = pieces_of("12 0 -3")
+    assert (digits, cuts, negatives) == ("1203", frozenset({2, 3}), frozenset({3}))
+    assert readings(digits, [3], False, cuts | negatives, negatives) == [[12, 0, -3]]
