@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from gongkai.model import LineageEvent
+from gongkai.outcome import ValidationOutcome
 from gongkai.pipeline import write as stage
 from gongkai.pipeline.batch import Batch
 from gongkai.runs import RunSummary
@@ -15,7 +15,7 @@ from tasks import Parcel, run_context, stage_task
 
 
 @stage_task("write", retries=3, base_delay=5)
-def write(parsed: Parcel[Batch], outcome: Parcel[Any]) -> stage.WriteResult:
+def write(parsed: Parcel[Batch], outcome: Parcel[ValidationOutcome | None]) -> stage.WriteResult:
     """Retried on store errors; a retry re-plans the commit, so it never duplicates rows."""
     return stage.write_batch(parsed.value, outcome.value, context=run_context())
 

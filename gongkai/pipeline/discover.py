@@ -13,6 +13,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gongkai.clock import now, now_iso
+from gongkai.fetch import load_registry
+from gongkai.fetch.http import PoliteSession
+from gongkai.fetch.registry import Registry
 from gongkai.lake import log
 from gongkai.model import LineageEvent, Problem
 from gongkai.pipeline.plan import DEFAULT_REVALIDATE_AFTER, details_of, lake_store, read_columns
@@ -33,9 +36,7 @@ class Discovered:
 
 
 @functools.lru_cache(maxsize=4)
-def load_registry_cached(registry: str | None) -> Any:
-    from gongkai.fetch import load_registry
-
+def load_registry_cached(registry: str | None) -> Registry:
     return load_registry(registry) if registry else load_registry()
 
 
@@ -57,7 +58,7 @@ def _links_digest(links: Sequence[Any]) -> str:
 
 def discover(agency_ids: Sequence[str], year: int, *, registry: str | None = None,
              context: RunContext = NO_CONTEXT, lake: str | None = None, page_cache: bool = False,
-             session_options: Mapping[str, Any] | None = None, session: Any = None) -> Discovered:
+             session_options: Mapping[str, Any] | None = None, session: PoliteSession | None = None) -> Discovered:
     """Read each agency's listing pages and list the year's report documents. An agency whose listing
     cannot be read is counted as failed (with the reason); the others go on.
 

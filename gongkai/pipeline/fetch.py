@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gongkai.clock import now_iso
+from gongkai.fetch.http import PoliteSession
 from gongkai.lake.store import Store
+from gongkai.model import Problem
 from gongkai.pipeline.batch import Batch
 from gongkai.pipeline.discover import load_registry_cached
 from gongkai.pipeline.plan import DEFAULT_REVALIDATE_AFTER, is_fresh, lake_store
@@ -22,7 +24,7 @@ from gongkai.pipeline.retry import is_transient
 
 def fetch_batch(records: Sequence[DocumentRecord], lake: str | None, *, registry: str | None = None,
                 revalidate_after: dt.timedelta = DEFAULT_REVALIDATE_AFTER, context: RunContext = NO_CONTEXT,
-                session_options: Mapping[str, Any] | None = None, session: Any = None) -> Batch:
+                session_options: Mapping[str, Any] | None = None, session: PoliteSession | None = None) -> Batch:
     """Download and archive a batch of documents. Never raises for one bad document (it is recorded as
     failed with its reason); raises a transient error of the lake, so the whole batch can be tried again."""
     store = lake_store(lake)
@@ -48,7 +50,7 @@ def fetch_batch(records: Sequence[DocumentRecord], lake: str | None, *, registry
 
 
 def _fetch_each(records: Sequence[DocumentRecord], store: Store, registry: str | None,
-                session_options: Mapping[str, Any] | None, session: Any) -> None:
+                session_options: Mapping[str, Any] | None, session: PoliteSession | None) -> None:
     """The fetch library on each record, with one session for the batch (its politeness: retries of
     transient errors, per-host rate limit, conditional GET from the prior fetch)."""
     from gongkai.fetch import fetch_document, make_session
@@ -84,8 +86,6 @@ def _fetch_each(records: Sequence[DocumentRecord], store: Store, registry: str |
                 close()
 
 
-def _failure(record: DocumentRecord, reason: str | None) -> Any:
-    from gongkai.model import Problem
-
+def _failure(record: DocumentRecord, reason: str | None) -> Problem:
     code = (reason or "fetch_failed").split(":", 1)[0]
     return Problem(code, str(reason), "error", "fetch")

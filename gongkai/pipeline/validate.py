@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
+from gongkai.outcome import ValidationOutcome
 from gongkai.pipeline.batch import CPU_LOCK, Batch
 from gongkai.pipeline.plan import lake_store
 
@@ -16,7 +16,7 @@ def agencies_of(batch: Batch) -> dict[str, str]:
 
 
 def validate_batch(batch: Batch, *, run_id: str | None = None, docs: bool = True,
-                   docs_dir: Path | None = None) -> Any:
+                   docs_dir: Path | None = None) -> ValidationOutcome | None:
     """Validate the batch's reports with the Great Expectations suites (None when nothing was parsed)."""
     reports = batch.reports
     if not reports:

@@ -6,14 +6,13 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gongkai.model import LineageEvent, Report
-from gongkai.outcome import status_for
+from gongkai.outcome import ValidationOutcome, status_for
 from gongkai.pipeline.batch import CPU_LOCK, Batch
 from gongkai.pipeline.plan import lake_store
 from gongkai.pipeline.record import NO_CONTEXT, DocumentRecord, RunContext, tally_records
-from gongkai.runs import AgencyRun
+from gongkai.runs import AgencyRun, RunSummary
 
 
 @dataclass
@@ -26,7 +25,7 @@ class WriteResult:
     unchanged: list[str] = field(default_factory=list)  # report ids whose rows were already in the lake
 
 
-def write_batch(batch: Batch, outcome: Any, *, context: RunContext = NO_CONTEXT) -> WriteResult:
+def write_batch(batch: Batch, outcome: ValidationOutcome | None, *, context: RunContext = NO_CONTEXT) -> WriteResult:
     """Write the batch's reports, validation results and lineage (its records' events) in one atomic commit."""
     with CPU_LOCK:
         return _write_batch(batch, outcome, context=context)
@@ -37,7 +36,7 @@ def source_of(record: DocumentRecord) -> str:
     return str(Path(record.path).resolve()) if record.path else record.source
 
 
-def _write_batch(batch: Batch, outcome: Any, *, context: RunContext) -> WriteResult:
+def _write_batch(batch: Batch, outcome: ValidationOutcome | None, *, context: RunContext) -> WriteResult:
     from gongkai.lake.writer import write_batch as lake_write_batch
     from gongkai.lake.writer import write_lineage
 
@@ -63,11 +62,11 @@ def _write_batch(batch: Batch, outcome: Any, *, context: RunContext) -> WriteRes
                        unchanged=list(result.unchanged))
 
 
-def _validated(record: DocumentRecord, outcome: Any) -> None:
+def _validated(record: DocumentRecord, outcome: ValidationOutcome | None) -> None:
     """The report's status and failed checks from the validation outcome, with its validate event."""
     assert record.report is not None
-    report_outcome = outcome.reports.get(record.report_id) if outcome is not None else None
-    if report_outcome is None:
+    report_outcome = outcome.reports.get(record.report_id) if outcome is not None and record.report_id else None
+    if outcome is None or report_outcome is None:
         record.report_status = _status_without_validation(record.report)
         return
     record.report_status = report_outcome.status
@@ -82,7 +81,7 @@ def _status_without_validation(report: Report) -> str:
     return status_for(report, [])
 
 
-def record_run(summary: Any, events: Sequence[LineageEvent] = (), *, context: RunContext = NO_CONTEXT) -> str:
+def record_run(summary: RunSummary, events: Sequence[LineageEvent] = (), *, context: RunContext = NO_CONTEXT) -> str:
     """Write the run's discovery lineage and its run record (``runs/<run_id>.json``) into the lake."""
     from gongkai.lake.writer import write_lineage
     from gongkai.runs import save_run
