@@ -13,8 +13,11 @@ HARNESSES = ("roundtrip",)
 
 
 def main(names: list[str]) -> int:
-    found = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])
-                   if m.name.endswith("_bench") or m.name in HARNESSES)
+    found = sorted(
+        m.name
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if m.name.endswith("_bench") or m.name in HARNESSES
+    )
     for name in names or found:
         print(f"\n## {name}", flush=True)
         importlib.import_module(f"benchmarks.{name}").main()

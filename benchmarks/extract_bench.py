@@ -50,12 +50,21 @@ def main() -> None:
     real = groups["pdf (real)"] + groups["pdf (LibreOffice)"]
     pages = sum(_pages(p) for p in real)
     print(f"PDF extraction, {pages} pages (ms/page)")
-    ours = {backend: sum(_time(lambda p=p, b=backend: extract_pdf(p.read_bytes(), backend=b), 3) for p in real)
-            for backend in ("pdfium", "pdfminer")}
+    ours = {
+        backend: sum(_time(lambda p=p, b=backend: extract_pdf(p.read_bytes(), backend=b), 3) for p in real)
+        for backend in ("pdfium", "pdfminer")
+    }
     theirs = None
     if shutil.which("pdftotext"):
-        theirs = sum(_time(lambda p=p: subprocess.run(["pdftotext", "-layout", str(p), "-"], capture_output=True,
-                                                       check=True), 3) for p in real)
+        theirs = sum(
+            _time(
+                lambda p=p: subprocess.run(
+                    ["pdftotext", "-layout", str(p), "-"], capture_output=True, check=True
+                ),
+                3,
+            )
+            for p in real
+        )
         print(f"  {'pdftotext -layout':24} {1000 * theirs / pages:6.1f}  (process start included)")
     for backend, seconds in ours.items():
         label = "gongkai, PDFium objects" if backend == "pdfium" else "gongkai, pdfminer objects"

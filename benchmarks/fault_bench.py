@@ -53,8 +53,10 @@ def drip() -> None:
                     outcome = "fetched (!)"
                 except FetchError as exc:
                     outcome = f"{exc.code} (transient={exc.transient})"
-                print(f"drip: {kind:<12} 1 byte/s, deadline 5 s, read timeout 60 s: failed after "
-                      f"{time.monotonic() - started:.2f} s: {outcome}")
+                print(
+                    f"drip: {kind:<12} 1 byte/s, deadline 5 s, read timeout 60 s: failed after "
+                    f"{time.monotonic() - started:.2f} s: {outcome}"
+                )
 
 
 # ---------------------------------------------------------------- huge documents
@@ -104,14 +106,21 @@ def huge() -> None:
             kind, size = item.split(":")
             path = Path(tmp) / f"huge-{size}mb.{'html' if kind == 'html' else 'txt'}"
             path.write_bytes(_MAKERS[kind](int(float(size) * MB)))
-            done = subprocess.run([sys.executable, "-c", _PARSE_ONE, str(path)], capture_output=True, text=True,
-                                  env=_env(), timeout=3600)
+            done = subprocess.run(
+                [sys.executable, "-c", _PARSE_ONE, str(path)],
+                capture_output=True,
+                text=True,
+                env=_env(),
+                timeout=3600,
+            )
             if done.returncode:
                 print(f"huge: {kind} {size} MiB: exit {done.returncode}: {done.stderr[-300:]}")
                 continue
             seconds, own, child, form, problems = done.stdout.split()
-            print(f"huge: {kind:<5} {size:>3} MiB: {seconds:>6} s, peak RSS main process {own} MiB, document child "
-                  f"{child} MiB; form {form}, problems {problems}")
+            print(
+                f"huge: {kind:<5} {size:>3} MiB: {seconds:>6} s, peak RSS main process {own} MiB, document child "
+                f"{child} MiB; form {form}, problems {problems}"
+            )
 
 
 # ---------------------------------------------------------------- concurrent writers
@@ -131,9 +140,25 @@ def _folders(root: Path, writers: int, docs: int) -> list[Path]:
 
 
 def _load(folder: Path, lake: str, batch_size: int) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "gongkai.cli", "load", str(folder), "--lake", lake,
-                             "--batch-size", str(batch_size), "--json"], env=_env(), text=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gongkai.cli",
+            "load",
+            str(folder),
+            "--lake",
+            lake,
+            "--batch-size",
+            str(batch_size),
+            "--json",
+        ],
+        env=_env(),
+        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def _count(lake: str, expected: int) -> tuple[int, int, int]:
@@ -153,9 +178,11 @@ def _race(lake: str, label: str, root: Path) -> None:
     codes = [p.returncode for p in procs]
     docs, lost, duplicated = _count(lake, 12)
     crashed = sum("Traceback" in e for e in errors)
-    print(f"race ({label}): 4 concurrent `gongkai load` × 3 documents, batches of 1: exit codes {codes}, "
-          f"{crashed} tracebacks, {docs} documents, {lost} lost, {duplicated} duplicated, "
-          f"{time.monotonic() - started:.0f} s")
+    print(
+        f"race ({label}): 4 concurrent `gongkai load` × 3 documents, batches of 1: exit codes {codes}, "
+        f"{crashed} tracebacks, {docs} documents, {lost} lost, {duplicated} duplicated, "
+        f"{time.monotonic() - started:.0f} s"
+    )
 
 
 def race() -> None:
@@ -185,9 +212,14 @@ def soak() -> None:
                     killed += 1
                 proc.wait()
             so_far = _count(lake, writers * docs)
-            print(f"soak: round {round_ + 1}: {killed} writers killed so far; {so_far[0]} documents in the lake, "
-                  f"{so_far[2]} duplicated", flush=True)
-        procs = [_load(folder, lake, 10) for folder in folders]  # the recovery run: every writer again, to the end
+            print(
+                f"soak: round {round_ + 1}: {killed} writers killed so far; {so_far[0]} documents in the lake, "
+                f"{so_far[2]} duplicated",
+                flush=True,
+            )
+        procs = [
+            _load(folder, lake, 10) for folder in folders
+        ]  # the recovery run: every writer again, to the end
         errors = [p.communicate(timeout=7200)[1] for p in procs]
         codes = [p.returncode for p in procs]
         total, lost, duplicated = _count(lake, writers * docs)
@@ -195,9 +227,11 @@ def soak() -> None:
         from gongkai.lake.store import open_store
 
         debris = len(open_store(lake).list(log.STAGING))
-        print(f"soak: {writers} writers × {docs} documents, {killed} SIGKILLs, then a recovery run: exit codes "
-              f"{codes}, {sum('Traceback' in e for e in errors)} tracebacks; {total} documents, LOST {lost}, "
-              f"DUPLICATED {duplicated}; {debris} staging files left; {time.monotonic() - started:.0f} s")
+        print(
+            f"soak: {writers} writers × {docs} documents, {killed} SIGKILLs, then a recovery run: exit codes "
+            f"{codes}, {sum('Traceback' in e for e in errors)} tracebacks; {total} documents, LOST {lost}, "
+            f"DUPLICATED {duplicated}; {debris} staging files left; {time.monotonic() - started:.0f} s"
+        )
 
 
 SECTIONS = {"drip": drip, "huge": huge, "race": race, "soak": soak}

@@ -62,10 +62,16 @@ def make_corpus(directory: Path, count: int, seed: int = 6) -> dict[str, Any]:
         if not (files / name).exists():
             (files / name).write_text(text, encoding="utf-8")
         slug = f"bench-{i:05d}"
-        spec["agency"].append({"slug": slug, "name": report.agency, "division_code": "320813",
-                               "level": "department"})
-        spec["column"].append({"agency": slug, "path": f"/{slug}/nianbao/",
-                               "report": [{"year": YEAR, "files": [{"file": name}]}]})
+        spec["agency"].append(
+            {"slug": slug, "name": report.agency, "division_code": "320813", "level": "department"}
+        )
+        spec["column"].append(
+            {
+                "agency": slug,
+                "path": f"/{slug}/nianbao/",
+                "report": [{"year": YEAR, "files": [{"file": name}]}],
+            }
+        )
     return spec
 
 
@@ -88,9 +94,12 @@ def serve(directory: Path, count: int) -> None:
 
 class PortalProcess:
     def __init__(self, directory: Path, count: int) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "benchmarks.flow_bench", "--serve", str(directory),
-                                         "--docs", str(count)], stdout=subprocess.PIPE, text=True,
-                                        cwd=Path(__file__).resolve().parents[1])
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.flow_bench", "--serve", str(directory), "--docs", str(count)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
         assert self.process.stdout is not None
         self.base_url = self.process.stdout.readline().strip()
         if not self.base_url.startswith("http://127.0.0.1"):
@@ -148,8 +157,9 @@ def warm_up(directory: Path) -> None:
     seed = next((Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "seeds").glob("*.txt"))
     report = parse_bytes(seed.read_bytes(), seed.name)
     lake = str(directory / "warm-lake")
-    record = DocumentRecord(None, None, seed.as_uri(), sha256=report.sha256, outcomes={"parse": "parsed"},
-                            report=report)
+    record = DocumentRecord(
+        None, None, seed.as_uri(), sha256=report.sha256, outcomes={"parse": "parsed"}, report=report
+    )
     validate_batch(Batch(lake, [record]), docs=False)
 
 
@@ -167,27 +177,35 @@ def overhead_and_rerun(count: int, work: Path, rounds: int = 2) -> None:
         # the machines are shared and noisy: alternate the two ways and keep the best of each
         library_times, flow_times = [], []
         for round_ in range(rounds):
-            seconds, parts = timed(lambda r=round_: run_library(str(work / f"lake-library-{r}"), portal.registry))
+            seconds, parts = timed(
+                lambda r=round_: run_library(str(work / f"lake-library-{r}"), portal.registry)
+            )
             library_times.append(seconds)
             seconds, summary = timed(lambda r=round_: run_flow(str(work / f"lake-flow-{r}"), portal.registry))
             flow_times.append(seconds)
         library_s, flow_s = min(library_times), min(flow_times)
         written_library = sum(p.written for p in parts)
         written_flow = sum(a.written for a in summary.agencies)
-        print(f"{count} documents, batches of {BATCH}, best of {rounds}: library {library_s:.1f} s "
-              f"({count / library_s:.0f} docs/s), flow {flow_s:.1f} s ({count / flow_s:.0f} docs/s) → "
-              f"flow/library = {flow_s / library_s:.2f}× (goal ≤ 1.10×); written {written_library} / {written_flow}; "
-              f"all runs: library {', '.join(f'{t:.1f}' for t in library_times)} s, "
-              f"flow {', '.join(f'{t:.1f}' for t in flow_times)} s")
+        print(
+            f"{count} documents, batches of {BATCH}, best of {rounds}: library {library_s:.1f} s "
+            f"({count / library_s:.0f} docs/s), flow {flow_s:.1f} s ({count / flow_s:.0f} docs/s) → "
+            f"flow/library = {flow_s / library_s:.2f}× (goal ≤ 1.10×); written {written_library} / {written_flow}; "
+            f"all runs: library {', '.join(f'{t:.1f}' for t in library_times)} s, "
+            f"flow {', '.join(f'{t:.1f}' for t in flow_times)} s"
+        )
         lake = str(work / f"lake-flow-{rounds - 1}")
         reruns = [timed(lambda: run_flow(lake, portal.registry)) for _ in range(3)]
         rerun_s, again = sorted(reruns, key=lambda r: r[0])[1]  # the median of three
-        print(f"re-run of the unchanged year (median of 3: {', '.join(f'{t:.2f}' for t, _ in reruns)} s): "
-              f"{rerun_s:.2f} s → {flow_s / rerun_s:.0f}× faster than the first run (goal ≥ 20×); "
-              f"fetched {sum(a.fetched for a in again.agencies)}, written {sum(a.written for a in again.agencies)}")
+        print(
+            f"re-run of the unchanged year (median of 3: {', '.join(f'{t:.2f}' for t, _ in reruns)} s): "
+            f"{rerun_s:.2f} s → {flow_s / rerun_s:.0f}× faster than the first run (goal ≥ 20×); "
+            f"fetched {sum(a.fetched for a in again.agencies)}, written {sum(a.written for a in again.agencies)}"
+        )
         revalidate_s, _ = timed(lambda: run_flow(lake, portal.registry, revalidate_after_hours=0))
-        print(f"re-run asking every site again (--revalidate: listing pages + conditional GETs): {revalidate_s:.1f} s "
-              f"→ {flow_s / revalidate_s:.1f}× faster than the first run")
+        print(
+            f"re-run asking every site again (--revalidate: listing pages + conditional GETs): {revalidate_s:.1f} s "
+            f"→ {flow_s / revalidate_s:.1f}× faster than the first run"
+        )
     finally:
         portal.stop()
 
@@ -217,37 +235,66 @@ def memory_child(lake: str, registry: str) -> None:
     stop.set()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rerun_seconds, again = timed(lambda: run_flow(lake, registry))
-    print(json.dumps({"seconds": seconds, "written": sum(a.written for a in summary.agencies),
-                      "status": summary.status, "peak_rss_mib": peak, "children_peak_mib": peaks["children"] / 2**20,
-                      "rerun_seconds": rerun_seconds, "rerun_written": sum(a.written for a in again.agencies)}),
-          flush=True)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "written": sum(a.written for a in summary.agencies),
+                "status": summary.status,
+                "peak_rss_mib": peak,
+                "children_peak_mib": peaks["children"] / 2**20,
+                "rerun_seconds": rerun_seconds,
+                "rerun_written": sum(a.written for a in again.agencies),
+            }
+        ),
+        flush=True,
+    )
 
 
 def peak_memory(count: int, work: Path) -> None:
     corpus = work / f"corpus-{count}"
     portal = PortalProcess(corpus, count)
     try:
-        result = subprocess.run([sys.executable, "-m", "benchmarks.flow_bench", "--memory-child",
-                                 str(work / f"lake-{count}"), portal.registry], capture_output=True, text=True,
-                                cwd=Path(__file__).resolve().parents[1], timeout=7200)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.flow_bench",
+                "--memory-child",
+                str(work / f"lake-{count}"),
+                portal.registry,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parents[1],
+            timeout=7200,
+        )
     finally:
         portal.stop()
     if result.returncode != 0:
         print(result.stderr[-3000:])
         raise SystemExit(f"the {count}-document run failed")
     figures = json.loads(result.stdout.strip().splitlines()[-1])
-    print(f"{count} documents through the flow: {figures['seconds']:.0f} s ({count / figures['seconds']:.0f} docs/s), "
-          f"written {figures['written']}, status {figures['status']}; peak memory of the flow process "
-          f"{figures['peak_rss_mib']:.0f} MiB (goal ≤ 1024 MiB); its local Prefect API server "
-          f"{figures['children_peak_mib']:.0f} MiB more (a separate process; none with a real server)")
-    print(f"re-run of that unchanged {count}-document year: {figures['rerun_seconds']:.1f} s → "
-          f"{figures['seconds'] / figures['rerun_seconds']:.0f}× faster (written {figures['rerun_written']})")
+    print(
+        f"{count} documents through the flow: {figures['seconds']:.0f} s ({count / figures['seconds']:.0f} docs/s), "
+        f"written {figures['written']}, status {figures['status']}; peak memory of the flow process "
+        f"{figures['peak_rss_mib']:.0f} MiB (goal ≤ 1024 MiB); its local Prefect API server "
+        f"{figures['children_peak_mib']:.0f} MiB more (a separate process; none with a real server)"
+    )
+    print(
+        f"re-run of that unchanged {count}-document year: {figures['rerun_seconds']:.1f} s → "
+        f"{figures['seconds'] / figures['rerun_seconds']:.0f}× faster (written {figures['rerun_written']})"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=1000, help="documents for overhead and re-run (default 1000)")
-    parser.add_argument("--memory-docs", type=int, default=10000, help="documents for the memory run (0: skip)")
+    parser.add_argument(
+        "--docs", type=int, default=1000, help="documents for overhead and re-run (default 1000)"
+    )
+    parser.add_argument(
+        "--memory-docs", type=int, default=10000, help="documents for the memory run (0: skip)"
+    )
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--memory-child", nargs=2, metavar=("LAKE", "REGISTRY"), help=argparse.SUPPRESS)

@@ -38,7 +38,9 @@ def _reports(n: int, base: list[Report]) -> list[Report]:
 
 
 def _rows(reports: list[Report]) -> int:
-    return sum(1 + len(r.applications) + len(r.active_disclosure) + len(r.review_litigation) + 1 for r in reports)
+    return sum(
+        1 + len(r.applications) + len(r.active_disclosure) + len(r.review_litigation) + 1 for r in reports
+    )
 
 
 def _files_per_partition(store: Store) -> tuple[int, float]:
@@ -55,23 +57,29 @@ def _bench(store: Store, base: list[Report], label: str, small_runs: int) -> Non
     bulk = _reports(200, base)
     start = time.perf_counter()
     for i in range(0, len(bulk), 50):
-        write_batch(store, bulk[i:i + 50])
+        write_batch(store, bulk[i : i + 50])
     seconds = time.perf_counter() - start
-    print(f"{label}: bulk   {len(bulk)} reports in batches of 50: {_rows(bulk) / seconds:9.0f} rows/s "
-          f"({seconds:.1f} s, {len(bulk) / seconds:.1f} reports/s)")
+    print(
+        f"{label}: bulk   {len(bulk)} reports in batches of 50: {_rows(bulk) / seconds:9.0f} rows/s "
+        f"({seconds:.1f} s, {len(bulk) / seconds:.1f} reports/s)"
+    )
     small = _reports(small_runs, base)
     start = time.perf_counter()
     for report in small:
         write_batch(store, [report])
     seconds = time.perf_counter() - start
     worst, mean = _files_per_partition(store)
-    print(f"{label}: small  {small_runs} runs of 1 report:      {_rows(small) / seconds:9.0f} rows/s "
-          f"({1000 * seconds / small_runs:.0f} ms per run); files per partition after them: max {worst}, "
-          f"mean {mean:.1f} (bound {DEFAULT_MAX_FILES})")
+    print(
+        f"{label}: small  {small_runs} runs of 1 report:      {_rows(small) / seconds:9.0f} rows/s "
+        f"({1000 * seconds / small_runs:.0f} ms per run); files per partition after them: max {worst}, "
+        f"mean {mean:.1f} (bound {DEFAULT_MAX_FILES})"
+    )
     start = time.perf_counter()
     result = write_batch(store, bulk[:50])
-    print(f"{label}: reload of 50 unchanged reports: {time.perf_counter() - start:.2f} s, "
-          f"{len(result.unchanged)} unchanged, commit {result.seq}")
+    print(
+        f"{label}: reload of 50 unchanged reports: {time.perf_counter() - start:.2f} s, "
+        f"{len(result.unchanged)} unchanged, commit {result.seq}"
+    )
 
 
 @contextlib.contextmanager
@@ -80,7 +88,9 @@ def _s3_lake() -> Iterator[str | None]:
     if given:
         yield given
         return
-    spec = importlib.util.spec_from_file_location("lake_s3server", ROOT / "tests" / "lake" / "lake_s3server.py")
+    spec = importlib.util.spec_from_file_location(
+        "lake_s3server", ROOT / "tests" / "lake" / "lake_s3server.py"
+    )
     if spec is None or spec.loader is None:
         yield None
         return
@@ -116,7 +126,9 @@ def main() -> None:
     start = time.perf_counter()
     validate_reports(batch, None, docs=False)
     seconds = time.perf_counter() - start
-    print(f"validate: {len(batch)} reports with the GX suites in {seconds:.2f} s ({len(batch) / seconds:.0f} reports/s)")
+    print(
+        f"validate: {len(batch)} reports with the GX suites in {seconds:.2f} s ({len(batch) / seconds:.0f} reports/s)"
+    )
 
 
 if __name__ == "__main__":

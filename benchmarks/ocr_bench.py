@@ -43,14 +43,19 @@ def _accuracy_per_resolution() -> None:
             seconds += time.perf_counter() - started
             expected = json.loads(source.with_suffix(".json").read_text(encoding="utf-8"))
             diffs = differences(report, expected)
-            cell_diffs = [d for d in diffs if d.startswith(("active_disclosure", "applications", "review_litigation"))]
+            cell_diffs = [
+                d for d in diffs if d.startswith(("active_disclosure", "applications", "review_litigation"))
+            ]
             cells += len(report.active_disclosure) + len(report.applications) + len(report.review_litigation)
             missing += sum(": got None," in d for d in cell_diffs)
             wrong += sum(": got None," not in d for d in cell_diffs)
             meta += len(diffs) == len(cell_diffs)
         n = min(limit, len(SOURCES))
-        print(f"| {dpi} | {n} | {pages} | {pages / seconds:.2f} | {1 - (missing + wrong) / cells:.4f} "
-              f"| {wrong} | {meta}/{n} |", flush=True)
+        print(
+            f"| {dpi} | {n} | {pages} | {pages / seconds:.2f} | {1 - (missing + wrong) / cells:.4f} "
+            f"| {wrong} | {meta}/{n} |",
+            flush=True,
+        )
 
 
 def _engines() -> None:
@@ -81,9 +86,9 @@ def _engines() -> None:
                         if not re.fullmatch(r"\d+", text):
                             continue
                         b = [int(v * dpi / 72) for v in box]
-                        cell = gray[b[1] + 4:b[3] - 4, b[0] + 4:b[2] - 4]
+                        cell = gray[b[1] + 4 : b[3] - 4, b[0] + 4 : b[2] - 4]
                         ys, xs = np.nonzero(cell < 128)
-                        cell = cell[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+                        cell = cell[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
                         crops.append((np.pad(cell, 6, constant_values=255), text))
     print(f"\nengines on {len(crops)} numeric table cells (tight crops, {dpi} dpi):")
     import cv2
@@ -103,12 +108,18 @@ def _engines() -> None:
     for cell, expected in crops:
         buffer = io.BytesIO()
         Image.fromarray(cell).save(buffer, "PNG")
-        out = subprocess.run(["tesseract", "-", "-", "-l", "chi_sim", "--psm", "7"], input=buffer.getvalue(),
-                             capture_output=True, check=False).stdout.decode()
+        out = subprocess.run(
+            ["tesseract", "-", "-", "-l", "chi_sim", "--psm", "7"],
+            input=buffer.getvalue(),
+            capture_output=True,
+            check=False,
+        ).stdout.decode()
         right += re.sub(r"\s+", "", out) == expected
     seconds = time.perf_counter() - started
-    print(f"  tesseract 5 chi_sim   {right}/{len(crops)} exact  {seconds / len(crops) * 1000:.0f} ms/cell "
-          "(one process per cell)")
+    print(
+        f"  tesseract 5 chi_sim   {right}/{len(crops)} exact  {seconds / len(crops) * 1000:.0f} ms/cell "
+        "(one process per cell)"
+    )
 
 
 def main() -> None:

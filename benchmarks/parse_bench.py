@@ -29,16 +29,22 @@ def main() -> None:
     generated = []
     for i in range(200):
         synth = random_report(rng, ("f2021", "f2019")[i % 2], drop_labels=i % 3)
-        generated.append((f"gen{i}.txt", render(synth, LAYOUTS[i % 4], rng, split_labels=bool(i % 2)).encode()))
+        generated.append(
+            (f"gen{i}.txt", render(synth, LAYOUTS[i % 4], rng, split_labels=bool(i % 2)).encode())
+        )
     print(f"seeds:     {_rate(seeds, 40):8.1f} reports/s per core  ({len(seeds)} reports x 40)")
-    print(f"generated: {_rate(generated, 2):8.1f} reports/s per core  ({len(generated)} reports x 2, 4 layouts)")
+    print(
+        f"generated: {_rate(generated, 2):8.1f} reports/s per core  ({len(generated)} reports x 2, 4 layouts)"
+    )
     tracemalloc.start()
     for name, data in generated:
         parse_bytes(data, name)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"peak traced memory while parsing {len(generated)} reports: {peak / 2**20:.1f} MiB; "
-          f"process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(
+        f"peak traced memory while parsing {len(generated)} reports: {peak / 2**20:.1f} MiB; "
+        f"process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,16 @@ TEXT_FORMATS: dict[str, Callable[[SynthReport, random.Random], bytes]] = {
     "markdown_pipe": lambda s, r: to_markdown(s, r, "pipe").encode("utf-8"),
     "markdown_html": lambda s, r: to_markdown(s, r, "html").encode("utf-8"),
 }
-FILE_NAMES = {"html": "r.html", "html_gbk": "r.html", "html_sanitized": "r.html", "docx": "r.docx", "markdown_pipe": "r.md",
-              "markdown_html": "r.md", "pdf": "r.pdf", "scan": "r.pdf"}
+FILE_NAMES = {
+    "html": "r.html",
+    "html_gbk": "r.html",
+    "html_sanitized": "r.html",
+    "docx": "r.docx",
+    "markdown_pipe": "r.md",
+    "markdown_html": "r.md",
+    "pdf": "r.pdf",
+    "scan": "r.pdf",
+}
 
 
 def _soffice_pdfs(docx_files: list[Path], out_dir: Path) -> None:
@@ -54,9 +62,21 @@ def _soffice_pdfs(docx_files: list[Path], out_dir: Path) -> None:
         raise SystemExit("soffice not found: PDF round trip needs LibreOffice")
     with tempfile.TemporaryDirectory() as profile:
         for start in range(0, len(docx_files), 20):  # one LibreOffice start per 20 files
-            subprocess.run([binary, "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", "pdf",
-                            "--outdir", str(out_dir), *map(str, docx_files[start:start + 20])],
-                           check=True, capture_output=True, timeout=600)
+            subprocess.run(
+                [
+                    binary,
+                    "--headless",
+                    f"-env:UserInstallation=file://{profile}",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(out_dir),
+                    *map(str, docx_files[start : start + 20]),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
 
 
 def scan_of(pdf: bytes, rng: random.Random, dpi: int) -> bytes:
@@ -67,8 +87,12 @@ def scan_of(pdf: bytes, rng: random.Random, dpi: int) -> bytes:
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch) / "in.pdf"
         source.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(source), f"{scratch}/p"], check=True,
-                       capture_output=True, timeout=300)
+        subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-gray", "-png", str(source), f"{scratch}/p"],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         pages = []
         for png in sorted(Path(scratch).glob("p*.png")):
             image = Image.open(png).convert("L").rotate(rng.uniform(-0.8, 0.8), fillcolor=255, expand=False)
@@ -83,8 +107,13 @@ def scan_of(pdf: bytes, rng: random.Random, dpi: int) -> bytes:
         return buffer.getvalue()
 
 
-def run(reports: int, seed: int, formats: list[str], dpi: int = 200,
-        on_silent: Callable[[str, int, str], None] | None = None) -> dict[str, Counter[str]]:
+def run(
+    reports: int,
+    seed: int,
+    formats: list[str],
+    dpi: int = 200,
+    on_silent: Callable[[str, int, str], None] | None = None,
+) -> dict[str, Counter[str]]:
     syntheses = consistent_variants(seed, reports)
     results: dict[str, Counter[str]] = {f: Counter() for f in formats}
     files: dict[tuple[str, int], bytes] = {}
@@ -136,8 +165,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv if argv is not None else [])
     formats = args.formats.split(",") + (["scan"] if args.scans and "scan" not in args.formats else [])
     started = time.perf_counter()
-    results = run(args.reports, args.seed, formats, args.dpi,
-                  on_silent=lambda f, i, form: print(f"  silent wrong cells: {f} report {i} (read as {form})"))
+    results = run(
+        args.reports,
+        args.seed,
+        formats,
+        args.dpi,
+        on_silent=lambda f, i, form: print(f"  silent wrong cells: {f} report {i} (read as {form})"),
+    )
     print_table(results, time.perf_counter() - started)
 
 

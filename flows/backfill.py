@@ -19,29 +19,54 @@ from tasks.write import record_run
 
 
 @flow(name="gongkai-backfill", task_runner=task_runner_from_env(), log_prints=False, persist_result=False)
-def backfill(from_year: int, to_year: int, agencies: list[str] | None = None, lake: str | None = None,
-             registry: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE, per_host: int = 2,
-             max_in_flight: int = 4, revalidate_after_hours: float = 12.0, force: bool = False,
-             years: list[int] | None = None) -> RunSummary:
+def backfill(
+    from_year: int,
+    to_year: int,
+    agencies: list[str] | None = None,
+    lake: str | None = None,
+    registry: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    per_host: int = 2,
+    max_in_flight: int = 4,
+    revalidate_after_hours: float = 12.0,
+    force: bool = False,
+    years: list[int] | None = None,
+) -> RunSummary:
     """Ingest every report year from `from_year` to `to_year` (inclusive, either order); `years`, if given,
     picks the years to run instead (e.g. only those a corpus has)."""
     first, last = sorted((from_year, to_year))
     years = sorted(set(years)) if years else list(range(first, last + 1))
-    summary = RunSummary(run_id=new_run_id(), lake=lake_store(lake).uri, years=years,
-                         started_at=now_iso("seconds"), kind="backfill")
+    summary = RunSummary(
+        run_id=new_run_id(),
+        lake=lake_store(lake).uri,
+        years=years,
+        started_at=now_iso("seconds"),
+        kind="backfill",
+    )
     parts = []
     for done, year in enumerate(years):
         report_progress("years", done, len(years))
-        state = ingest_year(year=year, agencies=agencies, lake=lake, registry=registry, batch_size=batch_size,
-                            per_host=per_host, max_in_flight=max_in_flight,
-                            revalidate_after_hours=revalidate_after_hours, force=force, return_state=True)
+        state = ingest_year(
+            year=year,
+            agencies=agencies,
+            lake=lake,
+            registry=registry,
+            batch_size=batch_size,
+            per_host=per_host,
+            max_in_flight=max_in_flight,
+            revalidate_after_hours=revalidate_after_hours,
+            force=force,
+            return_state=True,
+        )
         if state.is_completed():
             year_summary: RunSummary = state.result()
             parts.extend(year_summary.agencies)
             summary.data_docs.extend(year_summary.data_docs)
             summary.notes.extend(n for n in year_summary.notes if n not in summary.notes)
         else:
-            summary.notes.append(f"{year}: the year's flow run failed: {(state.message or state.name or 'failed')[:300]}")
+            summary.notes.append(
+                f"{year}: the year's flow run failed: {(state.message or state.name or 'failed')[:300]}"
+            )
     report_progress("years", len(years), len(years))
     summary.agencies = merge_runs(parts)
     summary.ended_at = now_iso("seconds")

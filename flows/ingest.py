@@ -68,8 +68,14 @@ def dask_task_runner(address: str | None = None, workers: int = 2) -> Any:
     if address:
         return DaskTaskRunner(address=address)
     dask.config.set({"distributed.worker.daemon": False})
-    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 2, "processes": True,
-                                         "dashboard_address": None})
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": workers,
+            "threads_per_worker": 2,
+            "processes": True,
+            "dashboard_address": None,
+        }
+    )
 
 
 def task_runner_from_env() -> Any:
@@ -88,10 +94,18 @@ def task_runner_from_env() -> Any:
 
 
 @flow(name="gongkai-ingest-year", task_runner=task_runner_from_env(), log_prints=False, persist_result=False)
-def ingest_year(year: int | None = None, agencies: list[str] | None = None, lake: str | None = None,
-                registry: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE, per_host: int = 2,
-                max_in_flight: int = 4, revalidate_after_hours: float = 12.0, force: bool = False,
-                agency_group_size: int | None = None) -> RunSummary:
+def ingest_year(
+    year: int | None = None,
+    agencies: list[str] | None = None,
+    lake: str | None = None,
+    registry: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    per_host: int = 2,
+    max_in_flight: int = 4,
+    revalidate_after_hours: float = 12.0,
+    force: bool = False,
+    agency_group_size: int | None = None,
+) -> RunSummary:
     """Bring one report year into the lake.
 
     year: the report year (default: last year, the one published by 31 January);
@@ -104,8 +118,13 @@ def ingest_year(year: int | None = None, agencies: list[str] | None = None, lake
     agency_group_size: agencies discovered per task (default: about two groups per worker thread, 10–100).
     """
     year = year or default_report_year()
-    summary = RunSummary(run_id=new_run_id(), lake=lake_store(lake).uri, years=[year],
-                         started_at=now_iso("seconds"), flow_run_id=_flow_run_id())
+    summary = RunSummary(
+        run_id=new_run_id(),
+        lake=lake_store(lake).uri,
+        years=[year],
+        started_at=now_iso("seconds"),
+        flow_run_id=_flow_run_id(),
+    )
     selected, notes = select_agencies(agencies, registry=registry)
     summary.notes.extend(notes)
 
@@ -117,7 +136,7 @@ def ingest_year(year: int | None = None, agencies: list[str] | None = None, lake
     fresh = {t.agency_id for t in known.tallies}
     stale = [slug for slug in selected if slug not in fresh]
     size = agency_group_size or group_size(len(stale), get_settings().workers)
-    groups = [stale[i:i + size] for i in range(0, len(stale), size)]
+    groups = [stale[i : i + size] for i in range(0, len(stale), size)]
     found = [(group, discover.submit(group, year, registry)) for group in groups]
     done = len(fresh)
     report_progress("agencies", done, len(selected))
@@ -161,8 +180,13 @@ def ingest_year(year: int | None = None, agencies: list[str] | None = None, lake
         fetch_task = fetch.with_options(tags=[f"host:{host}"]) if host in limited_hosts else fetch
         # batches travel in Parcels, which Prefect does not walk through (see tasks.Parcel); a stage gets
         # the future of the one before it, which Prefect resolves (its stubs type only plain values)
-        fetched = fetch_task.submit(Parcel(batch), lake, registry, revalidate_after_hours,  # type: ignore[call-overload]
-                                    wait_for=wait_for)
+        fetched = fetch_task.submit(
+            Parcel(batch),
+            lake,
+            registry,
+            revalidate_after_hours,  # type: ignore[call-overload]
+            wait_for=wait_for,
+        )
         lane.append(fetched)
         parsed = extract_parse.submit(fetched, force)
         outcome = validate.submit(parsed, f"{summary.run_id}-b{number:04d}")  # type: ignore[call-overload]
@@ -213,5 +237,11 @@ def _value(future: PrefectFuture) -> Any:
 
 def _first_failure(futures: list[PrefectFuture]) -> tuple[str, str] | None:
     """The first of a batch's stages that did not complete, and its message."""
-    return next(((stage, _message(future)) for stage, future in zip(BATCH_STAGES, futures, strict=True)
-                 if not future.state.is_completed()), None)
+    return next(
+        (
+            (stage, _message(future))
+            for stage, future in zip(BATCH_STAGES, futures, strict=True)
+            if not future.state.is_completed()
+        ),
+        None,
+    )

@@ -43,11 +43,20 @@ def main(argv: list[str] | None = None) -> int:
         registry = portal.write_registry(Path(scratch) / "portal-registry.toml")
         agencies = [a.slug for a in portal.registry.agencies]
         expected = registry_expectations(portal.registry)
-        console.print(f"fixture portal: {portal.base_url}  ({len(agencies)} agencies, report years "
-                      f"{', '.join(map(str, DEMO_YEARS))})", highlight=False)
+        console.print(
+            f"fixture portal: {portal.base_url}  ({len(agencies)} agencies, report years "
+            f"{', '.join(map(str, DEMO_YEARS))})",
+            highlight=False,
+        )
         console.print(f"running the Prefect flow into {lake} …", highlight=False)
-        state = run_backfill(min(DEMO_YEARS), max(DEMO_YEARS), years=list(DEMO_YEARS), agencies=agencies,
-                             registry=str(registry), lake=lake)
+        state = run_backfill(
+            min(DEMO_YEARS),
+            max(DEMO_YEARS),
+            years=list(DEMO_YEARS),
+            agencies=agencies,
+            registry=str(registry),
+            lake=lake,
+        )
     if not state.is_completed():
         print(f"demo: the flow run failed: {state.message or state.name}", file=sys.stderr)
         return 2
@@ -57,12 +66,17 @@ def main(argv: list[str] | None = None) -> int:
     console.print()
     print_status(lake_status(store, agencies, expected_years=expected), store.uri, console=console)
     docs = sorted(Path(lake, "data_docs").glob("*.html"), key=os.path.getmtime)
-    console.print(f"\nThe lake: {lake}/tables/<table>/report_year=<YYYY>/*.parquet "
-                  "(read it with pandas, DuckDB, Polars: see docs/)", highlight=False)
+    console.print(
+        f"\nThe lake: {lake}/tables/<table>/report_year=<YYYY>/*.parquet "
+        "(read it with pandas, DuckDB, Polars: see docs/)",
+        highlight=False,
+    )
     if docs:
         console.print(f"Data Docs (validation results, HTML): {docs[-1]}", highlight=False)
-    console.print("Run records: " + str(Path(lake, "runs")) + "   ·   again: make demo (changes nothing)",
-                  highlight=False)
+    console.print(
+        "Run records: " + str(Path(lake, "runs")) + "   ·   again: make demo (changes nothing)",
+        highlight=False,
+    )
     return summary.exit_code
 
 

@@ -81,22 +81,39 @@ On S3 the same calls take `s3://bucket/prefix/tables/...` with the standard AWS 
 
 
 def _table_section(table: TableDef) -> list[str]:
-    lines = [f"## `{table.name}` (schema version {table.version})", "", table.doc, "",
-             f"Unique key: {', '.join(f'`{k}`' for k in table.key)}.", "",
-             "| column | type | label | meaning |", "|---|---|---|---|"]
+    lines = [
+        f"## `{table.name}` (schema version {table.version})",
+        "",
+        table.doc,
+        "",
+        f"Unique key: {', '.join(f'`{k}`' for k in table.key)}.",
+        "",
+        "| column | type | label | meaning |",
+        "|---|---|---|---|",
+    ]
     for column in table.columns:
         nullable = "" if column.nullable else " not null"
         doc = column.doc.replace("|", "\\|")
         lines.append(f"| `{column.name}` | {column.type}{nullable} | {column.label} | {doc} |")
     meta = PARTITION_FIELD.metadata
-    lines.append(f"| `{PARTITION_FIELD.name}` | {PARTITION_FIELD.type} (path) | {meta[b'label'].decode()} | "
-                 f"{meta[b'doc'].decode()} |")
+    lines.append(
+        f"| `{PARTITION_FIELD.name}` | {PARTITION_FIELD.type} (path) | {meta[b'label'].decode()} | "
+        f"{meta[b'doc'].decode()} |"
+    )
     return [*lines, ""]
 
 
 def _keys_section() -> list[str]:
-    lines = ["## Keys", "", "The canonical keys of `docs/forms.md`, with their printed labels.", "",
-             "### `applications.row` (表三 rows)", "", "| key | label | f2021 | f2019 |", "|---|---|---|---|"]
+    lines = [
+        "## Keys",
+        "",
+        "The canonical keys of `docs/forms.md`, with their printed labels.",
+        "",
+        "### `applications.row` (表三 rows)",
+        "",
+        "| key | label | f2021 | f2019 |",
+        "|---|---|---|---|",
+    ]
     f2021 = {k.key for k in forms.APPLICATION_ROWS["f2021"]}
     f2019 = {k.key for k in forms.APPLICATION_ROWS["f2019"]}
     for key in forms.ALL_APPLICATION_ROW_KEYS:
@@ -105,32 +122,57 @@ def _keys_section() -> list[str]:
         lines.append(f"| `{key}` | {label} | {in_2021} | {'yes' if key in f2019 else ''} |")
     lines += ["", "### `applications.applicant` (表三 columns)", "", "| key | label |", "|---|---|"]
     lines += [f"| `{k.key}` | {k.label} |" for k in forms.APPLICANT_COLUMNS]
-    lines += ["", "### `review_litigation.key` (表四)", "", "| key | block | outcome | label |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "### `review_litigation.key` (表四)",
+        "",
+        "| key | block | outcome | label |",
+        "|---|---|---|---|",
+    ]
     for block in forms.REVIEW_BLOCKS:
         for outcome in forms.REVIEW_OUTCOMES:
             key = f"{block.key}_{outcome.key}"
             lines.append(f"| `{key}` | `{block.key}` | `{outcome.key}` | {forms.REVIEW_LABELS[key]} |")
-    lines += ["", "### `active_disclosure` (表二)", "", "| form | section | item | label | metrics (key: label) | unit |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "### `active_disclosure` (表二)",
+        "",
+        "| form | section | item | label | metrics (key: label) | unit |",
+        "|---|---|---|---|---|---|",
+    ]
     for form, items in forms.ACTIVE_ITEMS.items():
         for item in items:
             metrics = "; ".join(f"`{m.key}`: {m.label}" for m in item.metrics)
-            lines.append(f"| {form} | {item.section} | `{item.key}` | {item.label} | {metrics} | {item.unit} |")
-    lines += ["", "### `historical_figures.metric` (before 2019)", "", "| key | label | unit | same as |",
-              "|---|---|---|---|"]
+            lines.append(
+                f"| {form} | {item.section} | `{item.key}` | {item.label} | {metrics} | {item.unit} |"
+            )
+    lines += [
+        "",
+        "### `historical_figures.metric` (before 2019)",
+        "",
+        "| key | label | unit | same as |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| `{m.key}` | {m.label} | {m.unit} | {m.canonical or ''} |" for m in METRICS]
     return [*lines, ""]
 
 
 def _checks_section() -> list[str]:
-    lines = ["## Validation checks", "",
-             "`validation_results.check_name`; the suites are `expectations/<table>.json` (Great Expectations 1.x). "
-             "Severity `error` quarantines the report, `warning` gives it `warnings`.", "",
-             "| check | severity | what it checks |", "|---|---|---|"]
+    lines = [
+        "## Validation checks",
+        "",
+        "`validation_results.check_name`; the suites are `expectations/<table>.json` (Great Expectations 1.x). "
+        "Severity `error` quarantines the report, `warning` gives it `warnings`.",
+        "",
+        "| check | severity | what it checks |",
+        "|---|---|---|",
+    ]
     for suite in suites().values():
         for expectation in suite["expectations"]:
             severity = "error" if expectation["severity"] == "critical" else "warning"
-            lines.append(f"| `{expectation['meta']['check']}` | {severity} | {expectation.get('description', '')} |")
+            lines.append(
+                f"| `{expectation['meta']['check']}` | {severity} | {expectation.get('description', '')} |"
+            )
     return [*lines, ""]
 
 

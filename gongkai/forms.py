@@ -46,8 +46,11 @@ _ROWS_HEAD = (
     Key("granted", "三、本年度办理结果（一）予以公开", (r"予以公开",)),
     Key("partially_granted", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", (r"部分公开",)),
     Key("denied_state_secret", "（三）不予公开 1.属于国家秘密", (r"国家秘密",)),
-    Key("denied_prohibited_by_law", "（三）不予公开 2.其他法律行政法规禁止公开",
-        (r"禁止公开", r"其他法律行政", r"法律行政法规")),
+    Key(
+        "denied_prohibited_by_law",
+        "（三）不予公开 2.其他法律行政法规禁止公开",
+        (r"禁止公开", r"其他法律行政", r"法律行政法规"),
+    ),
     Key("denied_security_stability", "（三）不予公开 3.危及“三安全一稳定”", (r"三安全", r"一稳定", r"危及")),
     Key("denied_third_party_rights", "（三）不予公开 4.保护第三方合法权益", (r"第三方",)),
     Key("denied_internal_affairs", "（三）不予公开 5.属于三类内部事务信息", (r"内部事务",)),
@@ -56,20 +59,30 @@ _ROWS_HEAD = (
     Key("denied_administrative_query", "（三）不予公开 8.属于行政查询事项", (r"行政查询", r"查询事项")),
     Key("unable_not_held", "（四）无法提供 1.本机关不掌握相关政府信息", (r"不掌握",)),
     Key("unable_needs_creation", "（四）无法提供 2.没有现成信息需要另行制作", (r"另行制作", r"现成信息")),
-    Key("unable_unclear_after_correction", "（四）无法提供 3.补正后申请内容仍不明确", (r"仍不明确", r"补正后")),
+    Key(
+        "unable_unclear_after_correction", "（四）无法提供 3.补正后申请内容仍不明确", (r"仍不明确", r"补正后")
+    ),
     Key("not_processed_petition_complaint", "（五）不予处理 1.信访举报投诉类申请", (r"信访", r"举报投诉")),
     Key("not_processed_repeated", "（五）不予处理 2.重复申请", (r"重复申请",)),
     Key("not_processed_publication", "（五）不予处理 3.要求提供公开出版物", (r"出版物",)),
     Key("not_processed_excessive", "（五）不予处理 4.无正当理由大量反复申请", (r"大量反复", r"大量")),
-    Key("not_processed_confirmation", "（五）不予处理 5.要求行政机关确认或重新出具已获取信息",
-        (r"确认或重新", r"重新出具", r"已获取信息")),
+    Key(
+        "not_processed_confirmation",
+        "（五）不予处理 5.要求行政机关确认或重新出具已获取信息",
+        (r"确认或重新", r"重新出具", r"已获取信息"),
+    ),
 )
 _ROWS_OTHER_2021 = (
-    Key("other_overdue_correction",
-        "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", (r"不补正",)),
-    Key("other_overdue_fee",
+    Key(
+        "other_overdue_correction",
+        "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        (r"不补正",),
+    ),
+    Key(
+        "other_overdue_fee",
         "（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-        (r"缴纳费用", r"收费通知")),
+        (r"缴纳费用", r"收费通知"),
+    ),
     Key("other_other", "（六）其他处理 3.其他", (r"^\d?其他$",)),
 )
 OTHER_HANDLING = Key("other_handling", "（六）其他处理", (r"其他处理",))
@@ -144,8 +157,14 @@ ACTIVE_ITEMS: dict[str, tuple[Item, ...]] = {
         Item("administrative_licensing", "行政许可", "20(5)", _M2021_DECISIONS, (r"^行政许可(?!类)",)),
         Item("administrative_penalty", "行政处罚", "20(6)", _M2021_DECISIONS, (r"^行政处罚(?!类)",)),
         Item("administrative_coercion", "行政强制", "20(6)", _M2021_DECISIONS, (r"^行政强制(?!类)",)),
-        Item("administrative_fees", "行政事业性收费", "20(8)",
-             (Key("fee_amount", "本年收费金额（单位：万元）", (r"收费金额",)),), (r"事业性收费",), unit="万元"),
+        Item(
+            "administrative_fees",
+            "行政事业性收费",
+            "20(8)",
+            (Key("fee_amount", "本年收费金额（单位：万元）", (r"收费金额",)),),
+            (r"事业性收费",),
+            unit="万元",
+        ),
     ),
     "f2019": (
         Item("rules", "规章", "20(1)", _M2019_DOCS, (r"^规章",)),
@@ -155,9 +174,16 @@ ACTIVE_ITEMS: dict[str, tuple[Item, ...]] = {
         Item("administrative_penalty", "行政处罚", "20(6)", _M2019_ITEMS, (r"^行政处罚(?!类)",)),
         Item("administrative_coercion", "行政强制", "20(6)", _M2019_ITEMS, (r"^行政强制(?!类)",)),
         Item("administrative_fees", "行政事业性收费", "20(8)", _M2019_ITEMS[:2], (r"事业性收费",)),
-        Item("government_procurement", "政府集中采购", "20(9)",
-             (Key("procurement_items", "采购项目数量", (r"项目",)),
-              Key("procurement_amount", "采购总金额", (r"金额",))), (r"集中采购",)),
+        Item(
+            "government_procurement",
+            "政府集中采购",
+            "20(9)",
+            (
+                Key("procurement_items", "采购项目数量", (r"项目",)),
+                Key("procurement_amount", "采购总金额", (r"金额",)),
+            ),
+            (r"集中采购",),
+        ),
     ),
 }
 
@@ -257,36 +283,73 @@ class Identity:
 
 IDENTITIES: tuple[Identity, ...] = (
     Identity(
-        "applications.row_sum", "applications", "row", "total", APPLICANT_PARTS, (),
-        "总计 = the sum of the six applicant columns (every row).", "rs",
-        "identity_row_total", "applications.{over}.total",
-        "表三 row {over}: the six applicant columns sum to {sum:g} but 总计 prints {printed:g}", "warning",
-        "表三 {row_label}: the six applicant columns sum to {expected} but 总计 prints {observed}", "error",
+        "applications.row_sum",
+        "applications",
+        "row",
+        "total",
+        APPLICANT_PARTS,
+        (),
+        "总计 = the sum of the six applicant columns (every row).",
+        "rs",
+        "identity_row_total",
+        "applications.{over}.total",
+        "表三 row {over}: the six applicant columns sum to {sum:g} but 总计 prints {printed:g}",
+        "warning",
+        "表三 {row_label}: the six applicant columns sum to {expected} but 总计 prints {observed}",
+        "error",
         partial_message="表三 row {over}: the applicant columns printed sum to {sum:g} (the others blank) but 总计 "
-                        "prints {printed:g}"),
+        "prints {printed:g}",
+    ),
     Identity(
-        "applications.results_total", "applications", "column", "results_total", RESULT_ROWS_ANY, (),
-        "(七)总计 = the sum of the result rows (per column).", "rt",
-        "identity_results_total", "applications.results_total.{over}",
-        "表三 column {over}: the result rows sum to {sum:g} but (七)总计 prints {printed:g}", "warning",
+        "applications.results_total",
+        "applications",
+        "column",
+        "results_total",
+        RESULT_ROWS_ANY,
+        (),
+        "(七)总计 = the sum of the result rows (per column).",
+        "rt",
+        "identity_results_total",
+        "applications.results_total.{over}",
+        "表三 column {over}: the result rows sum to {sum:g} but (七)总计 prints {printed:g}",
+        "warning",
         "表三 column {column_label}: the result rows (一)–(六) sum to {expected} but (七)总计 prints {observed}",
-        "error", plus_by_form=True),
+        "error",
+        plus_by_form=True,
+    ),
     Identity(
-        "applications.balance", "applications", "column", "carried_forward_to_next_year",
-        ("new_requests", "carried_over_from_last_year"), ("results_total",),
-        "新收 + 上年结转 = 办理结果总计 + 结转下年度 (本列数据的勾稽关系).", "bal",
-        "identity_balance", "applications.{over}",
+        "applications.balance",
+        "applications",
+        "column",
+        "carried_forward_to_next_year",
+        ("new_requests", "carried_over_from_last_year"),
+        ("results_total",),
+        "新收 + 上年结转 = 办理结果总计 + 结转下年度 (本列数据的勾稽关系).",
+        "bal",
+        "identity_balance",
+        "applications.{over}",
         "表三 column {over}: 新收 {new_requests:g} + 上年结转 {carried_over_from_last_year:g} ≠ 总计 "
-        "{results_total:g} + 结转下年 {carried_forward_to_next_year:g}", "warning",
+        "{results_total:g} + 结转下年 {carried_forward_to_next_year:g}",
+        "warning",
         "表三 column {column_label}: 新收 + 上年结转 − (七)总计 = {expected} but 结转下年度继续办理 prints {observed}",
-        "error"),
+        "error",
+    ),
     Identity(
-        "review_litigation.block_total", "review_litigation", "block", "total",
-        tuple(o.key for o in REVIEW_OUTCOMES if o.key != "total"), (),
-        "In each block 总计 = 维持 + 纠正 + 其他 + 尚未审结.", "b",
-        "identity_review_total", "review_litigation.{over}_total",
-        "表四 {label}: 维持+纠正+其他+未审结 = {sum:g} but 总计 prints {printed:g}", "warning",
-        "表四 {block_label}: 维持+纠正+其他+未审结 = {expected} but 总计 prints {observed}", "error"),
+        "review_litigation.block_total",
+        "review_litigation",
+        "block",
+        "total",
+        tuple(o.key for o in REVIEW_OUTCOMES if o.key != "total"),
+        (),
+        "In each block 总计 = 维持 + 纠正 + 其他 + 尚未审结.",
+        "b",
+        "identity_review_total",
+        "review_litigation.{over}_total",
+        "表四 {label}: 维持+纠正+其他+未审结 = {sum:g} but 总计 prints {printed:g}",
+        "warning",
+        "表四 {block_label}: 维持+纠正+其他+未审结 = {expected} but 总计 prints {observed}",
+        "error",
+    ),
 )
 
 
@@ -303,15 +366,21 @@ class CrossYearIdentity:
 
 
 CROSS_YEAR = CrossYearIdentity(
-    "applications.cross_year", "carried_over_from_last_year", "carried_forward_to_next_year",
+    "applications.cross_year",
+    "carried_over_from_last_year",
+    "carried_forward_to_next_year",
     "上年结转 = last year's 结转下年度 (same agency).",
     "表三 column {column_label}: last year's report ({detail}) carried {expected} forward but this report's "
-    "上年结转 is {observed}", "warning")
+    "上年结转 is {observed}",
+    "warning",
+)
 
 # ---------------------------------------------------------------- labels
 
 _PUNCT = re.compile(r"[\s\u3000\u00a0:：,，、。.．;；()（）\[\]【】“”\"'‘’「」《》<>〈〉·•\-—_/|*#]+")
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、])")
+
+
 def strip_enumerator(label: str) -> str:
     """'三、本年度办理结果' → '本年度办理结果'; '（二）部分公开' → '部分公开'; '1.属于国家秘密' → '属于国家秘密'."""
     label = clean_text(label).replace(" ", "").replace("\u3000", "")

@@ -40,7 +40,9 @@ def differences(report: Report, expected: dict[str, Any]) -> list[str]:
             a, b = got[table].get(key, "<missing>"), expected[table].get(key, "<missing>")
             if a != b:
                 out.append(f"{table}.{key}: got {a!r}, expected {b!r}")
-    for row in list(expected["applications"]) + [r for r in got["applications"] if r not in expected["applications"]]:
+    for row in list(expected["applications"]) + [
+        r for r in got["applications"] if r not in expected["applications"]
+    ]:
         exp_row = expected["applications"].get(row, {})
         got_row = got["applications"].get(row, {})
         for column in sorted(set(exp_row) | set(got_row)):

@@ -109,12 +109,23 @@ class Document:
     scanned_pages: list[int] = field(default_factory=list)
 
     @classmethod
-    def refused(cls, media_type: str, code: str, message: str, *, extractor: str = "none",
-                problems: Sequence[Problem] = ()) -> Document:
+    def refused(
+        cls,
+        media_type: str,
+        code: str,
+        message: str,
+        *,
+        extractor: str = "none",
+        problems: Sequence[Problem] = (),
+    ) -> Document:
         """A file that could not be read: no blocks, and an error saying why (after any `problems` noticed
         before it). The one way extraction gives up on a file."""
-        return cls(blocks=[], media_type=media_type, extractor=extractor,
-                   problems=[*problems, Problem(code, message, "error")])
+        return cls(
+            blocks=[],
+            media_type=media_type,
+            extractor=extractor,
+            problems=[*problems, Problem(code, message, "error")],
+        )
 
     @property
     def tables(self) -> list[Table]:
@@ -179,11 +190,20 @@ class Report:
     parser_version: str | None = None
 
     @classmethod
-    def refused(cls, source: str, sha256: str, code: str, message: str, *,
-                media_type: str = "application/octet-stream") -> Report:
+    def refused(
+        cls,
+        source: str,
+        sha256: str,
+        code: str,
+        message: str,
+        *,
+        media_type: str = "application/octet-stream",
+    ) -> Report:
         """A report of a file that was never parsed (unreadable, or the parser failed): form `unknown`, no
         cells, and an error saying why. The one way a run records a file it could not read."""
-        return cls(source=source, sha256=sha256, media_type=media_type, problems=[Problem(code, message, "error")])
+        return cls(
+            source=source, sha256=sha256, media_type=media_type, problems=[Problem(code, message, "error")]
+        )
 
     def to_json(self) -> dict[str, Any]:
         def cell(v: CellValue) -> dict[str, Any]:
@@ -198,17 +218,32 @@ class Report:
             "agency_name": self.agency_name,
             "published_date": self.published_date,
             "active_disclosure": [
-                {"item": item, "metric": metric, "value": v.value, "unit": v.unit, "raw": v.raw,
-                 "flags": list(v.flags)}
+                {
+                    "item": item,
+                    "metric": metric,
+                    "value": v.value,
+                    "unit": v.unit,
+                    "raw": v.raw,
+                    "flags": list(v.flags),
+                }
                 for (item, metric), v in self.active_disclosure.items()
             ],
             "applications": [
                 {"row": row, "column": column, **cell(v)} for (row, column), v in self.applications.items()
             ],
-            "review_litigation": [{"column": column, **cell(v)} for column, v in self.review_litigation.items()],
+            "review_litigation": [
+                {"column": column, **cell(v)} for column, v in self.review_litigation.items()
+            ],
             "historical_figures": [
-                {"metric": h.metric, "value": h.value, "unit": h.unit, "period": h.period, "raw": h.raw,
-                 "source": h.source, "flags": list(h.flags)}
+                {
+                    "metric": h.metric,
+                    "value": h.value,
+                    "unit": h.unit,
+                    "period": h.period,
+                    "raw": h.raw,
+                    "source": h.source,
+                    "flags": list(h.flags),
+                }
                 for h in self.historical_figures
             ],
             "problems": [p.to_json() for p in self.problems],

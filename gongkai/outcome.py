@@ -66,18 +66,32 @@ QUARANTINING_PROBLEMS = frozenset({"national_table_missing", "applications_unrea
 def is_failed(report: Report) -> bool:
     """A report we could not read at all: no form, no cells, no historical figures — or a report on a
     national form none of whose tables could be read (every cell null, the tables named as missing)."""
-    if (report.form_version == "unknown" and not report.applications and not report.active_disclosure
-            and not report.review_litigation and not report.historical_figures):
+    if (
+        report.form_version == "unknown"
+        and not report.applications
+        and not report.active_disclosure
+        and not report.review_litigation
+        and not report.historical_figures
+    ):
         return True
-    cells = [*report.applications.values(), *report.active_disclosure.values(), *report.review_litigation.values()]
-    return (report.form_version in ("f2021", "f2019") and all(c.value is None for c in cells)
-            and any(p.code == "national_table_missing" for p in report.problems))
+    cells = [
+        *report.applications.values(),
+        *report.active_disclosure.values(),
+        *report.review_litigation.values(),
+    ]
+    return (
+        report.form_version in ("f2021", "f2019")
+        and all(c.value is None for c in cells)
+        and any(p.code == "national_table_missing" for p in report.problems)
+    )
 
 
 def status_for(report: Report, failures: list[CheckFailure]) -> str:
     if is_failed(report):
         return "failed"
-    if any(f.severity == "error" for f in failures) or any(p.code in QUARANTINING_PROBLEMS for p in report.problems):
+    if any(f.severity == "error" for f in failures) or any(
+        p.code in QUARANTINING_PROBLEMS for p in report.problems
+    ):
         return "quarantined"
     if failures or any(p.severity in ("error", "warning") for p in report.problems):
         return "warnings"

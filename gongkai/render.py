@@ -21,8 +21,10 @@ def _show(cell: CellValue | None) -> str:
 def render_report(report: Report, width: int = 160) -> str:
     buffer = StringIO()
     console = Console(file=buffer, width=width, color_system=None)
-    console.print(f"[bold]{report.source}[/]  form={report.form_version}  year={report.report_year}  "
-                  f"agency={report.agency_name}  published={report.published_date}")
+    console.print(
+        f"[bold]{report.source}[/]  form={report.form_version}  year={report.report_year}  "
+        f"agency={report.agency_name}  published={report.published_date}"
+    )
     if report.active_disclosure:
         t = Table(title="表二 主动公开", show_lines=False)
         for col in ("item", "metric", "value", "unit"):
@@ -45,8 +47,10 @@ def render_report(report: Report, width: int = 160) -> str:
         for outcome in forms.REVIEW_OUTCOMES:
             t.add_column(outcome.key, justify="right")
         for block in forms.REVIEW_BLOCKS:
-            t.add_row(block.key, *(_show(report.review_litigation.get(f"{block.key}_{o.key}"))
-                                   for o in forms.REVIEW_OUTCOMES))
+            t.add_row(
+                block.key,
+                *(_show(report.review_litigation.get(f"{block.key}_{o.key}")) for o in forms.REVIEW_OUTCOMES),
+            )
         console.print(t)
     for p in report.problems:
         console.print(f"  {p.severity:7} {p.code}: {p.message}" + (f" [{p.where}]" if p.where else ""))

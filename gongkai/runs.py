@@ -79,8 +79,17 @@ class AgencyRun:
             self.errors.append(message)
 
     def merge(self, other: AgencyRun) -> None:
-        for name in ("found", "fetched", "unchanged", "fetch_failed", "skipped", "parsed", "written",
-                     "stage_failed", "discovery_errors"):
+        for name in (
+            "found",
+            "fetched",
+            "unchanged",
+            "fetch_failed",
+            "skipped",
+            "parsed",
+            "written",
+            "stage_failed",
+            "discovery_errors",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.discovery_failed = self.discovery_failed or other.discovery_failed
         self.statuses = dict(Counter(self.statuses) + Counter(other.statuses))
@@ -157,13 +166,24 @@ class RunSummary:
         """One row per agency and year: the run summary table (also the Prefect table artifact)."""
         rows = []
         for a in self.agencies:
-            rows.append({
-                "agency": a.agency_id, "year": a.year, "status": a.status, "found": a.found,
-                "fetched": a.fetched, "unchanged": a.unchanged, "fetch_failed": a.fetch_failed,
-                "parsed": a.parsed, "skipped": a.skipped, "written": a.written,
-                **{s: a.statuses.get(s, 0) for s in REPORT_STATUSES},
-                "problems": ", ".join(f"{c}×{n}" for c, n in sorted(a.problems.items(), key=lambda kv: -kv[1])[:6]),
-            })
+            rows.append(
+                {
+                    "agency": a.agency_id,
+                    "year": a.year,
+                    "status": a.status,
+                    "found": a.found,
+                    "fetched": a.fetched,
+                    "unchanged": a.unchanged,
+                    "fetch_failed": a.fetch_failed,
+                    "parsed": a.parsed,
+                    "skipped": a.skipped,
+                    "written": a.written,
+                    **{s: a.statuses.get(s, 0) for s in REPORT_STATUSES},
+                    "problems": ", ".join(
+                        f"{c}×{n}" for c, n in sorted(a.problems.items(), key=lambda kv: -kv[1])[:6]
+                    ),
+                }
+            )
         return rows
 
     def markdown(self) -> str:
@@ -172,13 +192,16 @@ class RunSummary:
             f"# gongkai {self.kind} run: {_years_text(self.years)} — **{self.status}**",
             "",
             f"Lake: `{self.lake}`  ",
-            f"Run: `{self.run_id}`" + (f" (flow run `{self.flow_run_id}`)" if self.flow_run_id else "") + "  ",
+            f"Run: `{self.run_id}`"
+            + (f" (flow run `{self.flow_run_id}`)" if self.flow_run_id else "")
+            + "  ",
             f"Started {self.started_at}, ended {self.ended_at or '—'}",
             "",
             f"{len(self.agencies)} agency-years; documents found {t.found}, fetched {t.fetched}, unchanged "
             f"{t.unchanged}, failed {t.failures}; reports parsed {t.parsed}, skipped (already in the lake) "
             f"{t.skipped}, written {t.written}; "
-            + ", ".join(f"{s} {t.statuses.get(s, 0)}" for s in REPORT_STATUSES) + ".",
+            + ", ".join(f"{s} {t.statuses.get(s, 0)}" for s in REPORT_STATUSES)
+            + ".",
             "",
             "| agency | year | status | found | fetched | unchanged | failed | parsed | skipped | written "
             "| valid | warnings | quarantined | report failed |",
@@ -188,15 +211,19 @@ class RunSummary:
             lines.append(
                 f"| {a.agency_id} | {a.year} | {a.status} | {a.found} | {a.fetched} | {a.unchanged} | "
                 f"{a.failures} | {a.parsed} | {a.skipped} | {a.written} | "
-                + " | ".join(str(a.statuses.get(s, 0)) for s in REPORT_STATUSES) + " |")
+                + " | ".join(str(a.statuses.get(s, 0)) for s in REPORT_STATUSES)
+                + " |"
+            )
         problems = [(a, msg) for a in self.agencies for msg in a.errors]
         if problems or self.notes or t.problems:
             lines += ["", "## Problems", ""]
             lines += [f"- {note}" for note in self.notes]
             lines += [f"- `{a.agency_id}` {a.year}: {msg}" for a, msg in problems]
             if t.problems:
-                lines.append("- report problem codes: " + ", ".join(
-                    f"`{c}`×{n}" for c, n in sorted(t.problems.items(), key=lambda kv: -kv[1])))
+                lines.append(
+                    "- report problem codes: "
+                    + ", ".join(f"`{c}`×{n}" for c, n in sorted(t.problems.items(), key=lambda kv: -kv[1]))
+                )
         if self.data_docs:
             lines += ["", "## Data Docs", ""] + [f"- {uri}" for uri in self.data_docs]
         return "\n".join(lines) + "\n"

@@ -34,63 +34,104 @@ class Settings(BaseSettings):
     # where data goes
     lake: str = Field(default="./lake", description="the lake: a folder, file:// or s3://bucket/prefix URI")
     expectations: Path | None = Field(
-        default=None, description="folder of Great Expectations suites (default: the repository's expectations/)")
+        default=None,
+        description="folder of Great Expectations suites (default: the repository's expectations/)",
+    )
     aws_endpoint_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
-        description="S3-compatible endpoint (SeaweedFS, MinIO); path-style addressing when set")
+        default=None,
+        validation_alias=AliasChoices("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
+        description="S3-compatible endpoint (SeaweedFS, MinIO); path-style addressing when set",
+    )
     aws_region: str | None = Field(
-        default=None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"),
-        description="S3 region for pyarrow's S3 filesystem (boto3 reads it itself)")
+        default=None,
+        validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"),
+        description="S3 region for pyarrow's S3 filesystem (boto3 reads it itself)",
+    )
 
     # extraction of untrusted documents (gongkai/extract/limits.py)
-    max_document_bytes: int = Field(default=100 * 2**20, gt=0, description="larger documents are refused unread")
-    extraction_seconds: float = Field(default=120.0, gt=0, description="time limit of one document's extraction")
+    max_document_bytes: int = Field(
+        default=100 * 2**20, gt=0, description="larger documents are refused unread"
+    )
+    extraction_seconds: float = Field(
+        default=120.0, gt=0, description="time limit of one document's extraction"
+    )
     extraction_memory_bytes: int = Field(
-        default=3 * 2**30, gt=0, description="memory an extracting child process may add to what it was forked with")
+        default=3 * 2**30,
+        gt=0,
+        description="memory an extracting child process may add to what it was forked with",
+    )
     ocr_seconds_per_page: float = Field(default=30.0, gt=0, description="OCR time allowed per scanned page")
     ocr_max_seconds: float = Field(default=1800.0, gt=0, description="OCR time limit of one document")
     document_seconds: float = Field(
-        default=180.0, gt=0, description="time budget of one document's whole handling (extract + parse)")
+        default=180.0, gt=0, description="time budget of one document's whole handling (extract + parse)"
+    )
     document_memory_bytes: int = Field(
-        default=3 * 2**30, gt=0, description="memory one document's handling may add to what its process was forked with")
+        default=3 * 2**30,
+        gt=0,
+        description="memory one document's handling may add to what its process was forked with",
+    )
 
     # fetching (gongkai/fetch/http.py)
     fetch_deadline: float = Field(
-        default=600.0, gt=0, description="wall-time limit of one download: connect, headers, body, redirects and retries")
+        default=600.0,
+        gt=0,
+        description="wall-time limit of one download: connect, headers, body, redirects and retries",
+    )
 
     # the lake's writers (gongkai/lake/log.py)
     lake_lease_seconds: float = Field(
-        default=600.0, gt=0, description="a writer's staging whose lease is older than this is swept by the next writer")
+        default=600.0,
+        gt=0,
+        description="a writer's staging whose lease is older than this is swept by the next writer",
+    )
 
     # the Prefect flow's task runner (flows/ingest.py)
     workers: int = Field(default=8, gt=0, description="threads of the default task runner")
-    dask: str | None = Field(default=None, pattern=r"^local(:[1-9][0-9]*)?$",
-                             description="`local` or `local:N`: run tasks on a Dask LocalCluster of N (2) processes")
-    dask_address: str | None = Field(default=None, description="run tasks on the Dask scheduler at this address (tcp://host:8786)")
+    dask: str | None = Field(
+        default=None,
+        pattern=r"^local(:[1-9][0-9]*)?$",
+        description="`local` or `local:N`: run tasks on a Dask LocalCluster of N (2) processes",
+    )
+    dask_address: str | None = Field(
+        default=None, description="run tasks on the Dask scheduler at this address (tcp://host:8786)"
+    )
 
     # deployments (infra/deployments.py)
     work_pool: str = Field(default="gongkai", description="Prefect work pool the deployments run in")
-    deploy_lake: str | None = Field(default=None, description="lake baked into the deployments' parameters at `apply`")
+    deploy_lake: str | None = Field(
+        default=None, description="lake baked into the deployments' parameters at `apply`"
+    )
     deploy_registry: str | None = Field(
-        default=None, description="agency registry baked into the deployments' parameters at `apply`")
+        default=None, description="agency registry baked into the deployments' parameters at `apply`"
+    )
 
     # crash tests of the lake's write protocol (gongkai/lake/log.py)
     lake_pause_at: str | None = Field(
-        default=None, description="test hook: the writer pauses at this named step of a commit")
-    lake_pause_after: int = Field(default=0, ge=0, description="test hook: pause only after this many earlier passes")
+        default=None, description="test hook: the writer pauses at this named step of a commit"
+    )
+    lake_pause_after: int = Field(
+        default=0, ge=0, description="test hook: pause only after this many earlier passes"
+    )
     lake_pause_seconds: float = Field(default=60.0, ge=0, description="test hook: how long the writer pauses")
 
     # benchmarks/
     bench_s3: str | None = Field(
-        default=None, description="benchmarks: s3:// URI to measure instead of a SeaweedFS started on 127.0.0.1")
-    bench_small_runs: int = Field(default=60, gt=0, description="benchmarks: number of small runs the lake bench writes")
-    bench_huge: str = Field(default="html:99,txt:2,txt:6,txt:20,txt:56,lines:2,lines:20",
-                            description="benchmarks: the huge documents fault_bench parses, as kind:MiB")
+        default=None,
+        description="benchmarks: s3:// URI to measure instead of a SeaweedFS started on 127.0.0.1",
+    )
+    bench_small_runs: int = Field(
+        default=60, gt=0, description="benchmarks: number of small runs the lake bench writes"
+    )
+    bench_huge: str = Field(
+        default="html:99,txt:2,txt:6,txt:20,txt:56,lines:2,lines:20",
+        description="benchmarks: the huge documents fault_bench parses, as kind:MiB",
+    )
     soak_writers: int = Field(default=4, gt=0, description="benchmarks: concurrent writers of the soak")
     soak_docs: int = Field(default=200, gt=0, description="benchmarks: documents per soak writer")
     soak_kills: int = Field(default=2, ge=0, description="benchmarks: SIGKILLs per soak writer")
     ocr_bench_docs: int | None = Field(
-        default=None, gt=0, description="benchmarks: documents per resolution in the OCR bench (default: all)")
+        default=None, gt=0, description="benchmarks: documents per resolution in the OCR bench (default: all)"
+    )
 
 
 def variable_names(field: str) -> list[str]:
@@ -131,7 +172,9 @@ def get_settings() -> Settings:
     """
     global _cached
     key = _watched_environment()
-    cached = _cached  # one read: another thread may replace it (no lock: a forked child could inherit it held)
+    cached = (
+        _cached  # one read: another thread may replace it (no lock: a forked child could inherit it held)
+    )
     if cached is not None and cached[0] == key:
         return cached[1]
     settings = _load()
@@ -150,8 +193,17 @@ def _default_text(field: str) -> str:
     default = Settings.model_fields[field].default
     if default is None:
         return "unset"
-    if isinstance(default, int) and not isinstance(default, bool) and default >= 2**20 and default % 2**20 == 0:
-        return f"{default} ({default // 2**20} MiB)" if default < 2**30 else f"{default} ({default // 2**30} GiB)"
+    if (
+        isinstance(default, int)
+        and not isinstance(default, bool)
+        and default >= 2**20
+        and default % 2**20 == 0
+    ):
+        return (
+            f"{default} ({default // 2**20} MiB)"
+            if default < 2**30
+            else f"{default} ({default // 2**30} GiB)"
+        )
     return f"{default:g}" if isinstance(default, float) else str(default)
 
 

@@ -58,9 +58,13 @@ def read_reports(store: Store) -> list[dict[str, Any]]:
     return table.select(present).to_pylist()
 
 
-def lake_status(store: Store, agencies: Sequence[str] | None = None, *,
-                expected_years: Mapping[str, Iterable[int]] | None = None,
-                runs: list[RunSummary] | None = None) -> list[AgencyStatus]:
+def lake_status(
+    store: Store,
+    agencies: Sequence[str] | None = None,
+    *,
+    expected_years: Mapping[str, Iterable[int]] | None = None,
+    runs: list[RunSummary] | None = None,
+) -> list[AgencyStatus]:
     """One row per agency (those given, else every agency in `expected_years`, the lake or the run
     records), sorted by slug. `expected_years`: slug → years the registry expects reports for."""
     rows = read_reports(store)
@@ -89,8 +93,10 @@ def lake_status(store: Store, agencies: Sequence[str] | None = None, *,
         status.statuses[report_status] = status.statuses.get(report_status, 0) + 1
         if report_status in ("quarantined", "failed"):
             codes = ", ".join((row.get("problem_codes") or [])[:4])
-            status.problems.append(f"{year or '?'}: report {row.get('report_id')} {report_status}"
-                                   + (f" ({codes})" if codes else ""))
+            status.problems.append(
+                f"{year or '?'}: report {row.get('report_id')} {report_status}"
+                + (f" ({codes})" if codes else "")
+            )
 
     expected = {slug: set(years) for slug, years in (expected_years or {}).items()}
     wanted_years: dict[str, set[int]] = defaultdict(set)
@@ -115,8 +121,10 @@ def lake_status(store: Store, agencies: Sequence[str] | None = None, *,
                 for message in agency_run.errors[:5]:
                     status.problems.append(f"{agency_run.year}: {message}")
                 if agency_run.status == "none" and agency_run.year in expected.get(slug, ()):
-                    status.problems.append(f"{agency_run.year}: the registry expects a report; none is listed "
-                                           "on the agency's site yet")
+                    status.problems.append(
+                        f"{agency_run.year}: the registry expects a report; none is listed "
+                        "on the agency's site yet"
+                    )
     for slug, years in expected.items():
         if get(slug) is not None:
             wanted_years[slug].update(years)
@@ -134,11 +142,18 @@ def registry_expectations(registry: object) -> dict[str, list[int]]:
 
 
 def status_rows(statuses: Sequence[AgencyStatus]) -> list[dict[str, Any]]:
-    return [{
-        "agency": s.agency_id, "present": _years(s.years_present), "missing": _years(s.years_missing),
-        "reports": s.reports, "last run": (s.last_run_at or "never").replace("+00:00", "Z"),
-        "status": s.last_status or "—", "open problems": s.open_problems,
-    } for s in statuses]
+    return [
+        {
+            "agency": s.agency_id,
+            "present": _years(s.years_present),
+            "missing": _years(s.years_missing),
+            "reports": s.reports,
+            "last run": (s.last_run_at or "never").replace("+00:00", "Z"),
+            "status": s.last_status or "—",
+            "open problems": s.open_problems,
+        }
+        for s in statuses
+    ]
 
 
 def _years(years: Sequence[int]) -> str:

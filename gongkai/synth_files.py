@@ -22,16 +22,34 @@ from gongkai.outcome import status_for
 from gongkai.synth import SynthReport, random_report, render, render_document
 
 # how CMS editors and Word's HTML export write a cell with nothing in it
-EMPTY_CELLS = ("", "&nbsp;", "<o:p> </o:p>", "<span></span>", "<p class=MsoNormal><span><o:p>&nbsp;</o:p></span></p>",
-               " ", "\u3000", "<span style='font-size:10pt'>&nbsp;</span>", "<br>", "&#8203;")
-CHROME_TOP = ("首页 > 政务公开 > 政府信息公开年报", "【字体：大 中 小】 打印本页 关闭窗口",
-              "发布时间：2024-01-15 10:32 浏览次数：1375 来源：本站")
-CHROME_BOTTOM = ("打印本页 关闭窗口", "主办单位：某某市人民政府办公室 网站标识码：3201000001",
-                 "苏ICP备05009290号-1 苏公网安备 32010202010345号", "技术支持：某某网络科技有限公司 联系电话：025-12345678")
+EMPTY_CELLS = (
+    "",
+    "&nbsp;",
+    "<o:p> </o:p>",
+    "<span></span>",
+    "<p class=MsoNormal><span><o:p>&nbsp;</o:p></span></p>",
+    " ",
+    "\u3000",
+    "<span style='font-size:10pt'>&nbsp;</span>",
+    "<br>",
+    "&#8203;",
+)
+CHROME_TOP = (
+    "首页 > 政务公开 > 政府信息公开年报",
+    "【字体：大 中 小】 打印本页 关闭窗口",
+    "发布时间：2024-01-15 10:32 浏览次数：1375 来源：本站",
+)
+CHROME_BOTTOM = (
+    "打印本页 关闭窗口",
+    "主办单位：某某市人民政府办公室 网站标识码：3201000001",
+    "苏ICP备05009290号-1 苏公网安备 32010202010345号",
+    "技术支持：某某网络科技有限公司 联系电话：025-12345678",
+)
 
 
-def consistent_report(rng: random.Random, form: str, *, single_other_row: bool = False,
-                      totals_only: bool = False) -> SynthReport:
+def consistent_report(
+    rng: random.Random, form: str, *, single_other_row: bool = False, totals_only: bool = False
+) -> SynthReport:
     """A random report whose 表三 and 表四 meet their identities, as nearly every real report does:
     row 总计 = the parts, (七)总计 = the result rows, 新收 + 上年结转 = 总计 + 结转下年; blanks, zeros and
     totals-only rows mixed in. 表二's fee amount is a decimal (万元)."""
@@ -53,7 +71,12 @@ def consistent_report(rng: random.Random, form: str, *, single_other_row: bool =
     for c in range(6):
         values = [column(k, c) for k in results]
         if all(v is None for v in values):
-            for key in ("new_requests", "carried_over_from_last_year", "results_total", "carried_forward_to_next_year"):
+            for key in (
+                "new_requests",
+                "carried_over_from_last_year",
+                "results_total",
+                "carried_forward_to_next_year",
+            ):
                 apps[key][c] = None
             continue
         done = sum(v or 0 for v in values)
@@ -78,7 +101,7 @@ def consistent_report(rng: random.Random, form: str, *, single_other_row: bool =
         block = [rng.choice((0, 0, 0, 1, 2, 7)) for _ in range(4)]
         review += [*block, sum(block)]
     synth.review = review
-    for (item, metric) in list(synth.active):
+    for item, metric in list(synth.active):
         if metric == "fee_amount":
             synth.active[(item, metric)] = rng.choice((0, 0.0, 12.5, 3.46, 1024.7, 0.85))
     return synth
@@ -91,7 +114,8 @@ def _cell_html(cell: Cell, value_cell: bool, rng: random.Random) -> str:
     elif value_cell and rng.random() < 0.3:
         text = f"<p class=MsoNormal align=center><span lang=EN-US>{text}<o:p></o:p></span></p>"
     spans = (f" rowspan={cell.row_span}" if cell.row_span > 1 else "") + (
-        f" colspan={cell.col_span}" if cell.col_span > 1 else "")
+        f" colspan={cell.col_span}" if cell.col_span > 1 else ""
+    )
     return f"<td{spans} style='border:solid windowtext 1.0pt'>{text}</td>"
 
 
@@ -103,9 +127,16 @@ def tables_html(document: Document, rng: random.Random) -> list[str]:
             continue
         rows = []
         for row in block.rows:
-            rows.append("<tr>" + "".join(_cell_html(c, not any('\u4e00' <= ch <= '\u9fff' for ch in c.text), rng)
-                                         for c in row) + "</tr>")
-        out.append("<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0>" + "".join(rows) + "</table>")
+            rows.append(
+                "<tr>"
+                + "".join(
+                    _cell_html(c, not any("\u4e00" <= ch <= "\u9fff" for ch in c.text), rng) for c in row
+                )
+                + "</tr>"
+            )
+        out.append(
+            "<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0>" + "".join(rows) + "</table>"
+        )
     return out
 
 
@@ -138,11 +169,13 @@ def to_html(synth: SynthReport, rng: random.Random, charset: str = "utf-8") -> b
                 width = len(block.grid()[0])
                 block.rows.insert(0, [Cell(f"<h3>{heading}</h3>", col_span=width)])
                 document.blocks[i - 1] = Paragraph("")
-    page = (f"<!DOCTYPE html><html xmlns:o='urn:schemas-microsoft-com:office:office'><head>"
-            f"<meta http-equiv='Content-Type' content='text/html; charset={charset}'><title>{title}</title></head>"
-            "<body><div class='nav-menu'>首页 | 政务公开 | 互动交流</div>"
-            f"<div class='article'>{''.join(tables_html(document, rng))}</div>"
-            "<div class='footer'>主办单位：某某人民政府办公室 ICP备00000000号</div></body></html>")
+    page = (
+        f"<!DOCTYPE html><html xmlns:o='urn:schemas-microsoft-com:office:office'><head>"
+        f"<meta http-equiv='Content-Type' content='text/html; charset={charset}'><title>{title}</title></head>"
+        "<body><div class='nav-menu'>首页 | 政务公开 | 互动交流</div>"
+        f"<div class='article'>{''.join(tables_html(document, rng))}</div>"
+        "<div class='footer'>主办单位：某某人民政府办公室 ICP备00000000号</div></body></html>"
+    )
     encoding = "gb18030" if charset.lower() in ("gbk", "gb2312", "gb18030") else charset
     return page.encode(encoding)
 
@@ -151,9 +184,13 @@ def to_sanitized_html(synth: SynthReport, rng: random.Random) -> bytes:
     """A CMS page whose sanitizer removed the empty cells (<td></td>) altogether: the grid lost their
     positions, so rows with blanks can only be placed by count — and must be flagged, not shifted."""
     page = to_html(synth, rng).decode("utf-8")
-    page = re.sub(r"<td style='border:solid windowtext 1.0pt'>(?:|&nbsp;|<o:p> </o:p>|<span></span>| |\u3000|<br>"
-                  r"|&#8203;|<p class=MsoNormal><span><o:p>&nbsp;</o:p></span></p>|"
-                  r"<span style='font-size:10pt'>&nbsp;</span>)</td>", "", page)
+    page = re.sub(
+        r"<td style='border:solid windowtext 1.0pt'>(?:|&nbsp;|<o:p> </o:p>|<span></span>| |\u3000|<br>"
+        r"|&#8203;|<p class=MsoNormal><span><o:p>&nbsp;</o:p></span></p>|"
+        r"<span style='font-size:10pt'>&nbsp;</span>)</td>",
+        "",
+        page,
+    )
     return page.encode("utf-8")
 
 
@@ -190,7 +227,9 @@ def to_docx(synth: SynthReport, rng: random.Random) -> bytes:
                 if cell.row_span > 1 or cell.col_span > 1:
                     target = target.merge(table.cell(r + cell.row_span - 1, c + cell.col_span - 1))
                 target.text = cell.text
-                occupied.update((r + dr, c + dc) for dr in range(cell.row_span) for dc in range(cell.col_span))
+                occupied.update(
+                    (r + dr, c + dc) for dr in range(cell.row_span) for dc in range(cell.col_span)
+                )
                 c += cell.col_span
     buffer = io.BytesIO()
     out.save(buffer)
@@ -250,8 +289,20 @@ def expected_cells(synth: SynthReport) -> dict[str, int | float | None]:
 
 
 # flags that say "look at this cell" (a cell carrying only other flags was read as printed)
-ATTENTION_FLAGS = frozenset({"column_inferred", "label_inferred", "glued_cells_ambiguous", "glued_identity_unconfirmed",
-                             "text_in_cell", "ocr_unreadable", "glued_row_not_found", "grid_misfit"})
+ATTENTION_FLAGS = frozenset(
+    {
+        "column_inferred",
+        "label_inferred",
+        "glued_cells_ambiguous",
+        "glued_identity_unconfirmed",
+        "text_in_cell",
+        "ocr_unreadable",
+        "glued_row_not_found",
+        "grid_misfit",
+    }
+)
+
+
 def covers(problem: Problem, cell: str) -> bool:
     """Whether a problem points a reader at this cell: its table, row, column or the cell itself. A broken
     identity names one cell (a row's 总计, a column's 总计) but puts the whole row and column in doubt."""
@@ -261,8 +312,11 @@ def covers(problem: Problem, cell: str) -> bool:
     table, _, rest = cell.partition(".")
     if table != "applications":
         block = rest.rsplit("_", 1)[0]
-        return where in (table, cell) or cell.startswith(f"{where}.") or (
-            problem.code.startswith("identity_") and where.startswith(f"{table}.{block}_"))
+        return (
+            where in (table, cell)
+            or cell.startswith(f"{where}.")
+            or (problem.code.startswith("identity_") and where.startswith(f"{table}.{block}_"))
+        )
     row, _, column = rest.rpartition(".")
     if where in (table, f"{table}.{row}", f"{table}.{column}", cell):
         return True
@@ -296,11 +350,16 @@ def score(report: Report, expected: dict[str, int | float | None], form: str) ->
             item, _, metric = rest.partition(".")
             got = report.active_disclosure.get((item, metric))
         value = None if got is None else got.value
-        if (value is None and want is None) or (value is not None and want is not None and abs(value - want) < 1e-9):
+        if (value is None and want is None) or (
+            value is not None and want is not None and abs(value - want) < 1e-9
+        ):
             counts["exact"] += 1
-        elif status in ("failed", "quarantined") or (got is not None and ATTENTION_FLAGS & set(got.flags)) or (
-                _is_count(name) and value is not None and value != int(value)) or any(
-                covers(p, name) for p in loud):
+        elif (
+            status in ("failed", "quarantined")
+            or (got is not None and ATTENTION_FLAGS & set(got.flags))
+            or (_is_count(name) and value is not None and value != int(value))
+            or any(covers(p, name) for p in loud)
+        ):
             counts["flagged"] += 1
         else:
             counts["silent"] += 1
@@ -316,8 +375,16 @@ def synth_from_golden(golden: dict[str, Any]) -> SynthReport:
     applications = {r.key: [golden["applications"][r.key][c] for c in forms.APPLICANT_KEYS] for r in rows}
     active = {(k.split(".")[0], k.split(".")[1]): v for k, v in golden["active_disclosure"].items()}
     review = [golden["review_litigation"][c] for c in forms.REVIEW_COLUMNS]
-    return SynthReport(form, golden["report_year"], golden["agency_name"] or "某某单位", applications, review, active,
-                       set(), tuple(rows))
+    return SynthReport(
+        form,
+        golden["report_year"],
+        golden["agency_name"] or "某某单位",
+        applications,
+        review,
+        active,
+        set(),
+        tuple(rows),
+    )
 
 
 def consistent_variants(seed: int, count: int) -> list[SynthReport]:
@@ -326,8 +393,9 @@ def consistent_variants(seed: int, count: int) -> list[SynthReport]:
     out: list[SynthReport] = []
     for i in range(count):
         form = ("f2021", "f2019")[i % 2]
-        out.append(consistent_report(rng, form, single_other_row=form == "f2021" and i % 6 == 4,
-                                     totals_only=i % 7 == 3))
+        out.append(
+            consistent_report(
+                rng, form, single_other_row=form == "f2021" and i % 6 == 4, totals_only=i % 7 == 3
+            )
+        )
     return out
-
-

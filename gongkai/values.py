@@ -14,16 +14,42 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-NULL_MARKS = frozenset({"", "/", "／", "—", "——", "–", "-", "－", "无", "空", "\\", "×", "x", "X", "…", "...",
-                        "－－", "--", "/件", "暂无", "未填", "不适用"})
+NULL_MARKS = frozenset(
+    {
+        "",
+        "/",
+        "／",
+        "—",
+        "——",
+        "–",
+        "-",
+        "－",
+        "无",
+        "空",
+        "\\",
+        "×",
+        "x",
+        "X",
+        "…",
+        "...",
+        "－－",
+        "--",
+        "/件",
+        "暂无",
+        "未填",
+        "不适用",
+    }
+)
 
 UNIT_WORDS = ("万元", "亿元", "元", "件", "条", "个", "项", "次", "人次", "人", "份", "家", "起", "宗", "笔")
 _UNIT_RE = "|".join(sorted(map(re.escape, UNIT_WORDS), key=len, reverse=True))
 # 万/亿 after digits multiply ("1.2万条" is 12000), except where they begin the unit (万元 stays a unit)
 _NUMBER_RE = re.compile(
-    rf"^([+\-]?)(\d{{1,3}}(?:,\d{{3}})+|\d+)(\.\d+)?\s*(?:(万|亿)(?!元))?\s*({_UNIT_RE})?$")
+    rf"^([+\-]?)(\d{{1,3}}(?:,\d{{3}})+|\d+)(\.\d+)?\s*(?:(万|亿)(?!元))?\s*({_UNIT_RE})?$"
+)
 _MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
 _EMBEDDED_RE = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
+
 
 def join_wrapped(parts: Iterable[str]) -> str:
     """Pieces of one text broken over lines or boxes: Chinese joins with nothing, Latin words with a space."""
@@ -35,11 +61,25 @@ def join_wrapped(parts: Iterable[str]) -> str:
     return out
 
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
-_CN_RE = re.compile(rf"^([零〇一二两三四五六七八九十百千万0-9]*[零〇一二两三四五六七八九十百千万][零〇一二两三四五六七八九十百千万0-9]*)\s*"
-                    rf"({_UNIT_RE})?$")
+_CN_RE = re.compile(
+    rf"^([零〇一二两三四五六七八九十百千万0-9]*[零〇一二两三四五六七八九十百千万][零〇一二两三四五六七八九十百千万0-9]*)\s*"
+    rf"({_UNIT_RE})?$"
+)
 _ARABIC_RUN = re.compile(r"[0-9]+")
 _CN_CHARS = frozenset([*_CN_DIGITS, *_CN_UNITS, *"0123456789"])
 
@@ -111,8 +151,12 @@ def is_null_mark(text: str) -> bool:
 def looks_numeric(text: str) -> bool:
     """A cell whose whole text is a number (with unit) or a null mark."""
     t = normalize(text).replace(" ", "")
-    return t in NULL_MARKS or t == UNREADABLE or bool(_NUMBER_RE.match(t)) or (
-        (match := _CN_RE.match(t)) is not None and chinese_numeral(match.group(1)) is not None)
+    return (
+        t in NULL_MARKS
+        or t == UNREADABLE
+        or bool(_NUMBER_RE.match(t))
+        or ((match := _CN_RE.match(t)) is not None and chinese_numeral(match.group(1)) is not None)
+    )
 
 
 def parse_value(text: str | None, row_hint: str | None = None) -> Parsed:
@@ -156,5 +200,5 @@ def _number_in_text(t: str, row_hint: str | None) -> Parsed:
                 break
     digits, frac = chosen.group(1), chosen.group(2)
     number: int | float = float(digits.replace(",", "") + frac) if frac else int(digits.replace(",", ""))
-    unit_match = re.match(_UNIT_RE, t[chosen.end():])
+    unit_match = re.match(_UNIT_RE, t[chosen.end() :])
     return Parsed(number, ["text_in_cell"], unit_match.group(0) if unit_match else None)

@@ -34,6 +34,8 @@ WORK_POOL = get_settings().work_pool
 TIMEZONE = "Asia/Shanghai"
 SEASON_CRON = "0 6 * 1-3 *"  # every day at 06:00, January to March
 OFF_SEASON_CRON = "0 6 1 4-12 *"  # 06:00 on the 1st of April to December
+
+
 def schedules() -> list[Any]:
     from prefect.schedules import Cron
 
@@ -63,15 +65,26 @@ def runner_deployments(work_pool: str | None = None) -> list[Any]:
     from flows.backfill import backfill
     from flows.ingest import ingest_year
 
-    common = {"parameters": _parameters(), "work_pool_name": work_pool, "tags": ["gongkai"],
-              "entrypoint_type": EntrypointType.MODULE_PATH}
+    common = {
+        "parameters": _parameters(),
+        "work_pool_name": work_pool,
+        "tags": ["gongkai"],
+        "entrypoint_type": EntrypointType.MODULE_PATH,
+    }
     return [
         ingest_year.to_deployment(
-            "ingest-year", schedules=schedules(), concurrency_limit=1,
-            description="Ingest the current report year for every agency of the registry.", **common),
+            "ingest-year",
+            schedules=schedules(),
+            concurrency_limit=1,
+            description="Ingest the current report year for every agency of the registry.",
+            **common,
+        ),
         backfill.to_deployment(
-            "backfill", concurrency_limit=1,
-            description="Ingest a range of report years (resumable: re-run to retry what failed).", **common),
+            "backfill",
+            concurrency_limit=1,
+            description="Ingest a range of report years (resumable: re-run to retry what failed).",
+            **common,
+        ),
     ]
 
 
@@ -100,11 +113,17 @@ def apply(work_pool: str = WORK_POOL) -> list[str]:
 def describe() -> list[dict[str, Any]]:
     out = []
     for deployment in runner_deployments(WORK_POOL):
-        out.append({
-            "name": f"{deployment.flow_name}/{deployment.name}", "entrypoint": deployment.entrypoint,
-            "work_pool": WORK_POOL, "parameters": deployment.parameters,
-            "schedules": [{"cron": s.schedule.cron, "timezone": s.schedule.timezone} for s in deployment.schedules],
-        })
+        out.append(
+            {
+                "name": f"{deployment.flow_name}/{deployment.name}",
+                "entrypoint": deployment.entrypoint,
+                "work_pool": WORK_POOL,
+                "parameters": deployment.parameters,
+                "schedules": [
+                    {"cron": s.schedule.cron, "timezone": s.schedule.timezone} for s in deployment.schedules
+                ],
+            }
+        )
     return out
 
 

@@ -44,8 +44,15 @@ class PrefectServer:
     logs. `api_url` is what clients need in `PREFECT_API_URL`.
     """
 
-    def __init__(self, home: str | os.PathLike[str], *, host: str = "127.0.0.1", port: int = 0,
-                 ui: bool = False, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        home: str | os.PathLike[str],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ui: bool = False,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.home = Path(home).resolve()
         self.host = host
         self.port = port or free_port(host)
@@ -67,17 +74,28 @@ class PrefectServer:
     def start(self, timeout: float = 60.0) -> PrefectServer:
         self.home.mkdir(parents=True, exist_ok=True)
         prefect = Path(sys.executable).with_name("prefect")
-        command = [str(prefect) if prefect.exists() else "prefect", "server", "start",
-                   "--host", self.host, "--port", str(self.port), "--no-ui" if not self.ui else "--ui",
-                   "--analytics-off"]
+        command = [
+            str(prefect) if prefect.exists() else "prefect",
+            "server",
+            "start",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--no-ui" if not self.ui else "--ui",
+            "--analytics-off",
+        ]
         log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the child
-        self.process = subprocess.Popen(command, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            command, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"prefect server exited with {self.process.returncode}; see {self.log_path}")
+                raise RuntimeError(
+                    f"prefect server exited with {self.process.returncode}; see {self.log_path}"
+                )
             if self.healthy():
                 return self
             time.sleep(0.25)

@@ -34,8 +34,16 @@ def synth_of(golden: dict) -> SynthReport:
     applications = {r.key: [golden["applications"][r.key][c] for c in forms.APPLICANT_KEYS] for r in rows}
     active = {tuple(k.split(".")): v for k, v in golden["active_disclosure"].items()}
     review = [golden["review_litigation"][c] for c in forms.REVIEW_COLUMNS]
-    return SynthReport(form, golden["report_year"], golden["agency_name"] or "", applications, review, active,  # type: ignore[arg-type]
-                       set(), tuple(rows))
+    return SynthReport(
+        form,
+        golden["report_year"],
+        golden["agency_name"] or "",
+        applications,
+        review,
+        active,  # type: ignore[arg-type]
+        set(),
+        tuple(rows),
+    )
 
 
 def document_of(golden: dict) -> Document:
@@ -63,7 +71,8 @@ def to_html(document: Document, charset: str) -> str:
             cells = "".join(
                 f"<td{f' rowspan={c.row_span}' if c.row_span > 1 else ''}{f' colspan={c.col_span}' if c.col_span > 1 else ''}>"
                 f"{html.escape(c.text).replace('（', '<br>（', 1) if len(c.text) > 12 else html.escape(c.text)}</td>"
-                for c in row)
+                for c in row
+            )
             rows.append(f"<tr>{cells}</tr>")
         body.append("<table border=1 class=MsoTableGrid>" + "".join(rows) + "</table>")
     return f"""<!DOCTYPE html>
@@ -75,7 +84,7 @@ def to_html(document: Document, charset: str) -> str:
 <div class="nav-menu"><ul><li>政府信息公开指南</li><li>政府信息公开制度</li><li>政府信息公开年报</li></ul></div>
 <table width="100%" class="layout"><tr><td width="200" class="sidebar">栏目导航</td><td>
 <div class="breadcrumb">首页 &gt; 政府信息公开 &gt; 政府信息公开年报</div>
-<div class="article">{''.join(body)}</div>
+<div class="article">{"".join(body)}</div>
 </td></tr></table>
 <div class="footer">主办单位：某某人民政府办公室 版权所有 ICP备00000000号</div>
 </body></html>
@@ -127,11 +136,26 @@ def convert(source: Path, out_dir: Path, target: str) -> Path | None:
     """LibreOffice's conversion of a document into `target` (pdf, odt, or doc:MS Word 97)."""
     binary = shutil.which("soffice") or shutil.which("libreoffice")
     if binary is None:
-        print(f"soffice not found: {target} files not made (apt-get install libreoffice-writer-nogui fonts-noto-cjk)")
+        print(
+            f"soffice not found: {target} files not made (apt-get install libreoffice-writer-nogui fonts-noto-cjk)"
+        )
         return None
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([binary, "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", target,
-                        "--outdir", str(out_dir), str(source)], check=True, capture_output=True, timeout=180)
+        subprocess.run(
+            [
+                binary,
+                "--headless",
+                f"-env:UserInstallation=file://{profile}",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(out_dir),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
     return out_dir / f"{source.stem}.{target.split(':')[0]}"
 
 
@@ -200,8 +224,10 @@ def make_hostile() -> None:
         path.write_bytes(buffer.getvalue())
 
     repack(HOSTILE / "zipbomb.docx", {"word/media/padding.bin": b"\0" * (64 * 2**20)})
-    xxe = (b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-           + source.read("word/document.xml").split(b"?>", 1)[1].replace(b"<w:t>", b"<w:t>&b;", 1))
+    xxe = (
+        b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        + source.read("word/document.xml").split(b"?>", 1)[1].replace(b"<w:t>", b"<w:t>&b;", 1)
+    )
     repack(HOSTILE / "entities.docx", {"word/document.xml": xxe})
     (HOSTILE / "error-page.pdf").write_bytes("<html><body><h1>404 页面不存在</h1></body></html>".encode())
     print("made hostile fixtures")
@@ -217,8 +243,14 @@ def main() -> None:
         (OUT / f"{stem}.gbk.html").write_bytes(to_html(document, "gb2312").encode("gbk"))
         to_docx(document, OUT / f"{stem}.docx")
         to_pdf(OUT / f"{stem}.docx", OUT)
-        expected = {**golden, "file": stem, "notes": [f"{golden_path.name} rendered by scripts/make_fixtures.py"]}
-        (OUT / f"{stem}.json").write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        expected = {
+            **golden,
+            "file": stem,
+            "notes": [f"{golden_path.name} rendered by scripts/make_fixtures.py"],
+        }
+        (OUT / f"{stem}.json").write_text(
+            json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
         print("made", stem)
     make_hostile()
     make_pre2019()

@@ -40,7 +40,7 @@ def scan_page(image: Image.Image, rng: random.Random) -> Image.Image:
     dust = np.random.default_rng(rng.randrange(2**32))
     for _ in range(40):  # specks of dust
         y, x = dust.integers(0, pixels.shape[0]), dust.integers(0, pixels.shape[1])
-        pixels[y:y + 2, x:x + 2] = 60
+        pixels[y : y + 2, x : x + 2] = 60
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
@@ -61,7 +61,9 @@ def scan_pdf(source: Path, dpi: int, seed: int, quality: int = 45) -> bytes:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=FIXTURES / "scanned")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)

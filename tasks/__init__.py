@@ -47,8 +47,6 @@ class Parcel(Generic[T]):
         return f"Parcel({type(self.value).__name__})"
 
 
-
-
 def retry_transient(task: object, task_run: object, state: Any) -> bool:
     """Prefect's `retry_condition_fn`: retry only what `is_transient` calls transient."""
     error = state.data if isinstance(getattr(state, "data", None), BaseException) else None
@@ -65,8 +63,15 @@ def stage_task(name: str, *, retries: int, base_delay: float) -> Callable[[Calla
     seconds apart and doubling. Results stay in memory between tasks (nothing under PREFECT_HOME/storage)
     and nothing is cached by Prefect: whether a document needs work is decided from the lake's records,
     not from task inputs."""
-    return task(name=name, retries=retries, retry_delay_seconds=jittered_backoff(base_delay),
-                retry_condition_fn=retry_transient, cache_policy=NO_CACHE, persist_result=False, log_prints=False)
+    return task(
+        name=name,
+        retries=retries,
+        retry_delay_seconds=jittered_backoff(base_delay),
+        retry_condition_fn=retry_transient,
+        cache_policy=NO_CACHE,
+        persist_result=False,
+        log_prints=False,
+    )
 
 
 def jittered_backoff(base: float) -> Callable[[int], list[float]]:

@@ -19,14 +19,16 @@ def discover(agency_ids: Sequence[str], year: int, registry: str | None = None) 
 
 
 @stage_task("recent-discoveries", retries=2, base_delay=5)
-def recent(agency_ids: Sequence[str], year: int, lake: str | None,
-           revalidate_after_hours: float = 12.0) -> stage.Discovered:
+def recent(
+    agency_ids: Sequence[str], year: int, lake: str | None, revalidate_after_hours: float = 12.0
+) -> stage.Discovered:
     """Agencies whose listing was read within the window: their links, from the lake's lineage."""
     return stage.recent_discoveries(agency_ids, year, lake, dt.timedelta(hours=revalidate_after_hours))
 
 
 @stage_task("plan", retries=2, base_delay=5)
-def plan(records: Parcel[Sequence[DocumentRecord]], lake: str | None,
-         force: bool = False) -> Parcel[list[DocumentRecord]]:
+def plan(
+    records: Parcel[Sequence[DocumentRecord]], lake: str | None, force: bool = False
+) -> Parcel[list[DocumentRecord]]:
     """What the lake already holds for each document (one read of lineage and reports for the year)."""
     return Parcel(planning.plan(records.value, lake, force=force))

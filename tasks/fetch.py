@@ -14,12 +14,23 @@ from tasks import Parcel, run_context, stage_task
 
 
 @stage_task("fetch", retries=2, base_delay=15)
-def fetch(records: Parcel[Sequence[DocumentRecord]], lake: str | None, registry: str | None = None,
-          revalidate_after_hours: float = 12.0) -> Parcel[Batch]:
+def fetch(
+    records: Parcel[Sequence[DocumentRecord]],
+    lake: str | None,
+    registry: str | None = None,
+    revalidate_after_hours: float = 12.0,
+) -> Parcel[Batch]:
     """One failing document is recorded as failed with its reason; the task itself fails (and is
     retried) only when the batch cannot run at all, e.g. the lake is unreachable."""
-    return Parcel(fetch_batch(records.value, lake, registry=registry,
-                              revalidate_after=dt.timedelta(hours=revalidate_after_hours), context=run_context()))
+    return Parcel(
+        fetch_batch(
+            records.value,
+            lake,
+            registry=registry,
+            revalidate_after=dt.timedelta(hours=revalidate_after_hours),
+            context=run_context(),
+        )
+    )
 
 
 def hosts_with_limits() -> set[str]:

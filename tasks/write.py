@@ -27,8 +27,14 @@ def record_run(summary: Parcel[RunSummary], events: Parcel[Sequence[LineageEvent
     uri = stage.record_run(run, events.value if events else (), context=run_context())
     years = sorted(set(run.years)) or [0]
     slug = str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
-    create_table_artifact(run.table_rows(), key=f"gongkai-{run.kind}-{slug}",
-                          description=f"gongkai {run.kind} {slug}: status {run.status}, per agency")
-    create_markdown_artifact(run.markdown(), key=f"gongkai-{run.kind}-{slug}-summary",
-                             description=f"gongkai {run.kind} {slug} summary")
+    create_table_artifact(
+        run.table_rows(),
+        key=f"gongkai-{run.kind}-{slug}",
+        description=f"gongkai {run.kind} {slug}: status {run.status}, per agency",
+    )
+    create_markdown_artifact(
+        run.markdown(),
+        key=f"gongkai-{run.kind}-{slug}-summary",
+        description=f"gongkai {run.kind} {slug} summary",
+    )
     return uri

@@ -15,7 +15,12 @@ def test_no_file_is_committed_twice() -> None:
     twice = []
     for folder in FOLDERS:
         for path in sorted(folder.rglob("*")):
-            if path.is_symlink() or not path.is_file() or "__pycache__" in path.parts or path.stat().st_size == 0:
+            if (
+                path.is_symlink()
+                or not path.is_file()
+                or "__pycache__" in path.parts
+                or path.stat().st_size == 0
+            ):
                 continue
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if digest in seen:

@@ -31,11 +31,23 @@ def test_the_operations_doc_lists_every_setting_as_the_class_defines_it() -> Non
 
 
 def test_values_come_from_the_environment_and_follow_its_changes(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GONGKAI_WORKERS", "GONGKAI_LAKE", "GONGKAI_DASK", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL",
-                 "AWS_REGION", "AWS_DEFAULT_REGION"):
+    for name in (
+        "GONGKAI_WORKERS",
+        "GONGKAI_LAKE",
+        "GONGKAI_DASK",
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_ENDPOINT_URL",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+    ):
         monkeypatch.delenv(name, raising=False)
     defaults = get_settings()
-    assert (defaults.workers, defaults.lake, defaults.dask, defaults.aws_endpoint_url) == (8, "./lake", None, None)
+    assert (defaults.workers, defaults.lake, defaults.dask, defaults.aws_endpoint_url) == (
+        8,
+        "./lake",
+        None,
+        None,
+    )
     assert defaults.extraction_seconds == 120.0 and defaults.max_document_bytes == 100 * 2**20
     monkeypatch.setenv("GONGKAI_WORKERS", "3")
     monkeypatch.setenv("gongkai_lake", "s3://bucket/lake")  # names are case-insensitive
@@ -51,22 +63,27 @@ def test_values_come_from_the_environment_and_follow_its_changes(monkeypatch: py
     assert (get_settings().aws_endpoint_url, get_settings().workers) == ("http://127.0.0.1:9000", 8)
 
 
-@pytest.mark.parametrize(("variable", "value", "says"), [
-    ("GONGKAI_WORKERS", "eight", "valid integer"),
-    ("GONGKAI_WORKERS", "0", "greater than 0"),
-    ("GONGKAI_EXTRACTION_SECONDS", "2 minutes", "valid number"),
-    ("GONGKAI_DASK", "localhost:8786", "pattern"),
-])
-def test_an_invalid_value_is_an_error_naming_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str,
-                                                         value: str, says: str) -> None:
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("GONGKAI_WORKERS", "eight", "valid integer"),
+        ("GONGKAI_WORKERS", "0", "greater than 0"),
+        ("GONGKAI_EXTRACTION_SECONDS", "2 minutes", "valid number"),
+        ("GONGKAI_DASK", "localhost:8786", "pattern"),
+    ],
+)
+def test_an_invalid_value_is_an_error_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, says: str
+) -> None:
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError) as error:
         get_settings()
     assert f"{variable}={value!r}" in str(error.value) and says in str(error.value)
 
 
-def test_the_command_stops_with_the_error_before_doing_anything(monkeypatch: pytest.MonkeyPatch,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_stops_with_the_error_before_doing_anything(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("GONGKAI_WORKERS", "eight")
     assert main(["status"]) == 2
     err = capsys.readouterr().err
@@ -77,14 +94,26 @@ def _environment_reads(path: Path) -> list[tuple[int, str]]:
     """(line, how) of every read of os.environ / os.getenv in a module (writes are not reads)."""
     reads = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os"
-                and node.attr == "getenv"):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+            and node.attr == "getenv"
+        ):
             reads.append((node.lineno, "getenv"))
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
-                and node.value.attr == "environ" and node.attr in ("get", "items", "keys", "values", "copy")):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "environ"
+            and node.attr in ("get", "items", "keys", "values", "copy")
+        ):
             reads.append((node.lineno, node.attr))
-        if (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load)
-                and isinstance(node.value, ast.Attribute) and node.value.attr == "environ"):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "environ"
+        ):
             reads.append((node.lineno, "subscript"))
     return reads
 
@@ -94,6 +123,9 @@ def test_nothing_but_gongkai_settings_reads_the_environment_for_configuration() 
     for folder in ("gongkai", "flows", "tasks", "infra", "benchmarks"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             relative = path.relative_to(ROOT).as_posix()
-            offenders += [f"{relative}:{line} {how}" for line, how in _environment_reads(path)
-                          if (relative, how) not in NOT_CONFIGURATION]
+            offenders += [
+                f"{relative}:{line} {how}"
+                for line, how in _environment_reads(path)
+                if (relative, how) not in NOT_CONFIGURATION
+            ]
     assert offenders == []

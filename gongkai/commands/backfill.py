@@ -22,10 +22,14 @@ from gongkai.commands.run import (
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "backfill", help="run the main job over a range of report years (resumable)",
+        "backfill",
+        help="run the main job over a range of report years (resumable)",
         description="Ingest every report year from --from to --to (inclusive). Re-running skips what the lake "
-                    "already holds and retries what failed.")
-    p.add_argument("--from", dest="from_year", type=int, required=True, metavar="Y1", help="first report year")
+        "already holds and retries what failed.",
+    )
+    p.add_argument(
+        "--from", dest="from_year", type=int, required=True, metavar="Y1", help="first report year"
+    )
     p.add_argument("--to", dest="to_year", type=int, required=True, metavar="Y2", help="last report year")
     add_common_options(p)
     p.set_defaults(func=run)
@@ -45,5 +49,6 @@ def run_backfill(from_year: int, to_year: int, *, quiet: bool = False, **options
     runs flows (the import contracts in pyproject.toml): `make demo` comes through here too."""
     from flows.backfill import backfill
 
-    return run_with_progress(lambda: backfill(from_year=from_year, to_year=to_year, **options, return_state=True),
-                             quiet=quiet)
+    return run_with_progress(
+        lambda: backfill(from_year=from_year, to_year=to_year, **options, return_state=True), quiet=quiet
+    )

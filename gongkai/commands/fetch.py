@@ -23,18 +23,28 @@ from gongkai.runs import DEFAULT_BATCH_SIZE
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "fetch", help="download and archive a year's reports into the lake's raw zone",
+        "fetch",
+        help="download and archive a year's reports into the lake's raw zone",
         description="Discover each agency's reports for --year on its listing pages, download them politely "
-                    "(robots.txt, per-host rate limits, retries of transient errors, conditional GET) and archive "
-                    "them content-addressed in the lake's raw zone, with a fetch record in lineage.")
+        "(robots.txt, per-host rate limits, retries of transient errors, conditional GET) and archive "
+        "them content-addressed in the lake's raw zone, with a fetch record in lineage.",
+    )
     p.add_argument("--year", type=int, required=True, help="report year")
-    p.add_argument("--agency", action="append", default=[], metavar="SLUG", help="only these agencies (repeatable)")
+    p.add_argument(
+        "--agency", action="append", default=[], metavar="SLUG", help="only these agencies (repeatable)"
+    )
     p.add_argument("--registry", help="registry TOML (default: the bundled gongkai/data/registry.toml)")
-    p.add_argument("--lake", help="lake URI: a folder or s3://bucket/prefix (default $GONGKAI_LAKE or ./lake)")
-    p.add_argument("--workers", type=int, default=4, help="agencies worked on at once (per-host limits still hold)")
+    p.add_argument(
+        "--lake", help="lake URI: a folder or s3://bucket/prefix (default $GONGKAI_LAKE or ./lake)"
+    )
+    p.add_argument(
+        "--workers", type=int, default=4, help="agencies worked on at once (per-host limits still hold)"
+    )
     p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for an answer (default 60)")
     p.add_argument("--retries", type=int, default=3, help="retries of a transient failure (default 3)")
-    p.add_argument("--backoff", type=float, default=1.0, help="first retry delay in seconds, doubled each time")
+    p.add_argument(
+        "--backoff", type=float, default=1.0, help="first retry delay in seconds, doubled each time"
+    )
     p.add_argument("--json", action="store_true", help="print the outcome as JSON instead of a table")
     p.set_defaults(func=run)
 
@@ -53,8 +63,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     unknown = [s for s in args.agency if s not in registry.by_slug]
     if unknown:
-        print(f"gongkai fetch: unknown agency slug(s) {', '.join(unknown)}: not in the registry {registry.path}",
-              file=sys.stderr)
+        print(
+            f"gongkai fetch: unknown agency slug(s) {', '.join(unknown)}: not in the registry {registry.path}",
+            file=sys.stderr,
+        )
         return 2
     slugs = list(dict.fromkeys(args.agency)) or [a.slug for a in registry.agencies]
     try:
@@ -63,18 +75,38 @@ def run(args: argparse.Namespace) -> int:
         print(f"gongkai fetch: cannot open the lake {args.lake!r}: {exc}", file=sys.stderr)
         return 2
     registry_key = str(registry.path) if args.registry else None
-    session = make_session(registry, timeout=(min(10.0, args.timeout), args.timeout), retries=args.retries,
-                           backoff=args.backoff)
+    session = make_session(
+        registry, timeout=(min(10.0, args.timeout), args.timeout), retries=args.retries, backoff=args.backoff
+    )
     try:
         with ThreadPoolExecutor(max_workers=max(1, args.workers), thread_name_prefix="fetch") as pool:
-            found: list[Discovered] = list(pool.map(
-                lambda slug: discover([slug], args.year, registry=registry_key, lake=args.lake, page_cache=True,
-                                      session=session), slugs))
+            found: list[Discovered] = list(
+                pool.map(
+                    lambda slug: discover(
+                        [slug],
+                        args.year,
+                        registry=registry_key,
+                        lake=args.lake,
+                        page_cache=True,
+                        session=session,
+                    ),
+                    slugs,
+                )
+            )
             # every document is asked for again (conditionally): revalidate_after=0
             records = plan([r for d in found for r in d.records], args.lake)
-            batches = list(pool.map(lambda batch: fetch_batch(batch, args.lake, registry=registry_key,
-                                                              revalidate_after=dt.timedelta(0), session=session),
-                                    make_batches(records, DEFAULT_BATCH_SIZE)))
+            batches = list(
+                pool.map(
+                    lambda batch: fetch_batch(
+                        batch,
+                        args.lake,
+                        registry=registry_key,
+                        revalidate_after=dt.timedelta(0),
+                        session=session,
+                    ),
+                    make_batches(records, DEFAULT_BATCH_SIZE),
+                )
+            )
     except Exception as exc:  # the sites' failures are in the records: this is the lake failing under us
         print(f"gongkai fetch: the lake {store.uri} could not be written: {exc}", file=sys.stderr)
         return 2
@@ -88,8 +120,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"gongkai fetch: the fetch records could not be written to {store.uri}: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"year": args.year, "lake": store.uri, "agencies": [_row(o) for o in outcomes]},
-                         ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {"year": args.year, "lake": store.uri, "agencies": [_row(o) for o in outcomes]},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
         _print_table(outcomes, args.year, store.uri)
     for outcome in outcomes:  # loud: a person must look at these
@@ -113,8 +150,12 @@ class AgencyFetch:
     @classmethod
     def of(cls, found: Any, records: list[DocumentRecord]) -> AgencyFetch:
         slug = found.tallies[0].agency_id
-        return cls(slug, found.tallies[0].found, found.problems.get(slug, []),
-                   [r for r in records if r.agency_id == slug])
+        return cls(
+            slug,
+            found.tallies[0].found,
+            found.problems.get(slug, []),
+            [r for r in records if r.agency_id == slug],
+        )
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.records if r.outcomes.get("fetch") == status)
@@ -139,7 +180,9 @@ class AgencyFetch:
         """Failed documents and unreadable listing pages, for a person."""
         return [f"{p.code}: {p.message}" for p in self.problems if p.severity == "error"] + [
             f"{r.source.rsplit('/', 1)[-1][:60]}: {r.problems[-1].message}"
-            for r in self.records if r.outcomes.get("fetch") == "failed" and r.problems]
+            for r in self.records
+            if r.outcomes.get("fetch") == "failed" and r.problems
+        ]
 
     @property
     def warnings(self) -> list[str]:
@@ -147,9 +190,16 @@ class AgencyFetch:
 
 
 def _row(o: AgencyFetch) -> dict[str, Any]:
-    return {"agency": o.agency, "status": o.status, "found": o.found, "fetched": o.count("ok"),
-            "unchanged": o.count("unchanged"), "failed": o.count("failed"), "reasons": o.reasons,
-            "warnings": o.warnings}
+    return {
+        "agency": o.agency,
+        "status": o.status,
+        "found": o.found,
+        "fetched": o.count("ok"),
+        "unchanged": o.count("unchanged"),
+        "failed": o.count("failed"),
+        "reasons": o.reasons,
+        "warnings": o.warnings,
+    }
 
 
 def _print_table(outcomes: list[AgencyFetch], year: int, lake: str) -> None:
@@ -158,11 +208,17 @@ def _print_table(outcomes: list[AgencyFetch], year: int, lake: str) -> None:
 
     table = Table(title=f"gongkai fetch {year} → {lake}")
     for column in ("agency", "status", "found", "fetched", "unchanged", "failed", "reasons"):
-        table.add_column(column, justify="right" if column in ("found", "fetched", "unchanged", "failed") else "left",
-                         overflow="fold")
+        table.add_column(
+            column,
+            justify="right" if column in ("found", "fetched", "unchanged", "failed") else "left",
+            overflow="fold",
+        )
     for o in outcomes:
         row = _row(o)
         reasons = "\n".join(r[:200] for r in row["reasons"][:8]) + (
-            f"\n… {len(row['reasons']) - 8} more" if len(row["reasons"]) > 8 else "")
-        table.add_row(o.agency, o.status, *(str(row[k]) for k in ("found", "fetched", "unchanged", "failed")), reasons)
+            f"\n… {len(row['reasons']) - 8} more" if len(row["reasons"]) > 8 else ""
+        )
+        table.add_row(
+            o.agency, o.status, *(str(row[k]) for k in ("found", "fetched", "unchanged", "failed")), reasons
+        )
     Console(width=200, highlight=False).print(table)

@@ -20,17 +20,29 @@ from gongkai.runs import DEFAULT_BATCH_SIZE
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "load", help="parse, validate and write report files into the lake",
+        "load",
+        help="parse, validate and write report files into the lake",
         description="Extract, parse, validate (Great Expectations) and write report files into the lake. "
-                    "Directories are searched for report files (every format `gongkai parse` reads, page "
-                    "images included); the files skipped are listed with why. Loading the same files again "
-                    "changes nothing.")
+        "Directories are searched for report files (every format `gongkai parse` reads, page "
+        "images included); the files skipped are listed with why. Loading the same files again "
+        "changes nothing.",
+    )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="report files or folders of them")
-    p.add_argument("--lake", metavar="URI", help="lake folder, file:// or s3://bucket/prefix "
-                   "(default: $GONGKAI_LAKE or ./lake)")
-    p.add_argument("--agency", metavar="SLUG", help="agency slug for every file (default: from the printed name)")
-    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N",
-                   help=f"reports validated and committed together (default {DEFAULT_BATCH_SIZE})")
+    p.add_argument(
+        "--lake",
+        metavar="URI",
+        help="lake folder, file:// or s3://bucket/prefix (default: $GONGKAI_LAKE or ./lake)",
+    )
+    p.add_argument(
+        "--agency", metavar="SLUG", help="agency slug for every file (default: from the printed name)"
+    )
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        metavar="N",
+        help=f"reports validated and committed together (default {DEFAULT_BATCH_SIZE})",
+    )
     p.add_argument("--docs", type=Path, metavar="DIR", help="also keep the Data Docs in this local folder")
     p.add_argument("--json", action="store_true", help="print one JSON object per report instead of a table")
     p.set_defaults(func=run)
@@ -40,15 +52,20 @@ def _print_skipped(skipped: list[Skipped], as_json: bool) -> None:
     """Every file of a folder that is not loaded, and why (stderr: the report rows stay on stdout)."""
     for item in skipped:
         if as_json:
-            print(json.dumps({"skipped": str(item.path), "reason": item.reason}, ensure_ascii=False), file=sys.stderr)
+            print(
+                json.dumps({"skipped": str(item.path), "reason": item.reason}, ensure_ascii=False),
+                file=sys.stderr,
+            )
         else:
             print(f"gongkai load: skipped {item.path}: {item.reason}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.agency and not is_valid_slug(args.agency):
-        print(f"gongkai load: --agency {args.agency!r} is not a slug (lowercase ASCII letters, digits, hyphens)",
-              file=sys.stderr)
+        print(
+            f"gongkai load: --agency {args.agency!r} is not a slug (lowercase ASCII letters, digits, hyphens)",
+            file=sys.stderr,
+        )
         return 2
     try:
         store = open_store(args.lake)
@@ -65,14 +82,19 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _load(args, store, files)
     except (OSError, RuntimeError) as exc:
-        print(f"gongkai load: the lake at {store.uri} failed: {exc}; rows of the batch in progress were not "
-              "committed — run the command again", file=sys.stderr)
+        print(
+            f"gongkai load: the lake at {store.uri} failed: {exc}; rows of the batch in progress were not "
+            "committed — run the command again",
+            file=sys.stderr,
+        )
         return 2
     except Exception as exc:
         from botocore.exceptions import BotoCoreError, ClientError
 
         if isinstance(exc, BotoCoreError | ClientError):
-            print(f"gongkai load: the lake at {store.uri} failed: {exc}; run the command again", file=sys.stderr)
+            print(
+                f"gongkai load: the lake at {store.uri} failed: {exc}; run the command again", file=sys.stderr
+            )
             return 2
         raise
 
@@ -90,7 +112,7 @@ def _load(args: argparse.Namespace, store: Store, files: list[Path]) -> int:
         print(f"lake: {store.uri}")
         print(f"{'status':<12} {'report_id':<16} {'year':<5} {'form':<8} {'agency':<40} file")
     for start in range(0, len(files), size):
-        batch = archive_and_parse(files[start:start + size], args.lake, agency_id=args.agency)
+        batch = archive_and_parse(files[start : start + size], args.lake, agency_id=args.agency)
         outcome = validate_batch(batch, docs_dir=args.docs)
         result = write_batch(batch, outcome)
         if outcome is not None and outcome.docs_uri:
@@ -99,11 +121,14 @@ def _load(args: argparse.Namespace, store: Store, files: list[Path]) -> int:
             print(f"WARNING: {outcome.docs_warning}", file=sys.stderr)
         for record in batch.records:
             unreadable += record.report is None
-            _print_report(_report_of(record), outcome if record.report else None, result.unchanged, args.json,
-                          counts)
+            _print_report(
+                _report_of(record), outcome if record.report else None, result.unchanged, args.json, counts
+            )
         if not args.json:
-            print(f"  batch {start // size + 1}: {len(result.written)} written, "
-                  f"{len(result.unchanged)} unchanged" + (f", commit {result.seq}" if result.seq else ""))
+            print(
+                f"  batch {start // size + 1}: {len(result.written)} written, "
+                f"{len(result.unchanged)} unchanged" + (f", commit {result.seq}" if result.seq else "")
+            )
     if not args.json:
         print(", ".join(f"{n} {status}" for status, n in counts.items()))
         for uri in docs:
@@ -122,8 +147,13 @@ def _report_of(record: DocumentRecord) -> Report:
     return report
 
 
-def _print_report(report: Report, outcome: ValidationOutcome | None, unchanged: list[str], as_json: bool,
-                  counts: dict[str, int]) -> None:
+def _print_report(
+    report: Report,
+    outcome: ValidationOutcome | None,
+    unchanged: list[str],
+    as_json: bool,
+    counts: dict[str, int],
+) -> None:
     rid = report_id_for(report.sha256) if report.sha256 else ""
     ro = outcome.reports.get(rid) if outcome else None
     status = ro.status if ro else "failed"
@@ -131,18 +161,41 @@ def _print_report(report: Report, outcome: ValidationOutcome | None, unchanged: 
     problems = [p for p in report.problems if p.severity in ("error", "warning")]
     failures = ro.failures if ro else []
     if as_json:
-        print(json.dumps({
-            "source": report.source, "report_id": rid, "status": status, "unchanged": rid in unchanged,
-            "report_year": report.report_year, "form_version": report.form_version,
-            "agency_id": ro.agency_id if ro else None, "agency_name": report.agency_name,
-            "problems": [p.to_json() for p in problems],
-            "failures": [{"check": f.check, "where": f.where, "expected": f.expected, "observed": f.observed,
-                          "severity": f.severity, "message": f.message} for f in failures],
-        }, ensure_ascii=False), flush=True)
+        print(
+            json.dumps(
+                {
+                    "source": report.source,
+                    "report_id": rid,
+                    "status": status,
+                    "unchanged": rid in unchanged,
+                    "report_year": report.report_year,
+                    "form_version": report.form_version,
+                    "agency_id": ro.agency_id if ro else None,
+                    "agency_name": report.agency_name,
+                    "problems": [p.to_json() for p in problems],
+                    "failures": [
+                        {
+                            "check": f.check,
+                            "where": f.where,
+                            "expected": f.expected,
+                            "observed": f.observed,
+                            "severity": f.severity,
+                            "message": f.message,
+                        }
+                        for f in failures
+                    ],
+                },
+                ensure_ascii=False,
+            ),
+            flush=True,
+        )
         return
     year = str(report.report_year or "-")
     agency = (ro.agency_id if ro and ro.agency_id else "-")[:40]
-    print(f"{status:<12} {rid or '-':<16} {year:<5} {report.form_version:<8} {agency:<40} {report.source}", flush=True)
+    print(
+        f"{status:<12} {rid or '-':<16} {year:<5} {report.form_version:<8} {agency:<40} {report.source}",
+        flush=True,
+    )
     for failure in failures[:12]:
         print(f"{'':<12} {failure.severity}: {failure.where}: {failure.message}")
     if len(failures) > 12:

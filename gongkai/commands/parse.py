@@ -14,7 +14,9 @@ from gongkai.render import render_report
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("parse", help="parse report files (txt, md, html, pdf, docx, doc) and print them")
+    p = subparsers.add_parser(
+        "parse", help="parse report files (txt, md, html, pdf, docx, doc) and print them"
+    )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--json", action="store_true", help="print JSON Lines (spec/report-json.md)")
     p.set_defaults(func=run)
@@ -26,8 +28,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             data = read_document_file(path)
         except OSError as exc:
-            report = Report.refused(str(path), "", getattr(exc, "code", "unreadable_file"),
-                                    f"cannot read {path}: {exc.strerror}")
+            report = Report.refused(
+                str(path), "", getattr(exc, "code", "unreadable_file"), f"cannot read {path}: {exc.strerror}"
+            )
             failures += 1
         else:
             report = parse_bytes(data, str(path))

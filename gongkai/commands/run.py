@@ -23,30 +23,60 @@ MAX_ROWS = 40  # longer runs show only the rows that need a look
 
 
 def add_common_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--agency", action="append", metavar="SLUG", dest="agencies",
-                   help="registry slug of an agency (repeatable; default: every agency in the registry)")
-    p.add_argument("--lake", metavar="URI", help="lake folder, file:// or s3://bucket/prefix "
-                   "(default: $GONGKAI_LAKE or ./lake)")
+    p.add_argument(
+        "--agency",
+        action="append",
+        metavar="SLUG",
+        dest="agencies",
+        help="registry slug of an agency (repeatable; default: every agency in the registry)",
+    )
+    p.add_argument(
+        "--lake",
+        metavar="URI",
+        help="lake folder, file:// or s3://bucket/prefix (default: $GONGKAI_LAKE or ./lake)",
+    )
     p.add_argument("--registry", metavar="FILE", help="agency registry file (default: the bundled registry)")
-    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N",
-                   help=f"documents per task (default {DEFAULT_BATCH_SIZE})")
-    p.add_argument("--per-host", type=int, default=2, metavar="N",
-                   help="fetch batches running at once per host (default 2)")
-    p.add_argument("--revalidate", action="store_true",
-                   help="ask the servers about every document again, even ones fetched in the last 12 hours")
-    p.add_argument("--force", action="store_true",
-                   help="re-parse and re-write documents the lake already holds from this parser version")
-    p.add_argument("--dask", metavar="ADDRESS", help="run tasks on a Dask cluster: a scheduler address, "
-                   "or 'local' for a LocalCluster on this machine")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        metavar="N",
+        help=f"documents per task (default {DEFAULT_BATCH_SIZE})",
+    )
+    p.add_argument(
+        "--per-host",
+        type=int,
+        default=2,
+        metavar="N",
+        help="fetch batches running at once per host (default 2)",
+    )
+    p.add_argument(
+        "--revalidate",
+        action="store_true",
+        help="ask the servers about every document again, even ones fetched in the last 12 hours",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="re-parse and re-write documents the lake already holds from this parser version",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run tasks on a Dask cluster: a scheduler address, "
+        "or 'local' for a LocalCluster on this machine",
+    )
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
     p.add_argument("--verbose", action="store_true", help="show Prefect's logs")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "run", help="fetch, parse, validate and write one report year (Prefect flow)",
+        "run",
+        help="fetch, parse, validate and write one report year (Prefect flow)",
         description="Run the main job for one report year: discover the agencies' reports, fetch, extract, "
-                    "parse, validate and write them into the lake. Re-running skips what the lake already holds.")
+        "parse, validate and write them into the lake. Re-running skips what the lake already holds.",
+    )
     p.add_argument("--year", type=int, metavar="Y", help="report year (default: last year)")
     add_common_options(p)
     p.set_defaults(func=run)
@@ -70,8 +100,13 @@ def prepare_environment(args: argparse.Namespace) -> None:
 
 def flow_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "agencies": args.agencies, "lake": args.lake, "registry": args.registry, "batch_size": args.batch_size,
-        "per_host": args.per_host, "revalidate_after_hours": 0.0 if args.revalidate else 12.0, "force": args.force,
+        "agencies": args.agencies,
+        "lake": args.lake,
+        "registry": args.registry,
+        "batch_size": args.batch_size,
+        "per_host": args.per_host,
+        "revalidate_after_hours": 0.0 if args.revalidate else 12.0,
+        "force": args.force,
     }
 
 
@@ -82,8 +117,15 @@ def run_with_progress(call: Callable[[], Any], *, quiet: bool = False) -> Any:
     from gongkai.runs import add_progress_listener
 
     console = Console(stderr=True)
-    with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, disable=quiet or not console.is_terminal, transient=False) as progress:
+    with Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet or not console.is_terminal,
+        transient=False,
+    ) as progress:
         bars: dict[str, Any] = {}
 
         def listener(what: str, done: int, total: int) -> None:
@@ -118,24 +160,61 @@ def finish(state: Any, args: argparse.Namespace) -> int:
 def print_summary(summary: RunSummary, out: Console) -> None:
     """The run's table per agency and year; agencies whose listing showed no report that year (status
     `none`) are folded into one line, and a long run shows only the rows that need a look."""
-    table = Table(title=f"gongkai {summary.kind} {', '.join(map(str, sorted(set(summary.years))))}: "
-                        f"{summary.status}")
-    columns = ["agency", "year", "status", "found", "fetched", "unchanged", "failed", "parsed", "skipped",
-               "written", "valid", "warnings", "quarantined", "report failed"]
+    table = Table(
+        title=f"gongkai {summary.kind} {', '.join(map(str, sorted(set(summary.years))))}: {summary.status}"
+    )
+    columns = [
+        "agency",
+        "year",
+        "status",
+        "found",
+        "fetched",
+        "unchanged",
+        "failed",
+        "parsed",
+        "skipped",
+        "written",
+        "valid",
+        "warnings",
+        "quarantined",
+        "report failed",
+    ]
     for name in columns:
         table.add_column(name, justify="left" if name in ("agency", "status") else "right")
     shown = [a for a in summary.agencies if a.status != "none"]
     if len(shown) > MAX_ROWS:
-        shown = [a for a in shown if a.status != "ok" or a.statuses.get("quarantined") or a.statuses.get("failed")]
+        shown = [
+            a for a in shown if a.status != "ok" or a.statuses.get("quarantined") or a.statuses.get("failed")
+        ]
     for a in shown:
-        table.add_row(a.agency_id, str(a.year), a.status, str(a.found), str(a.fetched), str(a.unchanged),
-                      str(a.failures), str(a.parsed), str(a.skipped), str(a.written),
-                      *(str(a.statuses.get(s, 0)) for s in ("valid", "warnings", "quarantined", "failed")))
+        table.add_row(
+            a.agency_id,
+            str(a.year),
+            a.status,
+            str(a.found),
+            str(a.fetched),
+            str(a.unchanged),
+            str(a.failures),
+            str(a.parsed),
+            str(a.skipped),
+            str(a.written),
+            *(str(a.statuses.get(s, 0)) for s in ("valid", "warnings", "quarantined", "failed")),
+        )
     t = summary.totals()
-    table.add_row("(all)", "", summary.status, str(t.found), str(t.fetched), str(t.unchanged), str(t.failures),
-                  str(t.parsed), str(t.skipped), str(t.written),
-                  *(str(t.statuses.get(s, 0)) for s in ("valid", "warnings", "quarantined", "failed")),
-                  end_section=True)
+    table.add_row(
+        "(all)",
+        "",
+        summary.status,
+        str(t.found),
+        str(t.fetched),
+        str(t.unchanged),
+        str(t.failures),
+        str(t.parsed),
+        str(t.skipped),
+        str(t.written),
+        *(str(t.statuses.get(s, 0)) for s in ("valid", "warnings", "quarantined", "failed")),
+        end_section=True,
+    )
     out.print(table)
     hidden = len([a for a in summary.agencies if a.status != "none"]) - len(shown)
     if hidden:
@@ -150,15 +229,18 @@ def print_summary(summary: RunSummary, out: Console) -> None:
             out.print(f"[red]{a.agency_id} {a.year}:[/] {message}", highlight=False)
     out.print(f"lake: {summary.lake}", highlight=False)
     if summary.data_docs:
-        out.print(f"Data Docs: {summary.data_docs[-1]}" + (f" (and {len(summary.data_docs) - 1} more batches)"
-                                                         if len(summary.data_docs) > 1 else ""), highlight=False)
+        out.print(
+            f"Data Docs: {summary.data_docs[-1]}"
+            + (f" (and {len(summary.data_docs) - 1} more batches)" if len(summary.data_docs) > 1 else ""),
+            highlight=False,
+        )
 
 
 def run(args: argparse.Namespace) -> int:
     prepare_environment(args)
     from flows.ingest import ingest_year
 
-    state = run_with_progress(lambda: ingest_year(year=args.year, **flow_options(args), return_state=True),
-                              quiet=args.json)
+    state = run_with_progress(
+        lambda: ingest_year(year=args.year, **flow_options(args), return_state=True), quiet=args.json
+    )
     return finish(state, args)
-

@@ -17,14 +17,25 @@ from rich.table import Table
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "status", help="per agency: years present and missing, last run, status, open problems",
+        "status",
+        help="per agency: years present and missing, last run, status, open problems",
         description="Show each agency's state in the lake: report years present and missing, its last run and "
-                    "status, and its open problems (quarantined or failed reports, failures of the last run).")
-    p.add_argument("--lake", metavar="URI", help="lake folder, file:// or s3://bucket/prefix "
-                   "(default: $GONGKAI_LAKE or ./lake)")
-    p.add_argument("--agency", action="append", metavar="SLUG", dest="agencies", help="only this agency (repeatable)")
-    p.add_argument("--registry", metavar="FILE", help="agency registry whose expected years count as missing "
-                   "when absent (default: the bundled registry)")
+        "status, and its open problems (quarantined or failed reports, failures of the last run).",
+    )
+    p.add_argument(
+        "--lake",
+        metavar="URI",
+        help="lake folder, file:// or s3://bucket/prefix (default: $GONGKAI_LAKE or ./lake)",
+    )
+    p.add_argument(
+        "--agency", action="append", metavar="SLUG", dest="agencies", help="only this agency (repeatable)"
+    )
+    p.add_argument(
+        "--registry",
+        metavar="FILE",
+        help="agency registry whose expected years count as missing "
+        "when absent (default: the bundled registry)",
+    )
     p.add_argument("--problems", action="store_true", help="list every open problem under the table")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
@@ -38,13 +49,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         expected = registry_expectations(load_registry(args.registry))
     except (OSError, ValueError) as exc:
-        print(f"gongkai status: cannot read the registry {args.registry or '(bundled)'}: {exc}", file=sys.stderr)
+        print(
+            f"gongkai status: cannot read the registry {args.registry or '(bundled)'}: {exc}", file=sys.stderr
+        )
         return 2
     try:
         store = open_store(args.lake)
         statuses = lake_status(store, args.agencies, expected_years=expected)
     except Exception as exc:  # an unreachable bucket, bad credentials, a damaged commit log
-        print(f"gongkai status: cannot read the lake {args.lake or ''}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            f"gongkai status: cannot read the lake {args.lake or ''}: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         return 2
     if args.json:
         print(json.dumps([s.__dict__ for s in statuses], ensure_ascii=False, indent=1))
@@ -54,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
     return 1 if not_ok else 0
 
 
-def print_status(statuses: list, lake_uri: str, *, show_problems: bool = False, console: Console | None = None) -> None:
+def print_status(
+    statuses: list, lake_uri: str, *, show_problems: bool = False, console: Console | None = None
+) -> None:
     from gongkai.status import status_rows
 
     out = console or Console(soft_wrap=True)

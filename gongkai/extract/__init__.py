@@ -17,8 +17,28 @@ EXTRACTOR_VERSION = "6"  # 3: OCR of scanned PDF pages and page images; 4: OCR n
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads
-READABLE_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".shtml", ".xhtml", ".pdf", ".docx",
-                               ".doc", ".wps", ".rtf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
+READABLE_SUFFIXES = frozenset(
+    {
+        ".txt",
+        ".md",
+        ".markdown",
+        ".html",
+        ".htm",
+        ".shtml",
+        ".xhtml",
+        ".pdf",
+        ".docx",
+        ".doc",
+        ".wps",
+        ".rtf",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".tif",
+        ".tiff",
+        ".bmp",
+    }
+)
 
 
 class DocumentTooLarge(OSError):
@@ -33,12 +53,16 @@ def read_document_file(path: str | os.PathLike[str]) -> bytes:
     cap = get_settings().max_document_bytes
     size = os.stat(path).st_size
     if size > cap:
-        raise DocumentTooLarge(errno.EFBIG, f"the file is {size // 2**20} MiB, over the {cap // 2**20} MiB cap "
-                               "(GONGKAI_MAX_DOCUMENT_BYTES)")
+        raise DocumentTooLarge(
+            errno.EFBIG,
+            f"the file is {size // 2**20} MiB, over the {cap // 2**20} MiB cap (GONGKAI_MAX_DOCUMENT_BYTES)",
+        )
     with open(path, "rb") as fh:
         data = fh.read(cap + 1)
     if len(data) > cap:
-        raise DocumentTooLarge(errno.EFBIG, f"the file is over the {cap // 2**20} MiB cap (GONGKAI_MAX_DOCUMENT_BYTES)")
+        raise DocumentTooLarge(
+            errno.EFBIG, f"the file is over the {cap // 2**20} MiB cap (GONGKAI_MAX_DOCUMENT_BYTES)"
+        )
     return data
 
 
@@ -46,12 +70,17 @@ def extract_bytes(data: bytes, filename: str | None = None) -> Document:
     """Extract a document; never raises for bad input: problems say what went wrong."""
     media_type = sniff_media_type(data, filename)
     if media_type == "application/x-empty":
-        return Document.refused(media_type, "empty_file",
-                                "the file is empty (0 bytes or only whitespace): download it again")
+        return Document.refused(
+            media_type, "empty_file", "the file is empty (0 bytes or only whitespace): download it again"
+        )
     max_bytes = get_settings().max_document_bytes
     if len(data) > max_bytes:
-        return Document.refused(media_type, "too_large", f"the file is {len(data) // 2**20} MiB, over the "
-                                f"{max_bytes // 2**20} MiB cap (GONGKAI_MAX_DOCUMENT_BYTES)")
+        return Document.refused(
+            media_type,
+            "too_large",
+            f"the file is {len(data) // 2**20} MiB, over the "
+            f"{max_bytes // 2**20} MiB cap (GONGKAI_MAX_DOCUMENT_BYTES)",
+        )
     if media_type in ("text/plain", "text/markdown"):
         return extract_text(decode_text(data), media_type=media_type)
     if media_type == "text/html":
@@ -72,7 +101,9 @@ def extract_bytes(data: bytes, filename: str | None = None) -> Document:
 
         # a TIFF may hold many pages: its budget is the bound; other images are one page
         settings = get_settings()
-        seconds = settings.ocr_max_seconds if media_type == "image/tiff" else 30 + settings.ocr_seconds_per_page
+        seconds = (
+            settings.ocr_max_seconds if media_type == "image/tiff" else 30 + settings.ocr_seconds_per_page
+        )
         return extract_limited(extract_image, data, media_type, seconds=seconds)
     if media_type == DOCX:
         from gongkai.extract.docx import extract_docx
@@ -82,5 +113,9 @@ def extract_bytes(data: bytes, filename: str | None = None) -> Document:
         from gongkai.extract.office import extract_office
 
         return extract_office(data, media_type)
-    return Document.refused(media_type, "unsupported_format", f"no extractor for {media_type}: the file is not "
-                            "a report in a supported format (txt, md, html, pdf, docx, doc, wps, png, jpeg, tiff, bmp)")
+    return Document.refused(
+        media_type,
+        "unsupported_format",
+        f"no extractor for {media_type}: the file is not "
+        "a report in a supported format (txt, md, html, pdf, docx, doc, wps, png, jpeg, tiff, bmp)",
+    )

@@ -21,14 +21,27 @@ from dataclasses import dataclass, field
 from gongkai.model import Problem
 
 # longest first: a UTF-32LE BOM starts with the UTF-16LE one
-_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
-         (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig"))
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
 # declared Chinese charsets → the codec that reads them (a superset where one exists)
-CHINESE_CHARSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "x-gbk": "gb18030",
-                    "cp936": "gb18030", "gb_2312-80": "gb18030", "hz-gb-2312": "hz", "big5": "big5hkscs",
-                    "big5-hkscs": "big5hkscs"}
+CHINESE_CHARSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "gb18030": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "gb_2312-80": "gb18030",
+    "hz-gb-2312": "hz",
+    "big5": "big5hkscs",
+    "big5-hkscs": "big5hkscs",
+}
 _UTF8_NAMES = ("utf8", "utf-8")
 
 
@@ -81,14 +94,37 @@ def decode(data: bytes, content_type: str | None = None, hint: str | None = None
         problems = []
         named = {CHINESE_CHARSETS.get(name, "utf-8" if name in _UTF8_NAMES else name) for name in declared}
         if declared and not data.isascii() and encoding.removesuffix("-sig") not in named:
-            problems.append(Problem("charset_mismatch", f"the page declares {'/'.join(declared)} but is {encoding}; "
-                                    f"decoded as {encoding}", "info"))
+            problems.append(
+                Problem(
+                    "charset_mismatch",
+                    f"the page declares {'/'.join(declared)} but is {encoding}; decoded as {encoding}",
+                    "info",
+                )
+            )
         return Decoded(text, encoding, problems)
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is not None:
-        return Decoded(str(best), best.encoding, [Problem(
-            "charset_guessed", f"the page's charset could not be confirmed; decoded as {best.encoding}", "warning")])
-    return Decoded(data.decode("utf-8", "replace"), "utf-8", [Problem(
-        "charset_guessed", "the page's charset could not be found; decoded as UTF-8 with replacements", "warning")])
+        return Decoded(
+            str(best),
+            best.encoding,
+            [
+                Problem(
+                    "charset_guessed",
+                    f"the page's charset could not be confirmed; decoded as {best.encoding}",
+                    "warning",
+                )
+            ],
+        )
+    return Decoded(
+        data.decode("utf-8", "replace"),
+        "utf-8",
+        [
+            Problem(
+                "charset_guessed",
+                "the page's charset could not be found; decoded as UTF-8 with replacements",
+                "warning",
+            )
+        ],
+    )

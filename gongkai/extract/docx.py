@@ -26,19 +26,28 @@ def check_package(data: bytes) -> Problem | None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError) as exc:
-        return Problem("corrupt_file", f"the DOCX is not a readable zip package ({exc}); download it again", "error")
+        return Problem(
+            "corrupt_file", f"the DOCX is not a readable zip package ({exc}); download it again", "error"
+        )
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_COMPRESSION_RATIO:
-        return Problem("zip_bomb", f"the DOCX expands to {total // 2**20} MiB from {packed // 1024} KiB: refused as "
-                       "a zip bomb", "error")
+        return Problem(
+            "zip_bomb",
+            f"the DOCX expands to {total // 2**20} MiB from {packed // 1024} KiB: refused as a zip bomb",
+            "error",
+        )
     for info in infos:
         if info.filename.endswith((".xml", ".rels")):
             with archive.open(info) as member:
                 head = member.read(1 << 20)
             if re.search(rb"<!DOCTYPE|<!ENTITY", head, re.I):
-                return Problem("xml_entities_refused", f"{info.filename} declares a DTD or entities (XML entity "
-                               "expansion / external entities): refused", "error")
+                return Problem(
+                    "xml_entities_refused",
+                    f"{info.filename} declares a DTD or entities (XML entity "
+                    "expansion / external entities): refused",
+                    "error",
+                )
     if "word/document.xml" not in {i.filename for i in infos}:
         return Problem("corrupt_file", "the package has no word/document.xml: not a Word document", "error")
     return None
@@ -53,8 +62,9 @@ def extract_docx(data: bytes) -> Document:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several types on damaged packages
-        return Document.refused(MEDIA_TYPE, "corrupt_file", f"the DOCX cannot be read ({exc!s:.120})",
-                                extractor="docx")
+        return Document.refused(
+            MEDIA_TYPE, "corrupt_file", f"the DOCX cannot be read ({exc!s:.120})", extractor="docx"
+        )
     blocks: list[Paragraph | Table] = []
     _walk(document.element.body, blocks)
     return Document(blocks=blocks, media_type=MEDIA_TYPE, extractor="docx")
@@ -81,8 +91,10 @@ def _walk(container, blocks: list[Paragraph | Table]) -> None:  # type: ignore[n
             if text.strip():
                 blocks.append(Paragraph(text.strip()))
         elif element.tag == f"{_W}tbl":
-            if element.find(f".//{_W}tc/{_W}tbl") is not None or element.find(f".//{_W}tc//{_W}sdtContent/{_W}tbl") \
-                    is not None:
+            if (
+                element.find(f".//{_W}tc/{_W}tbl") is not None
+                or element.find(f".//{_W}tc//{_W}sdtContent/{_W}tbl") is not None
+            ):
                 for tr in _children(element, f"{_W}tr"):
                     for tc in _children(tr, f"{_W}tc"):
                         _walk(tc, blocks)

@@ -19,11 +19,38 @@ from gongkai.extract.charset import decode
 from gongkai.model import Cell, Document, Paragraph, Problem, Table
 
 _DROP = ("script", "style", "noscript", "nav", "header", "footer", "iframe", "form", "select", "button")
-_CHROME_CLASS = re.compile(r"(^|[\s_-])(nav|menu|header|footer|breadcrumb|crumb|sidebar|share|toolbar|topbar|"
-                           r"copyright|search|login)([\s_-]|$)", re.I)
+_CHROME_CLASS = re.compile(
+    r"(^|[\s_-])(nav|menu|header|footer|breadcrumb|crumb|sidebar|share|toolbar|topbar|"
+    r"copyright|search|login)([\s_-]|$)",
+    re.I,
+)
 LAYOUT_CELL_CHARS = 300
-_BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article", "blockquote", "pre",
-               "center", "dd", "dt", "tr", "body", "td", "th", "ul", "ol", "dl", "main"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "center",
+    "dd",
+    "dt",
+    "tr",
+    "body",
+    "td",
+    "th",
+    "ul",
+    "ol",
+    "dl",
+    "main",
+}
 
 
 def decode_html(data: bytes) -> tuple[str, list[Problem]]:
@@ -38,13 +65,22 @@ def extract_html(data: bytes) -> Document:
     try:
         root = html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
-        return Document.refused("text/html", "corrupt_file", f"the HTML cannot be parsed ({exc})", extractor="html",
-                                problems=problems)
+        return Document.refused(
+            "text/html",
+            "corrupt_file",
+            f"the HTML cannot be parsed ({exc})",
+            extractor="html",
+            problems=problems,
+        )
     for element in root.iter(*_DROP):
         element.drop_tree()
     for element in list(root.iter()):
         attrs = f"{element.get('class', '')} {element.get('id', '')}"
-        if isinstance(element.tag, str) and element.tag not in ("body", "html") and _CHROME_CLASS.search(attrs):
+        if (
+            isinstance(element.tag, str)
+            and element.tag not in ("body", "html")
+            and _CHROME_CLASS.search(attrs)
+        ):
             element.drop_tree()
     blocks: list[Paragraph | Table] = []
     title = root.findtext(".//title")
@@ -102,15 +138,18 @@ def _is_layout(table: html.HtmlElement) -> bool:
         return True
     for cell in table.iter("td", "th"):
         if _owning_table(cell) is table and (
-                next(cell.iter("h1", "h2", "h3", "h4", "h5", "h6"), None) is not None
-                or len(cell.text_content().strip()) > LAYOUT_CELL_CHARS):
+            next(cell.iter("h1", "h2", "h3", "h4", "h5", "h6"), None) is not None
+            or len(cell.text_content().strip()) > LAYOUT_CELL_CHARS
+        ):
             return True
     return False
 
 
 def _is_content_cell(cell: html.HtmlElement) -> bool:
-    return next(cell.iter("h1", "h2", "h3", "h4", "h5", "h6"), None) is not None or len(
-        cell.text_content().strip()) > LAYOUT_CELL_CHARS
+    return (
+        next(cell.iter("h1", "h2", "h3", "h4", "h5", "h6"), None) is not None
+        or len(cell.text_content().strip()) > LAYOUT_CELL_CHARS
+    )
 
 
 def _split_layout(table: html.HtmlElement, blocks: list[Paragraph | Table]) -> None:
@@ -172,7 +211,9 @@ def _owning_row(cell: html.HtmlElement) -> html.HtmlElement | None:
 def _rows(table: html.HtmlElement, trs: list[html.HtmlElement]) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
     for tr in trs:
-        row = [Cell(_cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan"))) for td in _row_cells(tr)]
+        row = [
+            Cell(_cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan"))) for td in _row_cells(tr)
+        ]
         if row:
             rows.append(row)
     return rows

@@ -71,8 +71,9 @@ def _budget_child(work: Callable[[], Any], conn: Connection, memory: int) -> Non
         conn.close()
 
 
-def run_within_budget(work: Callable[[], T], *, seconds: float | None = None,
-                      memory: int | None = None) -> T | Problem:
+def run_within_budget(
+    work: Callable[[], T], *, seconds: float | None = None, memory: int | None = None
+) -> T | Problem:
     """`work()` in a forked child with a time and memory budget; its result, or a Problem saying which
     limit it exceeded (`document_budget_exceeded`) or how it failed."""
     settings = get_settings()
@@ -90,17 +91,24 @@ def run_within_budget(work: Callable[[], T], *, seconds: float | None = None,
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not receiver.poll(remaining):
-                return Problem(BUDGET_EXCEEDED, f"handling the document took more than its {seconds + granted:g} s "
-                               "budget and was stopped: it is too large or malformed (raise "
-                               "GONGKAI_DOCUMENT_SECONDS to allow more)", "error")
+                return Problem(
+                    BUDGET_EXCEEDED,
+                    f"handling the document took more than its {seconds + granted:g} s "
+                    "budget and was stopped: it is too large or malformed (raise "
+                    "GONGKAI_DOCUMENT_SECONDS to allow more)",
+                    "error",
+                )
             try:
                 kind, value = receiver.recv()
             except (EOFError, OSError):
                 child.join(timeout=5)
-                return Problem(BUDGET_EXCEEDED, f"the process handling the document died (exit code "
-                               f"{child.exitcode}), most likely over its {memory // 2**20} MiB memory budget: the "
-                               "file is too large or malformed (raise GONGKAI_DOCUMENT_MEMORY_BYTES to allow more)",
-                               "error")
+                return Problem(
+                    BUDGET_EXCEEDED,
+                    f"the process handling the document died (exit code "
+                    f"{child.exitcode}), most likely over its {memory // 2**20} MiB memory budget: the "
+                    "file is too large or malformed (raise GONGKAI_DOCUMENT_MEMORY_BYTES to allow more)",
+                    "error",
+                )
             if kind == "grant":
                 deadline += value
                 granted += value
@@ -108,9 +116,13 @@ def run_within_budget(work: Callable[[], T], *, seconds: float | None = None,
             if kind == "done":
                 return value  # type: ignore[no-any-return]
             if kind == "memory":
-                return Problem(BUDGET_EXCEEDED, f"handling the document needed more than its {memory // 2**20} MiB "
-                               "memory budget: it is too large or malformed (raise GONGKAI_DOCUMENT_MEMORY_BYTES to "
-                               "allow more)", "error")
+                return Problem(
+                    BUDGET_EXCEEDED,
+                    f"handling the document needed more than its {memory // 2**20} MiB "
+                    "memory budget: it is too large or malformed (raise GONGKAI_DOCUMENT_MEMORY_BYTES to "
+                    "allow more)",
+                    "error",
+                )
             return Problem("extraction_failed", f"handling the document failed: {value}", "error")
     finally:
         receiver.close()
@@ -134,17 +146,32 @@ def _child(extract: Callable[[bytes], Document], data: bytes, conn: Connection, 
     try:
         conn.send(extract(data))
     except MemoryError:
-        conn.send(Problem("too_large", "extracting the document needed more memory than allowed "
-                          f"({memory // 2**20} MiB): it is too large or malformed", "error"))
+        conn.send(
+            Problem(
+                "too_large",
+                "extracting the document needed more memory than allowed "
+                f"({memory // 2**20} MiB): it is too large or malformed",
+                "error",
+            )
+        )
     except Exception as exc:  # a bug or a hostile file: a problem, never a crash of the run
-        conn.send(Problem("extraction_failed", f"extraction failed: {exc.__class__.__name__}: {exc!s:.200}",
-                          "error"))
+        conn.send(
+            Problem(
+                "extraction_failed", f"extraction failed: {exc.__class__.__name__}: {exc!s:.200}", "error"
+            )
+        )
     finally:
         conn.close()
 
 
-def extract_limited(extract: Callable[[bytes], Document], data: bytes, media_type: str, *,
-                    seconds: float | None = None, memory: int | None = None) -> Document:
+def extract_limited(
+    extract: Callable[[bytes], Document],
+    data: bytes,
+    media_type: str,
+    *,
+    seconds: float | None = None,
+    memory: int | None = None,
+) -> Document:
     """Run `extract(data)` in a child process; a timeout or crash becomes a problem on an empty document."""
     settings = get_settings()
     if seconds is not None:
@@ -170,14 +197,27 @@ def extract_limited(extract: Callable[[bytes], Document], data: bytes, media_typ
         child.kill()
         child.join()
     if not finished:
-        return _empty(media_type, Problem("extraction_timeout", f"extraction did not finish within {seconds:g} s "
-                                          "(a malformed or hostile file); it was stopped", "error"))
+        return _empty(
+            media_type,
+            Problem(
+                "extraction_timeout",
+                f"extraction did not finish within {seconds:g} s "
+                "(a malformed or hostile file); it was stopped",
+                "error",
+            ),
+        )
     if isinstance(outcome, Document):
         return outcome
     if isinstance(outcome, Problem):
         return _empty(media_type, outcome)
-    return _empty(media_type, Problem("extraction_failed", f"the extracting process died (exit code "
-                                      f"{child.exitcode}); the file is probably malformed", "error"))
+    return _empty(
+        media_type,
+        Problem(
+            "extraction_failed",
+            f"the extracting process died (exit code {child.exitcode}); the file is probably malformed",
+            "error",
+        ),
+    )
 
 
 def _empty(media_type: str, problem: Problem) -> Document:

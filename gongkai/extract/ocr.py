@@ -157,10 +157,12 @@ def find_grids(mask: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
     import cv2
 
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))  # bridge noise-broken lines
-    horizontal = cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(
-        cv2.MORPH_RECT, (max(15, int(dpi * 0.25)), 1)))
-    vertical = cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(
-        cv2.MORPH_RECT, (1, max(8, int(dpi * 0.1)))))
+    horizontal = cv2.morphologyEx(
+        closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, int(dpi * 0.25)), 1))
+    )
+    vertical = cv2.morphologyEx(
+        closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, int(dpi * 0.1))))
+    )
     tolerance = max(3.0, dpi * 0.02)
     # noise, JPEG and a residual tilt break a ruling into collinear pieces a few pixels apart; a wider gap
     # would join a ruling to a collinear stroke of a character just past its end (a false wall)
@@ -180,8 +182,12 @@ def find_grids(mask: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
         x, y, w, h, _area = stats[i]
         if w < dpi * 1.0 or h < dpi * 0.2:
             continue
-        ys = _cluster([s[0] for s in h_segments if x <= s[1] and s[2] <= x + w and y <= s[0] <= y + h], tolerance)
-        xs = _cluster([s[0] for s in v_segments if y <= s[1] and s[2] <= y + h and x <= s[0] <= x + w], tolerance)
+        ys = _cluster(
+            [s[0] for s in h_segments if x <= s[1] and s[2] <= x + w and y <= s[0] <= y + h], tolerance
+        )
+        xs = _cluster(
+            [s[0] for s in v_segments if y <= s[1] and s[2] <= y + h and x <= s[0] <= x + w], tolerance
+        )
         if len(ys) < 2 or len(xs) < 2:
             continue
         grids.append(Grid(x, y, x + w, y + h, ys, xs, _spans(horizontal, vertical, ys, xs, dpi)))
@@ -204,7 +210,9 @@ def _segments(lines: np.ndarray, axis: int) -> list[tuple[float, int, int]]:
     return out
 
 
-def _joined(segments: list[tuple[float, int, int]], tolerance: float, gap: float) -> list[tuple[float, int, int]]:
+def _joined(
+    segments: list[tuple[float, int, int]], tolerance: float, gap: float
+) -> list[tuple[float, int, int]]:
     """Collinear pieces with small gaps between them → one segment, kept when ink covers most of it:
     a ruling broken by noise is nearly solid, while the strokes of digits stacked in a column ('0' above
     '0' above '0') are collinear pieces with row-sized gaps and must not become a ruling."""
@@ -212,7 +220,9 @@ def _joined(segments: list[tuple[float, int, int]], tolerance: float, gap: float
     for at, start, end in sorted(segments, key=lambda s: (s[1], s[0])):
         for seg in out:
             if abs(seg[0] - at) <= tolerance and start - seg[2] <= gap and end >= seg[1]:
-                seg[0] = (seg[0] * (seg[2] - seg[1] + 1) + at * (end - start + 1)) / (end - start + seg[2] - seg[1] + 2)
+                seg[0] = (seg[0] * (seg[2] - seg[1] + 1) + at * (end - start + 1)) / (
+                    end - start + seg[2] - seg[1] + 2
+                )
                 seg[3] += max(0, end - max(start, seg[2] + 1) + 1)
                 seg[2] = max(seg[2], end)
                 break
@@ -221,8 +231,9 @@ def _joined(segments: list[tuple[float, int, int]], tolerance: float, gap: float
     return [(a, int(b), int(c)) for a, b, c, inked in out if inked >= MIN_RULING_INK * (c - b + 1)]
 
 
-def _between(segments: list[tuple[float, int, int]], crossing: list[float], tolerance: float
-             ) -> list[tuple[float, int, int]]:
+def _between(
+    segments: list[tuple[float, int, int]], crossing: list[float], tolerance: float
+) -> list[tuple[float, int, int]]:
     """Segments cut to run from one crossing ruling to another; those that reach fewer than two are
     strokes of text, not rulings."""
     out: list[tuple[float, int, int]] = []
@@ -233,8 +244,9 @@ def _between(segments: list[tuple[float, int, int]], crossing: list[float], tole
     return out
 
 
-def _open_edges(verticals: list[tuple[float, int, int]], horizontals: list[float], tolerance: float,
-                dpi: float) -> list[tuple[float, int, int]]:
+def _open_edges(
+    verticals: list[tuple[float, int, int]], horizontals: list[float], tolerance: float, dpi: float
+) -> list[tuple[float, int, int]]:
     """The missing bottom (top) ruling of a row a page break cut open: where three or more table rulings
     (crossing three horizontals) run on a row's height past the last (first) horizontal they cross and
     end together, a horizontal edge there.
@@ -270,7 +282,9 @@ def _near(value: float, positions: list[float], tolerance: float) -> bool:
     return any(abs(value - p) <= tolerance for p in positions)
 
 
-def _draw(shape: tuple[int, ...], segments: list[tuple[float, int, int]], axis: int, thickness: int) -> np.ndarray:
+def _draw(
+    shape: tuple[int, ...], segments: list[tuple[float, int, int]], axis: int, thickness: int
+) -> np.ndarray:
     import cv2
 
     out = np.zeros(shape[:2], np.uint8)
@@ -283,8 +297,9 @@ def _draw(shape: tuple[int, ...], segments: list[tuple[float, int, int]], axis: 
     return out
 
 
-def _spans(horizontal: np.ndarray, vertical: np.ndarray, ys: list[int], xs: list[int], dpi: float
-           ) -> list[tuple[int, ...]]:
+def _spans(
+    horizontal: np.ndarray, vertical: np.ndarray, ys: list[int], xs: list[int], dpi: float
+) -> list[tuple[int, ...]]:
     """Merged cells: grid cells with no ruling between them belong to one cell (union-find)."""
     rows, cols = len(ys) - 1, len(xs) - 1
     band = max(2, int(dpi * 0.012))
@@ -307,7 +322,7 @@ def _spans(horizontal: np.ndarray, vertical: np.ndarray, ys: list[int], xs: list
         inner = slice(top + (bottom - top) // 5, bottom - (bottom - top) // 5 + 1)
         for c in range(cols - 1):
             x = xs[c + 1]
-            wall = vertical[inner, max(0, x - band):x + band + 1]
+            wall = vertical[inner, max(0, x - band) : x + band + 1]
             if not covered(wall, 0):
                 parent[find(r * cols + c + 1)] = find(r * cols + c)
     for r in range(rows - 1):
@@ -315,7 +330,7 @@ def _spans(horizontal: np.ndarray, vertical: np.ndarray, ys: list[int], xs: list
         for c in range(cols):
             left, right = xs[c], xs[c + 1]
             inner = slice(left + (right - left) // 5, right - (right - left) // 5 + 1)
-            wall = horizontal[max(0, y - band):y + band + 1, inner]
+            wall = horizontal[max(0, y - band) : y + band + 1, inner]
             if not covered(wall, 1):
                 parent[find((r + 1) * cols + c)] = find(r * cols + c)
     groups: dict[int, list[tuple[int, int]]] = {}
@@ -376,12 +391,12 @@ def _text_lines(mask: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]
     out: list[tuple[int, int, int, int]] = []
     for y0, y1 in bands:
         height = y1 - y0 + 1
-        groups = _ink_groups(mask[y0:y1 + 1], max(height, min_height))
+        groups = _ink_groups(mask[y0 : y1 + 1], max(height, min_height))
         glyphs = [g for g in groups if g[2] >= min_height or g[1] - g[0] >= dpi * 0.08]
         if not glyphs:
             continue  # specks only, not a line of text (a dash as a blank mark is wide)
         x0, x1 = glyphs[0][0], glyphs[-1][1]
-        rows_in = np.nonzero(mask[y0:y1 + 1, x0:x1].sum(axis=1) > 0)[0]
+        rows_in = np.nonzero(mask[y0 : y1 + 1, x0:x1].sum(axis=1) > 0)[0]
         out.append((x0, y0 + int(rows_in[0]), x1, y0 + int(rows_in[-1]) + 1))
     return out
 
@@ -413,8 +428,12 @@ def _despeckle(mask: np.ndarray, dpi: float) -> np.ndarray:
     return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
-def _crop(clean: np.ndarray, box: tuple[int, int, int, int], pad: int,
-          within: tuple[int, int, int, int] | None = None) -> np.ndarray:
+def _crop(
+    clean: np.ndarray,
+    box: tuple[int, int, int, int],
+    pad: int,
+    within: tuple[int, int, int, int] | None = None,
+) -> np.ndarray:
     """A text line cut tightly from the page with its rulings erased, on a white margin: the
     recogniser reads lone digits reliably only without neighbouring lines in view. The cut keeps a
     few pixels of the page around the line's ink (inside the cell `within`): the ink mask misses the
@@ -488,8 +507,12 @@ def _doubtful(text: str, score: float, glyphs: int) -> bool:
         return False
     if _DIGIT_LIKE.match(t):
         number = _as_number(t)
-        return (number is None or number != _as_number(t, look_alikes=False) or score < REREAD_BELOW
-                or sum(ch.isdigit() for ch in number) < glyphs)
+        return (
+            number is None
+            or number != _as_number(t, look_alikes=False)
+            or score < REREAD_BELOW
+            or sum(ch.isdigit() for ch in number) < glyphs
+        )
     return len(t) == 1 and score < MIN_SCORE
 
 
@@ -508,8 +531,12 @@ def _variants(crop: np.ndarray, glyphs: int) -> list[np.ndarray]:
     return out
 
 
-def _reread_numbers(read: list[tuple[str, float]], crops: list[np.ndarray], text_mask: np.ndarray,
-                    boxes: list[tuple[int, int, int, int]]) -> list[tuple[str, float, str]]:
+def _reread_numbers(
+    read: list[tuple[str, float]],
+    crops: list[np.ndarray],
+    text_mask: np.ndarray,
+    boxes: list[tuple[int, int, int, int]],
+) -> list[tuple[str, float, str]]:
     """Lines that look like numbers not read for sure are read again, shown differently; a number is
     taken when every reading that gives one (at confidence ≥ NUMERIC_MIN_SCORE) gives the same, at
     least two do, and it has as many digits as the line has glyphs (no more when read through a
@@ -526,9 +553,12 @@ def _reread_numbers(read: list[tuple[str, float]], crops: list[np.ndarray], text
         if len(variants) == 3:  # the lone glyph shown three times: one digit, when read as three alike
             tripled, s = readings[3]
             readings[3] = (tripled[0], s) if len(tripled) == 3 and len(set(tripled)) == 1 else ("", 0.0)
-        votes = [(number, s, looked) for t, s in readings
-                 if (number := _as_number(t)) is not None and s >= NUMERIC_MIN_SCORE
-                 for looked in [number != _as_number(t, look_alikes=False)]]
+        votes = [
+            (number, s, looked)
+            for t, s in readings
+            if (number := _as_number(t)) is not None and s >= NUMERIC_MIN_SCORE
+            for looked in [number != _as_number(t, look_alikes=False)]
+        ]
         values = {v for v, _, _ in votes}
         value = next(iter(values)) if len(values) == 1 else None
         digits = sum(ch.isdigit() for ch in value) if value else 0
@@ -552,8 +582,14 @@ def ocr_page(image: np.ndarray, number: int, dpi: float) -> PageText:
     problems: list[Problem] = []
     where = f"page {number}"
     if angle:
-        problems.append(Problem("ocr_deskewed", f"page {number} was scanned {angle:+.1f}° askew and was "
-                                "straightened before OCR", "info", where))
+        problems.append(
+            Problem(
+                "ocr_deskewed",
+                f"page {number} was scanned {angle:+.1f}° askew and was straightened before OCR",
+                "info",
+                where,
+            )
+        )
     grids, lines = find_grids(mask, dpi)
     # a ruling of a soft scan is wider than its fitted line: erase ±1.5 % inch around it, or a sliver of
     # it stays at a cell's edge and is read as '1', '[' or ']'
@@ -599,7 +635,7 @@ def ocr_page(image: np.ndarray, number: int, dpi: float) -> PageText:
     # text outside the tables: detection + recognition on the page with the tables blanked
     outside = gray.copy()
     for grid in grids:
-        outside[max(0, grid.y0 - 2):grid.y1 + 3, max(0, grid.x0 - 2):grid.x1 + 3] = 255
+        outside[max(0, grid.y0 - 2) : grid.y1 + 3, max(0, grid.x0 - 2) : grid.x1 + 3] = 255
     if text_mask.any():
         for top, line in _page_lines(outside, text_mask, grids):
             placed.append((top, Paragraph(line, page=number, source="ocr")))
@@ -614,35 +650,64 @@ def _cell_text(parts: list[tuple[str, float, str]], problems: list[Problem], whe
     kept = [(t.strip(), s, status) for t, s, status in parts if t.strip()]
     unsure = [t for t, _, status in kept if status == "unsure"]
     if unsure:
-        problems.append(Problem("ocr_unreadable", f"{where}: OCR read {unsure[0]!r} and could not confirm it "
-                                "as a number when read again; the cell is left blank rather than guessed",
-                                "warning", where))
+        problems.append(
+            Problem(
+                "ocr_unreadable",
+                f"{where}: OCR read {unsure[0]!r} and could not confirm it "
+                "as a number when read again; the cell is left blank rather than guessed",
+                "warning",
+                where,
+            )
+        )
         return UNREADABLE
     confident = [(t, s) for t, s, _ in kept if s >= MIN_SCORE]
     if not confident:
         doubtful = [t for t, _, _ in kept if re.search(r"\d", t)]
         if doubtful:
             top = max(s for _, s, _ in kept)
-            problems.append(Problem("ocr_unreadable", f"{where}: OCR read {doubtful[0]!r} with confidence "
-                                    f"{top:.2f}; the cell is left blank rather than guessed",
-                                    "warning", where))
+            problems.append(
+                Problem(
+                    "ocr_unreadable",
+                    f"{where}: OCR read {doubtful[0]!r} with confidence "
+                    f"{top:.2f}; the cell is left blank rather than guessed",
+                    "warning",
+                    where,
+                )
+            )
             return UNREADABLE
         return ""
     text = join_wrapped([t for t, _ in confident])
     score = min(s for _, s in confident)
     fixed, corrected = clean_number(text)
     if re.fullmatch(r"[\d,.]+", fixed) and score < NUMERIC_MIN_SCORE:
-        problems.append(Problem("ocr_unreadable", f"{where}: OCR read {fixed!r} with confidence {score:.2f}; "
-                                "the cell is left blank rather than guessed", "warning", where))
+        problems.append(
+            Problem(
+                "ocr_unreadable",
+                f"{where}: OCR read {fixed!r} with confidence {score:.2f}; "
+                "the cell is left blank rather than guessed",
+                "warning",
+                where,
+            )
+        )
         return UNREADABLE
     for t, _, status in kept:
         if status.startswith("reread:"):
-            problems.append(Problem("ocr_reread", f"{where}: OCR read {status[7:]!r} at first and {t!r} when "
-                                    "read again (the readings that give a number agree): taken as "
-                                    f"{fixed}", "info", where))
+            problems.append(
+                Problem(
+                    "ocr_reread",
+                    f"{where}: OCR read {status[7:]!r} at first and {t!r} when "
+                    "read again (the readings that give a number agree): taken as "
+                    f"{fixed}",
+                    "info",
+                    where,
+                )
+            )
     if corrected:
-        problems.append(Problem("ocr_corrected", f"{where}: OCR read {text!r}, taken as the number {fixed}",
-                                "info", where))
+        problems.append(
+            Problem(
+                "ocr_corrected", f"{where}: OCR read {text!r}, taken as the number {fixed}", "info", where
+            )
+        )
     return fixed
 
 
@@ -689,19 +754,29 @@ def extract_image(data: bytes) -> Document:
 
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
-    media_type = {b"\x89P": "image/png", b"\xff\xd8": "image/jpeg", b"BM": "image/bmp"}.get(data[:2], "image/tiff")
+    media_type = {b"\x89P": "image/png", b"\xff\xd8": "image/jpeg", b"BM": "image/bmp"}.get(
+        data[:2], "image/tiff"
+    )
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     try:
         engine()
     except OcrUnavailable as exc:
-        return Document.refused(media_type, "ocr_unavailable", "the file is a scanned image and the OCR engine is "
-                                f"not installed (rapidocr-onnxruntime: {exc!s:.80})", extractor="ocr")
+        return Document.refused(
+            media_type,
+            "ocr_unavailable",
+            "the file is a scanned image and the OCR engine is "
+            f"not installed (rapidocr-onnxruntime: {exc!s:.80})",
+            extractor="ocr",
+        )
     try:
         picture = Image.open(io.BytesIO(data))
-        frames = [f.copy() for _, f in zip(range(MAX_IMAGE_PAGES), ImageSequence.Iterator(picture), strict=False)]
+        frames = [
+            f.copy() for _, f in zip(range(MAX_IMAGE_PAGES), ImageSequence.Iterator(picture), strict=False)
+        ]
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        return Document.refused(media_type, "corrupt_file", f"the image cannot be read ({exc!s:.120})",
-                                extractor="ocr")
+        return Document.refused(
+            media_type, "corrupt_file", f"the image cannot be read ({exc!s:.120})", extractor="ocr"
+        )
     blocks: list[Block] = []
     problems: list[Problem] = []
     empty: list[int] = []
@@ -713,9 +788,19 @@ def extract_image(data: bytes) -> Document:
         if not page.blocks:
             empty.append(number)
         append_joining_tables(blocks, page.blocks)  # type: ignore[arg-type]
-    problems.append(Problem("ocr_pages", f"the file is an image of {len(frames)} page(s) read by OCR: its values "
-                            "carry the flag ocr", "info"))
+    problems.append(
+        Problem(
+            "ocr_pages",
+            f"the file is an image of {len(frames)} page(s) read by OCR: its values carry the flag ocr",
+            "info",
+        )
+    )
     if empty:
-        problems.append(Problem("ocr_no_text", f"OCR found no text on pages {empty} (blank, or noise only)",
-                                "error" if not blocks else "warning"))
+        problems.append(
+            Problem(
+                "ocr_no_text",
+                f"OCR found no text on pages {empty} (blank, or noise only)",
+                "error" if not blocks else "warning",
+            )
+        )
     return Document(blocks, media_type, problems, extractor="ocr")

@@ -21,24 +21,49 @@ def soffice() -> str | None:
 def extract_office(data: bytes, media_type: str = "application/msword") -> Document:
     binary = soffice()
     if binary is None:
-        return Document.refused(media_type, "converter_missing", "DOC/WPS files need LibreOffice (soffice) to "
-                                "convert them; install libreoffice-writer-nogui and run again", extractor="office")
+        return Document.refused(
+            media_type,
+            "converter_missing",
+            "DOC/WPS files need LibreOffice (soffice) to "
+            "convert them; install libreoffice-writer-nogui and run again",
+            extractor="office",
+        )
     with tempfile.TemporaryDirectory(prefix="gongkai-office-") as tmp:
         source = Path(tmp) / "report.doc"
         source.write_bytes(data)
         grant_time(CONVERT_SECONDS)  # the conversion's own limit is added to the document's budget
         try:
             subprocess.run(
-                [binary, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
-                 "--convert-to", "docx", "--outdir", tmp, str(source)],
-                capture_output=True, timeout=CONVERT_SECONDS, check=False)
+                [
+                    binary,
+                    "--headless",
+                    "--norestore",
+                    f"-env:UserInstallation=file://{tmp}/profile",
+                    "--convert-to",
+                    "docx",
+                    "--outdir",
+                    tmp,
+                    str(source),
+                ],
+                capture_output=True,
+                timeout=CONVERT_SECONDS,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
-            return Document.refused(media_type, "extraction_timeout",
-                                    f"LibreOffice did not convert the file within {CONVERT_SECONDS} s", extractor="office")
+            return Document.refused(
+                media_type,
+                "extraction_timeout",
+                f"LibreOffice did not convert the file within {CONVERT_SECONDS} s",
+                extractor="office",
+            )
         converted = Path(tmp) / "report.docx"
         if not converted.exists():
-            return Document.refused(media_type, "corrupt_file", "LibreOffice could not convert the file: it is "
-                                    "damaged or not a Word document", extractor="office")
+            return Document.refused(
+                media_type,
+                "corrupt_file",
+                "LibreOffice could not convert the file: it is damaged or not a Word document",
+                extractor="office",
+            )
         document = extract_docx(converted.read_bytes())
     document.media_type = media_type
     document.extractor = "office"

@@ -11,8 +11,14 @@ def append_joining_tables(blocks: list[Paragraph | Table], page_blocks: list[Par
     footer = 0  # page numbers and running footers between the two parts
     while footer < len(blocks) and _is_footer(blocks[-1 - footer]):
         footer += 1
-    previous, first = (blocks[-1 - footer], page_blocks[0]) if page_blocks and len(blocks) > footer else (None, None)
-    if isinstance(previous, Table) and isinstance(first, Table) and table_width(previous) == table_width(first):
+    previous, first = (
+        (blocks[-1 - footer], page_blocks[0]) if page_blocks and len(blocks) > footer else (None, None)
+    )
+    if (
+        isinstance(previous, Table)
+        and isinstance(first, Table)
+        and table_width(previous) == table_width(first)
+    ):
         if previous.source != first.source:
             blocks.extend(page_blocks)
             return

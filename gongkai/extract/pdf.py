@@ -33,12 +33,17 @@ def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        return _failed("encrypted", f"the PDF is encrypted and cannot be opened ({exc.__class__.__name__}); "
-                       "ask the agency for an unprotected copy")
+        return _failed(
+            "encrypted",
+            f"the PDF is encrypted and cannot be opened ({exc.__class__.__name__}); "
+            "ask the agency for an unprotected copy",
+        )
     except PdfminerException as exc:
         cause = exc.args[0] if exc.args else exc
         if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
-            return _failed("encrypted", "the PDF is encrypted and cannot be opened; ask for an unprotected copy")
+            return _failed(
+                "encrypted", "the PDF is encrypted and cannot be opened; ask for an unprotected copy"
+            )
         return _failed("corrupt_file", f"the PDF cannot be read ({cause!s:.120}); download it again")
     except Exception as exc:  # pdfminer raises many types on damaged files
         return _failed("corrupt_file", f"the PDF cannot be read ({exc!s:.120}); download it again")
@@ -46,7 +51,9 @@ def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") 
         try:
             pages = list(pdf.pages)
         except Exception as exc:
-            return _failed("corrupt_file", f"the PDF's page tree is damaged ({exc!s:.120}); download it again")
+            return _failed(
+                "corrupt_file", f"the PDF's page tree is damaged ({exc!s:.120}); download it again"
+            )
         if backend == "pdfium":
             pages = pdfium_pages(data, pages)
         scanned: list[int] = []
@@ -54,18 +61,29 @@ def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") 
             try:
                 page_blocks = with_fallback(_page_blocks, page, number)
             except Exception as exc:
-                problems.append(Problem("page_unreadable", f"page {number} could not be read ({exc!s:.120})",
-                                        "warning", f"page {number}"))
+                problems.append(
+                    Problem(
+                        "page_unreadable",
+                        f"page {number} could not be read ({exc!s:.120})",
+                        "warning",
+                        f"page {number}",
+                    )
+                )
                 continue
             if not page_blocks and page.images:
                 scanned.append(number)
             append_joining_tables(blocks, page_blocks)
         if scanned:
-            problems.append(Problem(
-                "scanned_pages", f"pages {scanned} have no text layer (scanned images): their content needs OCR",
-                "warning" if len(scanned) < len(pages) else "error"))
-    return Document(blocks=blocks, media_type="application/pdf", problems=problems, extractor="pdf",
-                    scanned_pages=scanned)
+            problems.append(
+                Problem(
+                    "scanned_pages",
+                    f"pages {scanned} have no text layer (scanned images): their content needs OCR",
+                    "warning" if len(scanned) < len(pages) else "error",
+                )
+            )
+    return Document(
+        blocks=blocks, media_type="application/pdf", problems=problems, extractor="pdf", scanned_pages=scanned
+    )
 
 
 def ocr_scanned_pages(data: bytes, document: Document) -> Document:
@@ -93,10 +111,14 @@ def _ocr_pages(data: bytes, document: Document) -> Document:
     try:
         engine()
     except OcrUnavailable as exc:
-        document.problems.append(Problem(
-            "ocr_unavailable", f"pages {pages} are scanned images and the OCR engine is not installed "
-            f"(rapidocr-onnxruntime: {exc!s:.80}); their content was not read",
-            "error" if not document.blocks else "warning"))
+        document.problems.append(
+            Problem(
+                "ocr_unavailable",
+                f"pages {pages} are scanned images and the OCR engine is not installed "
+                f"(rapidocr-onnxruntime: {exc!s:.80}); their content was not read",
+                "error" if not document.blocks else "warning",
+            )
+        )
         return document
     pdf = pypdfium2.PdfDocument(data)
     read: dict[int, list[Paragraph | Table]] = {}
@@ -112,17 +134,29 @@ def _ocr_pages(data: bytes, document: Document) -> Document:
             empty.append(number)
     pdf.close()
     blocks = merge_pages(document.blocks, read)
-    problems.append(Problem("ocr_pages", f"pages {pages} have no text layer and were read by OCR: their "
-                            "values carry the flag ocr", "info"))
+    problems.append(
+        Problem(
+            "ocr_pages",
+            f"pages {pages} have no text layer and were read by OCR: their values carry the flag ocr",
+            "info",
+        )
+    )
     if empty:
-        problems.append(Problem(
-            "ocr_no_text", f"OCR found no text on scanned pages {empty} (blank, or noise only)",
-            "error" if not blocks else "warning"))
-    return Document(blocks=blocks, media_type=document.media_type, problems=problems, extractor="pdf",
-                    scanned_pages=pages)
+        problems.append(
+            Problem(
+                "ocr_no_text",
+                f"OCR found no text on scanned pages {empty} (blank, or noise only)",
+                "error" if not blocks else "warning",
+            )
+        )
+    return Document(
+        blocks=blocks, media_type=document.media_type, problems=problems, extractor="pdf", scanned_pages=pages
+    )
 
 
-def merge_pages(blocks: list[Paragraph | Table], read: dict[int, list[Paragraph | Table]]) -> list[Paragraph | Table]:
+def merge_pages(
+    blocks: list[Paragraph | Table], read: dict[int, list[Paragraph | Table]]
+) -> list[Paragraph | Table]:
     """Text-layer blocks and OCR'd pages in page order, tables continued across page breaks joined."""
     by_page: dict[int, list[Paragraph | Table]] = {}
     for block in blocks:
@@ -186,8 +220,13 @@ def _unruled_table_blocks(page: Any, number: int) -> list[Paragraph | Table] | N
     from gongkai.extract.text import extract_text
 
     blocks = extract_text(page.extract_text(layout=True)).blocks
-    rows_with_numbers = sum(1 for block in blocks if isinstance(block, Table) for row in block.rows
-                            if any(looks_numeric(cell.text) for cell in row))
+    rows_with_numbers = sum(
+        1
+        for block in blocks
+        if isinstance(block, Table)
+        for row in block.rows
+        if any(looks_numeric(cell.text) for cell in row)
+    )
     if rows_with_numbers < MIN_UNRULED_ROWS:
         return None
     for block in blocks:
@@ -224,5 +263,3 @@ def _rows_with_spans(raw: list[list[str | None]]) -> list[list[Cell]]:
                 first_row[id(cell)] = r
         rows.append(row)
     return [row for row in rows if row]
-
-

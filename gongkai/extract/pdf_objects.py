@@ -45,8 +45,15 @@ class Unsupported(Exception):
 class PdfiumPage(Page):
     """A pdfplumber page whose objects were read by PDFium (no pdfminer layout behind it)."""
 
-    def __init__(self, objects: dict[str, list[dict[str, Any]]], page_number: int, width: float,
-                 height: float, initial_doctop: float = 0, fallback: Page | None = None) -> None:
+    def __init__(
+        self,
+        objects: dict[str, list[dict[str, Any]]],
+        page_number: int,
+        width: float,
+        height: float,
+        initial_doctop: float = 0,
+        fallback: Page | None = None,
+    ) -> None:
         # Page.__init__ reads the pdfminer page dictionary: set what the derived pages copy instead
         self.pdf = None  # type: ignore[assignment]
         self.root_page = self
@@ -71,8 +78,9 @@ class PdfiumPage(Page):
         settings = TableSettings.resolve(table_settings)
         finder = TableFinder.__new__(TableFinder)  # its __init__ would run the slow steps
         finder.page, finder.settings = self, settings
-        intersections = edges_to_intersections(finder.get_edges(), settings.intersection_x_tolerance,
-                                               settings.intersection_y_tolerance)
+        intersections = edges_to_intersections(
+            finder.get_edges(), settings.intersection_x_tolerance, settings.intersection_y_tolerance
+        )
         return [_Table(self, cells) for cells in cells_to_tables(_intersections_to_cells(intersections))]
 
 
@@ -82,13 +90,15 @@ class _Table(Table):
         their middle's height instead of testing every char of the page, then kept in page order."""
         from pdfplumber import utils
 
-        mids = sorted(((c["top"] + c["bottom"]) / 2, i, (c["x0"] + c["x1"]) / 2, c)
-                      for i, c in enumerate(self.page.chars))
+        mids = sorted(
+            ((c["top"] + c["bottom"]) / 2, i, (c["x0"] + c["x1"]) / 2, c)
+            for i, c in enumerate(self.page.chars)
+        )
         heights = [m[0] for m in mids]
         table: list[list[str | None]] = []
         for row in self.rows:
             x0, top, x1, bottom = row.bbox
-            found = mids[bisect_left(heights, top):bisect_left(heights, bottom)]
+            found = mids[bisect_left(heights, top) : bisect_left(heights, bottom)]
             row_chars = sorted((m for m in found if x0 <= m[2] < x1), key=itemgetter(1))
             texts: list[str | None] = []
             for cell in row.cells:
@@ -126,7 +136,11 @@ def _one_line_text(chars: list[dict[str, Any]]) -> str | None:
         text = char["text"]
         if not char["upright"] or not isinstance(text, str) or len(text) != 1 or text.isspace():
             return None
-        if previous is None or char["x0"] < previous["x0"] or char["x0"] > previous["x1"] + DEFAULT_X_TOLERANCE:
+        if (
+            previous is None
+            or char["x0"] < previous["x0"]
+            or char["x0"] > previous["x1"] + DEFAULT_X_TOLERANCE
+        ):
             words.append("")
         words[-1] += LIGATURES.get(text, text)
         previous = char
@@ -150,12 +164,13 @@ def _intersections_to_cells(intersections: dict[Any, dict[str, list[dict[str, An
 
     def connects(p1: Any, p2: Any) -> bool:
         return (p1[0] == p2[0] and not vertical[p1].isdisjoint(vertical[p2])) or (
-            p1[1] == p2[1] and not horizontal[p1].isdisjoint(horizontal[p2]))
+            p1[1] == p2[1] and not horizontal[p1].isdisjoint(horizontal[p2])
+        )
 
     cells = []
     for pt in points:
         column, row = columns[pt[0]], rows[pt[1]]
-        below, right = column[column.index(pt) + 1:], row[row.index(pt) + 1:]
+        below, right = column[column.index(pt) + 1 :], row[row.index(pt) + 1 :]
         cell = None
         for below_pt in below:
             if not connects(pt, below_pt):
@@ -211,7 +226,12 @@ def _read_page(pdf: Any, index: int, plumber_page: Page, doctop: float) -> Pdfiu
     page = pdf[index]
     try:
         left, bottom, right, top = _mediabox(pdfium_c, page.raw)
-        if (left, bottom) != (0, 0) or abs(right - mb[2]) > 1e-3 or abs(top - mb[3]) > 1e-3 or mb[:2] != (0, 0):
+        if (
+            (left, bottom) != (0, 0)
+            or abs(right - mb[2]) > 1e-3
+            or abs(top - mb[3]) > 1e-3
+            or mb[:2] != (0, 0)
+        ):
             raise Unsupported(f"media box {(left, bottom, right, top)} is not at the origin")
         height = float(mb[3])
         fonts = _font_metrics(plumber_page)
@@ -227,8 +247,13 @@ def _read_page(pdf: Any, index: int, plumber_page: Page, doctop: float) -> Pdfiu
     finally:
         page.close()
     objects: dict[str, list[dict[str, Any]]] = {}
-    for kind, found in (("char", chars), ("line", graphics.lines), ("rect", graphics.rects),
-                        ("curve", graphics.curves), ("image", graphics.images)):
+    for kind, found in (
+        ("char", chars),
+        ("line", graphics.lines),
+        ("rect", graphics.rects),
+        ("curve", graphics.curves),
+        ("image", graphics.images),
+    ):
         if found:
             objects[kind] = found
     return PdfiumPage(objects, plumber_page.page_number, float(mb[2]), height, doctop, plumber_page)
@@ -269,7 +294,7 @@ def _font_metrics(page: Page) -> dict[bytes, frozenset[_Font] | None]:
             return
         seen.add(id(resources))
         fonts = resolve1(resources.get("Font"))
-        for spec in (fonts.values() if isinstance(fonts, dict) else ()):
+        for spec in fonts.values() if isinstance(fonts, dict) else ():
             spec = resolve1(spec)
             if not isinstance(spec, dict):
                 continue
@@ -283,7 +308,7 @@ def _font_metrics(page: Page) -> dict[bytes, frozenset[_Font] | None]:
                 else:
                     known.add(font)
         xobjects = resolve1(resources.get("XObject"))
-        for xobject in (xobjects.values() if isinstance(xobjects, dict) else ()):
+        for xobject in xobjects.values() if isinstance(xobjects, dict) else ():
             stream = resolve1(xobject)
             attrs = getattr(stream, "attrs", None)
             if isinstance(attrs, dict) and _name_str(attrs.get("Subtype")) == "Form" and "Resources" in attrs:
@@ -409,8 +434,14 @@ def _api() -> _Api:
 Style = tuple[bool, float, float, float, str]  # vertical, size, y0 and y1 from the origin, font name
 
 
-def _chars(textpage: Any, height: float, doctop: float, page_number: int,
-           fonts: dict[bytes, frozenset[_Font] | None], text_objects: set[int]) -> list[dict[str, Any]]:
+def _chars(
+    textpage: Any,
+    height: float,
+    doctop: float,
+    page_number: int,
+    fonts: dict[bytes, frozenset[_Font] | None],
+    text_objects: set[int],
+) -> list[dict[str, Any]]:
     api = _api()
     tp = ctypes.cast(textpage, ctypes.c_void_p).value
     if tp is None:
@@ -454,18 +485,39 @@ def _chars(textpage: Any, height: float, doctop: float, page_number: int,
         y0 = y.value + below
         y1 = y.value + above
         top = height - y1
-        chars.append({
-            "object_type": "char", "page_number": page_number, "text": char, "fontname": fontname,
-            "size": size, "upright": True, "x0": x0, "x1": x1, "y0": y0, "y1": y1, "width": x1 - x0,
-            "height": y1 - y0, "top": top, "bottom": height - y0, "doctop": doctop + top,
-        })
+        chars.append(
+            {
+                "object_type": "char",
+                "page_number": page_number,
+                "text": char,
+                "fontname": fontname,
+                "size": size,
+                "upright": True,
+                "x0": x0,
+                "x1": x1,
+                "y0": y0,
+                "y1": y1,
+                "width": x1 - x0,
+                "height": y1 - y0,
+                "top": top,
+                "bottom": height - y0,
+                "doctop": doctop + top,
+            }
+        )
     if text_objects - used:  # PDFium drops a text object repeated in place (fake bold); pdfminer does not
         raise Unsupported(f"{len(text_objects - used)} text objects have no chars in PDFium's text page")
     return chars
 
 
-def _style(api: _Api, tp: int, index: int, obj: int, box: Any, fonts: dict[bytes, frozenset[_Font] | None],
-           names: dict[int, bytes]) -> Style:
+def _style(
+    api: _Api,
+    tp: int,
+    index: int,
+    obj: int,
+    box: Any,
+    fonts: dict[bytes, frozenset[_Font] | None],
+    names: dict[int, bytes],
+) -> Style:
     """What a text object's chars share, as pdfminer boxes them: horizontal writing spans
     [descent, descent + size] above the origin (size = d · font size); vertical writing, whose
     origin PDFium puts at the glyph's bottom-left, spans one font size across and DW2's advance up.
@@ -596,11 +648,21 @@ class _Graphics:
         ys = (f, b + f, d + f, b + d + f)
         x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
         top = self.height - y1
-        self.images.append({
-            "object_type": "image", "page_number": self.page_number, "x0": x0, "x1": x1, "y0": y0, "y1": y1,
-            "width": x1 - x0, "height": y1 - y0, "top": top, "bottom": self.height - y0,
-            "doctop": self.doctop + top,
-        })
+        self.images.append(
+            {
+                "object_type": "image",
+                "page_number": self.page_number,
+                "x0": x0,
+                "x1": x1,
+                "y0": y0,
+                "y1": y1,
+                "width": x1 - x0,
+                "height": y1 - y0,
+                "top": top,
+                "bottom": self.height - y0,
+                "doctop": self.doctop + top,
+            }
+        )
 
     def _path(self, obj: Any, outer: Matrix) -> None:
         c = self.c
@@ -662,13 +724,16 @@ class _Graphics:
             (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
             closed = pts[0] == pts[4]
             square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (
-                y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
+                y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0
+            )
             if closed and square:
                 self.rects.append(self._box("rect", [pts[0], pts[2]], pts))
                 return
         self.curves.append(self._box("curve", pts, pts))
 
-    def _box(self, kind: str, corners: list[tuple[float, float]], pts: list[tuple[float, float]]) -> dict[str, Any]:
+    def _box(
+        self, kind: str, corners: list[tuple[float, float]], pts: list[tuple[float, float]]
+    ) -> dict[str, Any]:
         x0 = min(p[0] for p in corners)
         x1 = max(p[0] for p in corners)
         y0 = min(p[1] for p in corners)
@@ -678,9 +743,18 @@ class _Graphics:
             y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
         top = self.height - y1
         return {
-            "object_type": kind, "page_number": self.page_number, "x0": x0, "x1": x1, "y0": y0, "y1": y1,
-            "width": x1 - x0, "height": y1 - y0, "top": top, "bottom": self.height - y0,
-            "doctop": self.doctop + top, "pts": [(px, self.height - py) for px, py in pts],
+            "object_type": kind,
+            "page_number": self.page_number,
+            "x0": x0,
+            "x1": x1,
+            "y0": y0,
+            "y1": y1,
+            "width": x1 - x0,
+            "height": y1 - y0,
+            "top": top,
+            "bottom": self.height - y0,
+            "doctop": self.doctop + top,
+            "pts": [(px, self.height - py) for px, py in pts],
         }
 
 
@@ -688,9 +762,14 @@ def _multiply(m: Matrix, n: Matrix) -> Matrix:
     """m then n (PDF row-vector convention: m × n)."""
     a, b, c, d, e, f = m
     a2, b2, c2, d2, e2, f2 = n
-    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
-            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
-
+    return (
+        a * a2 + b * c2,
+        a * b2 + b * d2,
+        c * a2 + d * c2,
+        c * b2 + d * d2,
+        e * a2 + f * c2 + e2,
+        e * b2 + f * d2 + f2,
+    )
 
 
 def with_fallback(read: Callable[[Page, int], T], page: Page, number: int) -> T:

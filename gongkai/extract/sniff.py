@@ -33,7 +33,11 @@ def sniff_media_type(data: bytes, filename: str | None = None) -> str:
     if wide:
         head = data[:4096].decode(wide, "ignore").lstrip().encode("utf-8")
     lowered = head[:1024].lower()
-    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in lowered or b"<body" in lowered:
+    if (
+        lowered.startswith((b"<!doctype html", b"<html", b"<?xml"))
+        or b"<html" in lowered
+        or b"<body" in lowered
+    ):
         return "text/html"
     if (b"<table" in lowered or b"<div" in lowered) and not _text_with_html_tables(data, wide):
         return "text/html"
@@ -59,8 +63,12 @@ def _text_with_html_tables(data: bytes, wide: str | None) -> bool:
 
 def _is_bmp(data: bytes) -> bool:
     """A Windows bitmap: "BM", reserved zeros, and a known header size (a text may start with "BM" too)."""
-    return (data.startswith(b"BM") and len(data) > 26 and data[6:10] == b"\0\0\0\0"
-            and int.from_bytes(data[14:18], "little") in (12, 40, 52, 56, 64, 108, 124))
+    return (
+        data.startswith(b"BM")
+        and len(data) > 26
+        and data[6:10] == b"\0\0\0\0"
+        and int.from_bytes(data[14:18], "little") in (12, 40, 52, 56, 64, 108, 124)
+    )
 
 
 def _looks_binary(sample: bytes) -> bool:

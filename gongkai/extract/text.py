@@ -56,14 +56,18 @@ def _line_blocks(text: str) -> list[Paragraph | Table]:
             if sum(1 for ln in region if "\t" in ln) >= 2:
                 blocks.append(_tab_table(region))
             else:  # a stray tab inside prose
-                blocks.extend(Paragraph(_strip_markdown(ln.replace("\t", " "))) for ln in region if ln.strip())
+                blocks.extend(
+                    Paragraph(_strip_markdown(ln.replace("\t", " "))) for ln in region if ln.strip()
+                )
             i = end
         elif _is_spaced_row(line):
             end = i
             while end < len(lines) and (_is_spaced_row(lines[end], following=True) or not lines[end].strip()):
                 end += 1
             rows = _spaced_rows([_positioned_cells(ln) for ln in lines[i:end] if ln.strip()])
-            blocks.append(Table(rows=[[Cell(clean_text(text)) for _, text in row] for row in rows], layout="spaced"))
+            blocks.append(
+                Table(rows=[[Cell(clean_text(text)) for _, text in row] for row in rows], layout="spaced")
+            )
             i = end
         elif _is_pipe_row(line):
             end = i
@@ -170,7 +174,9 @@ _SPACED_SPLIT = re.compile(r"[ \u3000\u00a0]{2,}")
 
 
 _SPACED_CELL = re.compile(r"[^ \u3000\u00a0]+(?:[ \u3000\u00a0][^ \u3000\u00a0]+)*")
-_LABEL_START = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+[、.．]|\d{1,2}[.．、]\D)")
+_LABEL_START = re.compile(
+    r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+[、.．]|\d{1,2}[.．、]\D)"
+)
 _CLAUSE_HEADING = re.compile(r"^第.{1,6}条")
 _WIDE_GAP = re.compile(r"[ \u3000\u00a0]{4,}")
 _COLUMN_TOLERANCE = 2  # characters: layout text puts a cell's lines at the same column, give or take
@@ -243,7 +249,7 @@ def _blanks_restored(rows: list[list[tuple[int, str]]]) -> list[list[tuple[int, 
         values: list[tuple[int, str]] = [(round(m), "") for m in reference]
         for k, column in zip(numbers, columns, strict=True):
             values[column] = row[k]
-        out.append(row[:numbers[0]] + values)
+        out.append(row[: numbers[0]] + values)
     return out
 
 
@@ -260,8 +266,9 @@ def _columns_of(middles: list[float], reference: list[float]) -> list[int] | Non
     return columns
 
 
-def _join_by_column(row: list[tuple[int, str]], fragments: list[tuple[int, str]], *,
-                    prepend: bool) -> list[tuple[int, str]]:
+def _join_by_column(
+    row: list[tuple[int, str]], fragments: list[tuple[int, str]], *, prepend: bool
+) -> list[tuple[int, str]]:
     """Join each fragment to the label cell of `row` that starts in its column (in place); the fragments
     that match no label cell are returned."""
     leftover: list[tuple[int, str]] = []
@@ -281,12 +288,25 @@ def _is_spaced_row(line: str, following: bool = False) -> bool:
     least one column is a number, or the line carries on a table already started."""
     cells = [c for c in _SPACED_SPLIT.split(line.strip()) if c]
     if len(cells) < 2:
-        return following and bool(line.strip()) and len(line.strip()) <= _CONTINUATION_MAX \
-            and not _SENTENCE_END.search(line) and not _SECTION_HEADING.match(line.strip())
+        return (
+            following
+            and bool(line.strip())
+            and len(line.strip()) <= _CONTINUATION_MAX
+            and not _SENTENCE_END.search(line)
+            and not _SECTION_HEADING.match(line.strip())
+        )
     numbers = sum(1 for c in cells if _is_number(c))
     # a row of a report that fills only 总计 has one number: a label, a wide gap, the number
-    return following or numbers >= 2 or (numbers == 1 and _is_number(cells[-1]) and not _is_number(cells[0])
-                                         and _WIDE_GAP.search(line.strip()) is not None)
+    return (
+        following
+        or numbers >= 2
+        or (
+            numbers == 1
+            and _is_number(cells[-1])
+            and not _is_number(cells[0])
+            and _WIDE_GAP.search(line.strip()) is not None
+        )
+    )
 
 
 # ---------------------------------------------------------------- pipe / Markdown tables
@@ -309,7 +329,9 @@ def _pipe_table(lines: list[str]) -> Table:
             stripped = stripped[1:]
         if stripped.endswith("|") and not stripped.endswith("\\|"):
             stripped = stripped[:-1]
-        rows.append([Cell(_strip_markdown(c.replace("<br>", "").replace("<br/>", ""))) for c in stripped.split("|")])
+        rows.append(
+            [Cell(_strip_markdown(c.replace("<br>", "").replace("<br/>", ""))) for c in stripped.split("|")]
+        )
     return Table(rows=rows, layout="markdown" if markdown else "pipe")
 
 
@@ -323,7 +345,9 @@ def _is_placeholder_header(line: str) -> bool:
         return True
     if all(_PLACEHOLDER.match(c) for c in named):
         numbers = [int(re.sub(r"\D", "", c)) for c in named]
-        return any(not c[0].isdigit() for c in named) or numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+        return any(not c[0].isdigit() for c in named) or numbers == list(
+            range(numbers[0], numbers[0] + len(numbers))
+        )
     return False
 
 

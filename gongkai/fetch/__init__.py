@@ -12,6 +12,21 @@ from gongkai.fetch.fetcher import FetchResult, fetch_document
 from gongkai.fetch.http import Fetched, FetchError, PoliteSession, decode_page, make_session
 from gongkai.fetch.registry import Agency, Registry, RegistryError, load_registry, registry_for_portal
 
-__all__ = ["Agency", "Discovery", "FetchError", "FetchResult", "Fetched", "PoliteSession", "Registry",
-           "RegistryError", "ReportLink", "decode_page", "discover_reports", "fetch_document", "load_registry",
-           "make_session", "registry_for_portal", "report_year"]
+__all__ = [
+    "Agency",
+    "Discovery",
+    "FetchError",
+    "FetchResult",
+    "Fetched",
+    "PoliteSession",
+    "Registry",
+    "RegistryError",
+    "ReportLink",
+    "decode_page",
+    "discover_reports",
+    "fetch_document",
+    "load_registry",
+    "make_session",
+    "registry_for_portal",
+    "report_year",
+]

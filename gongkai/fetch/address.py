@@ -16,8 +16,14 @@ def is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
     if ip.version == 6 and ip.ipv4_mapped is not None:
         return is_public(str(ip.ipv4_mapped))
-    return ip.is_global and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
-                                 or ip.is_reserved or ip.is_unspecified)
+    return ip.is_global and not (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
 
 
 def check_url(url: str, allowed_hosts: set[str], resolve=socket.getaddrinfo) -> None:  # type: ignore[no-untyped-def]
@@ -41,5 +47,7 @@ def check_url(url: str, allowed_hosts: set[str], resolve=socket.getaddrinfo) -> 
         raise AddressRefused(f"{url}: host {host} does not resolve ({exc})") from exc
     blocked = sorted(a for a in addresses if not is_public(a))
     if blocked:
-        raise AddressRefused(f"{url}: {host} resolves to non-public address {blocked[0]}; refused (allow the host "
-                             "in the registry only for a test portal)")
+        raise AddressRefused(
+            f"{url}: {host} resolves to non-public address {blocked[0]}; refused (allow the host "
+            "in the registry only for a test portal)"
+        )

@@ -30,8 +30,10 @@ from gongkai.values import chinese_numeral
 
 DOCUMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".ofd", ".txt")
 _NEXT = re.compile(r"^\s*(下一页|下页|后页|next|›|>|»|>>)\s*$", re.I)
-_TRS_PAGES = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w.-]+)['\"]\s*,"
-                        r"\s*['\"](\w+)['\"]")
+_TRS_PAGES = re.compile(
+    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w.-]+)['\"]\s*,"
+    r"\s*['\"](\w+)['\"]"
+)
 # zeros typed with look-alikes in titles (二○二三, 二Ｏ二三): read as 〇 in a year, never in a table cell
 _ZERO_LOOKALIKES = str.maketrans({"○": "〇", "Ｏ": "〇", "O": "〇"})
 _YEAR_WITH_NIAN = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -101,7 +103,9 @@ def _parse(text: str, base: str) -> _Page:
     # Hanweb-style lists keep their items as CDATA records inside <script type="text/xml">
     for script in root.iter("script"):
         code = script.text or ""
-        if "<a" in code and ("<record" in code or "CDATA" in code or "text/xml" in (script.get("type") or "")):
+        if "<a" in code and (
+            "<record" in code or "CDATA" in code or "text/xml" in (script.get("type") or "")
+        ):
             fragment = re.sub(r"<!\[CDATA\[|\]\]>", "", code)
             try:
                 inner = lxml_html.document_fromstring(f"<html><body>{fragment}</body></html>")
@@ -109,8 +113,11 @@ def _parse(text: str, base: str) -> _Page:
                 continue
             _collect(inner, base, page)
         for count, current, name, ext in _TRS_PAGES.findall(code):
-            page.pages += [urljoin(base, f"{name}.{ext}" if n == 0 else f"{name}_{n}.{ext}")
-                           for n in range(int(count)) if n != int(current)]
+            page.pages += [
+                urljoin(base, f"{name}.{ext}" if n == 0 else f"{name}_{n}.{ext}")
+                for n in range(int(count))
+                if n != int(current)
+            ]
     return page
 
 
@@ -147,7 +154,9 @@ def _document_url(anchor: _Anchor) -> str | None:
     return None
 
 
-def discover_reports(agency: Agency, year: int, session: PoliteSession, store: Store | None = None) -> Discovery:
+def discover_reports(
+    agency: Agency, year: int, session: PoliteSession, store: Store | None = None
+) -> Discovery:
     """The agency's report documents for `year`, with problems for what a person must look at. Never raises
     for a site's failures: an unreadable listing is a problem of severity error. With a `store`, pages are
     fetched conditionally against the copies kept there from earlier runs (gongkai.fetch.pages)."""
@@ -157,8 +166,15 @@ def discover_reports(agency: Agency, year: int, session: PoliteSession, store: S
     exclude = re.compile(agency.exclude_pattern) if agency.exclude_pattern else None
     articles: set[str] = set()
     if not agency.listing_urls:
-        found.problems.append(Problem("no_listing_url", f"{agency.name} ({agency.slug}) has no listing URL in the "
-                                      "registry: add its 政府信息公开年报 column to listing_urls", "warning", agency.slug))
+        found.problems.append(
+            Problem(
+                "no_listing_url",
+                f"{agency.name} ({agency.slug}) has no listing URL in the "
+                "registry: add its 政府信息公开年报 column to listing_urls",
+                "warning",
+                agency.slug,
+            )
+        )
     for listing in agency.listing_urls:
         queue: OrderedDict[str, bool] = OrderedDict({listing: False})  # page URL → only a guess (template)?
         if agency.pagination:
@@ -183,15 +199,21 @@ def discover_reports(agency: Agency, year: int, session: PoliteSession, store: S
             if fetched.status != 200:
                 if guessed and fetched.status == 404:
                     break  # the page template ran past the last page
-                found.problems.append(_listing_problem(agency, page_url, f"http_{fetched.status}",
-                                                       f"answered HTTP {fetched.status}", first))
+                found.problems.append(
+                    _listing_problem(
+                        agency, page_url, f"http_{fetched.status}", f"answered HTTP {fetched.status}", first
+                    )
+                )
                 if first:
                     break
                 continue
             media_type = sniff_media_type(fetched.content, fetched.url)
             if media_type != "text/html":
-                found.problems.append(_listing_problem(agency, page_url, "not_html",
-                                                       f"is {media_type}, not an HTML listing page", first))
+                found.problems.append(
+                    _listing_problem(
+                        agency, page_url, "not_html", f"is {media_type}, not an HTML listing page", first
+                    )
+                )
                 continue
             found.pages_read += 1
             decoded = fetched.page(agency.encoding)
@@ -212,9 +234,16 @@ def discover_reports(agency: Agency, year: int, session: PoliteSession, store: S
                     _add(found, get, agency, year, anchor, fetched.url, exclude)
                     articles.add(anchor.url)
         if queue and pages >= agency.max_pages and any(not guessed for guessed in queue.values()):
-            found.problems.append(Problem("listing_truncated", f"{agency.slug}: {listing} has more than "
-                                          f"{agency.max_pages} pages; raise max_pages in the registry to read "
-                                          "them all", "warning", agency.slug))
+            found.problems.append(
+                Problem(
+                    "listing_truncated",
+                    f"{agency.slug}: {listing} has more than "
+                    f"{agency.max_pages} pages; raise max_pages in the registry to read "
+                    "them all",
+                    "warning",
+                    agency.slug,
+                )
+            )
     _report_years(found, agency, year, articles)
     return found
 
@@ -223,8 +252,12 @@ def _listing_problem(agency: Agency, url: str, code: str, message: str, first: b
     message = message.removeprefix(f"{url}: ")
     if first:
         return Problem(f"listing_{code}", f"listing page {url}: {message}", "error", agency.slug)
-    return Problem(f"listing_incomplete_{code}", f"listing page {url}: {message}; reports listed there may "
-                   "be missing", "error", agency.slug)
+    return Problem(
+        f"listing_incomplete_{code}",
+        f"listing page {url}: {message}; reports listed there may be missing",
+        "error",
+        agency.slug,
+    )
 
 
 def _report_years(found: Discovery, agency: Agency, year: int, articles: set[str]) -> None:
@@ -232,24 +265,48 @@ def _report_years(found: Discovery, agency: Agency, year: int, articles: set[str
     unexpected = sorted(y for y in found.years_seen if y not in expected)
     if unexpected:
         titles = "; ".join(found.years_seen[y][0] for y in unexpected)
-        found.problems.append(Problem(
-            "unexpected_year", f"UNEXPECTED REPORT YEAR: {agency.name} ({agency.slug}) lists reports for "
-            f"{', '.join(map(str, unexpected))}, which the registry does not expect (expected_years = "
-            f"{sorted(expected)}): check them and update expected_years. Titles: {titles}"[:900], "warning",
-            agency.slug))
+        found.problems.append(
+            Problem(
+                "unexpected_year",
+                f"UNEXPECTED REPORT YEAR: {agency.name} ({agency.slug}) lists reports for "
+                f"{', '.join(map(str, unexpected))}, which the registry does not expect (expected_years = "
+                f"{sorted(expected)}): check them and update expected_years. Titles: {titles}"[:900],
+                "warning",
+                agency.slug,
+            )
+        )
     if year in expected and year not in found.years_seen and found.pages_read:
-        found.problems.append(Problem(
-            "expected_report_missing", f"{agency.name} ({agency.slug}): the registry expects a {year} report but "
-            f"its listing shows none (read {found.pages_read} pages); the title may not match title_pattern "
-            f"{agency.title_pattern!r}", "warning", agency.slug))
+        found.problems.append(
+            Problem(
+                "expected_report_missing",
+                f"{agency.name} ({agency.slug}): the registry expects a {year} report but "
+                f"its listing shows none (read {found.pages_read} pages); the title may not match title_pattern "
+                f"{agency.title_pattern!r}",
+                "warning",
+                agency.slug,
+            )
+        )
     if len(articles) > 1:
-        found.problems.append(Problem(
-            "several_reports", f"{agency.slug}: {len(articles)} listing items look like {year} reports; if some "
-            "belong to other agencies, narrow title_pattern in the registry", "info", agency.slug))
+        found.problems.append(
+            Problem(
+                "several_reports",
+                f"{agency.slug}: {len(articles)} listing items look like {year} reports; if some "
+                "belong to other agencies, narrow title_pattern in the registry",
+                "info",
+                agency.slug,
+            )
+        )
 
 
-def _add(found: Discovery, get: Callable[..., Fetched], agency: Agency, year: int, anchor: _Anchor,
-         listing_url: str, exclude: re.Pattern[str] | None) -> None:
+def _add(
+    found: Discovery,
+    get: Callable[..., Fetched],
+    agency: Agency,
+    year: int,
+    anchor: _Anchor,
+    listing_url: str,
+    exclude: re.Pattern[str] | None,
+) -> None:
     def append(link: ReportLink) -> None:
         if all(existing.url != link.url for existing in found):
             found.append(link)
@@ -261,8 +318,14 @@ def _add(found: Discovery, get: Callable[..., Fetched], agency: Agency, year: in
     try:
         article = get(anchor.url, headers={"Referer": listing_url})
     except FetchError as exc:
-        found.problems.append(Problem(f"article_{exc.code}", f"article page {anchor.url}: {exc}; it is recorded as "
-                                      "the report so the failure is kept", "warning", agency.slug))
+        found.problems.append(
+            Problem(
+                f"article_{exc.code}",
+                f"article page {anchor.url}: {exc}; it is recorded as the report so the failure is kept",
+                "warning",
+                agency.slug,
+            )
+        )
         append(ReportLink(anchor.url, agency.slug, year, anchor.title, "page", listing_url))
         return
     media_type = sniff_media_type(article.content, article.url)

@@ -35,9 +35,13 @@ class Prior(Protocol):
     @property
     def last_modified(self) -> str | None: ...
 
+
 BINARY_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".ofd")
-_ERROR_TITLE = re.compile(r"(404|403|500|502|503|页面不存在|页面未找到|找不到|不存在|访问出错|出错|错误|系统繁忙|"
-                          r"服务器|维护|禁止访问|拒绝访问|无权|not found|error|forbidden|unavailable)", re.I)
+_ERROR_TITLE = re.compile(
+    r"(404|403|500|502|503|页面不存在|页面未找到|找不到|不存在|访问出错|出错|错误|系统繁忙|"
+    r"服务器|维护|禁止访问|拒绝访问|无权|not found|error|forbidden|unavailable)",
+    re.I,
+)
 _REPORT_WORDS = re.compile(r"(政府信息公开|信息公开|年度报告|年报)")
 
 
@@ -64,8 +68,10 @@ def not_a_report(content: bytes, media_type: str, link: ReportLink, content_type
     text_types = ("text/html", "text/plain", "text/markdown")
     if media_type in text_types and path.endswith(BINARY_SUFFIXES):
         kind = path.rsplit(".", 1)[-1].upper()
-        return (f"error_page: a {media_type} page was served where a {kind} file was linked (an error page "
-                "answered with status 200)")
+        return (
+            f"error_page: a {media_type} page was served where a {kind} file was linked (an error page "
+            "answered with status 200)"
+        )
     if media_type == "text/html":
         text = decode_page(content[:200_000], content_type).text
         title_match = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
@@ -74,18 +80,27 @@ def not_a_report(content: bytes, media_type: str, link: ReportLink, content_type
         if not _REPORT_WORDS.search(body):
             shown = f" (titled {title[:60]!r})" if title else ""
             return f"error_page: the page{shown} does not mention 政府信息公开 or 年度报告: not a report"
-        if title and _ERROR_TITLE.search(title) and not _REPORT_WORDS.search(title) and len("".join(body.split())) < 3000:
+        if (
+            title
+            and _ERROR_TITLE.search(title)
+            and not _REPORT_WORDS.search(title)
+            and len("".join(body.split())) < 3000
+        ):
             return f"error_page: an error page titled {title[:60]!r} was served with status 200"
     return None
 
 
-def fetch_document(link: ReportLink, session: PoliteSession, store: Store, prior: Prior | None = None) -> FetchResult:
+def fetch_document(
+    link: ReportLink, session: PoliteSession, store: Store, prior: Prior | None = None
+) -> FetchResult:
     """GET `link` (conditionally when `prior`, its last successful fetch, names bytes the raw zone holds),
     archive new bytes in the raw zone, and return the outcome with its fetch record. Never raises for what
     the site does; a store that cannot be written raises (the caller decides whether the batch goes on)."""
     started = now_iso()
     # the bytes of the prior fetch must still be in the raw zone, else they are fetched in full
-    held = prior.sha256 if prior is not None and prior.sha256 and store.exists(raw_key(prior.sha256)) else None
+    held = (
+        prior.sha256 if prior is not None and prior.sha256 and store.exists(raw_key(prior.sha256)) else None
+    )
     previous = prior if held else None
     headers: dict[str, str] = {}
     if link.referer:
@@ -95,14 +110,31 @@ def fetch_document(link: ReportLink, session: PoliteSession, store: Store, prior
     if previous and previous.last_modified:
         headers["If-Modified-Since"] = previous.last_modified
 
-    def result(status: str, reason: str | None, sha: str | None, uri: str | None,
-               details: dict[str, Any]) -> FetchResult:
+    def result(
+        status: str, reason: str | None, sha: str | None, uri: str | None, details: dict[str, Any]
+    ) -> FetchResult:
         event = LineageEvent(
-            stage="fetch", status=status, started_at=started, ended_at=now_iso(), agency_id=link.agency,
-            report_id=report_id_for(sha) if sha else None, input_uri=link.url, output_uri=uri, output_sha256=sha,
-            code_version=code_version(), error=reason, report_year=link.year,
-            details={"url": link.url, "title": link.title, "kind": link.kind, "referer": link.referer,
-                     "conditional": bool(previous), **details})
+            stage="fetch",
+            status=status,
+            started_at=started,
+            ended_at=now_iso(),
+            agency_id=link.agency,
+            report_id=report_id_for(sha) if sha else None,
+            input_uri=link.url,
+            output_uri=uri,
+            output_sha256=sha,
+            code_version=code_version(),
+            error=reason,
+            report_year=link.year,
+            details={
+                "url": link.url,
+                "title": link.title,
+                "kind": link.kind,
+                "referer": link.referer,
+                "conditional": bool(previous),
+                **details,
+            },
+        )
         return FetchResult(link, status, reason, sha, uri, event)
 
     if link.prefetched is not None:  # discovery already read it (an article page that is the report)
@@ -111,26 +143,44 @@ def fetch_document(link: ReportLink, session: PoliteSession, store: Store, prior
         try:
             fetched = session.get(link.url, headers=headers)
         except FetchError as exc:
-            return result("failed", f"{exc.code}: {exc}", None, None,
-                          {"http_status": exc.status, "attempts": exc.attempts})
+            return result(
+                "failed",
+                f"{exc.code}: {exc}",
+                None,
+                None,
+                {"http_status": exc.status, "attempts": exc.attempts},
+            )
     details: dict[str, Any] = {
-        "from_discovery": link.prefetched is not None, "revalidated": fetched.revalidated,
-        "http_status": 304 if fetched.revalidated else fetched.status, "final_url": fetched.url,
+        "from_discovery": link.prefetched is not None,
+        "revalidated": fetched.revalidated,
+        "http_status": 304 if fetched.revalidated else fetched.status,
+        "final_url": fetched.url,
         "attempts": fetched.attempts,
-        "redirects": fetched.redirects, "seconds": round(fetched.seconds, 3), "etag": fetched.headers.get("etag"),
-        "last_modified": fetched.headers.get("last-modified"), "content_type": fetched.headers.get("content-type"),
-        "content_length": fetched.headers.get("content-length"), "bytes": len(fetched.content)}
+        "redirects": fetched.redirects,
+        "seconds": round(fetched.seconds, 3),
+        "etag": fetched.headers.get("etag"),
+        "last_modified": fetched.headers.get("last-modified"),
+        "content_type": fetched.headers.get("content-type"),
+        "content_length": fetched.headers.get("content-length"),
+        "bytes": len(fetched.content),
+    }
     if fetched.status == 304:
         if previous:
             # a 304 need not repeat the validators: the ones asked with still hold for the next request
             details["etag"] = details["etag"] or previous.etag
             details["last_modified"] = details["last_modified"] or previous.last_modified
             return result("unchanged", None, held, store.url(raw_key(held)) if held else None, details)
-        return result("failed", "http_304: the server answered 304 Not Modified to a request that was not "
-                      "conditional", None, None, details)
+        return result(
+            "failed",
+            "http_304: the server answered 304 Not Modified to a request that was not conditional",
+            None,
+            None,
+            details,
+        )
     if fetched.status != 200:
-        return result("failed", f"http_{fetched.status}: the server answered HTTP {fetched.status}", None, None,
-                      details)
+        return result(
+            "failed", f"http_{fetched.status}: the server answered HTTP {fetched.status}", None, None, details
+        )
     media_type = sniff_media_type(fetched.content, link.url)
     details["media_type"] = media_type
     refusal = not_a_report(fetched.content, media_type, link, fetched.content_type)

@@ -40,10 +40,14 @@ from gongkai.fetch.address import AddressRefused, check_url
 from gongkai.fetch.registry import Registry
 from gongkai.settings import get_settings
 
-USER_AGENT = (f"gongkai/{gongkai.__version__} (government information-disclosure annual reports for research; "
-              "honours robots.txt and rate limits)")
-ACCEPT = ("text/html,application/xhtml+xml,application/pdf,application/msword,"
-          "application/vnd.openxmlformats-officedocument.wordprocessingml.document;q=0.9,*/*;q=0.8")
+USER_AGENT = (
+    f"gongkai/{gongkai.__version__} (government information-disclosure annual reports for research; "
+    "honours robots.txt and rate limits)"
+)
+ACCEPT = (
+    "text/html,application/xhtml+xml,application/pdf,application/msword,"
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document;q=0.9,*/*;q=0.8"
+)
 MAX_BYTES = 100 * 2**20
 BODY_CHUNK = 16 * 1024  # the deadline and the size cap are checked after every read of this size
 MAX_REDIRECTS = 5
@@ -58,8 +62,15 @@ _FINAL_5XX = (501, 505)
 class FetchError(Exception):
     """A request that failed for good, with a stable code ('http_404', 'timeout', 'redirect_loop', …)."""
 
-    def __init__(self, code: str, message: str, *, transient: bool = False, status: int | None = None,
-                 attempts: int = 1) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        transient: bool = False,
+        status: int | None = None,
+        attempts: int = 1,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.transient = transient
@@ -276,10 +287,21 @@ class PoliteSession:
     """HTTP GETs for the fetch library. Thread-safe: each thread gets its own requests.Session; the
     robots.txt copies are the session's, the per-host gates the whole process's."""
 
-    def __init__(self, registry: Registry | None = None, *, timeout: tuple[float, float] = (10.0, 60.0),
-                 deadline: float | None = None, retries: int = 3, backoff: float = 1.0, max_bytes: int = MAX_BYTES,
-                 max_retry_after: float = MAX_RETRY_AFTER, respect_robots: bool = True,
-                 default_rate: float = 1.0, default_concurrency: int = 2, user_agent: str = USER_AGENT) -> None:
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        *,
+        timeout: tuple[float, float] = (10.0, 60.0),
+        deadline: float | None = None,
+        retries: int = 3,
+        backoff: float = 1.0,
+        max_bytes: int = MAX_BYTES,
+        max_retry_after: float = MAX_RETRY_AFTER,
+        respect_robots: bool = True,
+        default_rate: float = 1.0,
+        default_concurrency: int = 2,
+        user_agent: str = USER_AGENT,
+    ) -> None:
         self.registry = registry
         self.allowed_hosts = registry.allowed_private_hosts() if registry else set()
         self.insecure_hosts = registry.insecure_hosts() if registry else set()
@@ -340,7 +362,9 @@ class PoliteSession:
             if robots:
                 self._robots_check(current)
             if current in seen:
-                raise FetchError("redirect_loop", f"{url}: redirects loop back to {current}", attempts=attempts)
+                raise FetchError(
+                    "redirect_loop", f"{url}: redirects loop back to {current}", attempts=attempts
+                )
             seen.append(current)
             try:
                 fetched = self._get_with_retries(current, headers, deadline_at)
@@ -355,18 +379,30 @@ class PoliteSession:
             fetched.attempts, fetched.redirects = attempts, seen[:-1]
             fetched.seconds = time.monotonic() - started
             return fetched
-        raise FetchError("too_many_redirects", f"{url}: more than {MAX_REDIRECTS} redirects", attempts=attempts)
+        raise FetchError(
+            "too_many_redirects", f"{url}: more than {MAX_REDIRECTS} redirects", attempts=attempts
+        )
 
     def _deadline_error(self, url: str, attempts: int = 1) -> FetchError:
-        return FetchError("deadline", f"deadline: the server took more than {self.deadline:g} s to send the document "
-                          f"({url}); it is tried again on the next run", transient=True, attempts=attempts)
+        return FetchError(
+            "deadline",
+            f"deadline: the server took more than {self.deadline:g} s to send the document "
+            f"({url}); it is tried again on the next run",
+            transient=True,
+            attempts=attempts,
+        )
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            session.headers.update({"User-Agent": self.user_agent, "Accept": ACCEPT,
-                                    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
+            session.headers.update(
+                {
+                    "User-Agent": self.user_agent,
+                    "Accept": ACCEPT,
+                    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
+                }
+            )
             session.trust_env = False  # no proxies or .netrc from the environment: we talk to the site itself
             session.mount("http://", _WatchedAdapter())
             session.mount("https://", _WatchedAdapter())
@@ -395,12 +431,18 @@ class PoliteSession:
                 fetched.attempts = attempt
                 status = fetched.status
                 if status == 429 or (status >= 500 and status not in _FINAL_5XX):
-                    last = FetchError(f"http_{status}", f"{url}: HTTP {status}", transient=True, status=status)
+                    last = FetchError(
+                        f"http_{status}", f"{url}: HTTP {status}", transient=True, status=status
+                    )
                     asked = retry_after_seconds(fetched.headers.get("retry-after"))
                     if asked is not None and asked > self.max_retry_after:
-                        raise FetchError(f"http_{status}", f"{url}: HTTP {status}, the server asks to wait {asked:.0f} s "
-                                         f"(over the {self.max_retry_after:g} s cap): try again later",
-                                         status=status, attempts=attempt)
+                        raise FetchError(
+                            f"http_{status}",
+                            f"{url}: HTTP {status}, the server asks to wait {asked:.0f} s "
+                            f"(over the {self.max_retry_after:g} s cap): try again later",
+                            status=status,
+                            attempts=attempt,
+                        )
                     if asked is not None:
                         self.gate(url).defer(asked)  # every thread waits, not only this one
                     wait = asked if asked is not None else self._backoff(attempt)
@@ -408,13 +450,23 @@ class PoliteSession:
                     return fetched
             if attempt <= self.retries:
                 if time.monotonic() + wait >= deadline_at:  # a retry could not finish in time
-                    raise FetchError(last.code, f"{last} (not retried: the {self.deadline:g} s deadline would pass)",
-                                     status=last.status, attempts=attempt, transient=True)
+                    raise FetchError(
+                        last.code,
+                        f"{last} (not retried: the {self.deadline:g} s deadline would pass)",
+                        status=last.status,
+                        attempts=attempt,
+                        transient=True,
+                    )
                 time.sleep(wait)
         assert last is not None
         # still transient in kind: a later run (or a retried task) may well succeed
-        raise FetchError(last.code, f"{last} (gave up after {self.retries + 1} attempts)", status=last.status,
-                         attempts=self.retries + 1, transient=True)
+        raise FetchError(
+            last.code,
+            f"{last} (gave up after {self.retries + 1} attempts)",
+            status=last.status,
+            attempts=self.retries + 1,
+            transient=True,
+        )
 
     def _get_once(self, url: str, headers: dict[str, str] | None, deadline_at: float) -> Fetched:
         host = urlsplit(url).hostname or ""
@@ -429,26 +481,37 @@ class PoliteSession:
             _CURRENT_WATCH.watch = watch
             try:
                 try:
-                    response = self._session().get(url, headers=headers, timeout=timeout, stream=True,
-                                                   allow_redirects=False, verify=verify)
+                    response = self._session().get(
+                        url,
+                        headers=headers,
+                        timeout=timeout,
+                        stream=True,
+                        allow_redirects=False,
+                        verify=verify,
+                    )
                 except requests.exceptions.SSLError as exc:
                     if watch.expired:
                         raise self._deadline_error(url) from exc
-                    raise FetchError("tls_error", f"{url}: TLS certificate or handshake failed "
-                                     f"({exc.__class__.__name__}); if the site's certificate chain is known broken, "
-                                     "set verify_tls = false in the registry") from exc
+                    raise FetchError(
+                        "tls_error",
+                        f"{url}: TLS certificate or handshake failed "
+                        f"({exc.__class__.__name__}); if the site's certificate chain is known broken, "
+                        "set verify_tls = false in the registry",
+                    ) from exc
                 except requests.Timeout as exc:
                     if watch.expired or time.monotonic() >= deadline_at:
                         raise self._deadline_error(url) from exc
-                    raise FetchError("timeout", f"{url}: no answer within {self.timeout[1]:g} s",
-                                     transient=True) from exc
+                    raise FetchError(
+                        "timeout", f"{url}: no answer within {self.timeout[1]:g} s", transient=True
+                    ) from exc
                 except requests.exceptions.InvalidURL as exc:
                     raise FetchError("bad_url", f"{url}: not a valid URL ({exc})") from exc
                 except requests.ConnectionError as exc:
                     if watch.expired:
                         raise self._deadline_error(url) from exc
-                    raise FetchError("connection_error", f"{url}: connection failed ({_reason(exc)})",
-                                     transient=True) from exc
+                    raise FetchError(
+                        "connection_error", f"{url}: connection failed ({_reason(exc)})", transient=True
+                    ) from exc
                 try:
                     body = self._read_body(url, response, deadline_at, watch)
                 finally:
@@ -458,14 +521,17 @@ class PoliteSession:
                 _CURRENT_WATCH.watch = None
         return Fetched(url, response.status_code, {k.lower(): v for k, v in response.headers.items()}, body)
 
-    def _read_body(self, url: str, response: requests.Response, deadline_at: float,
-                   watch: _DeadlineWatch | None = None) -> bytes:
+    def _read_body(
+        self, url: str, response: requests.Response, deadline_at: float, watch: _DeadlineWatch | None = None
+    ) -> bytes:
         """The body, read in small pieces: the size cap is checked before it is exceeded in memory (the
         declared Content-Length first), the deadline after every piece and by the watch in between."""
         declared = response.headers.get("content-length", "")
         declared_bytes = int(declared) if declared.isdigit() else None
         if declared_bytes is not None and declared_bytes > self.max_bytes:
-            raise FetchError("too_large", f"{url}: {declared_bytes} bytes, over the {self.max_bytes} byte cap")
+            raise FetchError(
+                "too_large", f"{url}: {declared_bytes} bytes, over the {self.max_bytes} byte cap"
+            )
         body = bytearray()
         try:
             for chunk in response.iter_content(BODY_CHUNK):
@@ -474,20 +540,30 @@ class PoliteSession:
                     raise FetchError("too_large", f"{url}: body over the {self.max_bytes} byte cap")
                 if time.monotonic() >= deadline_at:
                     raise self._deadline_error(url)
-        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError,
-                requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as exc:
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+            requests.ConnectionError,
+            requests.Timeout,
+            urllib3.exceptions.HTTPError,
+        ) as exc:
             if (watch is not None and watch.expired) or time.monotonic() >= deadline_at:
                 raise self._deadline_error(url) from exc
             got = f" after {len(body)} bytes" if body else ""
-            raise FetchError("truncated", f"{url}: the connection closed before the whole body arrived{got} "
-                             f"({_reason(exc)})", transient=True) from exc
+            raise FetchError(
+                "truncated",
+                f"{url}: the connection closed before the whole body arrived{got} ({_reason(exc)})",
+                transient=True,
+            ) from exc
         if watch is not None and watch.expired:  # a body without a length ends at the shutdown: not whole
             raise self._deadline_error(url)
         identity = response.headers.get("content-encoding", "identity").lower() in ("", "identity")
         if identity and declared_bytes is not None and len(body) < declared_bytes:
             if (watch is not None and watch.expired) or time.monotonic() >= deadline_at:
                 raise self._deadline_error(url)
-            raise FetchError("truncated", f"{url}: {len(body)} of {declared_bytes} bytes arrived", transient=True)
+            raise FetchError(
+                "truncated", f"{url}: {len(body)} of {declared_bytes} bytes arrived", transient=True
+            )
         return bytes(body)
 
     def _backoff(self, attempt: int) -> float:
@@ -515,12 +591,18 @@ class PoliteSession:
             if exc.code == "address_refused":
                 return _Robots(None, None, now)  # the request itself will be refused with its reason
             # RFC 9309 §2.3.1.4: an unreachable robots.txt (5xx, network) means assume complete disallow
-            return _Robots(None, f"robots.txt could not be read ({exc.code}); nothing is fetched from {origin} "
-                                 "until it can be (RFC 9309)", now)
+            return _Robots(
+                None,
+                f"robots.txt could not be read ({exc.code}); nothing is fetched from {origin} "
+                "until it can be (RFC 9309)",
+                now,
+            )
         if 400 <= fetched.status < 500 or fetched.status in REDIRECTS:
             return _Robots(None, None, now)  # no robots.txt: everything allowed
         if fetched.status != 200:
-            return _Robots(None, f"robots.txt answered HTTP {fetched.status}; nothing is fetched from {origin}", now)
+            return _Robots(
+                None, f"robots.txt answered HTTP {fetched.status}; nothing is fetched from {origin}", now
+            )
         text = fetched.content[:500_000].decode("utf-8", "replace")
         parser = urllib.robotparser.RobotFileParser()
         parser.parse(text.splitlines())
@@ -533,8 +615,12 @@ def _reason(exc: BaseException) -> str:
     """The innermost cause's class name: ConnectionResetError, IncompleteRead, NameResolutionError…"""
     seen = exc
     for _ in range(10):
-        inner = getattr(seen, "reason", None) or seen.__cause__ or seen.__context__ or next(
-            (a for a in seen.args if isinstance(a, BaseException)), None)
+        inner = (
+            getattr(seen, "reason", None)
+            or seen.__cause__
+            or seen.__context__
+            or next((a for a in seen.args if isinstance(a, BaseException)), None)
+        )
         if not isinstance(inner, BaseException) or inner is seen:
             break
         seen = inner

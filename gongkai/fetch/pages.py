@@ -24,7 +24,9 @@ def page_key(url: str) -> str:
 
 
 class PageCache:
-    def __init__(self, store: Store, session: PoliteSession, max_age: dt.timedelta = dt.timedelta(days=7)) -> None:
+    def __init__(
+        self, store: Store, session: PoliteSession, max_age: dt.timedelta = dt.timedelta(days=7)
+    ) -> None:
         self.store = store
         self.session = session
         self.max_age = max_age
@@ -52,16 +54,28 @@ class PageCache:
             conditional["If-Modified-Since"] = cached["last_modified"]
         fetched = self.session.get(url, headers=conditional)
         if fetched.status == 304 and cached:
-            return replace(fetched, status=200, content=base64.b64decode(cached["body"]), revalidated=True,
-                           headers={**cached.get("headers", {}), **fetched.headers})
-        if fetched.status == 200 and len(fetched.content) <= MAX_CACHED_BYTES and (
-                fetched.headers.get("etag") or fetched.headers.get("last-modified")) and \
-                sniff_media_type(fetched.content, url) == "text/html":
-            entry = {"url": url, "etag": fetched.headers.get("etag"),
-                     "last_modified": fetched.headers.get("last-modified"),
-                     "headers": {k: v for k, v in fetched.headers.items() if k in ("content-type", "etag",
-                                                                                  "last-modified")},
-                     "saved_at": now().isoformat(),
-                     "body": base64.b64encode(fetched.content).decode("ascii")}
+            return replace(
+                fetched,
+                status=200,
+                content=base64.b64decode(cached["body"]),
+                revalidated=True,
+                headers={**cached.get("headers", {}), **fetched.headers},
+            )
+        if (
+            fetched.status == 200
+            and len(fetched.content) <= MAX_CACHED_BYTES
+            and (fetched.headers.get("etag") or fetched.headers.get("last-modified"))
+            and sniff_media_type(fetched.content, url) == "text/html"
+        ):
+            entry = {
+                "url": url,
+                "etag": fetched.headers.get("etag"),
+                "last_modified": fetched.headers.get("last-modified"),
+                "headers": {
+                    k: v for k, v in fetched.headers.items() if k in ("content-type", "etag", "last-modified")
+                },
+                "saved_at": now().isoformat(),
+                "body": base64.b64encode(fetched.content).decode("ascii"),
+            }
             self.store.put(page_key(url), json.dumps(entry).encode())
         return fetched

@@ -36,11 +36,26 @@ from gongkai.fetch.registry import Registry, registry_for_portal, registry_toml
 SITE_DIR = Path(__file__).resolve().parents[1] / "data" / "portal"
 LAST_MODIFIED = "Mon, 20 Jan 2025 08:00:00 GMT"
 PER_PAGE = 3
-FAULT_KINDS = ("500", "429", "404", "slow", "reset", "truncate", "error200", "redirect_loop", "redirect_private",
-               "drip", "drip_headers")
-_MEDIA = {".pdf": "application/pdf", ".doc": "application/msword", ".wps": "application/octet-stream",
-          ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-          ".txt": "text/plain; charset=utf-8"}
+FAULT_KINDS = (
+    "500",
+    "429",
+    "404",
+    "slow",
+    "reset",
+    "truncate",
+    "error200",
+    "redirect_loop",
+    "redirect_private",
+    "drip",
+    "drip_headers",
+)
+_MEDIA = {
+    ".pdf": "application/pdf",
+    ".doc": "application/msword",
+    ".wps": "application/octet-stream",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".txt": "text/plain; charset=utf-8",
+}
 
 
 def load_site_spec(site_dir: Path = SITE_DIR) -> dict[str, Any]:
@@ -56,9 +71,16 @@ def site_agencies(group: str | None = "demo", spec: dict[str, Any] | None = None
         if group is not None and agency.get("group", "demo") != group:
             continue
         columns = [c for c in spec["column"] if c["agency"] == agency["slug"]]
-        out.append({"slug": agency["slug"], "name": agency["name"], "division_code": agency["division_code"],
-                    "level": agency["level"], "listing_urls": [f"{c['path']}index.html" for c in columns],
-                    "expected_years": sorted({r["year"] for c in columns for r in c.get("report", [])})})
+        out.append(
+            {
+                "slug": agency["slug"],
+                "name": agency["name"],
+                "division_code": agency["division_code"],
+                "level": agency["level"],
+                "listing_urls": [f"{c['path']}index.html" for c in columns],
+                "expected_years": sorted({r["year"] for c in columns for r in c.get("report", [])}),
+            }
+        )
     return out
 
 
@@ -119,9 +141,11 @@ class Site:
 
 def _page(title: str, body: str, charset: str, declare: str = "meta") -> bytes:
     meta = f'<meta charset="{"gb2312" if charset == "gbk" else charset}">' if declare == "meta" else ""
-    text = (f"<!DOCTYPE html><html><head>{meta}<title>{html.escape(title)}</title></head><body>"
-            f'<div class="nav">首页 | 政务公开 | 政府信息公开</div><div class="main">{body}</div>'
-            '<div class="footer">版权所有 主办单位：示例</div></body></html>')
+    text = (
+        f"<!DOCTYPE html><html><head>{meta}<title>{html.escape(title)}</title></head><body>"
+        f'<div class="nav">首页 | 政务公开 | 政府信息公开</div><div class="main">{body}</div>'
+        '<div class="footer">版权所有 主办单位：示例</div></body></html>'
+    )
     return text.encode("gbk" if charset == "gbk" else charset)
 
 
@@ -139,8 +163,9 @@ def build_site(site_dir: Path = SITE_DIR, port: int = 0, spec: dict[str, Any] | 
     names = {a["slug"]: a.get("title_name", a["name"]) for a in spec["agency"]}
     site = Site()
     site.files["/robots.txt"] = Resource(b"User-agent: *\nDisallow: /private/\n", "text/plain")
-    site.files["/private/secret.pdf"] = Resource((site_dir / "files" / "hongze-2024.pdf").read_bytes(),
-                                                 "application/pdf")
+    site.files["/private/secret.pdf"] = Resource(
+        (site_dir / "files" / "hongze-2024.pdf").read_bytes(), "application/pdf"
+    )
     for column in spec["column"]:
         _build_column(site, site_dir, column, names[column["agency"]], port)
     return site
@@ -159,7 +184,9 @@ def _build_column(site: Site, site_dir: Path, column: dict[str, Any], name: str,
     items: list[tuple[str, str, str]] = []  # (title, href, date)
     for title in column.get("lead", []):
         href = f"{path}lead-{len(items) + 1}.html"
-        site.files[href] = page(title, f"<h1>{html.escape(title)}</h1><p>政府信息公开工作年度报告的解读文章。</p>")
+        site.files[href] = page(
+            title, f"<h1>{html.escape(title)}</h1><p>政府信息公开工作年度报告的解读文章。</p>"
+        )
         items.append((title, href, "2025-03-01"))
     dated: list[tuple[int, str, str]] = []
     for n, report in enumerate(column.get("report", []), start=1):
@@ -169,21 +196,30 @@ def _build_column(site: Site, site_dir: Path, column: dict[str, Any], name: str,
         files = report["files"]
         if report.get("publish", "attachment") == "page":  # the report is the article page itself
             file = files[0]["file"]
-            site.files[article] = Resource((site_dir / "files" / file).read_bytes(),
-                                           _html_type("gbk" if ".gbk." in file else "utf-8"), etag)
+            site.files[article] = Resource(
+                (site_dir / "files" / file).read_bytes(),
+                _html_type("gbk" if ".gbk." in file else "utf-8"),
+                etag,
+            )
         else:
             links = []
             for i, entry in enumerate(files, start=1):
                 suffix = entry.get("suffix") or Path(entry["file"]).suffix
                 href = attachment_path.format(year=year, n=n, i=i, suffix=suffix)
-                site.files[href] = Resource((site_dir / "files" / entry["file"]).read_bytes(), _MEDIA[suffix], etag)
+                site.files[href] = Resource(
+                    (site_dir / "files" / entry["file"]).read_bytes(), _MEDIA[suffix], etag
+                )
                 label = html.escape(f"{title}{suffix}")
                 if report.get("publish") == "viewer" and suffix == ".pdf":
-                    links.append(f'<iframe src="/module/pdfjs/web/viewer.html?file={href}" width="100%"></iframe>')
+                    links.append(
+                        f'<iframe src="/module/pdfjs/web/viewer.html?file={href}" width="100%"></iframe>'
+                    )
                 else:
                     links.append(f'<p>附件：<a href="{href}">{label}</a></p>')
                 if i == 1 and report.get("mirror"):
-                    links.append(f'<p>备用下载：<a href="http://{report["mirror"]}:{port}{href}">{label}</a></p>')
+                    links.append(
+                        f'<p>备用下载：<a href="http://{report["mirror"]}:{port}{href}">{label}</a></p>'
+                    )
             site.files[article] = page(title, f"<h1>{html.escape(title)}</h1>{''.join(links)}")
         dated.append((year, title, article))
     for year in column.get("listed_years", []):
@@ -201,22 +237,32 @@ def _build_column(site: Site, site_dir: Path, column: dict[str, Any], name: str,
     style, per_page = column.get("style", "plain"), column.get("per_page", PER_PAGE)
     listing_title = f"{name} 政府信息公开年报"
     if style == "hanweb":  # every item in a datastore of CDATA records, paginated by script in a browser
-        records = "".join(f'<record><![CDATA[<li><a href="{href}" title="{html.escape(t)}" target="_blank">'
-                          f"{html.escape(t[:18])}…</a><span>{d}</span></li>]]></record>" for t, href, d in items)
-        body = (f'<div id="4521"><script type="text/xml"><datastore><nextgroup><![CDATA[]]></nextgroup>'
-                f"<recordset>{records}</recordset></datastore></script></div>")
+        records = "".join(
+            f'<record><![CDATA[<li><a href="{href}" title="{html.escape(t)}" target="_blank">'
+            f"{html.escape(t[:18])}…</a><span>{d}</span></li>]]></record>"
+            for t, href, d in items
+        )
+        body = (
+            f'<div id="4521"><script type="text/xml"><datastore><nextgroup><![CDATA[]]></nextgroup>'
+            f"<recordset>{records}</recordset></datastore></script></div>"
+        )
         site.files[f"{path}index.html"] = page(listing_title, body)
         return
-    chunks = [items[i:i + per_page] for i in range(0, len(items), per_page)]
+    chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)]
     for n, chunk in enumerate(chunks):
-        lines = "".join(f'<li><a href="{href}" title="{html.escape(t)}">{html.escape(t)}</a><span>{d}</span></li>'
-                        for t, href, d in chunk)
+        lines = "".join(
+            f'<li><a href="{href}" title="{html.escape(t)}">{html.escape(t)}</a><span>{d}</span></li>'
+            for t, href, d in chunk
+        )
         if style == "trs":
-            nav = f'<script language="JavaScript">createPageHTML({len(chunks)}, {n}, "index", "html");</script>'
+            nav = (
+                f'<script language="JavaScript">createPageHTML({len(chunks)}, {n}, "index", "html");</script>'
+            )
         else:
             nav = f'<a href="index_{n + 1}.html">下一页</a>' if n + 1 < len(chunks) else ""
         site.files[f"{path}{'index.html' if n == 0 else f'index_{n}.html'}"] = page(
-            listing_title, f"<ul>{lines}</ul>{nav}")
+            listing_title, f"<ul>{lines}</ul>{nav}"
+        )
 
 
 # ---------------------------------------------------------------- serving
@@ -258,22 +304,32 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, path: str) -> None:
         resource = self.site.files.get(path)
         if resource is None:
-            return self._send(404, "<html><head><title>404 页面不存在</title></head><body>404</body></html>".encode(),
-                              "text/html; charset=utf-8")
+            return self._send(
+                404,
+                "<html><head><title>404 页面不存在</title></head><body>404</body></html>".encode(),
+                "text/html; charset=utf-8",
+            )
         headers = {"Last-Modified": LAST_MODIFIED}
         etag = '"' + hashlib.sha1(resource.body).hexdigest() + '"'
         if resource.etag:
             headers["ETag"] = etag
         since = self.headers.get("If-Modified-Since")
         if (resource.etag and self.headers.get("If-None-Match") == etag) or (
-                not self.headers.get("If-None-Match") and since and _not_after(LAST_MODIFIED, since)):
+            not self.headers.get("If-None-Match") and since and _not_after(LAST_MODIFIED, since)
+        ):
             return self._send(304, b"", resource.content_type, headers)
         with self.site.lock:
             self.site.bodies[path] = self.site.bodies.get(path, 0) + 1
         self._send(200, resource.body, resource.content_type, headers)
 
-    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None,
-              length: int | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        length: int | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         if status != 304:
@@ -299,7 +355,9 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.seconds)
             return False
         elif fault.kind == "reset":
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
             self.connection.close()
             self.close_connection = True
         elif fault.kind == "truncate":
@@ -313,8 +371,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
         elif fault.kind == "error200":
-            self._send(200, "<html><head><title>系统繁忙</title></head><body>系统繁忙，请稍后再试</body></html>".encode(),
-                       "text/html; charset=utf-8")
+            self._send(
+                200,
+                "<html><head><title>系统繁忙</title></head><body>系统繁忙，请稍后再试</body></html>".encode(),
+                "text/html; charset=utf-8",
+            )
         elif fault.kind == "redirect_loop":  # path → path~ → path → …
             target = path[:-1] if path.endswith("~") else path + "~"
             with self.site.lock:
@@ -324,8 +385,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(302, b"", "text/plain", {"Location": f"http://127.0.0.2:{self.port}{path}"})
         elif fault.kind in ("drip", "drip_headers"):
             resource = self.site.files.get(path, Resource(b"x" * 1000, "application/octet-stream"))
-            head = (f"HTTP/1.1 200 OK\r\nContent-Type: {resource.content_type}\r\n"
-                    f"Content-Length: {len(resource.body)}\r\n\r\n").encode()
+            head = (
+                f"HTTP/1.1 200 OK\r\nContent-Type: {resource.content_type}\r\n"
+                f"Content-Length: {len(resource.body)}\r\n\r\n"
+            ).encode()
             if fault.kind == "drip":
                 self.wfile.write(head)
             self._drip(resource.body if fault.kind == "drip" else head + resource.body, fault.seconds)
@@ -339,7 +402,7 @@ def _drip_bytes(wfile: Any, data: bytes, pause: float) -> None:
     """Send `data` one byte per `pause` seconds, until done or the client hangs up."""
     for i in range(len(data)):
         try:
-            wfile.write(data[i:i + 1])
+            wfile.write(data[i : i + 1])
             wfile.flush()
         except OSError:
             return
@@ -356,8 +419,13 @@ def _not_after(modified: str, since: str) -> bool:
 class Portal:
     """The running portal: `base_url`, `registry` (its agencies, loopback allowed), `faults`, `site`, `stop()`."""
 
-    def __init__(self, site: Site | None = None, port: int = 0, agencies: list[dict[str, Any]] | None = None,
-                 extras: bool = False) -> None:
+    def __init__(
+        self,
+        site: Site | None = None,
+        port: int = 0,
+        agencies: list[dict[str, Any]] | None = None,
+        extras: bool = False,
+    ) -> None:
         handler: type[_Handler] = type("Handler", (_Handler,), {})
         self.server = _Server(("127.0.0.1", port), handler)
         self.port = self.server.server_address[1]
@@ -367,7 +435,9 @@ class Portal:
         if agencies is None:
             agencies = DEMO_AGENCIES + (EXTRA_AGENCIES if extras else [])
         self.registry: Registry = registry_for_portal(self.base_url, agencies)
-        self.thread = threading.Thread(target=self.server.serve_forever, name=f"portal-{self.port}", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name=f"portal-{self.port}", daemon=True
+        )
         self.thread.start()
 
     @property
@@ -411,13 +481,24 @@ def parse_fault(text: str) -> tuple[str, Fault]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gongkai.fetch.portal", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m gongkai.fetch.portal", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
-    parser.add_argument("--extras", action="store_true", help="include the extra agencies (site quirks) in the registry")
+    parser.add_argument(
+        "--extras", action="store_true", help="include the extra agencies (site quirks) in the registry"
+    )
     parser.add_argument("--all-faults", action="store_true", help="switch on every fault (see ALL_FAULTS)")
-    parser.add_argument("--fault", action="append", default=[], metavar="PATH=KIND[:TIMES[:SECONDS]]",
-                        help=f"make PATH misbehave; KIND is one of {', '.join(FAULT_KINDS)} (repeatable)")
-    parser.add_argument("--write-registry", type=Path, metavar="FILE", help="write the portal's registry TOML here")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="PATH=KIND[:TIMES[:SECONDS]]",
+        help=f"make PATH misbehave; KIND is one of {', '.join(FAULT_KINDS)} (repeatable)",
+    )
+    parser.add_argument(
+        "--write-registry", type=Path, metavar="FILE", help="write the portal's registry TOML here"
+    )
     args = parser.parse_args(argv)
     try:
         faults = dict(parse_fault(f) for f in args.fault)

@@ -72,7 +72,7 @@ def _check_agency(agency: Agency, where: str) -> None:
         except re.error as exc:
             fail(f"{key} is not a valid regular expression ({exc})")
     if agency.pagination and "{n}" not in agency.pagination:
-        fail("pagination must contain {n}, e.g. \"index_{n}.html\"")
+        fail('pagination must contain {n}, e.g. "index_{n}.html"')
     if agency.rate_limit <= 0 or agency.concurrency < 1 or agency.max_pages < 1:
         fail("rate_limit must be > 0, concurrency and max_pages ≥ 1")
     if any(not isinstance(y, int) or not 1990 <= y <= 2100 for y in agency.expected_years):
@@ -95,7 +95,9 @@ class Registry:
         for agency in self.agencies:
             _check_agency(agency, self.path)
             if agency.slug in self.by_slug:
-                raise RegistryError(f"registry {self.path}: slug {agency.slug!r} appears twice; slugs must be unique")
+                raise RegistryError(
+                    f"registry {self.path}: slug {agency.slug!r} appears twice; slugs must be unique"
+                )
             self.by_slug[agency.slug] = agency
 
     def get(self, slug: str) -> Agency:
@@ -125,8 +127,10 @@ class Registry:
 def agency_from_dict(entry: dict[str, Any], where: str = "registry") -> Agency:
     unknown = sorted(set(entry) - set(_FIELDS))
     if unknown:
-        raise RegistryError(f"registry {where}: agency {entry.get('slug')!r} has unknown keys {unknown}; known keys: "
-                            f"{', '.join(_FIELDS)}")
+        raise RegistryError(
+            f"registry {where}: agency {entry.get('slug')!r} has unknown keys {unknown}; known keys: "
+            f"{', '.join(_FIELDS)}"
+        )
     missing = [k for k in ("slug", "name") if not entry.get(k)]
     if missing:
         raise RegistryError(f"registry {where}: an agency lacks {' and '.join(missing)}: {entry}")

@@ -102,8 +102,13 @@ def _process_start(pid: int) -> str | None:
 
 def owner_record(lease_at: float | None = None) -> dict[str, Any]:
     pid = os.getpid()
-    return {"host": socket.gethostname(), "boot": _boot_id(), "pid": pid, "start": _process_start(pid) or "",
-            "lease_at": time.time() if lease_at is None else lease_at}
+    return {
+        "host": socket.gethostname(),
+        "boot": _boot_id(),
+        "pid": pid,
+        "start": _process_start(pid) or "",
+        "lease_at": time.time() if lease_at is None else lease_at,
+    }
 
 
 def claim_staging(store: Store, batch_id: str) -> None:
@@ -188,8 +193,10 @@ def _read_json(store: Store, key: str) -> dict[str, Any] | None:
 
 
 def _files_from_record(record: dict[str, Any]) -> dict[str, dict[str, FileInfo]]:
-    return {table: {k: FileInfo(v["rows"], v["bytes"]) for k, v in files.items()}
-            for table, files in record.get("files", {}).items()}
+    return {
+        table: {k: FileInfo(v["rows"], v["bytes"]) for k, v in files.items()}
+        for table, files in record.get("files", {}).items()
+    }
 
 
 def read_state(store: Store) -> LakeState:
@@ -224,17 +231,31 @@ def read_state(store: Store) -> LakeState:
     return state
 
 
-def try_commit(store: Store, state: LakeState, *, batch_id: str, kind: str,
-               added: dict[str, str], removed: list[str], files: dict[str, dict[str, FileInfo]],
-               summary: dict[str, Any]) -> dict[str, Any] | None:
+def try_commit(
+    store: Store,
+    state: LakeState,
+    *,
+    batch_id: str,
+    kind: str,
+    added: dict[str, str],
+    removed: list[str],
+    files: dict[str, dict[str, FileInfo]],
+    summary: dict[str, Any],
+) -> dict[str, Any] | None:
     """Write commit `state.seq + 1` and return its record; None if another writer took that number first."""
     seq = state.seq + 1
     record = {
-        "format": FORMAT, "seq": seq, "batch_id": batch_id, "kind": kind,
+        "format": FORMAT,
+        "seq": seq,
+        "batch_id": batch_id,
+        "kind": kind,
         "committed_at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
         "schema_versions": {name: t.version for name, t in TABLES.items()},
-        "added": added, "removed": removed,
-        "files": {table: {k: v.to_json() for k, v in sorted(fs.items())} for table, fs in sorted(files.items())},
+        "added": added,
+        "removed": removed,
+        "files": {
+            table: {k: v.to_json() for k, v in sorted(fs.items())} for table, fs in sorted(files.items())
+        },
         "summary": summary,
     }
     body = json.dumps(record, ensure_ascii=False, indent=1).encode()
@@ -303,7 +324,7 @@ def sweep(store: Store, state: LakeState, *, older_than: float = STALE_STAGING_S
     live = {rec.get("batch_id") for rec in state.records}
     by_batch: dict[str, list[str]] = {}
     for key in store.list(STAGING):
-        by_batch.setdefault(key[len(STAGING):].split("/", 1)[0], []).append(key)
+        by_batch.setdefault(key[len(STAGING) :].split("/", 1)[0], []).append(key)
     removed = 0
     for batch_id, keys in by_batch.items():
         if batch_id in live:

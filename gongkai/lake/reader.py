@@ -29,8 +29,9 @@ def table_keys(store: Store, table: str, state: LakeState | None = None) -> list
     return sorted(state.read_key(k) for k in state.table_files(table))
 
 
-def read_table(store: Store, table: str, columns: list[str] | None = None,
-               filter: Any | None = None) -> pa.Table:  # noqa: A002 - pyarrow's name
+def read_table(
+    store: Store, table: str, columns: list[str] | None = None, filter: Any | None = None
+) -> pa.Table:  # noqa: A002 - pyarrow's name
     """The whole table as of the latest commit, with `report_year` from the partition path."""
     definition = TABLES[table]
     for _attempt in range(5):
@@ -40,8 +41,12 @@ def read_table(store: Store, table: str, columns: list[str] | None = None,
             for key in sorted(state.table_files(table)):
                 data = read_file(store, state, key)
                 year = int(key.split(f"/{PARTITION_COLUMN}=", 1)[1].split("/", 1)[0])
-                parts.append(data.append_column(definition.dataset_schema.field(PARTITION_COLUMN),
-                                                pa.array([year] * data.num_rows, pa.int32())))
+                parts.append(
+                    data.append_column(
+                        definition.dataset_schema.field(PARTITION_COLUMN),
+                        pa.array([year] * data.num_rows, pa.int32()),
+                    )
+                )
         except KeyError:
             continue  # a newer commit replaced a file while we read: read the new snapshot
         result = pa.concat_tables(parts) if parts else definition.dataset_schema.empty_table()
@@ -72,8 +77,9 @@ def arrow_filesystem(store: Store) -> tuple[Any, str]:
         credentials = boto3.session.Session().get_credentials()  # the standard credentials chain
         if credentials is not None:
             frozen = credentials.get_frozen_credentials()
-            kwargs.update(access_key=frozen.access_key, secret_key=frozen.secret_key,
-                          session_token=frozen.token)
+            kwargs.update(
+                access_key=frozen.access_key, secret_key=frozen.secret_key, session_token=frozen.token
+            )
         base = f"{store.bucket}/{store.prefix}" if store.prefix else store.bucket
         return pafs.S3FileSystem(**kwargs), base
     raise TypeError(f"no pyarrow filesystem for {store!r}")
@@ -85,12 +91,14 @@ def dataset(store: Store, table: str, *, snapshot: bool = True) -> ds.Dataset:
     snapshot=True pins the latest commit's files; False lists the folder like any plain reader.
     """
     fs, base = arrow_filesystem(store)
-    partitioning = ds.partitioning(pa.schema([TABLES[table].dataset_schema.field(PARTITION_COLUMN)]),
-                                   flavor="hive")
+    partitioning = ds.partitioning(
+        pa.schema([TABLES[table].dataset_schema.field(PARTITION_COLUMN)]), flavor="hive"
+    )
     schema = TABLES[table].dataset_schema
     if snapshot:
         paths = [f"{base}/{k}" for k in table_keys(store, table)]
         # hive partitioning reads `report_year=…` from any path segment, staged copies included
         return ds.dataset(paths, schema=schema, format="parquet", filesystem=fs, partitioning=partitioning)
-    return ds.dataset(f"{base}/tables/{table}", schema=schema, format="parquet", filesystem=fs,
-                      partitioning=partitioning)
+    return ds.dataset(
+        f"{base}/tables/{table}", schema=schema, format="parquet", filesystem=fs, partitioning=partitioning
+    )

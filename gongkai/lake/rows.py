@@ -17,7 +17,9 @@ from gongkai.lake.schemas import TABLES, partition_value
 from gongkai.model import LineageEvent, Report, report_id_for
 from gongkai.outcome import CheckFailure, ReportOutcome
 
-_REVIEW_PARTS = {f"{b.key}_{o.key}": (b.key, o.key) for b in forms.REVIEW_BLOCKS for o in forms.REVIEW_OUTCOMES}
+_REVIEW_PARTS = {
+    f"{b.key}_{o.key}": (b.key, o.key) for b in forms.REVIEW_BLOCKS for o in forms.REVIEW_OUTCOMES
+}
 _SECTIONS = {(form, item.key): item.section for form, items in forms.ACTIVE_ITEMS.items() for item in items}
 _EXTRACTORS = {
     "application/pdf": "pdf",
@@ -65,9 +67,17 @@ def _ts(text: str | None) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def report_rows(report: Report, outcome: ReportOutcome | None, *, agency_id: str | None, raw_uri: str | None,
-                run_id: str | None, validated_at: str | None, ingested_at: dt.datetime,
-                source_url: str | None = None) -> dict[str, list[dict[str, Any]]]:
+def report_rows(
+    report: Report,
+    outcome: ReportOutcome | None,
+    *,
+    agency_id: str | None,
+    raw_uri: str | None,
+    run_id: str | None,
+    validated_at: str | None,
+    ingested_at: dt.datetime,
+    source_url: str | None = None,
+) -> dict[str, list[dict[str, Any]]]:
     """All rows one report contributes to the report tables (without the partition column)."""
     rid = report_id_for(report.sha256)
     status = outcome.status if outcome else "valid"
@@ -76,50 +86,122 @@ def report_rows(report: Report, outcome: ReportOutcome | None, *, agency_id: str
     form = report.form_version
     active = []
     for (item, metric), v in report.active_disclosure.items():
-        active.append({**ids, "form_version": form, "section": _SECTIONS.get((form, item)), "item": item,
-                       "metric": metric, "value": None if v.value is None else float(v.value), "raw": v.raw,
-                       "flags": list(v.flags), "status": status, "unit": v.unit})
+        active.append(
+            {
+                **ids,
+                "form_version": form,
+                "section": _SECTIONS.get((form, item)),
+                "item": item,
+                "metric": metric,
+                "value": None if v.value is None else float(v.value),
+                "raw": v.raw,
+                "flags": list(v.flags),
+                "status": status,
+                "unit": v.unit,
+            }
+        )
     applications = []
     for (row, column), v in report.applications.items():
         value, flags = _int_cell(v.value, v.flags)
-        applications.append({**ids, "form_version": form, "row": row, "applicant": column, "value": value,
-                             "raw": v.raw, "flags": flags, "status": status})
+        applications.append(
+            {
+                **ids,
+                "form_version": form,
+                "row": row,
+                "applicant": column,
+                "value": value,
+                "raw": v.raw,
+                "flags": flags,
+                "status": status,
+            }
+        )
     review = []
     for column, v in report.review_litigation.items():
         value, flags = _int_cell(v.value, v.flags)
         block, outcome_key = _REVIEW_PARTS.get(column, (None, None))
-        review.append({**ids, "form_version": form, "key": column, "block": block, "outcome": outcome_key,
-                       "value": value, "raw": v.raw, "flags": flags, "status": status})
+        review.append(
+            {
+                **ids,
+                "form_version": form,
+                "key": column,
+                "block": block,
+                "outcome": outcome_key,
+                "value": value,
+                "raw": v.raw,
+                "flags": flags,
+                "status": status,
+            }
+        )
     historical = [
-        {**ids, "form_version": form, "metric": h.metric, "period": h.period,
-         "value": None if h.value is None else float(h.value), "unit": h.unit, "source": h.source, "raw": h.raw,
-         "flags": list(h.flags), "status": status}
+        {
+            **ids,
+            "form_version": form,
+            "metric": h.metric,
+            "period": h.period,
+            "value": None if h.value is None else float(h.value),
+            "unit": h.unit,
+            "source": h.source,
+            "raw": h.raw,
+            "flags": list(h.flags),
+            "status": status,
+        }
         for h in report.historical_figures
     ]
     validated = _ts(validated_at)
     results = [
-        {**ids, "run_id": run_id, "check_name": f.check, "expectation": f.expectation, "table_name": f.table,
-         "row_key": f.row, "column_key": f.column, "expected": f.expected, "observed": f.observed, "severity": f.severity,
-         "message": f.message, "validated_at": validated}
+        {
+            **ids,
+            "run_id": run_id,
+            "check_name": f.check,
+            "expectation": f.expectation,
+            "table_name": f.table,
+            "row_key": f.row,
+            "column_key": f.column,
+            "expected": f.expected,
+            "observed": f.observed,
+            "severity": f.severity,
+            "message": f.message,
+            "validated_at": validated,
+        }
         for f in failures
     ]
-    problems = [{"code": p.code, "severity": p.severity, "message": p.message, "where": p.where}
-                for p in report.problems]
-    problems += [{"code": f.check, "severity": f.severity, "message": f.message, "where": f.where} for f in failures]
+    problems = [
+        {"code": p.code, "severity": p.severity, "message": p.message, "where": p.where}
+        for p in report.problems
+    ]
+    problems += [
+        {"code": f.check, "severity": f.severity, "message": f.message, "where": f.where} for f in failures
+    ]
     codes = list(dict.fromkeys(p["code"] for p in problems))
-    reports = [{
-        **ids, "agency_name": report.agency_name, "form_version": form,
-        "published_date": _date(report.published_date), "source_url": source_url or report.source,
-        "raw_uri": raw_uri, "sha256": report.sha256, "media_type": report.media_type, "status": status,
-        "problem_codes": codes, "problems": problems,
-        "n_errors": sum(f.severity == "error" for f in failures),
-        "n_warnings": sum(f.severity != "error" for f in failures),
-        "parser_version": report.parser_version or gongkai.__version__,
-        "extractor": report.extractor or _EXTRACTORS.get(report.media_type, report.media_type),
-        "content_hash": None, "ingested_at": ingested_at,
-    }]
-    rows: dict[str, list[dict[str, Any]]] = {"reports": reports, "active_disclosure": active, "applications": applications,
-            "review_litigation": review, "historical_figures": historical, "validation_results": results}
+    reports = [
+        {
+            **ids,
+            "agency_name": report.agency_name,
+            "form_version": form,
+            "published_date": _date(report.published_date),
+            "source_url": source_url or report.source,
+            "raw_uri": raw_uri,
+            "sha256": report.sha256,
+            "media_type": report.media_type,
+            "status": status,
+            "problem_codes": codes,
+            "problems": problems,
+            "n_errors": sum(f.severity == "error" for f in failures),
+            "n_warnings": sum(f.severity != "error" for f in failures),
+            "parser_version": report.parser_version or gongkai.__version__,
+            "extractor": report.extractor or _EXTRACTORS.get(report.media_type, report.media_type),
+            "content_hash": None,
+            "ingested_at": ingested_at,
+        }
+    ]
+    rows: dict[str, list[dict[str, Any]]] = {
+        "reports": reports,
+        "active_disclosure": active,
+        "applications": applications,
+        "review_litigation": review,
+        "historical_figures": historical,
+        "validation_results": results,
+    }
     reports[0]["content_hash"] = content_hash(rows)
     return rows
 
@@ -130,25 +212,44 @@ def content_hash(rows: dict[str, list[dict[str, Any]]]) -> str:
     for table in sorted(rows):
         for row in rows[table]:
             stable = {k: v for k, v in row.items() if k not in _VOLATILE}
-            digest.update(json.dumps([table, stable], sort_keys=True, default=str, ensure_ascii=False).encode())
+            digest.update(
+                json.dumps([table, stable], sort_keys=True, default=str, ensure_ascii=False).encode()
+            )
     return digest.hexdigest()[:32]
 
 
 def lineage_row(event: LineageEvent) -> dict[str, Any]:
     identity = {
-        "stage": event.stage, "status": "ok" if event.status == "unchanged" else event.status,
-        "report_id": event.report_id, "agency_id": event.agency_id, "input_uri": event.input_uri,
-        "input_sha256": event.input_sha256, "output_uri": event.output_uri, "output_sha256": event.output_sha256,
-        "code_version": event.code_version, "error": event.error,
+        "stage": event.stage,
+        "status": "ok" if event.status == "unchanged" else event.status,
+        "report_id": event.report_id,
+        "agency_id": event.agency_id,
+        "input_uri": event.input_uri,
+        "input_sha256": event.input_sha256,
+        "output_uri": event.output_uri,
+        "output_sha256": event.output_sha256,
+        "code_version": event.code_version,
+        "error": event.error,
     }
     event_id = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
     return {
-        "event_id": event_id, "report_id": event.report_id, "agency_id": event.agency_id, "stage": event.stage,
-        "status": event.status, "started_at": _ts(event.started_at), "ended_at": _ts(event.ended_at),
-        "input_uri": event.input_uri, "input_sha256": event.input_sha256, "output_uri": event.output_uri,
-        "output_sha256": event.output_sha256, "code_version": event.code_version,
-        "flow_run_id": event.flow_run_id, "task_run_id": event.task_run_id, "error": event.error,
-        "details": json.dumps(event.details, ensure_ascii=False, sort_keys=True, default=str) if event.details
+        "event_id": event_id,
+        "report_id": event.report_id,
+        "agency_id": event.agency_id,
+        "stage": event.stage,
+        "status": event.status,
+        "started_at": _ts(event.started_at),
+        "ended_at": _ts(event.ended_at),
+        "input_uri": event.input_uri,
+        "input_sha256": event.input_sha256,
+        "output_uri": event.output_uri,
+        "output_sha256": event.output_sha256,
+        "code_version": event.code_version,
+        "flow_run_id": event.flow_run_id,
+        "task_run_id": event.task_run_id,
+        "error": event.error,
+        "details": json.dumps(event.details, ensure_ascii=False, sort_keys=True, default=str)
+        if event.details
         else None,
     }
 

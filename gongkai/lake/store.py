@@ -242,8 +242,11 @@ class S3Store:
         from botocore.exceptions import ClientError
 
         try:
-            self.client.copy_object(Bucket=self.bucket, Key=self._key(dst),
-                                    CopySource={"Bucket": self.bucket, "Key": self._key(src)})
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=self._key(dst),
+                CopySource={"Bucket": self.bucket, "Key": self._key(src)},
+            )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
                 if not self.exists(dst):
@@ -278,8 +281,9 @@ class _S3RangeReader(io.RawIOBase):
         n = min(len(buffer), self.size - self.pos)
         if n <= 0:
             return 0
-        body = self.client.get_object(Bucket=self.bucket, Key=self.key,
-                                      Range=f"bytes={self.pos}-{self.pos + n - 1}")["Body"].read()
+        body = self.client.get_object(
+            Bucket=self.bucket, Key=self.key, Range=f"bytes={self.pos}-{self.pos + n - 1}"
+        )["Body"].read()
         buffer[: len(body)] = body
         self.pos += len(body)
         return len(body)
@@ -313,5 +317,7 @@ def open_store(uri: str | None = None) -> Store:
     if parsed.scheme == "file":
         return LocalStore(unquote(parsed.path))
     if parsed.scheme and len(parsed.scheme) > 1:  # a drive letter is not a scheme
-        raise ValueError(f"unsupported lake URI scheme {parsed.scheme!r} in {uri!r} (use a path, file:// or s3://)")
+        raise ValueError(
+            f"unsupported lake URI scheme {parsed.scheme!r} in {uri!r} (use a path, file:// or s3://)"
+        )
     return LocalStore(uri)

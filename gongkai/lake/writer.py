@@ -90,7 +90,11 @@ def open_file(store: Store, state: LakeState, key: str) -> Any:
     """A binary file object for one committed data file (from staging if not yet published)."""
     for candidate in dict.fromkeys((state.read_key(key), key)):
         try:
-            return store.open_input(candidate) if hasattr(store, "open_input") else io.BytesIO(store.get(candidate))
+            return (
+                store.open_input(candidate)
+                if hasattr(store, "open_input")
+                else io.BytesIO(store.get(candidate))
+            )
         except KeyError:
             continue
     raise KeyError(key)
@@ -100,7 +104,9 @@ def _year_of(key: str) -> int:
     return int(key.split("/report_year=", 1)[1].split("/", 1)[0])
 
 
-def existing_reports(store: Store, state: LakeState, report_ids: set[str]) -> dict[str, tuple[int, str | None]]:
+def existing_reports(
+    store: Store, state: LakeState, report_ids: set[str]
+) -> dict[str, tuple[int, str | None]]:
     """report_id → (partition year, content_hash) for the given ids already in the lake."""
     found: dict[str, tuple[int, str | None]] = {}
     if not report_ids:
@@ -109,7 +115,9 @@ def existing_reports(store: Store, state: LakeState, report_ids: set[str]) -> di
     for key in state.table_files("reports"):
         table = read_file(store, state, key, ["report_id", "content_hash"])
         table = table.filter(pc.is_in(table["report_id"], value_set=wanted))
-        for rid, digest in zip(table["report_id"].to_pylist(), table["content_hash"].to_pylist(), strict=True):
+        for rid, digest in zip(
+            table["report_id"].to_pylist(), table["content_hash"].to_pylist(), strict=True
+        ):
             found[rid] = (_year_of(key), digest)
     return found
 
@@ -137,8 +145,11 @@ class _Plan:
     def add(self, table: str, year: int, data: pa.Table, *, allow_empty: bool = False) -> None:
         if data.num_rows == 0 and not allow_empty:
             return
-        data = data.sort_by([("report_id", "ascending")]) if "report_id" in data.column_names and \
-            data.column("report_id").null_count == 0 else data
+        data = (
+            data.sort_by([("report_id", "ascending")])
+            if "report_id" in data.column_names and data.column("report_id").null_count == 0
+            else data
+        )
         self._put(table, year, _parquet_bytes(data), data.num_rows)
 
     def _put(self, table: str, year: int, body: bytes, rows: int) -> None:
@@ -208,8 +219,12 @@ class _Plan:
 
         try:
             for key in keys:
-                with pa.BufferReader(self.pending[key]) if key in self.pending else \
-                        open_file(self.store, self.state, key) as fh, pq.ParquetFile(fh) as source:
+                with (
+                    pa.BufferReader(self.pending[key])
+                    if key in self.pending
+                    else open_file(self.store, self.state, key) as fh,
+                    pq.ParquetFile(fh) as source,
+                ):
                     if writer is None:
                         writer = pq.ParquetWriter(sink, source.schema_arrow, compression="zstd")
                     for group in range(source.num_row_groups):
@@ -263,8 +278,9 @@ class _Plan:
         log.release_staging(self.store, self.batch_id)
 
 
-def _commit(store: Store, plan: _Plan, kind: str, summary: dict[str, Any],
-            max_files: int, result: BatchResult) -> bool:
+def _commit(
+    store: Store, plan: _Plan, kind: str, summary: dict[str, Any], max_files: int, result: BatchResult
+) -> bool:
     """Compact the touched partitions, stage, commit and publish. False if another writer won the race."""
     plan.ensure_tables()
     for table, year in sorted(plan.touched):
@@ -272,8 +288,16 @@ def _commit(store: Store, plan: _Plan, kind: str, summary: dict[str, Any],
             result.compacted_partitions += 1
     added = plan.stage()
     log._checkpoint("staged")
-    record = log.try_commit(store, plan.state, batch_id=plan.batch_id, kind=kind, added=added,
-                            removed=plan.removed, files=plan.files, summary=summary)
+    record = log.try_commit(
+        store,
+        plan.state,
+        batch_id=plan.batch_id,
+        kind=kind,
+        added=added,
+        removed=plan.removed,
+        files=plan.files,
+        summary=summary,
+    )
     if record is None:
         plan.discard(added)
         return False
@@ -297,8 +321,10 @@ def _lost_race(exc: BaseException) -> bool:
         if isinstance(seen, KeyError | FileNotFoundError):
             return True
         response = getattr(seen, "response", None)  # botocore ClientError
-        if isinstance(response, dict) and (response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
-                                           or response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404):
+        if isinstance(response, dict) and (
+            response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
+            or response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404
+        ):
             return True
         text = str(seen)
         if isinstance(seen, RuntimeError) and ("vanished" in text or "staged file" in text):
@@ -326,7 +352,9 @@ def _until_committed(store: Store, attempt_once: Callable[[int], BatchResult | N
         if result is not None:
             return result
         time.sleep(_race_pause(attempt))
-    raise RuntimeError(f"could not commit to {store.uri} after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+    raise RuntimeError(
+        f"could not commit to {store.uri} after {MAX_ATTEMPTS} attempts: too many concurrent writers"
+    )
 
 
 # ---------------------------------------------------------------- lineage
@@ -355,9 +383,16 @@ def _lineage_plan(plan: _Plan, events: Iterable[LineageEvent]) -> int:
 # ---------------------------------------------------------------- public API
 
 
-def write_batch(store: Store, reports: Sequence[Report], outcome: ValidationOutcome | None = None,
-                lineage: Iterable[LineageEvent] = (), *, agencies: Mapping[str, str] | None = None,
-                sources: Mapping[str, str] | None = None, max_files: int = DEFAULT_MAX_FILES) -> BatchResult:
+def write_batch(
+    store: Store,
+    reports: Sequence[Report],
+    outcome: ValidationOutcome | None = None,
+    lineage: Iterable[LineageEvent] = (),
+    *,
+    agencies: Mapping[str, str] | None = None,
+    sources: Mapping[str, str] | None = None,
+    max_files: int = DEFAULT_MAX_FILES,
+) -> BatchResult:
     """Write a batch of parsed reports into the lake in one atomic commit; returns what was written.
 
     - `outcome` is `validate_reports(...)`'s result: gives each report its status and the failing cells
@@ -389,10 +424,15 @@ def write_batch(store: Store, reports: Sequence[Report], outcome: ValidationOutc
     for rid, report in batch.items():
         raw = raw_key(report.sha256) if report.sha256 else None
         rows = report_rows(
-            report, outcome.reports.get(rid) if outcome else None, agency_id=agency_of(rid, report),
+            report,
+            outcome.reports.get(rid) if outcome else None,
+            agency_id=agency_of(rid, report),
             raw_uri=store.url(raw) if raw and store.exists(raw) else None,
-            run_id=outcome.run_id if outcome else None, validated_at=outcome.validated_at if outcome else None,
-            ingested_at=ingested_at, source_url=sources.get(rid) or sources.get(report.sha256))
+            run_id=outcome.run_id if outcome else None,
+            validated_at=outcome.validated_at if outcome else None,
+            ingested_at=ingested_at,
+            source_url=sources.get(rid) or sources.get(report.sha256),
+        )
         if outcome is None or rid not in outcome.reports:
             status = status_for(report, [])
             for table_rows in rows.values():
@@ -428,37 +468,56 @@ def write_batch(store: Store, reports: Sequence[Report], outcome: ValidationOutc
         for (table, year), table_rows in sorted(by_partition.items()):
             plan.add(table, year, to_arrow(table, table_rows))
             result.rows[table] = result.rows.get(table, 0) + len(table_rows)
-        write_events = [
-            _write_event(store, rid, batch[rid], prepared[rid], ingested_at) for rid in prepared
-        ]
+        write_events = [_write_event(store, rid, batch[rid], prepared[rid], ingested_at) for rid in prepared]
         result.lineage_events = _lineage_plan(plan, [*events, *write_events])
         result.written = sorted(changed)
         if not changed and not result.lineage_events:
             return result
-        summary = {"reports": sorted(changed), "unchanged": sorted(result.unchanged), "rows": result.rows,
-                   "lineage_events": result.lineage_events}
+        summary = {
+            "reports": sorted(changed),
+            "unchanged": sorted(result.unchanged),
+            "rows": result.rows,
+            "lineage_events": result.lineage_events,
+        }
         return result if _commit(store, plan, "write", summary, max_files, result) else None
 
     return _until_committed(store, attempt_once)
 
 
-def _write_event(store: Store, rid: str, report: Report, prepared: tuple[int, dict[str, list[dict[str, Any]]]],
-                 at: dt.datetime) -> LineageEvent:
+def _write_event(
+    store: Store,
+    rid: str,
+    report: Report,
+    prepared: tuple[int, dict[str, list[dict[str, Any]]]],
+    at: dt.datetime,
+) -> LineageEvent:
     year, rows = prepared
     stamp = at.isoformat(timespec="milliseconds")
     head = rows["reports"][0]
     return LineageEvent(
-        stage="write", status="ok", started_at=stamp, ended_at=stamp, report_id=rid, agency_id=head["agency_id"],
-        input_uri=head["raw_uri"] or head["source_url"], input_sha256=report.sha256,
-        output_uri=store.url(partition_dir("reports", year)), output_sha256=None,
+        stage="write",
+        status="ok",
+        started_at=stamp,
+        ended_at=stamp,
+        report_id=rid,
+        agency_id=head["agency_id"],
+        input_uri=head["raw_uri"] or head["source_url"],
+        input_sha256=report.sha256,
+        output_uri=store.url(partition_dir("reports", year)),
+        output_sha256=None,
         code_version=code_version(),
-        details={"content_hash": head["content_hash"], "status": head["status"],
-                 "rows": {t: len(r) for t, r in rows.items()}},
-        report_year=year or None)
+        details={
+            "content_hash": head["content_hash"],
+            "status": head["status"],
+            "rows": {t: len(r) for t, r in rows.items()},
+        },
+        report_year=year or None,
+    )
 
 
-def write_lineage(store: Store, events: Sequence[LineageEvent], *,
-                  max_files: int = DEFAULT_MAX_FILES) -> BatchResult:
+def write_lineage(
+    store: Store, events: Sequence[LineageEvent], *, max_files: int = DEFAULT_MAX_FILES
+) -> BatchResult:
     """Append lineage events (one commit). Events identical to ones already in the lake — same stage,
     ids, inputs, outputs, code version, status and error; times and run ids aside — are not added again."""
     events = list(events)
@@ -490,8 +549,14 @@ def compact(store: Store, tables: Iterable[str] | None = None, *, max_files: int
                     result.compacted_partitions += 1
         if not result.compacted_partitions:
             return result
-        ok = _commit(store, plan, "compact", {"compacted_partitions": result.compacted_partitions},
-                     max_files=1 << 30, result=result)
+        ok = _commit(
+            store,
+            plan,
+            "compact",
+            {"compacted_partitions": result.compacted_partitions},
+            max_files=1 << 30,
+            result=result,
+        )
         return result if ok else None
 
     return _until_committed(store, attempt_once)

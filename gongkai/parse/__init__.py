@@ -25,19 +25,32 @@ _H3 = re.compile(r"收到和处理政府信息公开申请(情况)?$")
 _H4 = re.compile(r"(政府信息公开)?行政复议.{0,2}行政诉讼(情况)?$")
 _H5 = re.compile(r"(存在的?主要问题|主要问题及|其他需要报告)")
 _REPORT_WORDS = re.compile(r"政府信息公开|政务公开|信息公开")
-_PRE2019_STATS = re.compile(r"(指标名称|计量单位|历年累计|受理.{0,20}申请.{0,10}\d+\s*件|申请.{0,6}\d+\s*(件|条))")
+_PRE2019_STATS = re.compile(
+    r"(指标名称|计量单位|历年累计|受理.{0,20}申请.{0,10}\d+\s*件|申请.{0,6}\d+\s*(件|条))"
+)
 
 
-def parse_document(document: Document, *, source: str = "", sha256: str = "", media_type: str | None = None
-                   ) -> Report:
-    report = Report(source=source, sha256=sha256, media_type=media_type or document.media_type,
-                    extractor=document.extractor, parser_version=PARSER_VERSION)
+def parse_document(
+    document: Document, *, source: str = "", sha256: str = "", media_type: str | None = None
+) -> Report:
+    report = Report(
+        source=source,
+        sha256=sha256,
+        media_type=media_type or document.media_type,
+        extractor=document.extractor,
+        parser_version=PARSER_VERSION,
+    )
     report.problems.extend(document.problems)
     segments = segments_of(document)
     if not segments:
         if not any(p.severity == "error" for p in document.problems):
-            report.problems.append(Problem("empty_document", "the document has no text at all; if it is a "
-                                           "scanned image it needs OCR", "error"))
+            report.problems.append(
+                Problem(
+                    "empty_document",
+                    "the document has no text at all; if it is a scanned image it needs OCR",
+                    "error",
+                )
+            )
         return report
 
     # every line of text, table rows included: some PDFs frame their whole body text in a table
@@ -88,18 +101,33 @@ def parse_document(document: Document, *, source: str = "", sha256: str = "", me
     for column in forms.REVIEW_COLUMNS:
         report.review_litigation[column] = review.get(column) or CellValue(None, "")
     if not review and not review_problems:
-        report.problems.append(_missing("表四 (review and litigation)", "review_litigation",
-                                        evidence or "表三 was read", "行政复议/行政诉讼"))
+        report.problems.append(
+            _missing(
+                "表四 (review and litigation)",
+                "review_litigation",
+                evidence or "表三 was read",
+                "行政复议/行政诉讼",
+            )
+        )
 
     active, active_problems = read_active(active_segs, report.form_version)
     report.problems.extend(active_problems)
     _fill_active(report, active)
     if not active and active_segs:
-        report.problems.append(Problem("active_unreadable", "表二 (主动公开) was found but no item row could be "
-                                       "read; its cells are left null", "warning", "active_disclosure"))
+        report.problems.append(
+            Problem(
+                "active_unreadable",
+                "表二 (主动公开) was found but no item row could be read; its cells are left null",
+                "warning",
+                "active_disclosure",
+            )
+        )
     if not active_segs:
-        report.problems.append(Problem("active_missing", "the report prints no 表二 (主动公开) table", "warning",
-                                       "active_disclosure"))
+        report.problems.append(
+            Problem(
+                "active_missing", "the report prints no 表二 (主动公开) table", "warning", "active_disclosure"
+            )
+        )
     report.problems.extend(check_identities(report))
     return report
 
@@ -108,11 +136,29 @@ def parse_document(document: Document, *, source: str = "", sha256: str = "", me
 
 _NOTICE = re.compile(r"(?:国办公开办函)?\s*[〔\[［(（【]\s*(2019|2021)\s*[〕\]］)）】]\s*(60|30)\s*号")
 # words only the national forms print: their row and column labels (a pre-2019 report uses none of them)
-_FORM_WORDS = tuple(dict.fromkeys(forms.normalize_label(w) for w in (
-    "本年新收政府信息公开申请数量", "上年结转政府信息公开申请数量", "结转下年度继续办理", "属于三类内部事务信息",
-    "属于四类过程性信息", "本机关不掌握相关政府信息", "没有现成信息需要另行制作", "补正后申请内容仍不明确",
-    "信访举报投诉类申请", "要求行政机关确认或重新出具已获取信息", "危及“三安全一稳定”", "保护第三方合法权益",
-    "未经复议直接起诉", "复议后起诉", *forms.FORM_MARKERS["f2021"], *forms.FORM_MARKERS["f2019"][:4])))
+_FORM_WORDS = tuple(
+    dict.fromkeys(
+        forms.normalize_label(w)
+        for w in (
+            "本年新收政府信息公开申请数量",
+            "上年结转政府信息公开申请数量",
+            "结转下年度继续办理",
+            "属于三类内部事务信息",
+            "属于四类过程性信息",
+            "本机关不掌握相关政府信息",
+            "没有现成信息需要另行制作",
+            "补正后申请内容仍不明确",
+            "信访举报投诉类申请",
+            "要求行政机关确认或重新出具已获取信息",
+            "危及“三安全一稳定”",
+            "保护第三方合法权益",
+            "未经复议直接起诉",
+            "复议后起诉",
+            *forms.FORM_MARKERS["f2021"],
+            *forms.FORM_MARKERS["f2019"][:4],
+        )
+    )
+)
 
 
 def national_form_evidence(text: str, year: int | None) -> str | None:
@@ -132,7 +178,9 @@ def national_form_evidence(text: str, year: int | None) -> str | None:
 
 def _evidence_form(text: str, year: int | None, scanned: ScannedTables | None = None) -> str:
     flat = forms.normalize_label(text.replace("\n", ""))
-    score = {f: sum(forms.normalize_label(m) in flat for m in markers) for f, markers in forms.FORM_MARKERS.items()}
+    score = {
+        f: sum(forms.normalize_label(m) in flat for m in markers) for f, markers in forms.FORM_MARKERS.items()
+    }
     if score["f2021"] != score["f2019"]:
         return max(score, key=lambda f: score[f])
     notice = _NOTICE.search(text)
@@ -144,8 +192,12 @@ def _evidence_form(text: str, year: int | None, scanned: ScannedTables | None = 
 
 
 def _missing(table: str, where: str, evidence: str, rows: str) -> Problem:
-    return Problem("national_table_missing", f"{table} not found: {evidence} but no table with its rows "
-                   f"({rows}) was read; its cells are null", "error", where)
+    return Problem(
+        "national_table_missing",
+        f"{table} not found: {evidence} but no table with its rows ({rows}) was read; its cells are null",
+        "error",
+        where,
+    )
 
 
 def _fill_active(report: Report, active: dict[tuple[str, str], CellValue]) -> None:
@@ -158,8 +210,9 @@ def _fill_active(report: Report, active: dict[tuple[str, str], CellValue]) -> No
             report.active_disclosure[(item.key, metric.key)] = cell
 
 
-def _tables_not_found(report: Report, evidence: str, text: str, scanned: ScannedTables,
-                      segments: list[Segment]) -> Report:
+def _tables_not_found(
+    report: Report, evidence: str, text: str, scanned: ScannedTables, segments: list[Segment]
+) -> Report:
     """A report on a national form whose 表三 could not be read: its cells null and the table named; 表二 and
     表四 read where the report prints them readably (a 表三 pasted as an image leaves the others)."""
     report.form_version = _evidence_form(text, report.report_year, scanned)  # type: ignore[assignment]
@@ -168,8 +221,13 @@ def _tables_not_found(report: Report, evidence: str, text: str, scanned: Scanned
     review_start = h4 if h4 is not None else _first(segments, 0, _has_cell(("行政复议",)))
     review: dict[str, CellValue] = {}
     if review_start is not None:
-        end = _first(segments, review_start + 1, lambda s: _heading(s, _H5) or (
-            s.is_prose and bool(re.match(r"^[五六七八九][、.．]", s.text.strip()))))
+        end = _first(
+            segments,
+            review_start + 1,
+            lambda s: (
+                _heading(s, _H5) or (s.is_prose and bool(re.match(r"^[五六七八九][、.．]", s.text.strip())))
+            ),
+        )
         review, review_problems = read_review(segments[review_start:end])
         report.problems.extend(review_problems)
     for column in forms.REVIEW_COLUMNS:
@@ -182,13 +240,18 @@ def _tables_not_found(report: Report, evidence: str, text: str, scanned: Scanned
         report.problems.extend(active_problems)
     _fill_active(report, active)
     if not active:
-        report.problems.append(_missing("表二 (active disclosure)", "active_disclosure", evidence,
-                                        "规章, 行政许可, 行政事业性收费 …"))
-    report.problems.append(_missing("表三 (applications)", "applications", evidence,
-                                    "本年新收, 予以公开 … 结转下年度继续办理"))
+        report.problems.append(
+            _missing(
+                "表二 (active disclosure)", "active_disclosure", evidence, "规章, 行政许可, 行政事业性收费 …"
+            )
+        )
+    report.problems.append(
+        _missing("表三 (applications)", "applications", evidence, "本年新收, 予以公开 … 结转下年度继续办理")
+    )
     if not review:
-        report.problems.append(_missing("表四 (review and litigation)", "review_litigation", evidence,
-                                        "行政复议/行政诉讼"))
+        report.problems.append(
+            _missing("表四 (review and litigation)", "review_litigation", evidence, "行政复议/行政诉讼")
+        )
     report.problems.extend(check_identities(report))
     return report
 
@@ -196,21 +259,36 @@ def _tables_not_found(report: Report, evidence: str, text: str, scanned: Scanned
 def _from_scan(report: Report, scanned: ScannedTables, text: str) -> Report:
     """The report read from run-together text by the form's labels (parse/scan.py)."""
     report.form_version = _evidence_form(text, report.report_year, scanned)  # type: ignore[assignment]
-    report.problems.append(Problem("tables_run_together", "the tables' cells are run together with no separator "
-                                   "(a crawler's text dump); rows were found by their labels and cut back into "
-                                   "cells only where one reading fits", "info"))
+    report.problems.append(
+        Problem(
+            "tables_run_together",
+            "the tables' cells are run together with no separator "
+            "(a crawler's text dump); rows were found by their labels and cut back into "
+            "cells only where one reading fits",
+            "info",
+        )
+    )
     report.problems.extend(scanned.problems)
     _fill_applications(report, ApplicationsReading(cells=scanned.applications), quiet=True)
     for column in forms.REVIEW_COLUMNS:
         report.review_litigation[column] = scanned.review.get(column) or CellValue(None, "")
     if not scanned.review:
-        report.problems.append(_missing("表四 (review and litigation)", "review_litigation", "表三 was read",
-                                        "行政复议/行政诉讼"))
+        report.problems.append(
+            _missing(
+                "表四 (review and litigation)", "review_litigation", "表三 was read", "行政复议/行政诉讼"
+            )
+        )
     active = scanned.active if scanned.form == report.form_version or scanned.active else {}
     _fill_active(report, active)
     if not active:
-        report.problems.append(_missing("表二 (active disclosure)", "active_disclosure", "表三 was read",
-                                        "规章, 行政许可, 行政事业性收费 …"))
+        report.problems.append(
+            _missing(
+                "表二 (active disclosure)",
+                "active_disclosure",
+                "表三 was read",
+                "规章, 行政许可, 行政事业性收费 …",
+            )
+        )
     report.problems.extend(check_identities(report))
     return report
 
@@ -229,26 +307,45 @@ def _first(segments: list[Segment], start: int, test) -> int | None:  # type: ig
 
 def _has_cell(words: tuple[str, ...]):  # type: ignore[no-untyped-def]
     """A segment with a label cell (not prose, not a number) naming one of `words`."""
-    return lambda seg: not seg.is_prose and any(
-        any(w in forms.normalize_label(c) for w in words) for c in seg.cells if len(c) <= 60 and classify(c) == "label")
+    return lambda seg: (
+        not seg.is_prose
+        and any(
+            any(w in forms.normalize_label(c) for w in words)
+            for c in seg.cells
+            if len(c) <= 60 and classify(c) == "label"
+        )
+    )
 
 
 def _regions(segments: list[Segment]) -> tuple[list[Segment], list[Segment], list[Segment]] | None:
     """(表二, 表三, 表四) segments, or None when the document prints no 表三."""
-    new_requests = _first(segments, 0, _has_cell(("新收政府信息公开申请", "本年新收", "上年结转", "予以公开")))
+    new_requests = _first(
+        segments, 0, _has_cell(("新收政府信息公开申请", "本年新收", "上年结转", "予以公开"))
+    )
     if new_requests is None:
         return None
     h3 = _first(segments, 0, lambda s: _heading(s, _H3))
     app_start = h3 if h3 is not None and h3 <= new_requests else new_requests
     # the applicant header rows sit right above the first row; include them
-    while app_start > 0 and h3 is None and not segments[app_start - 1].is_prose and _has_cell(
-            ("申请人", "自然人", "勾稽", "商业企业", "法人或其他组织", "其他", "总计"))(segments[app_start - 1]):
+    while (
+        app_start > 0
+        and h3 is None
+        and not segments[app_start - 1].is_prose
+        and _has_cell(("申请人", "自然人", "勾稽", "商业企业", "法人或其他组织", "其他", "总计"))(
+            segments[app_start - 1]
+        )
+    ):
         app_start -= 1
     h4 = _first(segments, new_requests, lambda s: _heading(s, _H4))
     review_start = h4 if h4 is not None else _first(segments, new_requests, _has_cell(("行政复议",)))
     review_start = review_start if review_start is not None else len(segments)
-    end = _first(segments, review_start + 1, lambda s: _heading(s, _H5) or (
-        s.is_prose and bool(re.match(r"^[五六七八九][、.．]", s.text.strip()))))
+    end = _first(
+        segments,
+        review_start + 1,
+        lambda s: (
+            _heading(s, _H5) or (s.is_prose and bool(re.match(r"^[五六七八九][、.．]", s.text.strip())))
+        ),
+    )
     end = end if end is not None else len(segments)
     h2 = _first(segments, 0, lambda s: _heading(s, _H2))
     if h2 is None or h2 > app_start:
@@ -262,8 +359,10 @@ def _regions(segments: list[Segment]) -> tuple[list[Segment], list[Segment], lis
 
 def _form_of(active_segs: list[Segment], applications: ApplicationsReading) -> FormVersion:
     text = "".join(forms.normalize_label(s.text) for s in active_segs)
-    score = {form: sum(forms.normalize_label(m) in text for m in markers)
-             for form, markers in forms.FORM_MARKERS.items()}
+    score = {
+        form: sum(forms.normalize_label(m) in text for m in markers)
+        for form, markers in forms.FORM_MARKERS.items()
+    }
     if score["f2021"] != score["f2019"]:
         return cast(FormVersion, max(score, key=lambda f: score[f]))
     if applications.prints_other_subrows:
@@ -274,14 +373,23 @@ def _form_of(active_segs: list[Segment], applications: ApplicationsReading) -> F
 def _pre2019_or_unknown(segments: list[Segment], report: Report, has_figures: bool) -> FormVersion:
     text = "".join(s.text for s in segments)
     if _REPORT_WORDS.search(text) and (has_figures or _PRE2019_STATS.search(text)):
-        report.problems.append(Problem(
-            "no_national_tables", "the report prints none of the national form tables (表二/表三/表四): "
-            "read as a pre-2019 free-form report", "info"))
+        report.problems.append(
+            Problem(
+                "no_national_tables",
+                "the report prints none of the national form tables (表二/表三/表四): "
+                "read as a pre-2019 free-form report",
+                "info",
+            )
+        )
         return "pre2019"
-    report.problems.append(Problem(
-        "not_a_report", "no table of the national forms and no disclosure statistics were found: this does "
-        "not look like a 政府信息公开工作年度报告 (check the file is the report, not a listing or error page)",
-        "error"))
+    report.problems.append(
+        Problem(
+            "not_a_report",
+            "no table of the national forms and no disclosure statistics were found: this does "
+            "not look like a 政府信息公开工作年度报告 (check the file is the report, not a listing or error page)",
+            "error",
+        )
+    )
     return "unknown"
 
 
@@ -292,19 +400,40 @@ def _fill_applications(report: Report, reading: ApplicationsReading, quiet: bool
         keys.append(forms.OTHER_HANDLING.key)  # a 2021-form report printing （六）其他处理 as one row
     for key in keys:
         cells = reading.cells.get(key)
-        if cells is None and reading.cells and not (
-                key in forms.OTHER_SUBROWS and forms.single_other_row(reading.cells)):
-            report.problems.append(Problem("row_missing", f"表三 row {key} was not found; its cells are null",
-                                           "warning", f"applications.{key}"))
+        if (
+            cells is None
+            and reading.cells
+            and not (key in forms.OTHER_SUBROWS and forms.single_other_row(reading.cells))
+        ):
+            report.problems.append(
+                Problem(
+                    "row_missing",
+                    f"表三 row {key} was not found; its cells are null",
+                    "warning",
+                    f"applications.{key}",
+                )
+            )
         for column, i in zip(forms.APPLICANT_KEYS, range(7), strict=True):
             report.applications[(key, column)] = cells[i] if cells else CellValue(None, "")
     extra = set(reading.cells) - set(keys)
     for key in sorted(extra):
-        report.problems.append(Problem("row_not_in_form", f"表三 prints row {key}, which form {report.form_version} "
-                                       "does not have; ignored", "warning", f"applications.{key}"))
+        report.problems.append(
+            Problem(
+                "row_not_in_form",
+                f"表三 prints row {key}, which form {report.form_version} does not have; ignored",
+                "warning",
+                f"applications.{key}",
+            )
+        )
     if not reading.cells and not quiet:
-        report.problems.append(Problem("applications_unreadable", "表三 was found but none of its rows could be "
-                                       "read", "error", "applications"))
+        report.problems.append(
+            Problem(
+                "applications_unreadable",
+                "表三 was found but none of its rows could be read",
+                "error",
+                "applications",
+            )
+        )
 
 
 # ---------------------------------------------------------------- identities
@@ -331,11 +460,13 @@ def check_identities(report: Report) -> list[Problem]:
 
 
 def _broken(identity: forms.Identity, over: str, report: Report, row_keys: list[str]) -> Problem | None:
-    cells: Mapping[Any, CellValue] = report.applications if identity.table == "applications" \
-        else report.review_litigation
+    cells: Mapping[Any, CellValue] = (
+        report.applications if identity.table == "applications" else report.review_litigation
+    )
     plus = identity.plus_for(report.form_version, row_keys)
-    values = {term: _num(cells.get(identity.cell(over, term)))
-              for term in (*plus, *identity.minus, identity.total)}
+    values = {
+        term: _num(cells.get(identity.cell(over, term))) for term in (*plus, *identity.minus, identity.total)
+    }
     printed = values[identity.total]
     blank_plus = [t for t in plus if values[t] is None]
     if not plus or printed is None or any(values[t] is None for t in identity.minus):
@@ -348,5 +479,9 @@ def _broken(identity: forms.Identity, over: str, report: Report, row_keys: list[
         return None
     fields = {**values, "over": over, "label": identity.label(over), "sum": total, "printed": printed}
     message = identity.partial_message if partial and identity.partial_message else identity.problem_message
-    return Problem(identity.problem_code, message.format(**fields), identity.problem_severity,
-                   identity.problem_where.format(**fields))
+    return Problem(
+        identity.problem_code,
+        message.format(**fields),
+        identity.problem_severity,
+        identity.problem_where.format(**fields),
+    )

@@ -31,8 +31,14 @@ def pieces_of(run: str) -> tuple[str, frozenset[int], frozenset[int]]:
     return digits, frozenset(cuts), frozenset(negatives)
 
 
-def readings(digits: str, blocks: list[int], totals: bool, cuts: frozenset[int] = frozenset(),
-             negatives: frozenset[int] = frozenset(), limit: int = MAX_READINGS) -> list[list[int]]:
+def readings(
+    digits: str,
+    blocks: list[int],
+    totals: bool,
+    cuts: frozenset[int] = frozenset(),
+    negatives: frozenset[int] = frozenset(),
+    limit: int = MAX_READINGS,
+) -> list[list[int]]:
     """The ways to cut `digits` into numbers, block by block (sizes in `blocks`); with `totals`, the last
     number of each block must equal the sum of the others. A number never spans a position in `cuts`
     (a separator the source did print); a number starting at a position in `negatives` is negative.
@@ -57,7 +63,7 @@ def readings(digits: str, blocks: list[int], totals: bool, cuts: frozenset[int] 
         return [(sign * int(digits[position:end]), end) for end in range(position + 1, last + 1)]
 
     def left_after(block: int, in_block: int) -> int:
-        return blocks[block] - in_block + sum(blocks[block + 1:])
+        return blocks[block] - in_block + sum(blocks[block + 1 :])
 
     def walk(position: int, block: int, in_block: list[int], done: list[int]) -> None:
         if len(found) >= limit:
@@ -77,7 +83,7 @@ def readings(digits: str, blocks: list[int], totals: bool, cuts: frozenset[int] 
             return
         for number, end in numbers_at(position, left_after(block, len(in_block))):
             parts = [*in_block, number]
-            still = size - len(parts) - 1 + sum(blocks[block + 1:])
+            still = size - len(parts) - 1 + sum(blocks[block + 1 :])
             if totals and len(parts) < size and len(str(sum(parts))) + still > len(digits) - end:
                 break  # the block's total could no longer fit in the digits left
             if len(parts) == size:

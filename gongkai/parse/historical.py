@@ -15,7 +15,9 @@ _CLAUSE_SPLIT = re.compile(r"[，；;。：:！!？?\n]|,(?!\d{3})")
 # digits with an optional 万/亿 multiplier (not the 万 of 万元), or a Chinese numeral, then a unit word
 _NUMBER_AFTER = re.compile(
     r"(\d[\d,]*(?:\.\d+)?\s*(?:[万亿](?!元))?|[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]*)\s*("
-    + "|".join(_UNITS) + r")")
+    + "|".join(_UNITS)
+    + r")"
+)
 _NONE_WORDS = re.compile(r"(未|没有|无|均无|尚无)")
 _YEAR_TO_DATE = re.compile(r"(?:本|全|当)年度?(?:共)?累计")
 _YEAR_HEADER = re.compile(r"(本年度?|统计数|本年|数量|数值|当年)")
@@ -41,7 +43,9 @@ def historical_figures(document: Document) -> tuple[list[HistoricalFigure], list
     return _deduplicate(figures, problems), problems
 
 
-_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十]+[章节部分])")
+_HEADING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十]+[章节部分])"
+)
 _LINE_END = re.compile(r"[。！!？?；;：:]\s*$")
 
 
@@ -56,8 +60,12 @@ def _running_text(lines: list[str]) -> str:
     for line in (x.strip() for x in lines):
         if not line:
             continue
-        if pieces and not _LINE_END.search(pieces[-1]) and not _HEADING.match(line) \
-                and not (length <= 30 and _HEADING.match("".join(pieces))):
+        if (
+            pieces
+            and not _LINE_END.search(pieces[-1])
+            and not _HEADING.match(line)
+            and not (length <= 30 and _HEADING.match("".join(pieces)))
+        ):
             pieces.append(line)
             length += len(line)
         else:
@@ -85,22 +93,33 @@ def _match(text: str) -> Metric | None:
 
 def _from_table(table: Table, problems: list[Problem]) -> list[HistoricalFigure]:
     grid = [[(c or "").strip() for c in row] for row in table.grid()]
-    header_index = next((i for i, row in enumerate(grid[:4])
-                         if any(_INDICATOR_HEADER.search(c) for c in row)
-                         and any(_YEAR_HEADER.search(c) or _CUMULATIVE_HEADER.search(c) or "单位" in c for c in row)),
-                        None)
+    header_index = next(
+        (
+            i
+            for i, row in enumerate(grid[:4])
+            if any(_INDICATOR_HEADER.search(c) for c in row)
+            and any(_YEAR_HEADER.search(c) or _CUMULATIVE_HEADER.search(c) or "单位" in c for c in row)
+        ),
+        None,
+    )
     if header_index is None:
         return []
     header = grid[header_index]
-    periods = {i: ("cumulative" if _CUMULATIVE_HEADER.search(c) else "year")
-               for i, c in enumerate(header) if _YEAR_HEADER.search(c) or _CUMULATIVE_HEADER.search(c)}
+    periods = {
+        i: ("cumulative" if _CUMULATIVE_HEADER.search(c) else "year")
+        for i, c in enumerate(header)
+        if _YEAR_HEADER.search(c) or _CUMULATIVE_HEADER.search(c)
+    }
     unit_column = next((i for i, c in enumerate(header) if "单位" in c), None)
     out: list[HistoricalFigure] = []
     section = ""
     unmapped: list[str] = []
-    for row in grid[header_index + 1:]:
-        label_cells = [c for i, c in enumerate(row) if c and i not in periods and i != unit_column
-                       and not looks_numeric(c)]
+    for row in grid[header_index + 1 :]:
+        label_cells = [
+            c
+            for i, c in enumerate(row)
+            if c and i not in periods and i != unit_column and not looks_numeric(c)
+        ]
         if not label_cells:
             continue
         label = normalize_label(label_cells[-1])
@@ -117,12 +136,27 @@ def _from_table(table: Table, problems: list[Problem]) -> list[HistoricalFigure]
                 unmapped.append(label_cells[-1])
                 continue
             parsed = parse_value(row[column])
-            out.append(HistoricalFigure(metric.key, parsed.value, parsed.unit or unit or metric.unit, period,
-                                        row[column], "table", list(parsed.flags)))
+            out.append(
+                HistoricalFigure(
+                    metric.key,
+                    parsed.value,
+                    parsed.unit or unit or metric.unit,
+                    period,
+                    row[column],
+                    "table",
+                    list(parsed.flags),
+                )
+            )
     if unmapped:
-        problems.append(Problem("historical_unmapped", "统计表 rows with no metric in the vocabulary (kept out of "
-                                f"historical_figures): {', '.join(dict.fromkeys(unmapped))}", "info",
-                                "historical_figures"))
+        problems.append(
+            Problem(
+                "historical_unmapped",
+                "统计表 rows with no metric in the vocabulary (kept out of "
+                f"historical_figures): {', '.join(dict.fromkeys(unmapped))}",
+                "info",
+                "historical_figures",
+            )
+        )
     return out
 
 
@@ -155,11 +189,23 @@ def _figures_in_clause(clause: str, sentence: str) -> list[HistoricalFigure]:
             parsed = parse_value(number.group(1))
             if parsed.value is None:
                 continue
-            found.append(HistoricalFigure(metric.key, parsed.value, number.group(2), period, sentence.strip(),
-                                          "prose", list(parsed.flags)))
-        elif _NONE_WORDS.search(clause[: match.start()] + clause[match.end():]):
-            found.append(HistoricalFigure(metric.key, 0, metric.unit, period, sentence.strip(), "prose",
-                                          ["stated_as_none"]))
+            found.append(
+                HistoricalFigure(
+                    metric.key,
+                    parsed.value,
+                    number.group(2),
+                    period,
+                    sentence.strip(),
+                    "prose",
+                    list(parsed.flags),
+                )
+            )
+        elif _NONE_WORDS.search(clause[: match.start()] + clause[match.end() :]):
+            found.append(
+                HistoricalFigure(
+                    metric.key, 0, metric.unit, period, sentence.strip(), "prose", ["stated_as_none"]
+                )
+            )
     # a clause names one figure; when several metrics matched, keep the most specific (longest match)
     if len(found) > 1 and any(f.flags != ["stated_as_none"] for f in found):
         specific = [f for f in found if f.metric.startswith("requests_") and f.metric != "requests_received"]
@@ -177,7 +223,13 @@ def _deduplicate(figures: list[HistoricalFigure], problems: list[Problem]) -> li
             kept[key] = figure
         elif first.value != figure.value and "conflicting_statements" not in first.flags:
             first.flags.append("conflicting_statements")
-            problems.append(Problem("historical_conflict", f"{figure.metric} is stated as {first.value} and as "
-                                    f"{figure.value}; the {first.source} figure is kept", "warning",
-                                    f"historical_figures.{figure.metric}"))
+            problems.append(
+                Problem(
+                    "historical_conflict",
+                    f"{figure.metric} is stated as {first.value} and as "
+                    f"{figure.value}; the {first.source} figure is kept",
+                    "warning",
+                    f"historical_figures.{figure.metric}",
+                )
+            )
     return list(kept.values())

@@ -6,8 +6,10 @@ import re
 import unicodedata
 from collections import Counter
 
-_AGENCY_SUFFIX = (r"(?:人民政府|人民政府办公室|残疾人联合会|残联|联合会|委员会|管理委员会|办公室|办公厅|政府|局|厅|部|署|院|"
-                  r"中心|总队|支队|大队|委|会|所|站|处|分局|街道办事处|办事处|镇|乡)")
+_AGENCY_SUFFIX = (
+    r"(?:人民政府|人民政府办公室|残疾人联合会|残联|联合会|委员会|管理委员会|办公室|办公厅|政府|局|厅|部|署|院|"
+    r"中心|总队|支队|大队|委|会|所|站|处|分局|街道办事处|办事处|镇|乡)"
+)
 _TITLE = re.compile(
     r"^(?P<agency>[^\s，,。：:〔〕\[\]]{2,40}?)?\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*"
     # the agency may follow the year: 2019年上海市人民政府办公厅政府信息公开工作年度报告
@@ -17,11 +19,14 @@ _PLACE_NAME = re.compile(r"(?![本我全该])[\u4e00-\u9fff]{1,12}(?:省|市|自
 _RELATIVE_PLACE = "区县市镇乡旗"  # a name starting so ('区残联') leaves its place unsaid
 _PERIOD = re.compile(r"统计期限[^。]{0,8}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _YEAR_WORK = re.compile(r"((?:19|20)\d{2})\s*年")
-_SOURCE = re.compile(r"(?:信息来源|发布机构|来源|发文机关|发布单位)\s*[:：]\s*([^\s:：|]{2,40}?" + _AGENCY_SUFFIX + r")")
+_SOURCE = re.compile(
+    r"(?:信息来源|发布机构|来源|发文机关|发布单位)\s*[:：]\s*([^\s:：|]{2,40}?" + _AGENCY_SUFFIX + r")"
+)
 _CONTACT = re.compile(r"请与\s*([^\s，,。；;（(]{2,40}?" + _AGENCY_SUFFIX + r")(?:机关|办公室)?\s*联系")
 _SIGNATURE = re.compile(r"^([^\s，,。：:；;0-9]{2,40}?" + _AGENCY_SUFFIX + r")\s*$")
 _PUBLISHED = re.compile(
-    r"(?:发布时间|发布日期|成文日期|公开日期|印发日期|日期)\s*[:：]\s*((?:19|20)\d{2})[-/.年]\s*(\d{1,2})[-/.月]\s*(\d{1,2})")
+    r"(?:发布时间|发布日期|成文日期|公开日期|印发日期|日期)\s*[:：]\s*((?:19|20)\d{2})[-/.年]\s*(\d{1,2})[-/.月]\s*(\d{1,2})"
+)
 _DATE_LINE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
 
 
@@ -68,8 +73,10 @@ def agency_name(lines: list[str]) -> str | None:
         for group in ("agency", "after"):
             candidate = re.sub(r"^.*?[>》]", "", m.group(group) or "")
             # a place alone ('杭州市2025年…') is the report of that place's government, as printed
-            if len(candidate) >= 2 and (re.search(_AGENCY_SUFFIX + "$", candidate) or (
-                    group == "agency" and _PLACE_NAME.fullmatch(candidate))):
+            if len(candidate) >= 2 and (
+                re.search(_AGENCY_SUFFIX + "$", candidate)
+                or (group == "agency" and _PLACE_NAME.fullmatch(candidate))
+            ):
                 name = candidate
                 break
         if name is not None:
@@ -99,7 +106,7 @@ def agency_name(lines: list[str]) -> str | None:
 def _longest_form(name: str, text: str) -> str:
     """'洪泽区人民政府' → '淮安市洪泽区人民政府' when the report prints the name with its place before it."""
     flat = text.replace("\n", "")
-    lookbacks = [flat[max(0, m.start() - 10):m.start()] for m in re.finditer(re.escape(name), flat)]
+    lookbacks = [flat[max(0, m.start() - 10) : m.start()] for m in re.finditer(re.escape(name), flat)]
     lookbacks = [lb for lb in lookbacks if lb and "\u4e00" <= lb[-1] <= "\u9fff"]
     if not lookbacks:
         return name

@@ -67,7 +67,7 @@ def _runs(segment: str) -> list[str]:
     out: list[str] = []
     for m in _RUN.finditer(segment):
         run = m.group(0).rstrip(" \t\u3000")
-        after = segment[m.start() + len(run):]
+        after = segment[m.start() + len(run) :]
         if run.endswith(".") and (not after or _CJK.match(after)):
             run = run[:-2]  # the enumerator digit and its dot
         elif after.startswith("、"):
@@ -125,22 +125,31 @@ def _scan_applications(t: str, result: ScannedTables) -> tuple[int, int] | None:
     for index, (row, hit) in enumerate(zip(rows, located, strict=True)):
         where = f"applications.{row.key}"
         if hit is None:
-            result.problems.append(Problem("row_missing", f"表三 row {row.key}: its label was not found in the "
-                                           "run-together text; its cells are null", "warning", where))
+            result.problems.append(
+                Problem(
+                    "row_missing",
+                    f"表三 row {row.key}: its label was not found in the "
+                    "run-together text; its cells are null",
+                    "warning",
+                    where,
+                )
+            )
             result.applications[row.key] = [CellValue(None, "", ["glued_row_not_found"]) for _ in range(7)]
             continue
-        following = next((h for h in located[index + 1:] if h), None)
+        following = next((h for h in located[index + 1 :] if h), None)
         if following is not None:
-            runs = _runs(t[hit[1]:following[0]])
+            runs = _runs(t[hit[1] : following[0]])
         else:  # the last row: only the digits right after its label's own text
             last = _RUN.search(t, hit[1], min(len(t), hit[1] + 60))
-            between = t[hit[1]:last.start()] if last else ""
+            between = t[hit[1] : last.start()] if last else ""
             runs = _runs(last.group(0)) if last and not re.search(r"[。;；:：]", between) else []
             table_end = last.end() if last else hit[1]
         result.applications[row.key] = _cut(runs, [7], True, where, result.problems)
         if len(runs) == 1:
             digits, cuts, negatives = pieces_of(runs[0])
-            candidates[row.key] = readings(digits, [7], True, cuts | negatives, negatives, limit=MAX_CANDIDATES)
+            candidates[row.key] = readings(
+                digits, [7], True, cuts | negatives, negatives, limit=MAX_CANDIDATES
+            )
         elif not runs:
             candidates[row.key] = [[0] * 7]  # a blank row adds nothing to a column's sums
     _resolve_by_columns(result, form, candidates)
@@ -148,14 +157,22 @@ def _scan_applications(t: str, result: ScannedTables) -> tuple[int, int] | None:
     return hits[0][0], table_end
 
 
-def _cut(runs: list[str], blocks: list[int], totals: bool, where: str, problems: list[Problem]) -> list[CellValue]:
+def _cut(
+    runs: list[str], blocks: list[int], totals: bool, where: str, problems: list[Problem]
+) -> list[CellValue]:
     size = sum(blocks)
     if not runs:  # nothing printed between this label and the next: every cell blank
         return [CellValue(None, "") for _ in range(size)]
     if len(runs) > 1:
-        problems.append(Problem("glued_cells_ambiguous", f"the run-together text has {len(runs)} groups of digits "
-                                f"({' / '.join(runs)}) where one row is expected; its cells are left null",
-                                "warning", where))
+        problems.append(
+            Problem(
+                "glued_cells_ambiguous",
+                f"the run-together text has {len(runs)} groups of digits "
+                f"({' / '.join(runs)}) where one row is expected; its cells are left null",
+                "warning",
+                where,
+            )
+        )
         return [CellValue(None, " ".join(runs), ["glued_cells_ambiguous"]) for _ in range(size)]
     run = runs[0]
     digits, cuts, negatives = pieces_of(run)
@@ -163,10 +180,16 @@ def _cut(runs: list[str], blocks: list[int], totals: bool, where: str, problems:
     if len(found) == 1:
         exact = len(cuts) == size - 1  # every cell was separated: nothing was cut
         return [CellValue(n, str(n), [] if exact else ["glued_cells_split"]) for n in found[0]]
-    problems.append(Problem(
-        "glued_cells_ambiguous", f"the digits {run} run together with no separator and "
-        f"{'several readings fit' if found else 'no reading fits'} the row's {size} cells and identities; the "
-        "cells are left null", "warning", where))
+    problems.append(
+        Problem(
+            "glued_cells_ambiguous",
+            f"the digits {run} run together with no separator and "
+            f"{'several readings fit' if found else 'no reading fits'} the row's {size} cells and identities; the "
+            "cells are left null",
+            "warning",
+            where,
+        )
+    )
     return [CellValue(None, run, ["glued_cells_ambiguous"]) for _ in range(size)]
 
 
@@ -187,19 +210,26 @@ def _resolve_by_columns(result: ScannedTables, form: str, candidates: dict[str, 
     fits: list[dict[str, list[int]]] = []
     for choice in itertools.product(*(candidates[r] for r in open_rows)):
         table = {**fixed, **dict(zip(open_rows, choice, strict=True))}
-        if all(sum(table[r][c] for r in results) == table["results_total"][c] and
-               table["new_requests"][c] + table["carried_over_from_last_year"][c] ==
-               table["results_total"][c] + table["carried_forward_to_next_year"][c] for c in range(7)):
+        if all(
+            sum(table[r][c] for r in results) == table["results_total"][c]
+            and table["new_requests"][c] + table["carried_over_from_last_year"][c]
+            == table["results_total"][c] + table["carried_forward_to_next_year"][c]
+            for c in range(7)
+        ):
             fits.append(table)
             if len(fits) > 1:
                 return
     if len(fits) != 1:
         return
     for row in open_rows:
-        result.applications[row] = [CellValue(n, str(n), ["glued_cells_split", "column_identities_used"])
-                                    for n in fits[0][row]]
-    result.problems[:] = [p for p in result.problems if not (
-        p.code == "glued_cells_ambiguous" and p.where in {f"applications.{r}" for r in open_rows})]
+        result.applications[row] = [
+            CellValue(n, str(n), ["glued_cells_split", "column_identities_used"]) for n in fits[0][row]
+        ]
+    result.problems[:] = [
+        p
+        for p in result.problems
+        if not (p.code == "glued_cells_ambiguous" and p.where in {f"applications.{r}" for r in open_rows})
+    ]
 
 
 def _check_columns(result: ScannedTables, form: str) -> None:
@@ -215,13 +245,25 @@ def _check_columns(result: ScannedTables, form: str) -> None:
     for column, key in enumerate(forms.APPLICANT_KEYS):
         parts = [value(r, column) for r in result_rows]
         total = value("results_total", column)
-        ends = [value(r, column) for r in ("new_requests", "carried_over_from_last_year",
-                                            "results_total", "carried_forward_to_next_year")]
+        ends = [
+            value(r, column)
+            for r in (
+                "new_requests",
+                "carried_over_from_last_year",
+                "results_total",
+                "carried_forward_to_next_year",
+            )
+        ]
         broken: list[str] = []
         if total is not None and all(p is not None for p in parts) and abs(sum(parts) - total) > 1e-9:  # type: ignore[arg-type]
             broken += [*result_rows, "results_total"]
         if None not in ends and abs(ends[0] + ends[1] - ends[2] - ends[3]) > 1e-9:  # type: ignore[operator]
-            broken += ["new_requests", "carried_over_from_last_year", "results_total", "carried_forward_to_next_year"]
+            broken += [
+                "new_requests",
+                "carried_over_from_last_year",
+                "results_total",
+                "carried_forward_to_next_year",
+            ]
         flagged = False
         for row in dict.fromkeys(broken):
             cell = apps[row][column]
@@ -229,9 +271,15 @@ def _check_columns(result: ScannedTables, form: str) -> None:
                 cell.flags.append("glued_identity_unconfirmed")
                 flagged = True
         if flagged:
-            result.problems.append(Problem(
-                "glued_identity_unconfirmed", f"表三 column {key}: cells cut from run-together digits do not meet "
-                "the column's identities; the cut may be wrong, check them", "warning", f"applications.{key}"))
+            result.problems.append(
+                Problem(
+                    "glued_identity_unconfirmed",
+                    f"表三 column {key}: cells cut from run-together digits do not meet "
+                    "the column's identities; the cut may be wrong, check them",
+                    "warning",
+                    f"applications.{key}",
+                )
+            )
 
 
 # ---------------------------------------------------------------- 表四
@@ -242,7 +290,7 @@ def _scan_review(t: str, start: int, result: ScannedTables) -> None:
     if head is None:
         return
     window_end = min(len(t), head.end() + MAX_GAP)
-    totals = [m for m in re.finditer("总计|合计", t[head.start():window_end])]
+    totals = [m for m in re.finditer("总计|合计", t[head.start() : window_end])]
     for m in reversed(totals):
         after = head.start() + m.end()
         run = _RUN.match(t, after + len(t[after:window_end]) - len(t[after:window_end].lstrip()))
@@ -259,9 +307,11 @@ def _scan_active(t: str, end: int, result: ScannedTables) -> None:
     head = re.compile(r"第二十条第").search(t, 0, end)
     if head is None:
         return
-    region = t[head.start():end]
-    score = {f: sum(forms.normalize_label(m) in forms.normalize_label(region) for m in markers)
-             for f, markers in forms.FORM_MARKERS.items()}
+    region = t[head.start() : end]
+    score = {
+        f: sum(forms.normalize_label(m) in forms.normalize_label(region) for m in markers)
+        for f, markers in forms.FORM_MARKERS.items()
+    }
     form = max(score, key=lambda f: score[f]) if score["f2021"] != score["f2019"] else result.form or "f2021"
     result.form = result.form or form
     position = 0
@@ -271,12 +321,14 @@ def _scan_active(t: str, end: int, result: ScannedTables) -> None:
         if hit is None:
             continue
         position = hit[1]
-        run = _RUN.match(region, hit[1] + len(region[hit[1]:]) - len(region[hit[1]:].lstrip()))
+        run = _RUN.match(region, hit[1] + len(region[hit[1] :]) - len(region[hit[1] :].lstrip()))
         if run is None:
             continue
         text = run.group(0).strip().rstrip(".,")
         where = f"active_disclosure.{item.key}"
-        unit = "万元" if item.key == "administrative_fees" and item.metrics[0].key == "fee_amount" else item.unit
+        unit = (
+            "万元" if item.key == "administrative_fees" and item.metrics[0].key == "fee_amount" else item.unit
+        )
         if len(item.metrics) == 1:
             parsed = parse_value(text)
             cells = [CellValue(parsed.value, text, list(parsed.flags), parsed.unit or unit)]

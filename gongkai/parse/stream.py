@@ -19,8 +19,10 @@ from gongkai.values import clean_text, looks_numeric
 
 CellKind = Literal["label", "value", "blank"]
 
-_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/共]\s*共?\s*\d{1,3}\s*页)?|"
-                          r"\d{1,3}\s*/\s*\d{1,3})\s*$")
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/共]\s*共?\s*\d{1,3}\s*页)?|"
+    r"\d{1,3}\s*/\s*\d{1,3})\s*$"
+)
 _CLAUSE = re.compile(r"^第.{1,6}条")
 _DIGIT = re.compile(r"[0-9０-９]")
 _SENTENCE_END = re.compile(r"[。；;！？!?]\s*$")
@@ -47,8 +49,11 @@ class Segment:
     def is_prose(self) -> bool:
         """A sentence of the report's text, never part of a table."""
         t = self.text.strip()
-        return self.kind == "paragraph" and not self.glued and (
-            len(t) > PROSE_MIN_LENGTH or bool(_SENTENCE_END.search(t)))
+        return (
+            self.kind == "paragraph"
+            and not self.glued
+            and (len(t) > PROSE_MIN_LENGTH or bool(_SENTENCE_END.search(t)))
+        )
 
 
 @dataclass
@@ -89,7 +94,9 @@ def segments_of(document: Document) -> list[Segment]:
         if isinstance(block, Paragraph):
             if _clean(block.text).strip() and not _PAGE_NUMBER.match(block.text):
                 cells = unglue_label(_clean(block.text))
-                out.append(Segment(cells, block.page, "paragraph", index, glued=len(cells) > 1, source=block.source))
+                out.append(
+                    Segment(cells, block.page, "paragraph", index, glued=len(cells) > 1, source=block.source)
+                )
             continue
         kind: Literal["paragraph", "row"] = "paragraph" if block.layout == "cell_stream" else "row"
         for row in block.grid():
@@ -97,12 +104,23 @@ def segments_of(document: Document) -> list[Segment]:
             cells = [part for c in row if c is not None for part in unglue_label(_clean(c))]
             if any(cells) and not _PAGE_NUMBER.match("".join(cells)):
                 glued = len(cells) > sum(1 for c in row if c is not None)
-                out.append(Segment(cells, block.page, kind, index, glued=glued, source=block.source,
-                                   gridded=block.layout == "grid" and kind == "row"))
+                out.append(
+                    Segment(
+                        cells,
+                        block.page,
+                        kind,
+                        index,
+                        glued=glued,
+                        source=block.source,
+                        gridded=block.layout == "grid" and kind == "row",
+                    )
+                )
     return out
 
 
-_GLUED_LABEL = re.compile(r"^(?P<label>.*[\u4e00-\u9fff）)”\"》])(?P<number>\d[\d,]*(?:\.\d+)?|-?\d[\d\-]*\d)$")
+_GLUED_LABEL = re.compile(
+    r"^(?P<label>.*[\u4e00-\u9fff）)”\"》])(?P<number>\d[\d,]*(?:\.\d+)?|-?\d[\d\-]*\d)$"
+)
 
 
 _INNER_ENUMERATOR = re.compile(r"\d{1,2}[.．、](?=[\u4e00-\u9fff])")
@@ -114,8 +132,9 @@ def _has_number(text: str) -> bool:
 
 
 # the forms' item labels shorter than four characters ('规章000'): glued to digits they are still a label
-_SHORT_LABELS = frozenset(normalize_label(i.label) for items in ACTIVE_ITEMS.values() for i in items
-                          if len(i.label) < 4)
+_SHORT_LABELS = frozenset(
+    normalize_label(i.label) for items in ACTIVE_ITEMS.values() for i in items if len(i.label) < 4
+)
 
 
 def unglue_label(text: str) -> list[str]:
@@ -167,9 +186,11 @@ def logical_rows(segments: list[Segment], width: int, header_words: tuple[str, .
             if label_positions:
                 last = label_positions[-1]
                 labels = [seg.cells[i] for i in label_positions]
-                values = seg.cells[last + 1:]
+                values = seg.cells[last + 1 :]
                 if (
-                    current is not None and not current.values and current.labels
+                    current is not None
+                    and not current.values
+                    and current.labels
                     and not _is_header_like(current.labels, header_words)
                     and not _is_header_like(labels, header_words)
                     and len(current.labels) + len(labels) <= 4
@@ -181,7 +202,9 @@ def logical_rows(segments: list[Segment], width: int, header_words: tuple[str, .
                     current = start(labels, seg.page, seg.gridded)
                     current.values = values
             elif (
-                current is not None and current.labels and not current.values
+                current is not None
+                and current.labels
+                and not current.values
                 and not _is_header_like(current.labels, header_words)
             ):
                 current.values = list(seg.cells)  # label on its own row, values on the next
@@ -216,13 +239,15 @@ def _split_glued_rows(rows: list[LogicalRow], width: int) -> list[LogicalRow]:
         values = row.trimmed_values()
         if width > 0 and len(values) >= 2 * width and len(values) % width == 0:
             for k in range(0, len(values), width):
-                out.append(LogicalRow(
-                    labels=row.labels if k == 0 else [],
-                    values=values[k:k + width],
-                    page=row.page,
-                    split_from_previous=k > 0,
-                    sources=set(row.sources),
-                ))
+                out.append(
+                    LogicalRow(
+                        labels=row.labels if k == 0 else [],
+                        values=values[k : k + width],
+                        page=row.page,
+                        split_from_previous=k > 0,
+                        sources=set(row.sources),
+                    )
+                )
         else:
             out.append(row)
     return out

@@ -12,8 +12,16 @@ from gongkai.parse.glued import looks_glued, pieces_of, readings
 from gongkai.parse.stream import LogicalRow, Segment, logical_rows
 from gongkai.values import parse_value
 
-APPLICANT_HEADER_WORDS = ("申请人情况", "自然人", "法人或其他组织", "商业企业", "科研机构", "社会公益组织",
-                          "法律服务机构", "勾稽关系")
+APPLICANT_HEADER_WORDS = (
+    "申请人情况",
+    "自然人",
+    "法人或其他组织",
+    "商业企业",
+    "科研机构",
+    "社会公益组织",
+    "法律服务机构",
+    "勾稽关系",
+)
 REVIEW_HEADER_WORDS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "未经复议", "复议后起诉")
 
 # every row key a report may print, in the order they are tried (specific words before general ones)
@@ -22,8 +30,9 @@ _ROW_KEYS: tuple[Key, ...] = tuple(
 )
 
 
-def cell_value(raw: str | None, hint: str | None = None, flags: tuple[str, ...] = (), unit: str | None = None
-               ) -> CellValue:
+def cell_value(
+    raw: str | None, hint: str | None = None, flags: tuple[str, ...] = (), unit: str | None = None
+) -> CellValue:
     parsed = parse_value(raw, hint)
     return CellValue(parsed.value, (raw or "").strip(), [*parsed.flags, *flags], parsed.unit or unit)
 
@@ -57,8 +66,11 @@ def read_applications(segments: list[Segment]) -> ApplicationsReading:
     valued = [r for r in logical if any(v.strip() for v in r.values)]
     # a grid row whose seven cells are all blank is a row all the same, when its label names one — unless
     # it is the rest of a row that a page break cut in two (its values above it, under a broken label)
-    with_blank = [r for r in logical if any(v.strip() for v in r.values)
-                  or (r.gridded and len(r.values) == 7 and _match_row(r.labels))]
+    with_blank = [
+        r
+        for r in logical
+        if any(v.strip() for v in r.values) or (r.gridded and len(r.values) == 7 and _match_row(r.labels))
+    ]
     if len(with_blank) == len(valued):
         return _read_applications(valued)
     readings = [_read_applications(with_blank), _read_applications(valued)]
@@ -70,7 +82,11 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
     if not rows:
         return reading
     keys = [None if r.split_from_previous else _match_row(r.labels) for r in rows]
-    if "other_handling" in keys and set(keys) & {"other_overdue_correction", "other_overdue_fee", "other_other"}:
+    if "other_handling" in keys and set(keys) & {
+        "other_overdue_correction",
+        "other_overdue_fee",
+        "other_other",
+    }:
         # a table printing the three （六） rows has no single 其他处理 row: that label is the group's,
         # on a sub-row whose own label was lost
         keys = [None if k == "other_handling" else k for k in keys]
@@ -79,53 +95,100 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
     if "other_handling" in keys:
         orders.reverse()
     readings = [_infer_lost_labels(keys, order) for order in orders]
-    inferred = min(readings, key=lambda r: sum(1 for k, i in zip(keys, r, strict=True) if k is None and i is None))
+    inferred = min(
+        readings, key=lambda r: sum(1 for k, i in zip(keys, r, strict=True) if k is None and i is None)
+    )
     totals_only = all(len([v for v in r.values if v.strip()]) <= 1 for r in rows)
     # a table whose cells were glued together: each row is one run of digits
     glued = totals_only and any(looks_glued(v, 7) for r in rows for v in r.values)
     for row, key, was_inferred in zip(rows, keys, inferred, strict=True):
         final = key or was_inferred
         if final is None:
-            reading.problems.append(Problem(
-                "row_unplaced", f"a row of 表三 with values {row.trimmed_values()} has no label that names a "
-                f"canonical row and could not be placed by position; check the table", "warning", "applications"))
+            reading.problems.append(
+                Problem(
+                    "row_unplaced",
+                    f"a row of 表三 with values {row.trimmed_values()} has no label that names a "
+                    f"canonical row and could not be placed by position; check the table",
+                    "warning",
+                    "applications",
+                )
+            )
             continue
         if final in reading.cells:
-            reading.problems.append(Problem(
-                "row_duplicate", f"表三 prints row {final} twice; the first is kept", "warning",
-                f"applications.{final}"))
+            reading.problems.append(
+                Problem(
+                    "row_duplicate",
+                    f"表三 prints row {final} twice; the first is kept",
+                    "warning",
+                    f"applications.{final}",
+                )
+            )
             continue
         label_flags = (*row.source_flags, *(("label_inferred",) if key is None else ()))
         hint = row.labels[-1] if row.labels else None
         digits = "".join(v.strip() for v in row.values)
-        if (glued or (row.glued and len(row.trimmed_values()) == 1)) and digits.isdigit() and len(digits) >= 7:
-            reading.cells[final] = _unglued(digits, [7], label_flags, reading.problems, f"applications.{final}")
+        if (
+            (glued or (row.glued and len(row.trimmed_values()) == 1))
+            and digits.isdigit()
+            and len(digits) >= 7
+        ):
+            reading.cells[final] = _unglued(
+                digits, [7], label_flags, reading.problems, f"applications.{final}"
+            )
         else:
             raw_cells, column_flags = _columns(row, totals_only)
             reading.cells[final] = [cell_value(raw, hint, (*column_flags, *label_flags)) for raw in raw_cells]
             # a grid row with blank cells left of its seven values is a label column the ruling split in two
-            if row.gridded and column_flags and (len(row.values) < 7 or any(v.strip() for v in row.values[:-7])):
-                reading.problems.append(Problem(
-                    "grid_misfit", f"表三 row {final} has {len(row.values)} cells where the grid has 7 applicant "
-                    "columns; its values were placed by count, check them", "warning", f"applications.{final}"))
+            if (
+                row.gridded
+                and column_flags
+                and (len(row.values) < 7 or any(v.strip() for v in row.values[:-7]))
+            ):
+                reading.problems.append(
+                    Problem(
+                        "grid_misfit",
+                        f"表三 row {final} has {len(row.values)} cells where the grid has 7 applicant "
+                        "columns; its values were placed by count, check them",
+                        "warning",
+                        f"applications.{final}",
+                    )
+                )
         if key is None:
-            reading.problems.append(Problem(
-                "label_inferred", f"a 表三 row had no readable label; placed as {final} by its position "
-                "between labelled rows", "info", f"applications.{final}"))
+            reading.problems.append(
+                Problem(
+                    "label_inferred",
+                    f"a 表三 row had no readable label; placed as {final} by its position "
+                    "between labelled rows",
+                    "info",
+                    f"applications.{final}",
+                )
+            )
     return reading
 
 
-def _unglued(digits: str, blocks: list[int], flags: tuple[str, ...], problems: list[Problem], where: str,
-             totals: bool = True) -> list[CellValue]:
+def _unglued(
+    digits: str,
+    blocks: list[int],
+    flags: tuple[str, ...],
+    problems: list[Problem],
+    where: str,
+    totals: bool = True,
+) -> list[CellValue]:
     """Cells of a glued run of digits: the unique reading the identities allow, else nulls, flagged."""
     numbers, cuts, negatives = pieces_of(digits)
     found = readings(numbers, blocks, totals, cuts | negatives, negatives)
     if len(found) == 1:
         return [CellValue(n, str(n), ["glued_cells_split", *flags]) for n in found[0]]
-    problems.append(Problem(
-        "glued_cells_ambiguous", f"the digits {digits} run together with no separator and "
-        f"{'several readings fit' if found else 'no reading fits'} the table's identities; the cells are left "
-        "null", "warning", where))
+    problems.append(
+        Problem(
+            "glued_cells_ambiguous",
+            f"the digits {digits} run together with no separator and "
+            f"{'several readings fit' if found else 'no reading fits'} the table's identities; the cells are left "
+            "null",
+            "warning",
+            where,
+        )
+    )
     return [CellValue(None, digits, ["glued_cells_ambiguous", *flags]) for _ in range(sum(blocks))]
 
 
@@ -145,7 +208,7 @@ def _infer_lost_labels(keys: list[str | None], order: list[str]) -> list[str | N
         before = next((position[k] for k in reversed(keys[:i]) if k in position), -1)
         after = next((position[k] for k in keys[j:] if k in position), len(order))
         present = set(keys)
-        missing = [k for k in order[before + 1:after] if k not in present]
+        missing = [k for k in order[before + 1 : after] if k not in present]
         if len(missing) == j - i:
             inferred[i:j] = missing
         i = j
@@ -191,7 +254,8 @@ def read_review(segments: list[Segment]) -> tuple[dict[str, CellValue], list[Pro
     chosen: list[str] | None = None
     flags: tuple[str, ...] = ()
     full = [r.values for r in rows if r.gridded and len(r.values) == 15] or [
-        r.trimmed_values() for r in rows if len(r.trimmed_values()) == 15]
+        r.trimmed_values() for r in rows if len(r.trimmed_values()) == 15
+    ]
     by_block = {match_key(r.labels[-1], forms.REVIEW_BLOCKS): r for r in rows if r.labels}
     stream = [v.strip() for r in rows for v in r.trimmed_values() if v.strip()]
     source_flags = tuple(dict.fromkeys(f for r in rows for f in r.source_flags))
@@ -210,13 +274,20 @@ def read_review(segments: list[Segment]) -> tuple[dict[str, CellValue], list[Pro
         elif len(filled) == 15:
             chosen, flags = filled, ("column_inferred",)
     if chosen is None:
-        problems.append(Problem(
-            "review_unreadable", "表四 was found but its 15 cells could not be told apart "
-            f"({sum(len(r.trimmed_values()) for r in rows)} values); its cells are left null", "warning",
-            "review_litigation"))
+        problems.append(
+            Problem(
+                "review_unreadable",
+                "表四 was found but its 15 cells could not be told apart "
+                f"({sum(len(r.trimmed_values()) for r in rows)} values); its cells are left null",
+                "warning",
+                "review_litigation",
+            )
+        )
         return {}, problems
     flags = (*flags, *source_flags)
-    return {col: cell_value(raw, None, flags) for col, raw in zip(forms.REVIEW_COLUMNS, chosen, strict=True)}, problems
+    return {
+        col: cell_value(raw, None, flags) for col, raw in zip(forms.REVIEW_COLUMNS, chosen, strict=True)
+    }, problems
 
 
 # ---------------------------------------------------------------- 表二 active disclosure
@@ -235,41 +306,79 @@ def read_active(segments: list[Segment], form: str) -> tuple[dict[tuple[str, str
         if item is not None and all(i.key != item.key for i, _ in matched):
             matched.append((item, row))
     # cells run together in one row mean they are run together in every row of the table
-    glued = any(len(i.metrics) > 1 and len(r.trimmed_values()) == 1 and looks_glued(r.trimmed_values()[0], len(
-        i.metrics)) for i, r in matched)
+    glued = any(
+        len(i.metrics) > 1
+        and len(r.trimmed_values()) == 1
+        and looks_glued(r.trimmed_values()[0], len(i.metrics))
+        for i, r in matched
+    )
     for item, row in matched:
         values = row.trimmed_values()
-        if (glued or row.glued) and len(item.metrics) > 1 and len(values) == 1 and \
-                re.fullmatch(r"-?\d[\d.,\-]*", values[0].strip()):
-            cells = _unglued(values[0], [len(item.metrics)], row.source_flags, problems,
-                             f"active_disclosure.{item.key}", totals=False)
+        if (
+            (glued or row.glued)
+            and len(item.metrics) > 1
+            and len(values) == 1
+            and re.fullmatch(r"-?\d[\d.,\-]*", values[0].strip())
+        ):
+            cells = _unglued(
+                values[0],
+                [len(item.metrics)],
+                row.source_flags,
+                problems,
+                f"active_disclosure.{item.key}",
+                totals=False,
+            )
             for metric, cell in zip(item.metrics, cells, strict=True):
                 cell.unit = item.unit
                 out[(item.key, metric.key)] = cell
             continue
         header_unit = _unit_in(row.labels)
         # fewer cells than metrics, with no grid to say which are blank: placed by count, flagged
-        by_count = len(values) < len(item.metrics) and not (row.gridded and len(row.values) == len(item.metrics))
+        by_count = len(values) < len(item.metrics) and not (
+            row.gridded and len(row.values) == len(item.metrics)
+        )
         flags = (*row.source_flags, *(("column_inferred",) if by_count else ()))
         if by_count:
-            problems.append(Problem(
-                "grid_misfit", f"表二 row {item.label} prints {len(values)} cells for {len(item.metrics)} metrics; "
-                "they were placed from the left, check them", "warning", f"active_disclosure.{item.key}"))
+            problems.append(
+                Problem(
+                    "grid_misfit",
+                    f"表二 row {item.label} prints {len(values)} cells for {len(item.metrics)} metrics; "
+                    "they were placed from the left, check them",
+                    "warning",
+                    f"active_disclosure.{item.key}",
+                )
+            )
         for metric, raw in zip(item.metrics, values + [""] * (len(item.metrics) - len(values)), strict=False):
-            unit = "万元" if metric.key == "fee_amount" else header_unit if "amount" in metric.key else item.unit
+            unit = (
+                "万元" if metric.key == "fee_amount" else header_unit if "amount" in metric.key else item.unit
+            )
             cell = cell_value(raw, item.label, flags, unit=unit)
             if metric.key == "fee_amount" and cell.unit == "元" and cell.value is not None:
-                cell = CellValue(round(cell.value / 10_000, 6), cell.raw, [*cell.flags, "unit_converted"], "万元")
+                cell = CellValue(
+                    round(cell.value / 10_000, 6), cell.raw, [*cell.flags, "unit_converted"], "万元"
+                )
             out[(item.key, metric.key)] = cell
         if len(values) > len(item.metrics):
-            problems.append(Problem(
-                "extra_cells", f"表二 row {item.label} prints {len(values)} cells for {len(item.metrics)} metrics; "
-                "the first ones are kept", "warning", f"active_disclosure.{item.key}"))
+            problems.append(
+                Problem(
+                    "extra_cells",
+                    f"表二 row {item.label} prints {len(values)} cells for {len(item.metrics)} metrics; "
+                    "the first ones are kept",
+                    "warning",
+                    f"active_disclosure.{item.key}",
+                )
+            )
     if matched:
         for item in items:
             if all(i.key != item.key for i, _ in matched):
-                problems.append(Problem("item_missing", f"表二 item {item.label} was not found in the table; its "
-                                        "cells are null", "warning", f"active_disclosure.{item.key}"))
+                problems.append(
+                    Problem(
+                        "item_missing",
+                        f"表二 item {item.label} was not found in the table; its cells are null",
+                        "warning",
+                        f"active_disclosure.{item.key}",
+                    )
+                )
     return out, problems
 
 

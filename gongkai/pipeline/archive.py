@@ -38,8 +38,10 @@ def find_files(paths: Sequence[Path], skipped: list[Skipped] | None = None) -> I
             if hidden:
                 reason = "hidden file" if hidden == child.name else f"in the hidden folder {hidden}"
             elif child.suffix.lower() not in READABLE_SUFFIXES:
-                reason = (f"not a report format: {child.suffix or 'no suffix'} is not one of "
-                          f"{' '.join(sorted(READABLE_SUFFIXES))}")
+                reason = (
+                    f"not a report format: {child.suffix or 'no suffix'} is not one of "
+                    f"{' '.join(sorted(READABLE_SUFFIXES))}"
+                )
             else:
                 yield child
                 continue
@@ -47,7 +49,9 @@ def find_files(paths: Sequence[Path], skipped: list[Skipped] | None = None) -> I
                 skipped.append(Skipped(child, reason))
 
 
-def archive_file(path: Path, lake: str | None, *, agency_id: str | None = None) -> tuple[DocumentRecord, bytes | None]:
+def archive_file(
+    path: Path, lake: str | None, *, agency_id: str | None = None
+) -> tuple[DocumentRecord, bytes | None]:
     """Read a local file and keep its bytes in the raw zone, with its archive event. Never raises for the
     file: an unreadable one is a record failed at the archive stage (the lake failing does raise)."""
     store = lake_store(lake)
@@ -60,8 +64,11 @@ def archive_file(path: Path, lake: str | None, *, agency_id: str | None = None) 
         record.event("archive", "failed", started, now_iso(), report_year=None, error=str(exc))
         return record, None
     except OSError as exc:
-        record.fail("archive", "unreadable_file", f"cannot read {path}: {exc.strerror}; check the path and "
-                    "permissions")
+        record.fail(
+            "archive",
+            "unreadable_file",
+            f"cannot read {path}: {exc.strerror}; check the path and permissions",
+        )
         record.event("archive", "failed", started, now_iso(), report_year=None, error=str(exc))
         return record, None
     import hashlib
@@ -69,8 +76,15 @@ def archive_file(path: Path, lake: str | None, *, agency_id: str | None = None) 
     already = store.exists(raw_key(hashlib.sha256(data).hexdigest()))
     record.sha256, record.raw_uri = archive_raw(store, data)
     record.outcomes["archive"] = "unchanged" if already else "ok"
-    record.event("archive", record.outcomes["archive"], started, now_iso(), report_year=None,
-                 output_uri=record.raw_uri, output_sha256=record.sha256)
+    record.event(
+        "archive",
+        record.outcomes["archive"],
+        started,
+        now_iso(),
+        report_year=None,
+        output_uri=record.raw_uri,
+        output_sha256=record.sha256,
+    )
     return record, data
 
 

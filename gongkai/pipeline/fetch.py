@@ -22,17 +22,25 @@ from gongkai.pipeline.record import NO_CONTEXT, DocumentRecord, RunContext
 from gongkai.pipeline.retry import is_transient
 
 
-def fetch_batch(records: Sequence[DocumentRecord], lake: str | None, *, registry: str | None = None,
-                revalidate_after: dt.timedelta = DEFAULT_REVALIDATE_AFTER, context: RunContext = NO_CONTEXT,
-                session_options: Mapping[str, Any] | None = None, session: PoliteSession | None = None) -> Batch:
+def fetch_batch(
+    records: Sequence[DocumentRecord],
+    lake: str | None,
+    *,
+    registry: str | None = None,
+    revalidate_after: dt.timedelta = DEFAULT_REVALIDATE_AFTER,
+    context: RunContext = NO_CONTEXT,
+    session_options: Mapping[str, Any] | None = None,
+    session: PoliteSession | None = None,
+) -> Batch:
     """Download and archive a batch of documents. Never raises for one bad document (it is recorded as
     failed with its reason); raises a transient error of the lake, so the whole batch can be tried again."""
     store = lake_store(lake)
     out: list[DocumentRecord] = []
     pending: list[DocumentRecord] = []
     for record in records:
-        record = dataclasses.replace(record, outcomes=dict(record.outcomes), problems=list(record.problems),
-                                     events=list(record.events))
+        record = dataclasses.replace(
+            record, outcomes=dict(record.outcomes), problems=list(record.problems), events=list(record.events)
+        )
         prior = record.prior
         # a recent successful fetch archived these bytes: trust the lake's record, ask the server nothing
         if prior is not None and prior.sha256 and is_fresh(prior, revalidate_after):
@@ -49,8 +57,13 @@ def fetch_batch(records: Sequence[DocumentRecord], lake: str | None, *, registry
     return Batch(lake, out)
 
 
-def _fetch_each(records: Sequence[DocumentRecord], store: Store, registry: str | None,
-                session_options: Mapping[str, Any] | None, session: PoliteSession | None) -> None:
+def _fetch_each(
+    records: Sequence[DocumentRecord],
+    store: Store,
+    registry: str | None,
+    session_options: Mapping[str, Any] | None,
+    session: PoliteSession | None,
+) -> None:
     """The fetch library on each record, with one session for the batch (its politeness: retries of
     transient errors, per-host rate limit, conditional GET from the prior fetch)."""
     from gongkai.fetch import fetch_document, make_session
@@ -68,15 +81,22 @@ def _fetch_each(records: Sequence[DocumentRecord], store: Store, registry: str |
                 reason = f"{type(exc).__name__}: {exc}"
                 record.fail("fetch", "fetch_error", reason[:300])
                 stamp = now_iso()
-                record.event("fetch", "failed", stamp, stamp, report_id=None, input_sha256=None, error=reason[:500])
+                record.event(
+                    "fetch", "failed", stamp, stamp, report_id=None, input_sha256=None, error=reason[:500]
+                )
                 continue
             status = result.status if result.status in ("ok", "unchanged", "failed") else "failed"
             details = result.event.details
             record.outcomes["fetch"] = status
             record.sha256, record.raw_uri = result.sha256, result.uri
             record.etag, record.last_modified = details.get("etag"), details.get("last_modified")
-            record.events.append(dataclasses.replace(result.event, agency_id=result.event.agency_id
-                                                     or record.agency_id, report_year=record.year))
+            record.events.append(
+                dataclasses.replace(
+                    result.event,
+                    agency_id=result.event.agency_id or record.agency_id,
+                    report_year=record.year,
+                )
+            )
             if status == "failed":
                 record.problems.append(_failure(record, result.reason))
     finally:

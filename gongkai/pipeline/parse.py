@@ -51,16 +51,29 @@ def parse_record(record: DocumentRecord, data: bytes) -> Report:
     try:
         report = parse_bytes(data, name)
     except Exception as exc:
-        report = Report.refused(name, record.sha256 or "", "parser_crashed", f"the parser failed on this file "
-                                f"({type(exc).__name__}: {exc}); please report it with the file")
+        report = Report.refused(
+            name,
+            record.sha256 or "",
+            "parser_crashed",
+            f"the parser failed on this file ({type(exc).__name__}: {exc}); please report it with the file",
+        )
     errors = [p for p in report.problems if p.severity == "error"]
     record.report = report
     record.outcomes["parse"] = "parsed"
-    record.event("parse", "failed" if report.form_version == "unknown" else "ok", started, now_iso(),
-                 error="; ".join(p.code for p in errors) or None,
-                 report_year=record.year if record.year is not None else report.report_year,
-                 details={"form_version": report.form_version, "media_type": report.media_type,
-                          "problems": [p.code for p in report.problems][:20], "errors": len(errors)})
+    record.event(
+        "parse",
+        "failed" if report.form_version == "unknown" else "ok",
+        started,
+        now_iso(),
+        error="; ".join(p.code for p in errors) or None,
+        report_year=record.year if record.year is not None else report.report_year,
+        details={
+            "form_version": report.form_version,
+            "media_type": report.media_type,
+            "problems": [p.code for p in report.problems][:20],
+            "errors": len(errors),
+        },
+    )
     return report
 
 
@@ -78,10 +91,14 @@ def _known_current(record: DocumentRecord) -> bool:
 
 def _parse_batch(batch: Batch, *, force: bool, context: RunContext) -> Batch:
     store = lake_store(batch.lake)
-    records = [dataclasses.replace(r, outcomes=dict(r.outcomes), problems=list(r.problems), events=list(r.events))
-               for r in batch.records]
+    records = [
+        dataclasses.replace(r, outcomes=dict(r.outcomes), problems=list(r.problems), events=list(r.events))
+        for r in batch.records
+    ]
     todo = [r for r in records if r.outcomes.get("fetch") != "failed" and r.sha256]
-    known = {} if force else known_reports(store, [r.sha256 for r in todo if r.sha256 and not _known_current(r)])
+    known = (
+        {} if force else known_reports(store, [r.sha256 for r in todo if r.sha256 and not _known_current(r)])
+    )
     parsed: set[str] = set()
     for record in todo:
         assert record.sha256 is not None and record.report_id is not None
@@ -95,8 +112,11 @@ def _parse_batch(batch: Batch, *, force: bool, context: RunContext) -> Batch:
         try:
             data = read_raw(store, record.sha256)
         except KeyError:
-            record.fail("extract", "raw_missing", f"archived bytes missing for {record.source} "
-                        f"({record.sha256[:12]}); run again with --force")
+            record.fail(
+                "extract",
+                "raw_missing",
+                f"archived bytes missing for {record.source} ({record.sha256[:12]}); run again with --force",
+            )
             record.event("extract", "failed", started, now_iso(), error="raw document missing from the lake")
             continue
         parse_record(record, data)

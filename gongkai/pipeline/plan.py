@@ -47,8 +47,9 @@ def _table_files(state: log.LakeState, table: str, years: Iterable[int] | None) 
     return [k for k in keys if any(w in k for w in wanted)]
 
 
-def read_columns(store: Store, state: log.LakeState, table: str, columns: list[str],
-                 years: Iterable[int] | None = None) -> pa.Table:
+def read_columns(
+    store: Store, state: log.LakeState, table: str, columns: list[str], years: Iterable[int] | None = None
+) -> pa.Table:
     """Some columns of a lake table as of `state` (only the partitions of `years`, if given)."""
     from gongkai.lake.schemas import TABLES
     from gongkai.lake.writer import read_file
@@ -74,14 +75,24 @@ def details_of(value: Any) -> dict[str, Any]:
     return {}
 
 
-def known_reports(store: Store, sha256s: Iterable[str], state: log.LakeState | None = None) -> dict[str, dict]:
+def known_reports(
+    store: Store, sha256s: Iterable[str], state: log.LakeState | None = None
+) -> dict[str, dict]:
     """sha256 → the lake's `reports` row for those bytes (report_id, status, parser/extractor versions…)."""
     wanted = sorted(set(s for s in sha256s if s))
     if not wanted:
         return {}
     state = state or log.read_state(store)
-    columns = ["report_id", "agency_id", "sha256", "status", "problem_codes", "parser_version",
-               "extractor_version", "report_year"]
+    columns = [
+        "report_id",
+        "agency_id",
+        "sha256",
+        "status",
+        "problem_codes",
+        "parser_version",
+        "extractor_version",
+        "report_year",
+    ]
     table = read_columns(store, state, "reports", columns)
     if table.num_rows == 0:
         return {}
@@ -99,18 +110,30 @@ def is_current(row: dict | None) -> bool:
     return extractor is None or str(extractor) == EXTRACTOR_VERSION
 
 
-def previous_fetches(store: Store, urls: Iterable[str], years: Iterable[int],
-                     state: log.LakeState | None = None) -> dict[str, dict]:
+def previous_fetches(
+    store: Store, urls: Iterable[str], years: Iterable[int], state: log.LakeState | None = None
+) -> dict[str, dict]:
     """URL → the latest successful fetch event (from `lineage`) among the given report years."""
     wanted = sorted(set(urls))
     if not wanted:
         return {}
     state = state or log.read_state(store)
-    columns = ["stage", "status", "input_uri", "output_uri", "output_sha256", "input_sha256", "ended_at", "details"]
+    columns = [
+        "stage",
+        "status",
+        "input_uri",
+        "output_uri",
+        "output_sha256",
+        "input_sha256",
+        "ended_at",
+        "details",
+    ]
     table = read_columns(store, state, "lineage", columns, years=[*years, 0])
     if table.num_rows == 0:
         return {}
-    mask = pc.and_(pc.equal(table["stage"], "fetch"), pc.is_in(table["input_uri"], value_set=pa.array(wanted)))
+    mask = pc.and_(
+        pc.equal(table["stage"], "fetch"), pc.is_in(table["input_uri"], value_set=pa.array(wanted))
+    )
     table = table.filter(mask)
     latest: dict[str, dict] = {}
     for row in table.to_pylist():
@@ -141,10 +164,20 @@ def plan(records: Sequence[DocumentRecord], lake: str | None, *, force: bool = F
         details = details_of(row.get("details"))
         report = reports.get(sha or "")
         ended = row.get("ended_at")
-        out.append(dataclasses.replace(record, prior=Prior(
-            sha256=sha, fetched_at=ended.isoformat() if isinstance(ended, dt.datetime) else ended,
-            etag=details.get("etag"), last_modified=details.get("last_modified"), raw_uri=row.get("output_uri"),
-            report_status=report.get("status") if report else None, current=is_current(report))))
+        out.append(
+            dataclasses.replace(
+                record,
+                prior=Prior(
+                    sha256=sha,
+                    fetched_at=ended.isoformat() if isinstance(ended, dt.datetime) else ended,
+                    etag=details.get("etag"),
+                    last_modified=details.get("last_modified"),
+                    raw_uri=row.get("output_uri"),
+                    report_status=report.get("status") if report else None,
+                    current=is_current(report),
+                ),
+            )
+        )
     return out
 
 
@@ -161,8 +194,10 @@ def is_fresh(prior: Prior | None, revalidate_after: dt.timedelta, at: dt.datetim
     return (at or now()) - fetched < revalidate_after
 
 
-def settle_known(records: Sequence[DocumentRecord], revalidate_after: dt.timedelta = DEFAULT_REVALIDATE_AFTER,
-                 ) -> tuple[list[DocumentRecord], list[AgencyRun]]:
+def settle_known(
+    records: Sequence[DocumentRecord],
+    revalidate_after: dt.timedelta = DEFAULT_REVALIDATE_AFTER,
+) -> tuple[list[DocumentRecord], list[AgencyRun]]:
     """Split planned records into those that need work and tallies for those that need none: fetched
     recently (no request is due) and already in the lake as a report of this parser and extractor. A re-run
     of an unchanged year thus costs no task at all per document."""
@@ -171,8 +206,11 @@ def settle_known(records: Sequence[DocumentRecord], revalidate_after: dt.timedel
     for record in records:
         prior = record.prior
         if prior is not None and prior.current and is_fresh(prior, revalidate_after):
-            settled.append(dataclasses.replace(record, sha256=prior.sha256,
-                                               outcomes={"fetch": "unchanged", "parse": "skipped"}))
+            settled.append(
+                dataclasses.replace(
+                    record, sha256=prior.sha256, outcomes={"fetch": "unchanged", "parse": "skipped"}
+                )
+            )
         else:
             work.append(record)
     return work, tally_records(settled)
@@ -184,7 +222,9 @@ def group_size(agencies: int, workers: int) -> int:
     return max(10, min(100, -(-agencies // max(1, 2 * workers))))
 
 
-def make_batches(records: Sequence[DocumentRecord], size: int = DEFAULT_BATCH_SIZE) -> list[list[DocumentRecord]]:
+def make_batches(
+    records: Sequence[DocumentRecord], size: int = DEFAULT_BATCH_SIZE
+) -> list[list[DocumentRecord]]:
     """Batches of at most `size` documents, each from one host (so per-host limits apply per batch),
     in a stable order."""
     size = max(1, size)
@@ -194,5 +234,5 @@ def make_batches(records: Sequence[DocumentRecord], size: int = DEFAULT_BATCH_SI
     batches: list[list[DocumentRecord]] = []
     for host in sorted(by_host):
         items = by_host[host]
-        batches.extend(items[i:i + size] for i in range(0, len(items), size))
+        batches.extend(items[i : i + size] for i in range(0, len(items), size))
     return batches

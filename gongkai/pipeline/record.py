@@ -28,8 +28,14 @@ class RunContext:
     task_run_id: str | None = None
 
     def stamp(self, events: Iterable[LineageEvent]) -> list[LineageEvent]:
-        return [dataclasses.replace(e, flow_run_id=e.flow_run_id or self.flow_run_id,
-                                    task_run_id=e.task_run_id or self.task_run_id) for e in events]
+        return [
+            dataclasses.replace(
+                e,
+                flow_run_id=e.flow_run_id or self.flow_run_id,
+                task_run_id=e.task_run_id or self.task_run_id,
+            )
+            for e in events
+        ]
 
 
 NO_CONTEXT = RunContext()  # outside any orchestrated run
@@ -99,9 +105,15 @@ class DocumentRecord:
 
     def event(self, stage: str, status: str, started: str, ended: str, **fields: Any) -> LineageEvent:
         """Append this document's lineage event for `stage` (identity and code version from the record)."""
-        values: dict[str, Any] = {"report_id": self.report_id, "agency_id": self.agency_id, "input_uri": self.source,
-                                  "input_sha256": self.sha256, "code_version": self.code_version,
-                                  "report_year": self.year, **fields}
+        values: dict[str, Any] = {
+            "report_id": self.report_id,
+            "agency_id": self.agency_id,
+            "input_uri": self.source,
+            "input_sha256": self.sha256,
+            "code_version": self.code_version,
+            "report_year": self.year,
+            **fields,
+        }
         event = LineageEvent(stage=stage, status=status, started_at=started, ended_at=ended, **values)
         self.events.append(event)
         return event
@@ -145,6 +157,9 @@ def tally_records(records: Sequence[DocumentRecord]) -> list[AgencyRun]:
         for record in records:
             for problem in record.problems:
                 if problem.where == stage:
-                    tally(record).add_error(f"fetch failed: {record.source}: {problem.message}" if stage == "fetch"
-                                            else problem.message)
+                    tally(record).add_error(
+                        f"fetch failed: {record.source}: {problem.message}"
+                        if stage == "fetch"
+                        else problem.message
+                    )
     return list(tallies.values())

@@ -8,8 +8,17 @@ programming error — fails the same way every time, so a retry would only repea
 
 from __future__ import annotations
 
-_S3_THROTTLING = {"Throttling", "ThrottlingException", "SlowDown", "RequestTimeout", "RequestTimeTooSkewed",
-                  "InternalError", "ServiceUnavailable", "RequestLimitExceeded", "TooManyRequestsException"}
+_S3_THROTTLING = {
+    "Throttling",
+    "ThrottlingException",
+    "SlowDown",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "InternalError",
+    "ServiceUnavailable",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+}
 # OSErrors that say the path or permissions are wrong: asking again gives the same answer
 _PERMANENT_OS_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
 
@@ -34,7 +43,9 @@ def _transient(exc: BaseException) -> bool:
 
     if isinstance(exc, requests.exceptions.SSLError):  # a certificate does not fix itself
         return False
-    if isinstance(exc, requests.ConnectionError | requests.Timeout | requests.exceptions.ChunkedEncodingError):
+    if isinstance(
+        exc, requests.ConnectionError | requests.Timeout | requests.exceptions.ChunkedEncodingError
+    ):
         return True
     if isinstance(exc, requests.RequestException):  # an OSError too, but a bad URL, schema, redirect…
         return False

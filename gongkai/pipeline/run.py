@@ -25,8 +25,9 @@ from gongkai.runs import DEFAULT_BATCH_SIZE, AgencyRun, RunSummary, merge_runs
 BATCH_STAGES = ("fetch", "extract-parse", "validate", "write")
 
 
-def stage_failed(records: Sequence[DocumentRecord], stage: str, error: str,
-                 reached: Sequence[AgencyRun] | None = None) -> list[AgencyRun]:
+def stage_failed(
+    records: Sequence[DocumentRecord], stage: str, error: str, reached: Sequence[AgencyRun] | None = None
+) -> list[AgencyRun]:
     """Tallies for a batch whose `stage` failed after its retries: its documents that had not already
     failed to download count as failed at that stage; `reached` are the tallies of the last stage done."""
     tallies = {(t.agency_id, t.year): dataclasses.replace(t) for t in reached or ()}
@@ -46,8 +47,12 @@ def stage_failed(records: Sequence[DocumentRecord], stage: str, error: str,
     return list(tallies.values())
 
 
-def batch_tallies(records: Sequence[DocumentRecord], results: Sequence[Any | None], failure: tuple[str, str] | None,
-                  summary: RunSummary | None = None) -> list[AgencyRun]:
+def batch_tallies(
+    records: Sequence[DocumentRecord],
+    results: Sequence[Any | None],
+    failure: tuple[str, str] | None,
+    summary: RunSummary | None = None,
+) -> list[AgencyRun]:
     """A batch's tallies once its stages are done: from its write, or — if a stage failed — from the last
     stage that completed, with the batch's documents counted as failed at the stage that did not.
 
@@ -67,9 +72,15 @@ def batch_tallies(records: Sequence[DocumentRecord], results: Sequence[Any | Non
     return stage_failed(records, stage, error, reached)
 
 
-def run_library(records: Sequence[DocumentRecord], lake: str | None, *, registry: str | None = None,
-                batch_size: int = DEFAULT_BATCH_SIZE, revalidate_after: dt.timedelta = DEFAULT_REVALIDATE_AFTER,
-                force: bool = False) -> list[AgencyRun]:
+def run_library(
+    records: Sequence[DocumentRecord],
+    lake: str | None,
+    *,
+    registry: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    revalidate_after: dt.timedelta = DEFAULT_REVALIDATE_AFTER,
+    force: bool = False,
+) -> list[AgencyRun]:
     """Plan, then fetch → parse → validate → write each batch in this thread (the benchmark baseline)."""
     parts: list[AgencyRun] = []
     for batch in make_batches(plan(records, lake, force=force), batch_size):

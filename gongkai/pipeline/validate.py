@@ -15,8 +15,9 @@ def agencies_of(batch: Batch) -> dict[str, str]:
     return {r.report_id: r.agency_id for r in batch.parsed if r.report_id and r.agency_id}
 
 
-def validate_batch(batch: Batch, *, run_id: str | None = None, docs: bool = True,
-                   docs_dir: Path | None = None) -> ValidationOutcome | None:
+def validate_batch(
+    batch: Batch, *, run_id: str | None = None, docs: bool = True, docs_dir: Path | None = None
+) -> ValidationOutcome | None:
     """Validate the batch's reports with the Great Expectations suites (None when nothing was parsed)."""
     reports = batch.reports
     if not reports:
@@ -26,5 +27,12 @@ def validate_batch(batch: Batch, *, run_id: str | None = None, docs: bool = True
     # GX forces this logger to INFO on import and then announces a temporary folder per validation
     logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     with CPU_LOCK:
-        return validate_reports(reports, lake_store(batch.lake), agencies=agencies_of(batch) or None,
-                                lineage=batch.events, run_id=run_id, docs=docs, docs_dir=docs_dir)
+        return validate_reports(
+            reports,
+            lake_store(batch.lake),
+            agencies=agencies_of(batch) or None,
+            lineage=batch.events,
+            run_id=run_id,
+            docs=docs,
+            docs_dir=docs_dir,
+        )

@@ -25,7 +25,9 @@ class WriteResult:
     unchanged: list[str] = field(default_factory=list)  # report ids whose rows were already in the lake
 
 
-def write_batch(batch: Batch, outcome: ValidationOutcome | None, *, context: RunContext = NO_CONTEXT) -> WriteResult:
+def write_batch(
+    batch: Batch, outcome: ValidationOutcome | None, *, context: RunContext = NO_CONTEXT
+) -> WriteResult:
     """Write the batch's reports, validation results and lineage (its records' events) in one atomic commit."""
     with CPU_LOCK:
         return _write_batch(batch, outcome, context=context)
@@ -41,7 +43,9 @@ def _write_batch(batch: Batch, outcome: ValidationOutcome | None, *, context: Ru
     from gongkai.lake.writer import write_lineage
 
     store = lake_store(batch.lake)
-    records = [dataclasses.replace(r, outcomes=dict(r.outcomes), events=list(r.events)) for r in batch.records]
+    records = [
+        dataclasses.replace(r, outcomes=dict(r.outcomes), events=list(r.events)) for r in batch.records
+    ]
     parsed = [r for r in records if r.outcomes.get("parse") == "parsed" and r.report is not None]
     for record in parsed:
         _validated(record, outcome)
@@ -49,39 +53,59 @@ def _write_batch(batch: Batch, outcome: ValidationOutcome | None, *, context: Ru
     reports = [r.report for r in parsed if r.report is not None]
     if reports:
         agencies = {r.report_id: r.agency_id for r in parsed if r.report_id and r.agency_id}
-        result = lake_write_batch(store, reports, outcome, events, agencies=agencies or None,
-                                  sources={r.report_id: source_of(r) for r in parsed if r.report_id})
+        result = lake_write_batch(
+            store,
+            reports,
+            outcome,
+            events,
+            agencies=agencies or None,
+            sources={r.report_id: source_of(r) for r in parsed if r.report_id},
+        )
     elif events:
         result = write_lineage(store, events)
     else:
         return WriteResult(tally_records(records))
     for record in parsed:
         record.outcomes["write"] = "written" if record.report_id in result.written else "unchanged"
-    return WriteResult(tally_records(records), data_docs=getattr(outcome, "docs_uri", None),
-                       commit=result.commit_uri, seq=result.seq, written=list(result.written),
-                       unchanged=list(result.unchanged))
+    return WriteResult(
+        tally_records(records),
+        data_docs=getattr(outcome, "docs_uri", None),
+        commit=result.commit_uri,
+        seq=result.seq,
+        written=list(result.written),
+        unchanged=list(result.unchanged),
+    )
 
 
 def _validated(record: DocumentRecord, outcome: ValidationOutcome | None) -> None:
     """The report's status and failed checks from the validation outcome, with its validate event."""
     assert record.report is not None
-    report_outcome = outcome.reports.get(record.report_id) if outcome is not None and record.report_id else None
+    report_outcome = (
+        outcome.reports.get(record.report_id) if outcome is not None and record.report_id else None
+    )
     if outcome is None or report_outcome is None:
         record.report_status = _status_without_validation(record.report)
         return
     record.report_status = report_outcome.status
     record.failed_checks = [f.check for f in report_outcome.failures]
-    record.event("validate", "ok", outcome.validated_at, outcome.validated_at,
-                 agency_id=record.agency_id or report_outcome.agency_id,
-                 report_year=record.year if record.year is not None else record.report.report_year,
-                 details={"status": report_outcome.status, "run_id": outcome.run_id})
+    record.event(
+        "validate",
+        "ok",
+        outcome.validated_at,
+        outcome.validated_at,
+        agency_id=record.agency_id or report_outcome.agency_id,
+        report_year=record.year if record.year is not None else record.report.report_year,
+        details={"status": report_outcome.status, "run_id": outcome.run_id},
+    )
 
 
 def _status_without_validation(report: Report) -> str:
     return status_for(report, [])
 
 
-def record_run(summary: RunSummary, events: Sequence[LineageEvent] = (), *, context: RunContext = NO_CONTEXT) -> str:
+def record_run(
+    summary: RunSummary, events: Sequence[LineageEvent] = (), *, context: RunContext = NO_CONTEXT
+) -> str:
     """Write the run's discovery lineage and its run record (``runs/<run_id>.json``) into the lake."""
     from gongkai.lake.writer import write_lineage
     from gongkai.runs import save_run

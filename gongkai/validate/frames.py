@@ -74,9 +74,25 @@ def _frame(lines: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=names)
 
 
-TEXT_COLUMNS = {"report_id", "row", "column", "form_version", "agency_id", "sha256", "form_row", "form_key",
-                "previous_report_id", "metric", "period", "check", "severity", "table", "stage", "status",
-                "input_sha256"}
+TEXT_COLUMNS = {
+    "report_id",
+    "row",
+    "column",
+    "form_version",
+    "agency_id",
+    "sha256",
+    "form_row",
+    "form_key",
+    "previous_report_id",
+    "metric",
+    "period",
+    "check",
+    "severity",
+    "table",
+    "stage",
+    "status",
+    "input_sha256",
+}
 
 
 def _is_text(name: str) -> bool:
@@ -87,7 +103,9 @@ def _identity_lines(report: Report, table: str) -> list[dict[str, Any]]:
     """The lines of the identities of forms.IDENTITIES on `table` for one report: one line per row, column
     or block, holding the columns of every identity checked for it (checks.identity_columns). A `plus`
     term the report's form does not print is 0; a missing cell is NaN (the line is then skipped)."""
-    cells: Mapping[Any, CellValue] = report.applications if table == "applications" else report.review_litigation
+    cells: Mapping[Any, CellValue] = (
+        report.applications if table == "applications" else report.review_litigation
+    )
     row_keys = list(dict.fromkeys(r for r, _ in report.applications))
     rid = report_id_for(report.sha256)
     lines: list[dict[str, Any]] = []
@@ -98,10 +116,13 @@ def _identity_lines(report: Report, table: str) -> list[dict[str, Any]]:
             line: dict[str, Any] = {"report_id": rid, "row": row, "column": column}
             for identity in identities:
                 counted = set(identity.plus_for(report.form_version, row_keys))
-                value = {t: _f(cell.value) if (cell := cells.get(identity.cell(over, t))) is not None else NAN
-                         for t in (*identity.plus, *identity.minus, identity.total)}
-                signed = [value[t] if t in counted else 0.0 for t in identity.plus] + \
-                    [-value[t] for t in (*identity.minus, identity.total)]
+                value = {
+                    t: _f(cell.value) if (cell := cells.get(identity.cell(over, t))) is not None else NAN
+                    for t in (*identity.plus, *identity.minus, identity.total)
+                }
+                signed = [value[t] if t in counted else 0.0 for t in identity.plus] + [
+                    -value[t] for t in (*identity.minus, identity.total)
+                ]
                 line.update(zip(identity_columns(identity), signed, strict=True))
             lines.append(line)
     return lines
@@ -116,20 +137,32 @@ def _anchor(identity: forms.Identity, over: str) -> tuple[str | None, str]:
     return None, str(identity.cell(over, identity.total))
 
 
-def reports_frame(reports: Sequence[Report], agencies: Mapping[str, str | None], today: dt.date) -> pd.DataFrame:
+def reports_frame(
+    reports: Sequence[Report], agencies: Mapping[str, str | None], today: dt.date
+) -> pd.DataFrame:
     lines = []
     for report in reports:
         rid = report_id_for(report.sha256)
         expected = expected_cells(report.form_version)
         year = _f(report.report_year)
-        published = _f(report.published_date[:4]) if report.published_date and report.published_date[:4].isdigit() \
+        published = (
+            _f(report.published_date[:4])
+            if report.published_date and report.published_date[:4].isdigit()
             else NAN
+        )
         line: dict[str, Any] = {
-            "report_id": rid, "row": None, "column": None, "form_version": report.form_version,
-            "report_year": year, "years_after_now": year - today.year, "agency_id": agencies.get(rid),
-            "sha256": report.sha256, "publish_lag_years": published - year,
+            "report_id": rid,
+            "row": None,
+            "column": None,
+            "form_version": report.form_version,
+            "report_year": year,
+            "years_after_now": year - today.year,
+            "agency_id": agencies.get(rid),
+            "sha256": report.sha256,
+            "publish_lag_years": published - year,
             "n_historical_figures": float(len(report.historical_figures))
-            if report.form_version == "pre2019" else NAN,
+            if report.form_version == "pre2019"
+            else NAN,
         }
         if expected:
             present: dict[str, set[Any]] = {
@@ -138,27 +171,47 @@ def reports_frame(reports: Sequence[Report], agencies: Mapping[str, str | None],
                 "active_disclosure": set(report.active_disclosure),
             }
             wanted: dict[str, set[Any]] = {
-                "applications": {(k.key, c) for k in forms.APPLICATION_ROWS[report.form_version]
-                                 for c in forms.APPLICANT_KEYS},
+                "applications": {
+                    (k.key, c)
+                    for k in forms.APPLICATION_ROWS[report.form_version]
+                    for c in forms.APPLICANT_KEYS
+                },
                 "review_litigation": set(forms.REVIEW_COLUMNS),
-                "active_disclosure": {(i.key, m.key) for i in forms.ACTIVE_ITEMS[report.form_version]
-                                      for m in i.metrics},
+                "active_disclosure": {
+                    (i.key, m.key) for i in forms.ACTIVE_ITEMS[report.form_version] for m in i.metrics
+                },
             }
             if report.form_version == "f2021" and forms.single_other_row(r for r, _ in report.applications):
                 # printed the 2019 way: other_handling stands for the three other_* rows
-                wanted["applications"] = {(r, c) for r in forms.printed_rows(report.form_version, True)
-                                          for c in forms.APPLICANT_KEYS}
-                present["applications"] = {(r, c) for r, c in present["applications"]
-                                           if r not in forms.OTHER_SUBROWS}
-            short = {"applications": "application", "review_litigation": "review", "active_disclosure": "active"}
+                wanted["applications"] = {
+                    (r, c)
+                    for r in forms.printed_rows(report.form_version, True)
+                    for c in forms.APPLICANT_KEYS
+                }
+                present["applications"] = {
+                    (r, c) for r, c in present["applications"] if r not in forms.OTHER_SUBROWS
+                }
+            short = {
+                "applications": "application",
+                "review_litigation": "review",
+                "active_disclosure": "active",
+            }
             for table, name in short.items():
                 missing = wanted[table] - present[table]
                 line[f"missing_{name}_cells"] = float(len(missing))
-                line[f"missing_{name}_detail"] = ", ".join(sorted(
-                    ".".join(k) if isinstance(k, tuple) else k for k in missing)[:10]) or None
-            blank_rows = [r for r in dict.fromkeys(r for r, _ in report.applications)
-                          if (cell := report.applications.get((r, "total"))) is not None and cell.value is None
-                          and not (r in forms.OTHER_SUBROWS and (forms.OTHER_HANDLING.key, "total") in report.applications)]
+                line[f"missing_{name}_detail"] = (
+                    ", ".join(sorted(".".join(k) if isinstance(k, tuple) else k for k in missing)[:10])
+                    or None
+                )
+            blank_rows = [
+                r
+                for r in dict.fromkeys(r for r, _ in report.applications)
+                if (cell := report.applications.get((r, "total"))) is not None
+                and cell.value is None
+                and not (
+                    r in forms.OTHER_SUBROWS and (forms.OTHER_HANDLING.key, "total") in report.applications
+                )
+            ]
             line["blank_application_totals"] = float(len(blank_rows))
             line["blank_application_total_rows"] = ", ".join(blank_rows[:10]) or None
             blank_review = [c for c, v in report.review_litigation.items() if v.value is None]
@@ -168,12 +221,30 @@ def reports_frame(reports: Sequence[Report], agencies: Mapping[str, str | None],
         line["n_parser_errors"] = float(len(errors))
         line["parser_error_detail"] = "; ".join(f"{p.code}: {p.message}" for p in errors)[:500] or None
         lines.append(line)
-    return _frame(lines, [
-        "form_version", "report_year", "years_after_now", "agency_id", "sha256", "publish_lag_years",
-        "missing_application_cells", "missing_application_detail", "missing_review_cells", "missing_review_detail",
-        "missing_active_cells", "missing_active_detail", "blank_application_totals", "blank_application_total_rows",
-        "blank_review_cells", "blank_review_cell_names", "n_historical_figures", "n_parser_errors",
-        "parser_error_detail"])
+    return _frame(
+        lines,
+        [
+            "form_version",
+            "report_year",
+            "years_after_now",
+            "agency_id",
+            "sha256",
+            "publish_lag_years",
+            "missing_application_cells",
+            "missing_application_detail",
+            "missing_review_cells",
+            "missing_review_detail",
+            "missing_active_cells",
+            "missing_active_detail",
+            "blank_application_totals",
+            "blank_application_total_rows",
+            "blank_review_cells",
+            "blank_review_cell_names",
+            "n_historical_figures",
+            "n_parser_errors",
+            "parser_error_detail",
+        ],
+    )
 
 
 def active_frame(reports: Sequence[Report]) -> pd.DataFrame:
@@ -183,18 +254,26 @@ def active_frame(reports: Sequence[Report]) -> pd.DataFrame:
         for (item, metric), cell in report.active_disclosure.items():
             value = _f(cell.value)
             kind = active_metric_kind(metric)
-            lines.append({
-                "report_id": rid, "row": item, "column": metric, "form_key": f"{report.form_version}:{item}.{metric}",
-                "count_value": value if kind == "count" else NAN,
-                "count_fraction": _fraction(value) if kind == "count" else NAN,
-                "amount_value": value if kind == "amount" else NAN,
-                "change_fraction": _fraction(value) if kind == "change" else NAN,
-            })
+            lines.append(
+                {
+                    "report_id": rid,
+                    "row": item,
+                    "column": metric,
+                    "form_key": f"{report.form_version}:{item}.{metric}",
+                    "count_value": value if kind == "count" else NAN,
+                    "count_fraction": _fraction(value) if kind == "count" else NAN,
+                    "amount_value": value if kind == "amount" else NAN,
+                    "change_fraction": _fraction(value) if kind == "change" else NAN,
+                }
+            )
     return _frame(lines, ["form_key", "count_value", "count_fraction", "amount_value", "change_fraction"])
 
 
-def applications_frame(reports: Sequence[Report], agencies: Mapping[str, str | None],
-                       previous: Mapping[tuple[str, int, str], Previous]) -> pd.DataFrame:
+def applications_frame(
+    reports: Sequence[Report],
+    agencies: Mapping[str, str | None],
+    previous: Mapping[tuple[str, int, str], Previous],
+) -> pd.DataFrame:
     """`previous[(agency_id, year, column)]` is that agency's 结转下年度 for `year` (from the lake or the batch)."""
     cross = forms.CROSS_YEAR
     lines: list[dict[str, Any]] = []
@@ -203,8 +282,16 @@ def applications_frame(reports: Sequence[Report], agencies: Mapping[str, str | N
         apps = report.applications
         for (row, column), cell in apps.items():
             value = _f(cell.value)
-            lines.append({"report_id": rid, "row": row, "column": column, "form_row": f"{report.form_version}:{row}",
-                          "value": value, "value_fraction": _fraction(value)})
+            lines.append(
+                {
+                    "report_id": rid,
+                    "row": row,
+                    "column": column,
+                    "form_row": f"{report.form_version}:{row}",
+                    "value": value,
+                    "value_fraction": _fraction(value),
+                }
+            )
         if not apps:
             continue
         agency = agencies.get(rid)
@@ -212,15 +299,23 @@ def applications_frame(reports: Sequence[Report], agencies: Mapping[str, str | N
             if line["row"] is None:  # a column's line carries the cross-year pair too
                 column = line["column"]
                 this_year = apps.get((cross.row, column))
-                prev = previous.get((agency, report.report_year - 1, column)) \
-                    if agency and isinstance(report.report_year, int) else None
+                prev = (
+                    previous.get((agency, report.report_year - 1, column))
+                    if agency and isinstance(report.report_year, int)
+                    else None
+                )
                 line[CROSS_YEAR_COLUMNS[0]] = _f(this_year.value) if this_year is not None else NAN
                 line[CROSS_YEAR_COLUMNS[1]] = -prev.value if prev else NAN
                 line[CROSS_YEAR_DETAIL] = prev.report_id if prev else None
             lines.append(line)
-    columns = ["form_row", "value", "value_fraction",
-               *(c for i in forms.IDENTITIES if i.table == "applications" for c in identity_columns(i)),
-               *CROSS_YEAR_COLUMNS, CROSS_YEAR_DETAIL]
+    columns = [
+        "form_row",
+        "value",
+        "value_fraction",
+        *(c for i in forms.IDENTITIES if i.table == "applications" for c in identity_columns(i)),
+        *CROSS_YEAR_COLUMNS,
+        CROSS_YEAR_DETAIL,
+    ]
     return _frame(lines, columns)
 
 
@@ -231,24 +326,55 @@ def review_frame(reports: Sequence[Report]) -> pd.DataFrame:
         rl = report.review_litigation
         for column, cell in rl.items():
             value = _f(cell.value)
-            lines.append({"report_id": rid, "row": None, "column": column, "value": value,
-                          "value_fraction": _fraction(value)})
+            lines.append(
+                {
+                    "report_id": rid,
+                    "row": None,
+                    "column": column,
+                    "value": value,
+                    "value_fraction": _fraction(value),
+                }
+            )
         if rl:
             lines.extend(_identity_lines(report, "review_litigation"))
-    return _frame(lines, ["value", "value_fraction",
-                          *(c for i in forms.IDENTITIES if i.table == "review_litigation" for c in identity_columns(i))])
+    return _frame(
+        lines,
+        [
+            "value",
+            "value_fraction",
+            *(c for i in forms.IDENTITIES if i.table == "review_litigation" for c in identity_columns(i)),
+        ],
+    )
 
 
 def historical_frame(reports: Sequence[Report]) -> pd.DataFrame:
-    lines = [{"report_id": report_id_for(r.sha256), "row": h.metric, "column": h.period, "metric": h.metric,
-              "period": h.period, "value": _f(h.value)}
-             for r in reports for h in r.historical_figures]
+    lines = [
+        {
+            "report_id": report_id_for(r.sha256),
+            "row": h.metric,
+            "column": h.period,
+            "metric": h.metric,
+            "period": h.period,
+            "value": _f(h.value),
+        }
+        for r in reports
+        for h in r.historical_figures
+    ]
     return _frame(lines, ["metric", "period", "value"])
 
 
 def validation_results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    lines = [{"report_id": r.get("report_id"), "row": r.get("row"), "column": r.get("column"),
-              "check": r.get("check"), "severity": r.get("severity"), "table": r.get("table")} for r in rows]
+    lines = [
+        {
+            "report_id": r.get("report_id"),
+            "row": r.get("row"),
+            "column": r.get("column"),
+            "check": r.get("check"),
+            "severity": r.get("severity"),
+            "table": r.get("table"),
+        }
+        for r in rows
+    ]
     return _frame(lines, ["check", "severity", "table"])
 
 
@@ -259,7 +385,16 @@ def lineage_frame(events: Sequence[LineageEvent]) -> pd.DataFrame:
         except ValueError:
             return NAN
 
-    lines = [{"report_id": e.report_id, "row": e.stage, "column": None, "stage": e.stage, "status": e.status,
-              "duration_seconds": seconds(e.ended_at) - seconds(e.started_at), "input_sha256": e.input_sha256}
-             for e in events]
+    lines = [
+        {
+            "report_id": e.report_id,
+            "row": e.stage,
+            "column": None,
+            "stage": e.stage,
+            "status": e.status,
+            "duration_seconds": seconds(e.ended_at) - seconds(e.started_at),
+            "input_sha256": e.input_sha256,
+        }
+        for e in events
+    ]
     return _frame(lines, ["stage", "status", "duration_seconds", "input_sha256"])

@@ -71,9 +71,13 @@ class _Gx:
         self.gx = gx
         self.context = gx.get_context(mode="ephemeral")
         with contextlib.suppress(Exception):
-            self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+            self.context.variables.progress_bars = ProgressBarsConfig(
+                globally=False, metric_calculations=False
+            )
         with contextlib.suppress(Exception):
-            self.context.delete_data_docs_site("local_site")  # default site writes to a temp dir on every build
+            self.context.delete_data_docs_site(
+                "local_site"
+            )  # default site writes to a temp dir on every build
         self.source = self.context.data_sources.add_pandas("gongkai")
         self.batch_definitions: dict[str, Any] = {}
 
@@ -94,19 +98,25 @@ class _Gx:
 
         gx = self.gx
         name = suite_dict["name"]
-        suite = ExpectationSuite(name=name, expectations=suite_dict["expectations"], meta=suite_dict.get("meta"))
+        suite = ExpectationSuite(
+            name=name, expectations=suite_dict["expectations"], meta=suite_dict.get("meta")
+        )
         with contextlib.suppress(Exception):
             self.context.suites.delete(name)
         suite = self.context.suites.add(suite)
         vd_name = f"{name}-{run_id}"
         definition = self.context.validation_definitions.add(
-            gx.ValidationDefinition(name=vd_name, data=self.batch_definition(name), suite=suite))
+            gx.ValidationDefinition(name=vd_name, data=self.batch_definition(name), suite=suite)
+        )
         try:
             return definition.run(
                 batch_parameters={"dataframe": frame},
-                result_format={"result_format": "COMPLETE",
-                               "unexpected_index_column_names": frames.INDEX_COLUMNS},
-                run_id=self._run_id(run_id))
+                result_format={
+                    "result_format": "COMPLETE",
+                    "unexpected_index_column_names": frames.INDEX_COLUMNS,
+                },
+                run_id=self._run_id(run_id),
+            )
         finally:
             with contextlib.suppress(Exception):
                 self.context.validation_definitions.delete(vd_name)
@@ -121,13 +131,21 @@ class _Gx:
     def build_docs(self, directory: Path, run_id: str) -> Path:
         """Data Docs for this run's results only, in `directory`; returns index.html."""
         site = f"run-{uuid.uuid4().hex[:8]}"
-        self.context.add_data_docs_site(site_name=site, site_config={
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })
+        self.context.add_data_docs_site(
+            site_name=site,
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(directory),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
         store: Any = self.context.validation_results_store  # GX types its keys loosely
-        ids: Any = [k for k in store.list_keys() if getattr(k.run_id, "run_name", None) == gx_run_name(run_id)]
+        ids: Any = [
+            k for k in store.list_keys() if getattr(k.run_id, "run_name", None) == gx_run_name(run_id)
+        ]
         try:
             self.context.build_data_docs(site_names=[site], resource_identifiers=ids)
         finally:
@@ -176,7 +194,9 @@ def failures_from_result(result: Any, frame: pd.DataFrame) -> list[CheckFailure]
         config = er.expectation_config
         meta = config.meta or {}
         kwargs = config.kwargs
-        severity = "error" if str(getattr(config.severity, "value", config.severity)) == "critical" else "warning"
+        severity = (
+            "error" if str(getattr(config.severity, "value", config.severity)) == "critical" else "warning"
+        )
         check = meta.get("check", config.type)
         table = meta.get("table", "")
         exception = (er.exception_info or {}).get("exception_message") if er.exception_info else None
@@ -184,9 +204,20 @@ def failures_from_result(result: Any, frame: pd.DataFrame) -> list[CheckFailure]
         if exception or not index_list:
             # the expectation could not run or gave no rows: a failure of the batch, reported on every report
             for rid in frame["report_id"].dropna().unique():
-                out.append(CheckFailure(rid, check, table, None, None, None, None, severity,
-                                        f"check {check} could not be evaluated: {exception or 'no rows returned'}",
-                                        config.type))
+                out.append(
+                    CheckFailure(
+                        rid,
+                        check,
+                        table,
+                        None,
+                        None,
+                        None,
+                        None,
+                        severity,
+                        f"check {check} could not be evaluated: {exception or 'no rows returned'}",
+                        config.type,
+                    )
+                )
             continue
         for item in index_list:
             rid = item.get("report_id")
@@ -209,16 +240,24 @@ def failures_from_result(result: Any, frame: pd.DataFrame) -> list[CheckFailure]
                 expected = _expected_text(config.type, kwargs)
             block = (column or "").rsplit("_", 1)[0] if table == "review_litigation" else None
             fields = {
-                "observed": observed, "expected": expected, "detail": detail, "row": row, "column": column,
-                "row_label": _ROW_LABELS.get(row or "", row), "column_label": _COLUMN_LABELS.get(column or "", column),
+                "observed": observed,
+                "expected": expected,
+                "detail": detail,
+                "row": row,
+                "column": column,
+                "row_label": _ROW_LABELS.get(row or "", row),
+                "column_label": _COLUMN_LABELS.get(column or "", column),
                 "block_label": _BLOCK_LABELS.get(block or "", block),
             }
             try:
                 message = meta.get("message", check).format(**fields)
             except (KeyError, IndexError, ValueError):
                 message = meta.get("message", check)
-            out.append(CheckFailure(rid, check, table, row, column, expected, observed, severity, message,
-                                    config.type))
+            out.append(
+                CheckFailure(
+                    rid, check, table, row, column, expected, observed, severity, message, config.type
+                )
+            )
     return out
 
 
@@ -234,8 +273,9 @@ def _lookup(frame: pd.DataFrame, item: Mapping[str, Any], column: str) -> str | 
     return None if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
-def previous_year_values(store: Store | None, reports: Sequence[Report],
-                         agencies: Mapping[str, str | None]) -> dict[tuple[str, int, str], frames.Previous]:
+def previous_year_values(
+    store: Store | None, reports: Sequence[Report], agencies: Mapping[str, str | None]
+) -> dict[tuple[str, int, str], frames.Previous]:
     """结转下年度 of the year before each report, for the same agency: from the batch, else the lake.
 
     Of several versions of last year's report the newest ingested that is not `failed` counts; a
@@ -252,7 +292,11 @@ def previous_year_values(store: Store | None, reports: Sequence[Report],
     for report in reports:
         rid = report_id_for(report.sha256)
         agency = agencies.get(rid)
-        if not agency or not isinstance(report.report_year, int) or (agency, report.report_year) not in wanted:
+        if (
+            not agency
+            or not isinstance(report.report_year, int)
+            or (agency, report.report_year) not in wanted
+        ):
             continue
         for column in forms.APPLICANT_KEYS:
             cell = report.applications.get((forms.CROSS_YEAR.previous_row, column))
@@ -261,7 +305,9 @@ def previous_year_values(store: Store | None, reports: Sequence[Report],
     return found
 
 
-def _previous_from_lake(store: Store, wanted: set[tuple[str, int]]) -> dict[tuple[str, int, str], frames.Previous]:
+def _previous_from_lake(
+    store: Store, wanted: set[tuple[str, int]]
+) -> dict[tuple[str, int, str], frames.Previous]:
     state = log.read_state(store)
     agencies = sorted({a for a, _ in wanted})
     years = sorted({y for _, y in wanted})
@@ -269,8 +315,12 @@ def _previous_from_lake(store: Store, wanted: set[tuple[str, int]]) -> dict[tupl
     for year in years:
         for key in state.partition_files("reports", year):
             t = read_file(store, state, key, ["report_id", "agency_id", "status", "ingested_at"])
-            t = t.filter(pc.and_(pc.is_in(t["agency_id"], value_set=pc.cast(agencies, "string")),
-                                 pc.not_equal(t["status"], "failed")))
+            t = t.filter(
+                pc.and_(
+                    pc.is_in(t["agency_id"], value_set=pc.cast(agencies, "string")),
+                    pc.not_equal(t["status"], "failed"),
+                )
+            )
             for row in t.to_pylist():
                 k = (row["agency_id"], year)
                 if k in wanted and (k not in chosen or row["ingested_at"] > chosen[k][1]):
@@ -280,12 +330,18 @@ def _previous_from_lake(store: Store, wanted: set[tuple[str, int]]) -> dict[tupl
     for year in years:
         for key in state.partition_files("applications", year):
             t = read_file(store, state, key, ["report_id", "row", "applicant", "value"])
-            t = t.filter(pc.and_(pc.is_in(t["report_id"], value_set=pc.cast(sorted(by_report), "string")),
-                                 pc.equal(t["row"], forms.CROSS_YEAR.previous_row)))
+            t = t.filter(
+                pc.and_(
+                    pc.is_in(t["report_id"], value_set=pc.cast(sorted(by_report), "string")),
+                    pc.equal(t["row"], forms.CROSS_YEAR.previous_row),
+                )
+            )
             for row in t.to_pylist():
                 agency, y = by_report[row["report_id"]]
                 if row["value"] is not None:
-                    found[(agency, y, row["applicant"])] = frames.Previous(float(row["value"]), row["report_id"])
+                    found[(agency, y, row["applicant"])] = frames.Previous(
+                        float(row["value"]), row["report_id"]
+                    )
     return found
 
 
@@ -294,10 +350,17 @@ def gx_run_name(run_id: str) -> str:
     return f"gongkai-{run_id}"
 
 
-def validate_reports(reports: Sequence[Report], store: Store | None = None, *,
-                     agencies: Mapping[str, str] | None = None, lineage: Sequence[LineageEvent] = (),
-                     run_id: str | None = None, docs: bool = True, docs_dir: Path | None = None,
-                     suites_dir: Path | None = None) -> ValidationOutcome:
+def validate_reports(
+    reports: Sequence[Report],
+    store: Store | None = None,
+    *,
+    agencies: Mapping[str, str] | None = None,
+    lineage: Sequence[LineageEvent] = (),
+    run_id: str | None = None,
+    docs: bool = True,
+    docs_dir: Path | None = None,
+    suites_dir: Path | None = None,
+) -> ValidationOutcome:
     """Validate a batch of reports with the GX suites; returns each report's status and failing cells.
 
     - `store`: the lake, for the cross-year check (last year's 结转下年度 of the same agency) and to
@@ -328,9 +391,16 @@ def validate_reports(reports: Sequence[Report], store: Store | None = None, *,
         return _validate(unique, agency_ids, frame_by_table, run_id, store, docs, docs_dir, suites_dir)
 
 
-def _validate(unique: dict[str, Report], agency_ids: dict[str, str | None], frame_by_table: dict[str, pd.DataFrame],
-              run_id: str, store: Store | None, docs: bool, docs_dir: Path | None,
-              suites_dir: Path | None) -> ValidationOutcome:
+def _validate(
+    unique: dict[str, Report],
+    agency_ids: dict[str, str | None],
+    frame_by_table: dict[str, pd.DataFrame],
+    run_id: str,
+    store: Store | None,
+    docs: bool,
+    docs_dir: Path | None,
+    suites_dir: Path | None,
+) -> ValidationOutcome:
     gx = _Gx.get()
     stored = load_suites(suites_dir)
     outcome = ValidationOutcome(run_id=run_id, validated_at=now_iso("seconds"))
@@ -363,8 +433,10 @@ def _validate(unique: dict[str, Report], agency_ids: dict[str, str | None], fram
         except Exception as exc:  # the validation stands; only its pages are missing
             errors.append(f"{exc.__class__.__name__}: {exc!s:.200}")
         if errors:
-            outcome.docs_warning = (f"the Data Docs of run {run_id} could not be rendered ({errors[0]}); the "
-                                    "validation results are in the lake's validation_results table")
+            outcome.docs_warning = (
+                f"the Data Docs of run {run_id} could not be rendered ({errors[0]}); the "
+                "validation results are in the lake's validation_results table"
+            )
     return outcome
 
 

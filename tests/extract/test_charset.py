@@ -13,11 +13,16 @@ from gongkai.fetch import decode_page
 REPORT = "2023年政府信息公开工作年度报告：依申请公开（镕）"  # 镕 is in GBK, not GB2312
 
 
-@pytest.mark.parametrize(("bom", "codec", "encoding"), [
-    (b"\xff\xfe\x00\x00", "utf-32-le", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32-be", "utf-32"),
-    (b"\xff\xfe", "utf-16-le", "utf-16"), (b"\xfe\xff", "utf-16-be", "utf-16"),
-    (b"\xef\xbb\xbf", "utf-8", "utf-8-sig"),
-])
+@pytest.mark.parametrize(
+    ("bom", "codec", "encoding"),
+    [
+        (b"\xff\xfe\x00\x00", "utf-32-le", "utf-32"),
+        (b"\x00\x00\xfe\xff", "utf-32-be", "utf-32"),
+        (b"\xff\xfe", "utf-16-le", "utf-16"),
+        (b"\xfe\xff", "utf-16-be", "utf-16"),
+        (b"\xef\xbb\xbf", "utf-8", "utf-8-sig"),
+    ],
+)
 def test_a_byte_order_mark_decides(bom: bytes, codec: str, encoding: str) -> None:
     data = bom + f'<meta charset="gbk"><p>{REPORT}</p>'.encode(codec)
     assert bom_encoding(data) == encoding
@@ -34,12 +39,15 @@ def test_declarations_come_from_the_http_header_and_the_meta_tag() -> None:
     assert declared_charsets(b"<p>x</p>", None) == []
 
 
-@pytest.mark.parametrize(("codec", "declared", "encoding"), [
-    ("gbk", "gb2312", "gb18030"),  # read as the superset: the GBK-only 镕 survives
-    ("gb18030", None, "gb18030"),  # undeclared Chinese text
-    ("gbk", "iso-8859-1", "gb18030"),  # a Western server default is never trusted
-    ("big5", "big5", "big5hkscs"),
-])
+@pytest.mark.parametrize(
+    ("codec", "declared", "encoding"),
+    [
+        ("gbk", "gb2312", "gb18030"),  # read as the superset: the GBK-only 镕 survives
+        ("gb18030", None, "gb18030"),  # undeclared Chinese text
+        ("gbk", "iso-8859-1", "gb18030"),  # a Western server default is never trusted
+        ("big5", "big5", "big5hkscs"),
+    ],
+)
 def test_chinese_charsets(codec: str, declared: str | None, encoding: str) -> None:
     text = "政府資訊公開年報" if codec == "big5" else REPORT
     meta = f'<meta charset="{declared}">' if declared else ""

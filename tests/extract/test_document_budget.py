@@ -89,11 +89,20 @@ def test_the_size_cap_is_checked_before_reading(tmp_path: Path) -> None:
         code = run(argparse.Namespace(paths=[Path(sys.argv[1])], json=True))
         print(json.dumps({"exit": code, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
     """)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")]),
+    }
     runs = {}
     for path in (small, big):
-        done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=300,
-                              check=True, env=env)
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+            env=env,
+        )
         report_line, figures_line = done.stdout.strip().splitlines()[-2:]
         runs[path.name] = json.loads(report_line), json.loads(figures_line)
     report, figures = runs["huge.pdf"]

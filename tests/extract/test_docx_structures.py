@@ -82,7 +82,9 @@ def test_a_text_box_is_read_once() -> None:
         alternate = etree.SubElement(etree.SubElement(paragraph, w("r")), f"{{{MC}}}AlternateContent")
         for branch in ("Choice", "Fallback"):  # Word writes the box as DrawingML and again as VML
             box = etree.SubElement(etree.SubElement(alternate, f"{{{MC}}}{branch}"), w("txbxContent"))
-            etree.SubElement(etree.SubElement(etree.SubElement(box, w("p")), w("r")), w("t")).text = "盒中文字"
+            etree.SubElement(
+                etree.SubElement(etree.SubElement(box, w("p")), w("r")), w("t")
+            ).text = "盒中文字"
         body.insert(0, paragraph)
 
     data = rewritten(DOCX[0].read_bytes(), text_box)

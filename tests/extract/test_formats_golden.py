@@ -52,7 +52,9 @@ def test_gbk_page_declared_gb2312_is_not_cut_short() -> None:
     assert b"charset=gb2312" in data
     document = extract_bytes(data)
     assert any("张喆" in getattr(b, "text", "") for b in document.blocks)  # 喆 is GBK-only
-    assert not any("导航" in getattr(b, "text", "") or "版权所有" in getattr(b, "text", "") for b in document.blocks)
+    assert not any(
+        "导航" in getattr(b, "text", "") or "版权所有" in getattr(b, "text", "") for b in document.blocks
+    )
 
 
 def test_html_spans_become_grid_spans() -> None:
@@ -72,8 +74,21 @@ def test_doc_is_converted_with_libreoffice(tmp_path: Path) -> None:
     import subprocess
 
     source = FIXTURES / "corpus" / "001_88afcdf2753bf816.docx"
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/p", "--convert-to", "doc",
-                    "--outdir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/p",
+            "--convert-to",
+            "doc",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     doc = (tmp_path / f"{source.stem}.doc").read_bytes()
     report = parse_bytes(doc, "report.doc")
     expected = json.loads((FIXTURES / "corpus" / "001_88afcdf2753bf816.json").read_text(encoding="utf-8"))
@@ -95,7 +110,9 @@ def test_text_and_pages_in_any_windows_encoding_parse_exactly(encoding: str) -> 
             data = b"\xfe\xff" + text.encode("utf-16-be")
         else:
             data = text.encode(encoding)
-        expected = json.loads((FIXTURES / "corpus" / f"{path.name.split('.')[0]}.json").read_text(encoding="utf-8"))
+        expected = json.loads(
+            (FIXTURES / "corpus" / f"{path.name.split('.')[0]}.json").read_text(encoding="utf-8")
+        )
         report = parse_bytes(data, path.name)
         assert report.media_type == ("text/html" if path.suffix == ".html" else "text/plain"), path.name
         assert differences(report, expected) == [], path.name
@@ -133,7 +150,10 @@ def _markdown_with_html_tables(page: Path) -> str:
     from lxml import etree, html
 
     article = html.fromstring(page.read_text(encoding="utf-8")).find_class("article")[0]
-    lines = ["一、总体情况", "本机关认真贯彻落实《中华人民共和国政府信息公开条例》，扎实推进政务公开工作。" * 20]
+    lines = [
+        "一、总体情况",
+        "本机关认真贯彻落实《中华人民共和国政府信息公开条例》，扎实推进政务公开工作。" * 20,
+    ]
     for child in article:
         if child.tag == "table":
             lines.append(etree.tostring(child, encoding="unicode", with_tail=False))
@@ -146,7 +166,9 @@ def _markdown_with_html_tables(page: Path) -> str:
 def test_markdown_with_html_tables_parses_exactly(page: Path) -> None:
     markdown = _markdown_with_html_tables(page)
     assert markdown.encode("utf-8").index(b"<table") > 1024  # beyond where a page's tags would be seen
-    expected = json.loads((FIXTURES / "corpus" / f"{page.name.split('.')[0]}.json").read_text(encoding="utf-8"))
+    expected = json.loads(
+        (FIXTURES / "corpus" / f"{page.name.split('.')[0]}.json").read_text(encoding="utf-8")
+    )
     report = parse_bytes(markdown.encode("utf-8"), page.name.replace(".utf8.html", ".md"))
     assert report.media_type == "text/markdown"
     assert differences(report, expected) == []

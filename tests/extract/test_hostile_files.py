@@ -53,8 +53,13 @@ def test_too_large_is_refused_before_extraction(monkeypatch: pytest.MonkeyPatch)
 def _allocate(megabytes: int) -> Callable[[bytes], Document]:
     def extract(data: bytes) -> Document:
         ballast = bytearray(megabytes * 2**20)  # touched: really allocated
-        return Document(blocks=[], media_type="text/plain", extractor="test", problems=[
-            Problem("allocated", str(len(ballast)), "info")])
+        return Document(
+            blocks=[],
+            media_type="text/plain",
+            extractor="test",
+            problems=[Problem("allocated", str(len(ballast)), "info")],
+        )
+
     return extract
 
 

@@ -45,7 +45,11 @@ def expected_for(scan: Path) -> dict:
 
 
 def cells_of(report: Report) -> list:
-    return [*report.active_disclosure.values(), *report.applications.values(), *report.review_litigation.values()]
+    return [
+        *report.active_disclosure.values(),
+        *report.applications.values(),
+        *report.review_litigation.values(),
+    ]
 
 
 _reports: dict[str, Report] = {}
@@ -81,8 +85,11 @@ def test_scanned_fixture_parses_with_ocr_flags_and_no_wrong_numbers(path: Path) 
     assert report.report_year == expected["report_year"]
     cells = cells_of(report)
     diffs = differences(report, expected)
-    cell_diffs = [d for d in diffs if d.split(":")[0].split(".")[0] in ("active_disclosure", "applications",
-                                                                         "review_litigation")]
+    cell_diffs = [
+        d
+        for d in diffs
+        if d.split(":")[0].split(".")[0] in ("active_disclosure", "applications", "review_litigation")
+    ]
     # a cell OCR could not read is null (and reported); no cell holds a number the page does not print
     assert all(": got None," in d for d in cell_diffs), cell_diffs
     assert 1 - len(cell_diffs) / len(cells) >= MIN_FIXTURE_ACCURACY, cell_diffs
@@ -96,8 +103,11 @@ def test_scanned_fixtures_reach_the_stated_cell_accuracy() -> None:
     total = wrong = 0
     for path in SCANNED:
         report = scanned_report(path)
-        diffs = [d for d in differences(report, expected_for(path)) if not d.startswith(
-            ("form_version", "report_year", "agency_name", "published_date"))]
+        diffs = [
+            d
+            for d in differences(report, expected_for(path))
+            if not d.startswith(("form_version", "report_year", "agency_name", "published_date"))
+        ]
         total += len(cells_of(report))
         wrong += len(diffs)
     assert 1 - wrong / total >= MIN_OVERALL_ACCURACY, f"{wrong} of {total} cells differ"
@@ -197,7 +207,7 @@ def test_a_speck_apart_from_the_glyphs_is_not_part_of_the_line() -> None:
 def test_glyph_count_and_look_alikes() -> None:
     mask = np.zeros((20, 60), np.uint8)
     for x in (2, 16, 30, 44):  # four digits set apart, and a comma-high speck
-        mask[2:18, x:x + 10] = 255
+        mask[2:18, x : x + 10] = 255
     mask[15:18, 56:58] = 255
     assert _glyphs(mask) == 4  # a reading of three digits ('362' for '1362') has lost one
     assert _as_number("Ⅱ") == "11" and _as_number("Ⅱ", look_alikes=False) is None

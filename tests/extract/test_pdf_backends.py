@@ -14,8 +14,14 @@ from gongkai.extract.pdf import extract_pdf
 from gongkai.extract.pdf_objects import PdfiumPage, pdfium_pages
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-PDFS = sorted([*(FIXTURES / "corpus").glob("*.pdf"), *(FIXTURES / "real").glob("*.pdf"),
-               *(FIXTURES / "scanned").glob("*.pdf"), *(FIXTURES / "hostile").glob("*.pdf")])
+PDFS = sorted(
+    [
+        *(FIXTURES / "corpus").glob("*.pdf"),
+        *(FIXTURES / "real").glob("*.pdf"),
+        *(FIXTURES / "scanned").glob("*.pdf"),
+        *(FIXTURES / "hostile").glob("*.pdf"),
+    ]
+)
 BORN_DIGITAL = sorted([*(FIXTURES / "corpus").glob("*.pdf"), *(FIXTURES / "real").glob("*.pdf")])
 # pages pdfminer still reads, by file (none today: vertical writing in WPS table cells is read too)
 PDFMINER_PAGES: dict[str, list[int]] = {}
@@ -25,7 +31,9 @@ PDFMINER_PAGES: dict[str, list[int]] = {}
 def test_pdfium_objects_give_the_pdfminer_document(path: Path) -> None:
     data = path.read_bytes()
     fast, slow = extract_pdf(data, backend="pdfium"), extract_pdf(data, backend="pdfminer")
-    assert [(type(b).__name__, b.page) for b in fast.blocks] == [(type(b).__name__, b.page) for b in slow.blocks]
+    assert [(type(b).__name__, b.page) for b in fast.blocks] == [
+        (type(b).__name__, b.page) for b in slow.blocks
+    ]
     for ours, theirs in zip(fast.blocks, slow.blocks, strict=True):
         assert ours == theirs
     assert fast.problems == slow.problems

@@ -19,8 +19,12 @@ from gongkai.lake.reader import read_table
 from gongkai.lake.store import open_store
 
 FAST = ["--timeout", "1", "--backoff", "0.05", "--retries", "2"]
-FETCHED_PATHS = ["/huaian-gov/files/2024-annual-report.pdf", "/wuhan-dongxihu-dpf/art/2024.html",
-                 "/jingmen-dongbao-bureau/files/2024-annual-report.wps", "/picture/0/2024021411.pdf"]
+FETCHED_PATHS = [
+    "/huaian-gov/files/2024-annual-report.pdf",
+    "/wuhan-dongxihu-dpf/art/2024.html",
+    "/jingmen-dongbao-bureau/files/2024-annual-report.wps",
+    "/picture/0/2024021411.pdf",
+]
 
 
 def _fetch(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict, str]:  # type: ignore[type-arg]
@@ -37,9 +41,17 @@ def test_every_fault_switched_on(portal: Portal, tmp_path: Path, capsys: pytest.
 
     code, first, err = _fetch(capsys, *args)
     rows = {a["agency"]: a for a in first["agencies"]}
-    counts = {slug: (r["status"], r["found"], r["fetched"], r["unchanged"], r["failed"]) for slug, r in rows.items()}
+    counts = {
+        slug: (r["status"], r["found"], r["fetched"], r["unchanged"], r["failed"]) for slug, r in rows.items()
+    }
     assert counts == {
-        "huaian-hongze-gov": ("failed", 1, 0, 0, 1),  # listing timed out once (retried); the PDF is an error page
+        "huaian-hongze-gov": (
+            "failed",
+            1,
+            0,
+            0,
+            1,
+        ),  # listing timed out once (retried); the PDF is an error page
         "huaian-gov": ("ok", 1, 1, 0, 0),  # article 500 twice, PDF cut short once: both retried
         "wuhan-dongxihu-dpf": ("ok", 1, 1, 0, 0),  # listing 429 (Retry-After), article reset once
         "bengbu-bengshan-dpf": ("failed", 0, 0, 0, 0),  # listing redirects in a loop
@@ -52,7 +64,9 @@ def test_every_fault_switched_on(portal: Portal, tmp_path: Path, capsys: pytest.
     assert code == 1  # partial
     assert any("error_page" in r for r in rows["huaian-hongze-gov"]["reasons"])
     assert any(r.startswith("listing_redirect_loop") for r in rows["bengbu-bengshan-dpf"]["reasons"])
-    assert any(r.startswith("listing_address_refused") and "127.0.0.2" in r for r in rows["jinjiang-dpf"]["reasons"])
+    assert any(
+        r.startswith("listing_address_refused") and "127.0.0.2" in r for r in rows["jinjiang-dpf"]["reasons"]
+    )
     assert any(r.startswith("listing_http_500") for r in rows["zibo-zhangdian-dpf"]["reasons"])
     jingmen = " ".join(rows["jingmen-dongbao-bureau"]["reasons"])
     assert "truncated" in jingmen and "address_refused" in jingmen
@@ -68,7 +82,10 @@ def test_every_fault_switched_on(portal: Portal, tmp_path: Path, capsys: pytest.
     assert sorted(r["status"] for r in fetches) == ["failed"] * 3 + ["ok"] * 4
     assert all(r["error"] for r in fetches if r["status"] == "failed")
     assert {r["agency_id"] for r in lineage if r["stage"] == "discover" and r["status"] == "failed"} == {
-        "bengbu-bengshan-dpf", "jinjiang-dpf", "zibo-zhangdian-dpf"}
+        "bengbu-bengshan-dpf",
+        "jinjiang-dpf",
+        "zibo-zhangdian-dpf",
+    }
     assert {portal.site.bodies.get(p, 0) for p in FETCHED_PATHS} == {1}  # an article that is the report: once
     bodies = dict(portal.site.bodies)
 
@@ -96,19 +113,47 @@ def test_portal_and_fetch_as_commands(tmp_path: Path) -> None:
     """`python -m gongkai.fetch.portal` in one process, `gongkai fetch` in another, a table in between."""
     registry = tmp_path / "registry.toml"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "gongkai.fetch.portal", "--extras", "--write-registry",
-                               str(registry), "--fault", "/huaian-gov/nianbao/index.html=500:1"],
-                              stdout=subprocess.PIPE, text=True, env=env)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gongkai.fetch.portal",
+            "--extras",
+            "--write-registry",
+            str(registry),
+            "--fault",
+            "/huaian-gov/nianbao/index.html=500:1",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert server.stdout is not None
         base_url = server.stdout.readline().strip()
         assert base_url.startswith("http://127.0.0.1:")
-        command = [sys.executable, "-m", "gongkai.cli", "fetch", "--year", "2024", "--registry", str(registry),
-                   "--lake", str(tmp_path / "lake"), "--agency", "huaian-gov", "--agency", "wuhan-dongxihu-dpf",
-                   *FAST]
+        command = [
+            sys.executable,
+            "-m",
+            "gongkai.cli",
+            "fetch",
+            "--year",
+            "2024",
+            "--registry",
+            str(registry),
+            "--lake",
+            str(tmp_path / "lake"),
+            "--agency",
+            "huaian-gov",
+            "--agency",
+            "wuhan-dongxihu-dpf",
+            *FAST,
+        ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
         assert done.returncode == 0, done.stdout + done.stderr
-        rows = [line for line in done.stdout.splitlines() if "huaian-gov" in line or "wuhan-dongxihu-dpf" in line]
+        rows = [
+            line for line in done.stdout.splitlines() if "huaian-gov" in line or "wuhan-dongxihu-dpf" in line
+        ]
         assert len(rows) == 2 and all(" ok " in row for row in rows), done.stdout
         assert "found" in done.stdout and "unchanged" in done.stdout
         assert "gongkai fetch 2024" in done.stdout

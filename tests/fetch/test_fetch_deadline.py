@@ -21,8 +21,9 @@ DRIPPED = "/huaian-gov/files/2024-annual-report.pdf"
 
 
 @pytest.mark.parametrize("kind", ["drip", "drip_headers"])
-def test_a_dripping_server_fails_at_the_deadline(portal: Portal, session_for: Callable[..., PoliteSession],
-                                                 kind: str) -> None:
+def test_a_dripping_server_fails_at_the_deadline(
+    portal: Portal, session_for: Callable[..., PoliteSession], kind: str
+) -> None:
     portal.faults[DRIPPED] = Fault(kind, seconds=1.0)  # one byte a second: each read well within its timeout
     session = session_for(portal, deadline=5.0, timeout=(2.0, 3.0))
     started = time.monotonic()
@@ -46,23 +47,41 @@ def test_the_deadline_spans_retries(portal: Portal, session_for: Callable[..., P
     assert 2 <= portal.site.hits[DRIPPED] < 50
 
 
-def test_a_healthy_download_is_untouched_by_the_watchdog(portal: Portal,
-                                                        session_for: Callable[..., PoliteSession]) -> None:
+def test_a_healthy_download_is_untouched_by_the_watchdog(
+    portal: Portal, session_for: Callable[..., PoliteSession]
+) -> None:
     session = session_for(portal, deadline=5.0)
     for _ in range(3):  # kept-alive connections are reused and watched again
         fetched = session.get(portal.base_url + DRIPPED)
-        assert fetched.status == 200 and fetched.content.startswith(b"%PDF") and len(fetched.content) == 412842
+        assert (
+            fetched.status == 200 and fetched.content.startswith(b"%PDF") and len(fetched.content) == 412842
+        )
 
 
-def test_a_dripping_agency_delays_only_itself(portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_dripping_agency_delays_only_itself(
+    portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     portal.faults[DRIPPED] = Fault("drip", seconds=1.0)
     monkeypatch.setenv("GONGKAI_FETCH_DEADLINE", "5")
     registry = str(portal.write_registry(tmp_path / "registry.toml"))
     lake = str(tmp_path / "lake")
     started = time.monotonic()
-    code = main(["fetch", "--year", "2024", "--registry", registry, "--lake", lake, "--json",
-                 "--backoff", "0.05", "--retries", "1"])
+    code = main(
+        [
+            "fetch",
+            "--year",
+            "2024",
+            "--registry",
+            registry,
+            "--lake",
+            lake,
+            "--json",
+            "--backoff",
+            "0.05",
+            "--retries",
+            "1",
+        ]
+    )
     elapsed = time.monotonic() - started
     rows = {a["agency"]: a for a in json.loads(capsys.readouterr().out)["agencies"]}
     assert code == 1  # partial: one agency failed
@@ -72,13 +91,23 @@ def test_a_dripping_agency_delays_only_itself(portal: Portal, tmp_path: Path, mo
         "huaian-hongze-gov": ("ok", 1, 1, 0),
         "wuhan-dongxihu-dpf": ("ok", 1, 1, 0),
         "jingmen-dongbao-bureau": ("partial", 4, 3, 1),  # as without the drip: a link to 127.0.0.2 refused
-        **{slug: ("none", 0, 0, 0) for slug in ("bengbu-bengshan-dpf", "jinjiang-dpf", "zibo-zhangdian-dpf",
-                                                 "moumou-county-gov", "moumou-city-justice")},
+        **{
+            slug: ("none", 0, 0, 0)
+            for slug in (
+                "bengbu-bengshan-dpf",
+                "jinjiang-dpf",
+                "zibo-zhangdian-dpf",
+                "moumou-county-gov",
+                "moumou-city-justice",
+            )
+        },
     }
     reasons = rows["huaian-gov"]["reasons"]
     assert any("deadline: the server took more than 5 s to send the document" in r for r in reasons), reasons
     store = open_store(lake)
-    fetches = [e for e in read_table(store, "lineage").to_pylist() if e["stage"] == "fetch" and e["status"] == "ok"]
+    fetches = [
+        e for e in read_table(store, "lineage").to_pylist() if e["stage"] == "fetch" and e["status"] == "ok"
+    ]
     assert len(fetches) == 5  # the other agencies' reports landed
     assert all(store.exists(raw_key(e["output_sha256"])) for e in fetches)
     assert elapsed < 60, f"the fetch took {elapsed:.0f} s: the dripping host held the run"

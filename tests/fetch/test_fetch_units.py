@@ -17,29 +17,35 @@ from gongkai.fetch.http import HostGate, retry_after_seconds
 REPORT = "淮安市洪泽区人民政府2023年政府信息公开工作年度报告"
 
 
-@pytest.mark.parametrize(("title", "year"), [
-    ("淮安市洪泽区人民政府2023年政府信息公开工作年度报告", 2023),
-    ("2024年度政府信息公开工作年度报告", 2024),
-    ("2025-02-14 东宝区2024年政府信息公开年报", 2024),  # the publication date is not the report year
-    ("二〇二三年政府信息公开工作年度报告", 2023),
-    ("二零一九年度政府信息公开年报", 2019),
-    ("２０２２年政府信息公开工作年度报告", 2022),
-    ("政府信息公开工作年度报告（2021）", 2021),
-    ("政府信息公开工作年度报告 2025-01-20", None),
-    ("政府信息公开工作年度报告", None),
-])
+@pytest.mark.parametrize(
+    ("title", "year"),
+    [
+        ("淮安市洪泽区人民政府2023年政府信息公开工作年度报告", 2023),
+        ("2024年度政府信息公开工作年度报告", 2024),
+        ("2025-02-14 东宝区2024年政府信息公开年报", 2024),  # the publication date is not the report year
+        ("二〇二三年政府信息公开工作年度报告", 2023),
+        ("二零一九年度政府信息公开年报", 2019),
+        ("２０２２年政府信息公开工作年度报告", 2022),
+        ("政府信息公开工作年度报告（2021）", 2021),
+        ("政府信息公开工作年度报告 2025-01-20", None),
+        ("政府信息公开工作年度报告", None),
+    ],
+)
 def test_report_year_from_a_title(title: str, year: int | None) -> None:
     assert report_year(title) == year
 
 
 def test_decode_page_utf8_declared_gb2312_is_read_as_utf8() -> None:
-    page = decode_page(f'<meta charset="gb2312"><title>{REPORT}</title>'.encode(), "text/html; charset=gb2312")
+    page = decode_page(
+        f'<meta charset="gb2312"><title>{REPORT}</title>'.encode(), "text/html; charset=gb2312"
+    )
     assert REPORT in page.text and page.encoding == "utf-8"
     assert [p.code for p in page.problems] == ["charset_mismatch"]
 
 
-@pytest.mark.parametrize("content_type", [None, "text/html", "text/html; charset=ISO-8859-1",
-                                          "text/html; charset=utf-8"])
+@pytest.mark.parametrize(
+    "content_type", [None, "text/html", "text/html; charset=ISO-8859-1", "text/html; charset=utf-8"]
+)
 def test_decode_page_gbk_with_no_or_a_wrong_charset(content_type: str | None) -> None:
     page = decode_page(f"<html><title>{REPORT}</title></html>".encode("gbk"), content_type)
     assert REPORT in page.text and page.encoding == "gb18030"
@@ -73,40 +79,70 @@ def _link(url: str, kind: str = "attachment") -> ReportLink:
     return ReportLink(url, "a-b", 2024, "t", kind)
 
 
-@pytest.mark.parametrize(("content", "media_type", "url", "code"), [
-    (b"", "application/x-empty", "http://x/r.pdf", "empty"),
-    ("<html><title>系统繁忙</title>系统繁忙，请稍后再试</html>".encode(), "text/html", "http://x/r.pdf", "error_page"),
-    (b"File not found", "text/plain", "http://x/r.doc", "error_page"),
-    ("<html><title>404 页面不存在</title><div>首页</div></html>".encode(), "text/html", "http://x/a.html",
-     "error_page"),
-    ("<html><title>访问出错</title><div>政府信息公开 | 首页</div>出错了</html>".encode(), "text/html",
-     "http://x/a.html", "error_page"),
-    (f"<html><title>{REPORT}</title><p>一、总体情况</p></html>".encode(), "text/html", "http://x/a.html", None),
-    (b"%PDF-1.7 ...", "application/pdf", "http://x/download?id=1", None),
-])
+@pytest.mark.parametrize(
+    ("content", "media_type", "url", "code"),
+    [
+        (b"", "application/x-empty", "http://x/r.pdf", "empty"),
+        (
+            "<html><title>系统繁忙</title>系统繁忙，请稍后再试</html>".encode(),
+            "text/html",
+            "http://x/r.pdf",
+            "error_page",
+        ),
+        (b"File not found", "text/plain", "http://x/r.doc", "error_page"),
+        (
+            "<html><title>404 页面不存在</title><div>首页</div></html>".encode(),
+            "text/html",
+            "http://x/a.html",
+            "error_page",
+        ),
+        (
+            "<html><title>访问出错</title><div>政府信息公开 | 首页</div>出错了</html>".encode(),
+            "text/html",
+            "http://x/a.html",
+            "error_page",
+        ),
+        (
+            f"<html><title>{REPORT}</title><p>一、总体情况</p></html>".encode(),
+            "text/html",
+            "http://x/a.html",
+            None,
+        ),
+        (b"%PDF-1.7 ...", "application/pdf", "http://x/download?id=1", None),
+    ],
+)
 def test_not_a_report(content: bytes, media_type: str, url: str, code: str | None) -> None:
     reason = not_a_report(content, media_type, _link(url))
     assert (reason.split(":", 1)[0] if reason else None) == code
 
 
 def test_listing_parse_reads_hanweb_datastores_trs_pagination_and_viewers() -> None:
-    page = _parse('<html><body><script type="text/xml"><datastore><recordset><record><![CDATA[<li><a href="/art/1.html" '
-                  f'title="{REPORT}">淮安市洪泽区…</a></li>]]></record></recordset></datastore></script>'
-                  '<script>createPageHTML(3, 0, "index", "html");</script>'
-                  '<iframe src="/pdfjs/web/viewer.html?file=%2Fpicture%2F0%2Fr.pdf"></iframe>'
-                  '<a href="list_2.html">下一页</a></body></html>', "http://x.gov.cn/col/col1/index.html")
+    page = _parse(
+        '<html><body><script type="text/xml"><datastore><recordset><record><![CDATA[<li><a href="/art/1.html" '
+        f'title="{REPORT}">淮安市洪泽区…</a></li>]]></record></recordset></datastore></script>'
+        '<script>createPageHTML(3, 0, "index", "html");</script>'
+        '<iframe src="/pdfjs/web/viewer.html?file=%2Fpicture%2F0%2Fr.pdf"></iframe>'
+        '<a href="list_2.html">下一页</a></body></html>',
+        "http://x.gov.cn/col/col1/index.html",
+    )
     assert [(a.url, a.title) for a in page.anchors] == [("http://x.gov.cn/art/1.html", REPORT)]
-    assert page.pages == ["http://x.gov.cn/col/col1/list_2.html", "http://x.gov.cn/col/col1/index_1.html",
-                          "http://x.gov.cn/col/col1/index_2.html"]
+    assert page.pages == [
+        "http://x.gov.cn/col/col1/list_2.html",
+        "http://x.gov.cn/col/col1/index_1.html",
+        "http://x.gov.cn/col/col1/index_2.html",
+    ]
     assert [_document_url(a) for a in page.embedded] == ["http://x.gov.cn/picture/0/r.pdf"]
 
 
-@pytest.mark.parametrize(("url", "text", "document"), [
-    ("http://x/files/r.PDF", "", "http://x/files/r.PDF"),
-    ("http://x/files/r.wps", "", "http://x/files/r.wps"),
-    ("http://x/download.jsp?id=7", "2023年报.docx", "http://x/download.jsp?id=7"),
-    ("http://x/art/2023.html", "2023年报", None),
-])
+@pytest.mark.parametrize(
+    ("url", "text", "document"),
+    [
+        ("http://x/files/r.PDF", "", "http://x/files/r.PDF"),
+        ("http://x/files/r.wps", "", "http://x/files/r.wps"),
+        ("http://x/download.jsp?id=7", "2023年报.docx", "http://x/download.jsp?id=7"),
+        ("http://x/art/2023.html", "2023年报", None),
+    ],
+)
 def test_document_urls(url: str, text: str, document: str | None) -> None:
     assert _document_url(_Anchor(url, text)) == document
 

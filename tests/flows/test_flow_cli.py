@@ -23,8 +23,9 @@ def portal(tmp_path: Path) -> Any:
         yield running
 
 
-def test_run_backfill_and_status_exit_codes(prefect_api: str, portal: Any, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_backfill_and_status_exit_codes(
+    prefect_api: str, portal: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     lake = str(tmp_path / "lake")
     common = ["--registry", portal.registry_file, "--lake", lake]
     portal.faults[HONGZE_2024_PDF] = Fault("error200")
@@ -53,16 +54,31 @@ def test_run_backfill_and_status_exit_codes(prefect_api: str, portal: Any, tmp_p
     written = {(a["agency_id"], a["year"]): a["written"] for a in summary["agencies"]}
     assert written[("huaian-hongze-gov", 2024)] == 1 and written[("huaian-gov", 2024)] == 0
 
-    code = main(["status", "--lake", lake, "--registry", portal.registry_file, "--json", "--agency", "huaian-gov"])
+    code = main(
+        ["status", "--lake", lake, "--registry", portal.registry_file, "--json", "--agency", "huaian-gov"]
+    )
     rows = json.loads(capsys.readouterr().out)
     assert code == 0 and [(r["agency_id"], r["years_present"], r["years_missing"]) for r in rows] == [
-        ("huaian-gov", [2024], [])]
+        ("huaian-gov", [2024], [])
+    ]
 
 
-def test_failure_exit_codes(prefect_api: str, portal: Any, tmp_path: Path,
-                            capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["run", "--year", "2024", "--agency", "no-such-agency", "--registry", portal.registry_file,
-                 "--lake", str(tmp_path / "lake")])
+def test_failure_exit_codes(
+    prefect_api: str, portal: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "run",
+            "--year",
+            "2024",
+            "--agency",
+            "no-such-agency",
+            "--registry",
+            portal.registry_file,
+            "--lake",
+            str(tmp_path / "lake"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 2 and "unknown agency slug 'no-such-agency'" in out
     assert main(["status", "--lake", "s3://"]) == 2

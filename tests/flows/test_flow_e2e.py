@@ -42,7 +42,9 @@ def _snapshot(lake: str) -> tuple[int, list[str], list[tuple]]:
     store = open_store(lake)
     state = log.read_state(store)
     files = sorted(k for t in state.files.values() for k in t)
-    reports = read_table(store, "reports", ["report_id", "agency_id", "status", "content_hash", "ingested_at"])
+    reports = read_table(
+        store, "reports", ["report_id", "agency_id", "status", "content_hash", "ingested_at"]
+    )
     return state.seq, files, sorted(tuple(r.values()) for r in reports.to_pylist())
 
 
@@ -53,7 +55,9 @@ def _stages_run(flow_run_id: str | None) -> set[str]:
 
     assert flow_run_id
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)])))
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)]))
+        )
     return {run.name.rsplit("-", 1)[0] for run in runs}
 
 
@@ -63,23 +67,36 @@ def _ingest(portal: Portal, lake: str, year: int, **options: Any) -> RunSummary:
     return ingest_year(year=year, registry=portal.registry_file, lake=lake, **options)
 
 
-def test_portal_to_local_lake_and_a_rerun_changes_nothing(prefect_api: str, portal: Portal, tmp_path: Path) -> None:
+def test_portal_to_local_lake_and_a_rerun_changes_nothing(
+    prefect_api: str, portal: Portal, tmp_path: Path
+) -> None:
     lake = str(tmp_path / "lake")
     first = _ingest(portal, lake, 2023)
 
     assert (first.status, first.exit_code) == ("ok", 0)
     rows = _by_agency(first)
     for slug in REPORTS_2023:
-        assert (rows[(slug, 2023)].status, rows[(slug, 2023)].found, rows[(slug, 2023)].fetched,
-                rows[(slug, 2023)].written) == ("ok", 1, 1, 1), slug
+        assert (
+            rows[(slug, 2023)].status,
+            rows[(slug, 2023)].found,
+            rows[(slug, 2023)].fetched,
+            rows[(slug, 2023)].written,
+        ) == ("ok", 1, 1, 1), slug
     assert {a.agency_id for a in first.agencies if a.status == "none"} == {
-        "huaian-gov", "wuhan-dongxihu-dpf", "bengbu-bengshan-dpf", "moumou-county-gov", "moumou-city-justice"}
+        "huaian-gov",
+        "wuhan-dongxihu-dpf",
+        "bengbu-bengshan-dpf",
+        "moumou-county-gov",
+        "moumou-city-justice",
+    }
     # hongze-2023 breaks its own 表四 identity: quarantined, and written all the same
     assert rows[("huaian-hongze-gov", 2023)].statuses == {"quarantined": 1}
 
     store = open_store(lake)
     reports = read_table(store, "reports").to_pylist()
-    assert sorted(r["agency_id"] for r in reports) == sorted(REPORTS_2023)  # registry slugs, not printed names
+    assert sorted(r["agency_id"] for r in reports) == sorted(
+        REPORTS_2023
+    )  # registry slugs, not printed names
     assert all(r["source_url"].startswith(portal.base_url) for r in reports)
     lineage = read_table(store, "lineage", ["stage", "status", "flow_run_id", "task_run_id"]).to_pylist()
     stages = {r["stage"] for r in lineage}
@@ -115,8 +132,9 @@ def test_portal_to_an_s3_lake(prefect_api: str, portal: Portal, s3_lake: str) ->
     assert {a.agency_id for a in first.agencies if a.written == 1} == REPORTS_2024
     store = open_store(s3_lake)
     assert store.uri.startswith("s3://")
-    assert sorted(r["agency_id"] for r in read_table(store, "reports", ["agency_id"]).to_pylist()) == \
-        sorted(REPORTS_2024)
+    assert sorted(r["agency_id"] for r in read_table(store, "reports", ["agency_id"]).to_pylist()) == sorted(
+        REPORTS_2024
+    )
     assert store.list("raw/") and store.list("runs/")
     before = _snapshot(s3_lake)
     second = _ingest(portal, s3_lake, 2024)
@@ -125,14 +143,17 @@ def test_portal_to_an_s3_lake(prefect_api: str, portal: Portal, s3_lake: str) ->
 
 
 def test_faults_do_not_stop_the_run_and_a_rerun_retries_only_what_failed(
-        prefect_api: str, portal: Portal, tmp_path: Path) -> None:
+    prefect_api: str, portal: Portal, tmp_path: Path
+) -> None:
     lake = str(tmp_path / "lake")
-    portal.faults.update({
-        HONGZE_2024_PDF: Fault("error200"),  # an error page with status 200 where the PDF should be
-        HUAIAN_2024_PDF: Fault("truncate", times=1),  # cut short once: retried, recovered
-        "/wuhan-dongxihu-dpf/nianbao/index.html": Fault("429", times=1),  # Retry-After honoured
-        "/bengbu-bengshan-dpf/nianbao/index.html": Fault("404"),  # the listing is gone
-    })
+    portal.faults.update(
+        {
+            HONGZE_2024_PDF: Fault("error200"),  # an error page with status 200 where the PDF should be
+            HUAIAN_2024_PDF: Fault("truncate", times=1),  # cut short once: retried, recovered
+            "/wuhan-dongxihu-dpf/nianbao/index.html": Fault("429", times=1),  # Retry-After honoured
+            "/bengbu-bengshan-dpf/nianbao/index.html": Fault("404"),  # the listing is gone
+        }
+    )
     first = _ingest(portal, lake, 2024)
     assert (first.status, first.exit_code) == ("partial", 1)
     rows = _by_agency(first)
@@ -140,16 +161,26 @@ def test_faults_do_not_stop_the_run_and_a_rerun_retries_only_what_failed(
     assert (hongze.status, hongze.found, hongze.fetch_failed) == ("failed", 1, 1)
     assert any("error_page" in e for e in hongze.errors)
     assert (rows[("huaian-gov", 2024)].status, rows[("huaian-gov", 2024)].written) == ("ok", 1)
-    assert (rows[("wuhan-dongxihu-dpf", 2024)].status, rows[("wuhan-dongxihu-dpf", 2024)].written) == ("ok", 1)
+    assert (rows[("wuhan-dongxihu-dpf", 2024)].status, rows[("wuhan-dongxihu-dpf", 2024)].written) == (
+        "ok",
+        1,
+    )
     bengbu = rows[("bengbu-bengshan-dpf", 2024)]
     assert bengbu.status == "failed" and bengbu.discovery_failed and any("404" in e for e in bengbu.errors)
     store = open_store(lake)
-    assert sorted(r["agency_id"] for r in read_table(store, "reports", ["agency_id"]).to_pylist()) == \
-        ["huaian-gov", "wuhan-dongxihu-dpf"]
-    failed = [r for r in read_table(store, "lineage", ["stage", "status", "input_uri", "error"]).to_pylist()
-              if r["status"] == "failed"]
-    assert any(r["stage"] == "fetch" and r["input_uri"].endswith(HONGZE_2024_PDF) and "error_page" in r["error"]
-               for r in failed)
+    assert sorted(r["agency_id"] for r in read_table(store, "reports", ["agency_id"]).to_pylist()) == [
+        "huaian-gov",
+        "wuhan-dongxihu-dpf",
+    ]
+    failed = [
+        r
+        for r in read_table(store, "lineage", ["stage", "status", "input_uri", "error"]).to_pylist()
+        if r["status"] == "failed"
+    ]
+    assert any(
+        r["stage"] == "fetch" and r["input_uri"].endswith(HONGZE_2024_PDF) and "error_page" in r["error"]
+        for r in failed
+    )
 
     # the site is fixed: the re-run fetches what failed and nothing else
     portal.faults.clear()
@@ -162,8 +193,9 @@ def test_faults_do_not_stop_the_run_and_a_rerun_retries_only_what_failed(
     assert rows[("bengbu-bengshan-dpf", 2024)].status == "none"  # listing read again: no 2024 report
     assert portal.site.hits.get(HUAIAN_2024_PDF) == hits.get(HUAIAN_2024_PDF), "not downloaded again"
     assert portal.site.hits[HONGZE_2024_PDF] == hits[HONGZE_2024_PDF] + 1
-    assert sorted(r["agency_id"] for r in read_table(store, "reports", ["agency_id"]).to_pylist()) == \
-        sorted(REPORTS_2024)
+    assert sorted(r["agency_id"] for r in read_table(store, "reports", ["agency_id"]).to_pylist()) == sorted(
+        REPORTS_2024
+    )
 
 
 def test_backfill_over_years_resumes(prefect_api: str, portal: Portal, tmp_path: Path) -> None:
@@ -191,28 +223,42 @@ def test_backfill_over_years_resumes(prefect_api: str, portal: Portal, tmp_path:
 
 
 @pytest.mark.skipif(not shutil.which("soffice"), reason="DOC/WPS need LibreOffice (.ci/run installs it)")
-def test_backfill_of_years_before_2019_fills_historical_figures(prefect_api: str, portal: Portal,
-                                                                tmp_path: Path) -> None:
+def test_backfill_of_years_before_2019_fills_historical_figures(
+    prefect_api: str, portal: Portal, tmp_path: Path
+) -> None:
     """2016–2018: a GBK article page, a Word 97 file and a WPS file through the whole flow."""
     from flows.backfill import backfill
 
     lake = str(tmp_path / "lake")
-    summary = backfill(from_year=2016, to_year=2018, agencies=["moumou-county-gov", "moumou-city-justice"],
-                       registry=portal.registry_file, lake=lake)
+    summary = backfill(
+        from_year=2016,
+        to_year=2018,
+        agencies=["moumou-county-gov", "moumou-city-justice"],
+        registry=portal.registry_file,
+        lake=lake,
+    )
     assert summary.status == "ok"
     rows = _by_agency(summary)
     assert {k: (r.status, r.written) for k, r in rows.items() if r.written} == {
-        ("moumou-county-gov", 2016): ("ok", 1), ("moumou-county-gov", 2018): ("ok", 1),
-        ("moumou-city-justice", 2017): ("ok", 1)}
+        ("moumou-county-gov", 2016): ("ok", 1),
+        ("moumou-county-gov", 2018): ("ok", 1),
+        ("moumou-city-justice", 2017): ("ok", 1),
+    }
     store = open_store(lake)
-    reports = read_table(store, "reports", ["agency_id", "report_year", "form_version", "media_type", "status"])
+    reports = read_table(
+        store, "reports", ["agency_id", "report_year", "form_version", "media_type", "status"]
+    )
     assert sorted(tuple(r.values()) for r in reports.to_pylist()) == [
         ("moumou-city-justice", 2017, "pre2019", "application/msword", "valid"),
         ("moumou-county-gov", 2016, "pre2019", "text/html", "valid"),
         ("moumou-county-gov", 2018, "pre2019", "application/msword", "valid"),
     ]
-    figures = read_table(store, "historical_figures", ["agency_id", "report_year", "metric", "period", "value"])
-    got = {(f["agency_id"], f["report_year"], f["metric"], f["period"]): f["value"] for f in figures.to_pylist()}
+    figures = read_table(
+        store, "historical_figures", ["agency_id", "report_year", "metric", "period", "value"]
+    )
+    got = {
+        (f["agency_id"], f["report_year"], f["metric"], f["period"]): f["value"] for f in figures.to_pylist()
+    }
     assert got[("moumou-county-gov", 2016, "requests_received", "year")] == 12
     assert got[("moumou-county-gov", 2018, "requests_received", "year")] == 23  # 二十三件, from the WPS file
     assert got[("moumou-county-gov", 2018, "active_disclosed_items", "cumulative")] == 35678
@@ -233,7 +279,8 @@ def _fetch_runs(client: Any, flow_run_id: str, count: int) -> list[Any]:
     for _ in range(40):  # task runs reach the API through events: bounded wait
         runs = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
-            task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="fetch")))
+            task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="fetch")),
+        )
         if len(runs) >= count and all(t.end_time for t in runs):
             break
         time.sleep(0.25)
@@ -260,11 +307,19 @@ def test_per_host_concurrency_and_artifacts(prefect_api: str, portal: Portal, tm
         fetches = _fetch_runs(client, summary.flow_run_id, 3)
         assert len(fetches) == 3 and _one_at_a_time(fetches)
         assert not any(t.tags for t in fetches)  # no limit on the server: no tag, no slot to acquire
-        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(
-            any_=["gongkai-ingest-2024", "gongkai-ingest-2024-summary"])))
-        by_type = {a.type: a for a in artifacts if a.flow_run_id and str(a.flow_run_id) == summary.flow_run_id}
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["gongkai-ingest-2024", "gongkai-ingest-2024-summary"])
+            )
+        )
+        by_type = {
+            a.type: a for a in artifacts if a.flow_run_id and str(a.flow_run_id) == summary.flow_run_id
+        }
         assert set(by_type) == {"table", "markdown"}
-        assert "huaian-gov" in str(by_type["table"].data) and "| huaian-gov | 2024 | ok |" in by_type["markdown"].data
+        assert (
+            "huaian-gov" in str(by_type["table"].data)
+            and "| huaian-gov | 2024 | ok |" in by_type["markdown"].data
+        )
 
         client.create_concurrency_limit(tag=f"host:{host}", concurrency_limit=1)
         try:
@@ -279,8 +334,9 @@ def test_per_host_concurrency_and_artifacts(prefect_api: str, portal: Portal, tm
     assert hosts_with_limits() == set()
 
 
-def test_the_dask_task_runner_with_a_local_cluster(prefect_api: str, portal: Portal, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_dask_task_runner_with_a_local_cluster(
+    prefect_api: str, portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Tasks run in Dask worker processes; the workers report to the session's Prefect API."""
     from prefect_dask import DaskTaskRunner
 
@@ -291,7 +347,9 @@ def test_the_dask_task_runner_with_a_local_cluster(prefect_api: str, portal: Por
     monkeypatch.setenv("PREFECT_API_URL", prefect_api)  # inherited by the worker processes
     runner = dask_task_runner(workers=2)
     lake = str(tmp_path / "lake")
-    summary = ingest_year.with_options(task_runner=runner)(year=2024, registry=portal.registry_file, lake=lake)
+    summary = ingest_year.with_options(task_runner=runner)(
+        year=2024, registry=portal.registry_file, lake=lake
+    )
     assert summary.status == "ok"
     assert {a.agency_id for a in summary.agencies if a.written == 1} == REPORTS_2024
     lineage = read_table(open_store(lake), "lineage", ["stage", "task_run_id"]).to_pylist()

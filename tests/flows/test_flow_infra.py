@@ -23,8 +23,12 @@ CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 
 
 def _check_compose(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.compose-spec", str(path)],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.compose-spec", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_compose_file_matches_the_compose_specification() -> None:
@@ -70,20 +74,28 @@ def test_compose_runs_what_the_repository_defines() -> None:
 
 
 def test_deployments_and_their_schedules() -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "infra" / "deployments.py"), "show"], capture_output=True,
-                            text=True, timeout=120, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "infra" / "deployments.py"), "show"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     shown = {d["name"]: d for d in json.loads(result.stdout)}
     ingest = shown["gongkai-ingest-year/ingest-year"]
     assert ingest["entrypoint"] == "flows.ingest.ingest_year"
-    assert ingest["schedules"] == [{"cron": "0 6 * 1-3 *", "timezone": "Asia/Shanghai"},
-                                   {"cron": "0 6 1 4-12 *", "timezone": "Asia/Shanghai"}]
+    assert ingest["schedules"] == [
+        {"cron": "0 6 * 1-3 *", "timezone": "Asia/Shanghai"},
+        {"cron": "0 6 1 4-12 *", "timezone": "Asia/Shanghai"},
+    ]
     assert shown["gongkai-backfill/backfill"]["schedules"] == []
 
 
 def _post(url: str, body: dict) -> object:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read() or b"null")
 
@@ -99,29 +111,44 @@ def _expected_run_days(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def _flow_runs(api_url: str, deployment_id: str) -> list[dict]:
-    return _post(f"{api_url}/flow_runs/filter", {"deployments": {"id": {"any_": [deployment_id]}},
-                                                 "sort": "EXPECTED_START_TIME_ASC", "limit": 200})
+    return _post(
+        f"{api_url}/flow_runs/filter",
+        {"deployments": {"id": {"any_": [deployment_id]}}, "sort": "EXPECTED_START_TIME_ASC", "limit": 200},
+    )
 
 
-def test_a_real_prefect_server_takes_the_deployments_and_schedules_them_in_beijing_time(tmp_path: Path) -> None:
+def test_a_real_prefect_server_takes_the_deployments_and_schedules_them_in_beijing_time(
+    tmp_path: Path,
+) -> None:
     from server import PrefectServer
 
     # the server's own scheduler lays out a year of runs within a second of the deployment's creation
-    scheduler = {"PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "1",
-                 "PREFECT_SERVER_SERVICES_SCHEDULER_MIN_RUNS": "120",
-                 "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS": "150",
-                 "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_SCHEDULED_TIME": "P366D"}
+    scheduler = {
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "1",
+        "PREFECT_SERVER_SERVICES_SCHEDULER_MIN_RUNS": "120",
+        "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS": "150",
+        "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_SCHEDULED_TIME": "P366D",
+    }
     with PrefectServer(tmp_path / "prefect", extra_env=scheduler) as server:
         env = {**os.environ, "PREFECT_API_URL": server.api_url, "PREFECT_HOME": str(tmp_path / "client")}
-        applied = subprocess.run([sys.executable, str(ROOT / "infra" / "deployments.py"), "apply"], env=env,
-                                 capture_output=True, text=True, timeout=180, cwd=tmp_path)
+        applied = subprocess.run(
+            [sys.executable, str(ROOT / "infra" / "deployments.py"), "apply"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            cwd=tmp_path,
+        )
         assert applied.returncode == 0, applied.stderr[-3000:]
         pools = _post(f"{server.api_url}/work_pools/filter", {})
         assert [(p["name"], p["type"]) for p in pools] == [("gongkai", "process")]
         deployments = {d["name"]: d for d in _post(f"{server.api_url}/deployments/filter", {})}
         ingest = deployments["ingest-year"]
         assert ingest["work_pool_name"] == "gongkai" and ingest["entrypoint"] == "flows.ingest.ingest_year"
-        assert ingest["pull_steps"] in (None, [])  # module entrypoint: the worker imports the installed package
+        assert ingest["pull_steps"] in (
+            None,
+            [],
+        )  # module entrypoint: the worker imports the installed package
         assert _flow_runs(server.api_url, deployments["backfill"]["id"]) == []  # on demand only
         runs: list[dict] = []
         for _ in range(60):  # bounded: 30 s
@@ -141,6 +168,7 @@ def test_a_real_prefect_server_takes_the_deployments_and_schedules_them_in_beiji
 
 @pytest.mark.parametrize("argv", [["--help"]])
 def test_server_script_documents_itself(argv: list[str]) -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "infra" / "server.py"), *argv], capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "infra" / "server.py"), *argv], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and "--port" in result.stdout

@@ -56,7 +56,9 @@ def server() -> Iterator[str]:
 def _answered(fetched: Fetched) -> bytes:
     """The body of a 200; any other answer the fetch library returned is a permanent failure."""
     if fetched.status != 200:
-        raise FetchError(f"http_{fetched.status}", f"{fetched.url}: HTTP {fetched.status}", status=fetched.status)
+        raise FetchError(
+            f"http_{fetched.status}", f"{fetched.url}: HTTP {fetched.status}", status=fetched.status
+        )
     return fetched.content
 
 
@@ -75,7 +77,9 @@ def test_a_404_is_asked_once_and_a_503_once_per_attempt(prefect_api: str, server
 
     @flow
     def get_all() -> dict[str, str]:
-        futures = {path: download.submit(f"{server}{path}") for path in ("/gone.pdf", "/busy.pdf", "/report.pdf")}
+        futures = {
+            path: download.submit(f"{server}{path}") for path in ("/gone.pdf", "/busy.pdf", "/report.pdf")
+        }
         for future in futures.values():
             future.wait()
         return {path: future.state.type.value for path, future in futures.items()}
@@ -110,8 +114,16 @@ def test_a_corrupt_file_and_a_failing_report_run_each_task_once(prefect_api: str
     records = []
     for path in (HOSTILE / "truncated.pdf", REAL / "hongze-2023.pdftotext-layout.txt"):
         sha, uri = archive_raw(lake_store(lake), path.read_bytes())
-        records.append(DocumentRecord("a", 2023, f"http://127.0.0.1:1/{path.name}", sha256=sha, raw_uri=uri,
-                                      outcomes={"fetch": "ok"}))
+        records.append(
+            DocumentRecord(
+                "a",
+                2023,
+                f"http://127.0.0.1:1/{path.name}",
+                sha256=sha,
+                raw_uri=uri,
+                outcomes={"fetch": "ok"},
+            )
+        )
 
     @flow
     def stages() -> tuple[list[Any], Any]:
@@ -128,23 +140,26 @@ def test_a_corrupt_file_and_a_failing_report_run_each_task_once(prefect_api: str
     assert tally.statuses == {"failed": 1, "quarantined": 1}
 
 
-@pytest.mark.parametrize(("error", "transient"), [
-    (FetchError("http_503", "busy", transient=True, status=503), True),
-    (FetchError("timeout", "no answer", transient=True), True),
-    (FetchError("http_404", "gone", status=404), False),
-    (FetchError("error_page", "an error page with status 200"), False),
-    (ConnectionResetError("reset by peer"), True),
-    (TimeoutError("timed out"), True),
-    (OSError(5, "Input/output error"), True),
-    (FileNotFoundError(2, "No such file"), False),
-    (PermissionError(13, "Permission denied"), False),
-    (ValueError("corrupt PDF"), False),
-    (KeyError("raw/ab/abcd"), False),
-    (TypeError("a programming error"), False),
-    (AssertionError("a programming error"), False),
-    (RuntimeError("could not commit to s3://b/p after 8 attempts: too many concurrent writers"), True),
-    (RuntimeError("something else"), False),
-])
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (FetchError("http_503", "busy", transient=True, status=503), True),
+        (FetchError("timeout", "no answer", transient=True), True),
+        (FetchError("http_404", "gone", status=404), False),
+        (FetchError("error_page", "an error page with status 200"), False),
+        (ConnectionResetError("reset by peer"), True),
+        (TimeoutError("timed out"), True),
+        (OSError(5, "Input/output error"), True),
+        (FileNotFoundError(2, "No such file"), False),
+        (PermissionError(13, "Permission denied"), False),
+        (ValueError("corrupt PDF"), False),
+        (KeyError("raw/ab/abcd"), False),
+        (TypeError("a programming error"), False),
+        (AssertionError("a programming error"), False),
+        (RuntimeError("could not commit to s3://b/p after 8 attempts: too many concurrent writers"), True),
+        (RuntimeError("something else"), False),
+    ],
+)
 def test_what_is_transient(error: BaseException, transient: bool) -> None:
     assert is_transient(error) is transient
 
@@ -154,8 +169,10 @@ def test_what_is_transient_for_s3_and_requests() -> None:
     from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
     def client_error(code: str, status: int) -> ClientError:
-        return ClientError({"Error": {"Code": code, "Message": code},
-                            "ResponseMetadata": {"HTTPStatusCode": status}}, "PutObject")
+        return ClientError(
+            {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}},
+            "PutObject",
+        )
 
     assert is_transient(EndpointConnectionError(endpoint_url="http://127.0.0.1:1"))
     assert is_transient(ReadTimeoutError(endpoint_url="http://127.0.0.1:1"))

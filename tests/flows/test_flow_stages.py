@@ -32,8 +32,9 @@ def _fetched(url: str, sha: str) -> DocumentRecord:
 
 
 def test_batches_hold_one_host_each_and_at_most_the_batch_size() -> None:
-    targets = [_target(f"http://127.0.0.1:8000/{i}.pdf") for i in range(7)] + \
-              [_target(f"http://localhost:9000/{i}.pdf", agency="b") for i in range(3)]
+    targets = [_target(f"http://127.0.0.1:8000/{i}.pdf") for i in range(7)] + [
+        _target(f"http://localhost:9000/{i}.pdf", agency="b") for i in range(3)
+    ]
     batches = make_batches(targets, 3)
     assert [len(b) for b in batches] == [3, 3, 1, 3]
     assert all(len({t.host for t in b}) == 1 for b in batches)
@@ -47,15 +48,24 @@ def test_freshness_window() -> None:
     assert is_fresh(prior, dt.timedelta(hours=12), now)
     assert not is_fresh(prior, dt.timedelta(hours=1), now)
     assert not is_fresh(prior, dt.timedelta(0), now)
-    assert not is_fresh(Prior(sha256=None, fetched_at="2024-03-01T06:00:00+00:00"),
-                               dt.timedelta(hours=12), now)
+    assert not is_fresh(
+        Prior(sha256=None, fetched_at="2024-03-01T06:00:00+00:00"), dt.timedelta(hours=12), now
+    )
     assert not is_fresh(None, dt.timedelta(hours=12), now)
 
 
 def _fetch_event(url: str, sha: str, when: str) -> LineageEvent:
-    return LineageEvent(stage="fetch", status="ok", started_at=when, ended_at=when, agency_id="a", input_uri=url,
-                        output_sha256=sha, details={"etag": '"v1"', "last_modified": "Tue, 01 Jan 2024 00:00:00 GMT"},
-                        report_year=2024)
+    return LineageEvent(
+        stage="fetch",
+        status="ok",
+        started_at=when,
+        ended_at=when,
+        agency_id="a",
+        input_uri=url,
+        output_sha256=sha,
+        details={"etag": '"v1"', "last_modified": "Tue, 01 Jan 2024 00:00:00 GMT"},
+        report_year=2024,
+    )
 
 
 def test_plan_reads_prior_fetches_and_reports_from_the_lake(tmp_path: Path) -> None:
@@ -68,8 +78,10 @@ def test_plan_reads_prior_fetches_and_reports_from_the_lake(tmp_path: Path) -> N
     old_url, new_url = "http://127.0.0.1:1/old.txt", "http://127.0.0.1:1/new.txt"
     now = dt.datetime.now(dt.UTC).isoformat()
     # the document changed since 2020: the newest successful fetch is the one that counts
-    write_lineage(store, [_fetch_event(old_url, "cd" * 32, "2020-01-01T00:00:00+00:00"),
-                          _fetch_event(old_url, sha, now)])
+    write_lineage(
+        store,
+        [_fetch_event(old_url, "cd" * 32, "2020-01-01T00:00:00+00:00"), _fetch_event(old_url, sha, now)],
+    )
     fetched = Batch(lake, [_fetched(old_url, sha)])
     parsed = parse_batch(fetched)
     write_batch(parsed, validate_batch(parsed, docs=False))
@@ -141,8 +153,13 @@ def test_a_batch_is_counted_from_the_last_stage_that_completed() -> None:
     """What the flow learns from its tasks' states, counted by the pipeline: the write's tallies when it
     completed, else the documents lost at the first stage that did not."""
     targets = [_target(f"http://127.0.0.1:1/{i}") for i in range(4)]
-    fetched = Batch(None, [dataclasses.replace(t, sha256=f"{i:064x}", outcomes={"fetch": "ok"})
-                           for i, t in enumerate(targets[:3])])
+    fetched = Batch(
+        None,
+        [
+            dataclasses.replace(t, sha256=f"{i:064x}", outcomes={"fetch": "ok"})
+            for i, t in enumerate(targets[:3])
+        ],
+    )
     failed = dataclasses.replace(targets[3], outcomes={"fetch": "failed"})
     fetched.records.append(failed)
     lost = merge_runs(batch_tallies(targets, [fetched, None, None, None], ("extract-parse", "boom")))[0]
@@ -160,8 +177,10 @@ def test_documents_fetched_recently_and_current_need_no_task() -> None:
     done = Prior(sha256="ab" * 32, fetched_at=now, current=True)
     old_parser = Prior(sha256="cd" * 32, fetched_at=now, current=False)  # parsed by older code
     stale = Prior(sha256="ef" * 32, fetched_at="2020-01-01T00:00:00+00:00", current=True)
-    targets = [dataclasses.replace(_target(f"http://127.0.0.1:1/{i}"), prior=prior)
-               for i, prior in enumerate([done, old_parser, stale, None])]
+    targets = [
+        dataclasses.replace(_target(f"http://127.0.0.1:1/{i}"), prior=prior)
+        for i, prior in enumerate([done, old_parser, stale, None])
+    ]
     work, settled = settle_known(targets)
     assert [t.url[-1] for t in work] == ["1", "2", "3"]
     assert [(t.unchanged, t.skipped, t.status) for t in settled] == [(1, 1, "ok")]

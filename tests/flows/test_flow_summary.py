@@ -43,22 +43,53 @@ def test_run_exit_codes() -> None:
 
 
 def test_batch_tallies_add_up_per_agency_and_year() -> None:
-    parts = [AgencyRun("a", 2023, found=5), AgencyRun("a", 2023, fetched=2, statuses={"valid": 2},
-                                                          problems={"x": 1}),
-             AgencyRun("a", 2023, fetched=3, fetch_failed=0, statuses={"valid": 1, "quarantined": 2},
-                       problems={"x": 2, "y": 1}), AgencyRun("b", 2023, found=1), AgencyRun("a", 2022, found=1)]
+    parts = [
+        AgencyRun("a", 2023, found=5),
+        AgencyRun("a", 2023, fetched=2, statuses={"valid": 2}, problems={"x": 1}),
+        AgencyRun(
+            "a",
+            2023,
+            fetched=3,
+            fetch_failed=0,
+            statuses={"valid": 1, "quarantined": 2},
+            problems={"x": 2, "y": 1},
+        ),
+        AgencyRun("b", 2023, found=1),
+        AgencyRun("a", 2022, found=1),
+    ]
     merged = {(m.agency_id, m.year): m for m in merge_runs(parts)}
     a = merged[("a", 2023)]
-    assert (a.found, a.fetched, a.statuses, a.problems) == (5, 5, {"valid": 3, "quarantined": 2}, {"x": 3, "y": 1})
+    assert (a.found, a.fetched, a.statuses, a.problems) == (
+        5,
+        5,
+        {"valid": 3, "quarantined": 2},
+        {"x": 3, "y": 1},
+    )
     assert sorted(merged) == [("a", 2022), ("a", 2023), ("b", 2023)]
 
 
 def test_summary_markdown_and_json_round_trip() -> None:
-    agency = AgencyRun("hongze", 2023, found=2, fetched=1, fetch_failed=1, parsed=1, written=1,
-                       statuses={"quarantined": 1}, problems={"applications.row_sum": 1})
+    agency = AgencyRun(
+        "hongze",
+        2023,
+        found=2,
+        fetched=1,
+        fetch_failed=1,
+        parsed=1,
+        written=1,
+        statuses={"quarantined": 1},
+        problems={"applications.row_sum": 1},
+    )
     agency.add_error("fetch failed: http://127.0.0.1/x.pdf: HTTP 500")
-    summary = RunSummary("20240101T000000-abc", "file:///lake", [2023], "2024-01-01T00:00:00+00:00",
-                         ended_at="2024-01-01T00:01:00+00:00", agencies=[agency], data_docs=["file:///lake/dd.html"])
+    summary = RunSummary(
+        "20240101T000000-abc",
+        "file:///lake",
+        [2023],
+        "2024-01-01T00:00:00+00:00",
+        ended_at="2024-01-01T00:01:00+00:00",
+        agencies=[agency],
+        data_docs=["file:///lake/dd.html"],
+    )
     text = summary.markdown()
     assert "| hongze | 2023 | partial | 2 | 1 | 0 | 1 | 1 | 0 | 1 | 0 | 0 | 1 | 0 |" in text
     assert "HTTP 500" in text and "`applications.row_sum`×1" in text and "file:///lake/dd.html" in text
@@ -93,8 +124,11 @@ def _seed_lake(tmp_path: Path) -> str:
     docs = []
     for seed in seeds:
         sha, _ = archive_raw(store, seed.read_bytes())
-        docs.append(DocumentRecord("dongxihu", 2024, f"http://127.0.0.1:1/{seed.name}", sha256=sha,
-                                   outcomes={"fetch": "ok"}))
+        docs.append(
+            DocumentRecord(
+                "dongxihu", 2024, f"http://127.0.0.1:1/{seed.name}", sha256=sha, outcomes={"fetch": "ok"}
+            )
+        )
     parsed = parse_batch(Batch(lake, docs))
     write_batch(parsed, validate_batch(parsed, docs=False))
     return lake
@@ -104,21 +138,43 @@ def test_lake_status_from_reports_and_run_records(tmp_path: Path) -> None:
     lake = _seed_lake(tmp_path)
     store = open_store(lake)
     years_in_lake = sorted({r["report_year"] for r in read_reports(store)})
-    older = RunSummary("20240101T000000-aaaa", store.uri, [2019], "2024-01-01T00:00:00+00:00",
-                       ended_at="2024-01-01T00:05:00+00:00",
-                       agencies=[AgencyRun("dongxihu", 2019, found=1, fetched=1), AgencyRun("other", 2019, found=0)])
+    older = RunSummary(
+        "20240101T000000-aaaa",
+        store.uri,
+        [2019],
+        "2024-01-01T00:00:00+00:00",
+        ended_at="2024-01-01T00:05:00+00:00",
+        agencies=[AgencyRun("dongxihu", 2019, found=1, fetched=1), AgencyRun("other", 2019, found=0)],
+    )
     failing = AgencyRun("dongxihu", 2018, found=1, fetch_failed=1)
     failing.add_error("fetch failed: http://127.0.0.1:1/2018.pdf: HTTP 500 after 3 attempts")
-    newer = RunSummary("20240201T000000-bbbb", store.uri, [2018], "2024-02-01T00:00:00+00:00",
-                       ended_at="2024-02-01T00:05:00+00:00", agencies=[failing])
+    newer = RunSummary(
+        "20240201T000000-bbbb",
+        store.uri,
+        [2018],
+        "2024-02-01T00:00:00+00:00",
+        ended_at="2024-02-01T00:05:00+00:00",
+        agencies=[failing],
+    )
     save_run(store, older)
     save_run(store, newer)
     assert [r.run_id for r in load_runs(store)] == ["20240201T000000-bbbb", "20240101T000000-aaaa"]
     # a backfill (started first) ending in the same second as its last year's run is the last run
-    backfill_run = RunSummary("20240301T000000-cccc", store.uri, [2019], "2024-03-01T00:00:00+00:00",
-                              ended_at="2024-03-01T00:09:00+00:00", kind="backfill")
-    year_run = RunSummary("20240301T000001-dddd", store.uri, [2019], "2024-03-01T00:00:01+00:00",
-                          ended_at="2024-03-01T00:09:00+00:00")
+    backfill_run = RunSummary(
+        "20240301T000000-cccc",
+        store.uri,
+        [2019],
+        "2024-03-01T00:00:00+00:00",
+        ended_at="2024-03-01T00:09:00+00:00",
+        kind="backfill",
+    )
+    year_run = RunSummary(
+        "20240301T000001-dddd",
+        store.uri,
+        [2019],
+        "2024-03-01T00:00:01+00:00",
+        ended_at="2024-03-01T00:09:00+00:00",
+    )
     save_run(store, backfill_run)
     save_run(store, year_run)
     assert [r.run_id for r in load_runs(store)][:2] == ["20240301T000000-cccc", "20240301T000001-dddd"]
@@ -134,13 +190,22 @@ def test_lake_status_from_reports_and_run_records(tmp_path: Path) -> None:
     assert (dongxihu.last_run_id, dongxihu.last_status) == ("20240201T000000-bbbb", "failed")
     assert any("HTTP 500" in p for p in dongxihu.problems)
     other = statuses["other"]  # listed nothing for 2019, and nobody expects it to: not missing, no problem
-    assert (other.years_present, other.years_missing, other.last_status, other.problems) == ([], [], "none", [])
+    assert (other.years_present, other.years_missing, other.last_status, other.problems) == (
+        [],
+        [],
+        "none",
+        [],
+    )
     never = statuses["never-run"]
     assert (never.years_missing, never.last_run_at) == ([2023], None) and "never run" in never.problems[0]
     row = {r["agency"]: r for r in status_rows(list(statuses.values()))}["dongxihu"]
-    assert row["last run"] == "2024-02-01T00:05:00Z" and row["status"] == "failed" and row["open problems"] >= 1
+    assert (
+        row["last run"] == "2024-02-01T00:05:00Z" and row["status"] == "failed" and row["open problems"] >= 1
+    )
     # an expected year the site does not list yet is an open problem
-    flagged = {s.agency_id: s for s in lake_status(store, ["other"], expected_years={"other": [2019]})}["other"]
+    flagged = {s.agency_id: s for s in lake_status(store, ["other"], expected_years={"other": [2019]})}[
+        "other"
+    ]
     assert flagged.years_missing == [2019] and "expects a report" in flagged.problems[0]
     # only the agencies asked for
     assert [s.agency_id for s in lake_status(store, ["other"])] == ["other"]

@@ -38,8 +38,14 @@ def _s3_bucket(s3_endpoint: tuple[str, str]) -> str:
     from lake_s3server import ACCESS_KEY, SECRET_KEY
 
     bucket = f"lake-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3", endpoint_url=s3_endpoint[0], aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-                 region_name="us-east-1", config=Config(s3={"addressing_style": "path"})).create_bucket(Bucket=bucket)
+    boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint[0],
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}),
+    ).create_bucket(Bucket=bucket)
     return bucket
 
 

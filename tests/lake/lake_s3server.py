@@ -46,10 +46,16 @@ def _wait_for_s3(endpoint: str, proc: subprocess.Popen, seconds: float) -> bool:
     import boto3
     from botocore.config import Config
 
-    client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=ACCESS_KEY,
-                          aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
-                          config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1},
-                                        connect_timeout=1, read_timeout=3))
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name="us-east-1",
+        config=Config(
+            s3={"addressing_style": "path"}, retries={"max_attempts": 1}, connect_timeout=1, read_timeout=3
+        ),
+    )
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:  # bounded: gives up after `seconds`
         if proc.poll() is not None:
@@ -79,19 +85,47 @@ def s3_server(workdir: Path) -> Iterator[tuple[str, str]]:
     if weed:
         ports = [free_port() for _ in range(8)]
         config = workdir / "s3.json"
-        config.write_text(json.dumps({"identities": [{
-            "name": "test", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-            "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
+        config.write_text(
+            json.dumps(
+                {
+                    "identities": [
+                        {
+                            "name": "test",
+                            "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+                            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                        }
+                    ]
+                }
+            )
+        )
         (workdir / "data").mkdir(exist_ok=True)
         endpoint = f"http://127.0.0.1:{ports[6]}"
-        cmd = [weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={workdir / 'data'}",
-               "-master.telemetry=false", f"-master.port={ports[0]}", f"-master.port.grpc={ports[1]}",
-               f"-volume.port={ports[2]}", f"-volume.port.grpc={ports[3]}", f"-filer.port={ports[4]}",
-               f"-filer.port.grpc={ports[5]}", "-s3", f"-s3.port={ports[6]}", f"-s3.port.grpc={ports[7]}",
-               "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.config={config}",
-               "-master.volumeSizeLimitMB=64", "-volume.max=100"]
+        cmd = [
+            weed,
+            "server",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-dir={workdir / 'data'}",
+            "-master.telemetry=false",
+            f"-master.port={ports[0]}",
+            f"-master.port.grpc={ports[1]}",
+            f"-volume.port={ports[2]}",
+            f"-volume.port.grpc={ports[3]}",
+            f"-filer.port={ports[4]}",
+            f"-filer.port.grpc={ports[5]}",
+            "-s3",
+            f"-s3.port={ports[6]}",
+            f"-s3.port.grpc={ports[7]}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            f"-s3.config={config}",
+            "-master.volumeSizeLimitMB=64",
+            "-volume.max=100",
+        ]
         log = open(workdir / "weed.log", "wb")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
+        )
         if _wait_for_s3(endpoint, proc, 45):
             kind = "seaweedfs"
         else:
@@ -100,8 +134,12 @@ def s3_server(workdir: Path) -> Iterator[tuple[str, str]]:
     if proc is None:
         port = free_port()
         endpoint = f"http://127.0.0.1:{port}"
-        proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         if not _wait_for_s3(endpoint, proc, 30):
             _kill(proc)
             raise RuntimeError("neither SeaweedFS nor moto's S3 server came up on 127.0.0.1")

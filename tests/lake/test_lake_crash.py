@@ -33,14 +33,24 @@ print("DONE", flush=True)
 REPORT_TABLES = ("reports", "applications", "review_litigation", "active_disclosure")
 
 
-def _run_writer(lake: str, agency: str, paths: list[Path], pause_at: str | None = None,
-                pause_after: int = 0) -> subprocess.Popen:
+def _run_writer(
+    lake: str, agency: str, paths: list[Path], pause_at: str | None = None, pause_after: int = 0
+) -> subprocess.Popen:
     env = dict(os.environ)
     if pause_at:
-        env.update(GONGKAI_LAKE_PAUSE_AT=pause_at, GONGKAI_LAKE_PAUSE_AFTER=str(pause_after),
-                   GONGKAI_LAKE_PAUSE_SECONDS="120")
-    return subprocess.Popen([sys.executable, "-X", "faulthandler", "-c", WRITER, lake, agency, *map(str, paths)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        env.update(
+            GONGKAI_LAKE_PAUSE_AT=pause_at,
+            GONGKAI_LAKE_PAUSE_AFTER=str(pause_after),
+            GONGKAI_LAKE_PAUSE_SECONDS="120",
+        )
+    return subprocess.Popen(
+        [sys.executable, "-X", "faulthandler", "-c", WRITER, lake, agency, *map(str, paths)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _finish(proc: subprocess.Popen) -> None:
@@ -70,17 +80,34 @@ def _state_of(tables: dict[str, list[dict]]) -> tuple[str, int]:
     ids = {t: sorted({r["report_id"] for r in rows}) for t, rows in tables.items()}
     assert len({tuple(v) for v in ids.values()}) == 1, f"tables disagree on reports: {ids}"
     for table, rows in tables.items():
-        keys = [(r["report_id"], r.get("row"), r.get("applicant"), r.get("key"), r.get("item"), r.get("metric"))
-                for r in rows]
+        keys = [
+            (r["report_id"], r.get("row"), r.get("applicant"), r.get("key"), r.get("item"), r.get("metric"))
+            for r in rows
+        ]
         assert len(keys) == len(set(keys)), f"duplicate rows in {table}"
     return agencies.pop(), len(ids["reports"])
 
 
 def _snapshot(lake: str) -> tuple[str, int]:
     store = open_store(lake)
-    return _state_of({t: read_table(store, t, columns=["report_id", "agency_id", *(
-        c for c in ("row", "applicant", "key", "item", "metric") if c in read_table(store, t).column_names)]).to_pylist()
-        for t in REPORT_TABLES})
+    return _state_of(
+        {
+            t: read_table(
+                store,
+                t,
+                columns=[
+                    "report_id",
+                    "agency_id",
+                    *(
+                        c
+                        for c in ("row", "applicant", "key", "item", "metric")
+                        if c in read_table(store, t).column_names
+                    ),
+                ],
+            ).to_pylist()
+            for t in REPORT_TABLES
+        }
+    )
 
 
 def _plain(lake: str) -> tuple[str, int]:
@@ -93,21 +120,26 @@ def _plain(lake: str) -> tuple[str, int]:
         assert duckdb.sql("select count(*) from data").fetchall()[0][0] == len(tables[table])
     if not lake.startswith("s3://"):
         root = Path(lake) / "tables"
-        n = duckdb.sql(f"select count(*) from read_parquet('{root}/applications/*/*.parquet', "
-                       "hive_partitioning=true)").fetchall()[0][0]
+        n = duckdb.sql(
+            f"select count(*) from read_parquet('{root}/applications/*/*.parquet', hive_partitioning=true)"
+        ).fetchall()[0][0]
         assert n == len(tables["applications"])
         assert ds.dataset(root / "reports", partitioning="hive").count_rows() == len(tables["reports"])
     return _state_of(tables)
 
 
-@pytest.mark.parametrize("pause_at, pause_after, committed", [
-    ("staged", 0, False),          # new files staged, no commit record yet
-    ("committed", 0, True),        # commit record written, nothing published
-    ("publish_file", 5, True),     # killed in the middle of publishing
-    ("published", 0, True),        # everything published, HEAD not yet moved
-])
-def test_killed_writer_leaves_no_partial_batch(lake_uri: str, pause_at: str, pause_after: int,
-                                               committed: bool) -> None:
+@pytest.mark.parametrize(
+    "pause_at, pause_after, committed",
+    [
+        ("staged", 0, False),  # new files staged, no commit record yet
+        ("committed", 0, True),  # commit record written, nothing published
+        ("publish_file", 5, True),  # killed in the middle of publishing
+        ("published", 0, True),  # everything published, HEAD not yet moved
+    ],
+)
+def test_killed_writer_leaves_no_partial_batch(
+    lake_uri: str, pause_at: str, pause_after: int, committed: bool
+) -> None:
     _finish(_run_writer(lake_uri, "batch-a", SEED_FILES[:3]))
     assert _plain(lake_uri) == ("batch-a", 3)
     # batch B re-processes the three reports (new agency: every row changes) and adds a fourth

@@ -49,23 +49,41 @@ def test_load_twice_into_the_lake(lake_uri: str, capsys: pytest.CaptureFixture[s
     store = open_store(lake_uri)
     seq = log.read_state(store).seq
     files = store.list("tables/")
-    counts = {t: read_table(store, t).num_rows for t in ("reports", "applications", "validation_results", "lineage")}
+    counts = {
+        t: read_table(store, t).num_rows for t in ("reports", "applications", "validation_results", "lineage")
+    }
     assert counts["reports"] == len(rows)
 
     # the named failing cells are in validation_results, readable by pyarrow and DuckDB
     rid = hongze["report_id"]
     results = dataset(store, "validation_results")  # noqa: F841 - DuckDB finds it by name
-    got = duckdb.sql(f"select check_name, table_name, column_key, expected, observed, severity, report_year "
-                     f"from results where report_id = '{rid}' and check_name = 'review_litigation.block_total' "
-                     "order by column_key").fetchall()
-    assert got == [("review_litigation.block_total", "review_litigation", "review_total", "11", "0", "error", 2023),
-                   ("review_litigation.block_total", "review_litigation", "suit_after_review_total", "5", "0", "error",
-                    2023)]
+    got = duckdb.sql(
+        f"select check_name, table_name, column_key, expected, observed, severity, report_year "
+        f"from results where report_id = '{rid}' and check_name = 'review_litigation.block_total' "
+        "order by column_key"
+    ).fetchall()
+    assert got == [
+        ("review_litigation.block_total", "review_litigation", "review_total", "11", "0", "error", 2023),
+        (
+            "review_litigation.block_total",
+            "review_litigation",
+            "suit_after_review_total",
+            "5",
+            "0",
+            "error",
+            2023,
+        ),
+    ]
     reports = {r["report_id"]: r for r in read_table(store, "reports").to_pylist()}
-    assert reports[rid]["status"] == "quarantined" and "review_litigation.block_total" in reports[rid]["problem_codes"]
+    assert (
+        reports[rid]["status"] == "quarantined"
+        and "review_litigation.block_total" in reports[rid]["problem_codes"]
+    )
     assert reports[rid]["raw_uri"] == store.url(f"raw/{reports[rid]['sha256'][:2]}/{reports[rid]['sha256']}")
-    assert store.get(reports[rid]["raw_uri"].split(store.uri + "/", 1)[1]) == \
-        (FIXTURES / "real" / "hongze-2023.pdftotext-layout.txt").read_bytes()
+    assert (
+        store.get(reports[rid]["raw_uri"].split(store.uri + "/", 1)[1])
+        == (FIXTURES / "real" / "hongze-2023.pdftotext-layout.txt").read_bytes()
+    )
     stages = {(r["report_id"], r["stage"]) for r in read_table(store, "lineage").to_pylist()}
     assert {(rid, s) for s in ("archive", "parse", "validate", "write")} <= stages
     docs = [k for k in store.list("data_docs/") if k.startswith("data_docs/run-")]
@@ -81,8 +99,17 @@ def test_load_twice_into_the_lake(lake_uri: str, capsys: pytest.CaptureFixture[s
 
 
 def test_load_prints_a_table_and_the_data_docs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["load", str(SEED_FILES[3]), str(REAL_TEXT_FILES[0]), "--lake", str(tmp_path / "lake"),
-                 "--docs", str(tmp_path / "docs")])
+    code = main(
+        [
+            "load",
+            str(SEED_FILES[3]),
+            str(REAL_TEXT_FILES[0]),
+            "--lake",
+            str(tmp_path / "lake"),
+            "--docs",
+            str(tmp_path / "docs"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "quarantined" in out and "review_litigation.review_total" in out and "valid" in out
@@ -93,15 +120,18 @@ def test_load_prints_a_table_and_the_data_docs(tmp_path: Path, capsys: pytest.Ca
 
 
 def test_load_with_an_agency_slug(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, rows = _load(capsys, str(SEED_FILES[2]), "--lake", str(tmp_path / "lake"), "--agency", "test-agency-1")
+    code, rows = _load(
+        capsys, str(SEED_FILES[2]), "--lake", str(tmp_path / "lake"), "--agency", "test-agency-1"
+    )
     assert code == 0 and rows[0]["agency_id"] == "test-agency-1" and rows[0]["status"] == "valid"
     store = open_store(str(tmp_path / "lake"))
     assert read_table(store, "reports").column("agency_id").to_pylist() == ["test-agency-1"]
     assert main(["load", str(SEED_FILES[2]), "--lake", str(tmp_path / "lake"), "--agency", "Not A Slug"]) == 2
 
 
-def test_unreadable_and_non_report_files_are_kept_as_failed(tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreadable_and_non_report_files_are_kept_as_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("会议纪要：今天天气很好。", encoding="utf-8")
     code, rows = _load(capsys, str(notes), "--lake", str(tmp_path / "lake"))
@@ -113,8 +143,9 @@ def test_unreadable_and_non_report_files_are_kept_as_failed(tmp_path: Path,
     assert main(["load", str(tmp_path / "missing.pdf"), "--lake", str(tmp_path / "lake")]) == 2
 
 
-def test_load_reads_page_images_and_lists_every_file_it_skips(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_load_reads_page_images_and_lists_every_file_it_skips(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A folder of scans as PNG and BMP is read by OCR, like `gongkai parse` reads it; the other files are
     named with why they were skipped — on stderr, as JSON objects in --json mode."""
     import pypdfium2
@@ -140,8 +171,12 @@ def test_load_reads_page_images_and_lists_every_file_it_skips(tmp_path: Path,
     rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert sorted(Path(r["source"]).name for r in rows) == ["page-1.BMP", "page-1.png"]
     assert all(r["report_id"] for r in rows) and code in (0, 1)
-    media = {Path(r["source_url"]).name: (r["media_type"], r["extractor"])
-             for r in read_table(open_store(lake), "reports", ["source_url", "media_type", "extractor"]).to_pylist()}
+    media = {
+        Path(r["source_url"]).name: (r["media_type"], r["extractor"])
+        for r in read_table(
+            open_store(lake), "reports", ["source_url", "media_type", "extractor"]
+        ).to_pylist()
+    }
     ocr = f"ocr@{EXTRACTOR_VERSION}"
     assert media == {"page-1.png": ("image/png", ocr), "page-1.BMP": ("image/bmp", ocr)}
     skipped = {Path(s["skipped"]).name: s["reason"] for s in map(json.loads, err.splitlines())}
@@ -149,7 +184,9 @@ def test_load_reads_page_images_and_lists_every_file_it_skips(tmp_path: Path,
     assert skipped["notes.json"].startswith("not a report format: .json")
     assert skipped[".hidden.txt"] == "hidden file" and skipped["copy.txt"] == "in the hidden folder .cache"
 
-    main(["load", str(folder / "notes.json"), str(folder), "--lake", lake])  # a file named is read, not skipped
+    main(
+        ["load", str(folder / "notes.json"), str(folder), "--lake", lake]
+    )  # a file named is read, not skipped
     err = capsys.readouterr().err
     assert f"gongkai load: skipped {folder / '.hidden.txt'}: hidden file" in err
     assert "notes.json: not a report format" in err  # skipped inside the folder, all the same

@@ -40,17 +40,43 @@ def _folders(root: Path) -> dict[str, list[Path]]:
 
 def test_four_concurrent_loads_all_land(lake_uri: str, tmp_path: Path) -> None:
     folders = _folders(tmp_path / "in")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")]),
+    }
     # batches of one: twelve commits racing, each touching the same partitions and compacting them
-    procs = [subprocess.Popen([sys.executable, "-m", "gongkai.cli", "load", folder, "--lake", lake_uri,
-                               "--batch-size", "1", "--json"], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for folder in folders]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gongkai.cli",
+                "load",
+                folder,
+                "--lake",
+                lake_uri,
+                "--batch-size",
+                "1",
+                "--json",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for folder in folders
+    ]
     outputs = [p.communicate(timeout=600) for p in procs]
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, f"a writer exited {proc.returncode}:\n{err[-4000:]}"
         assert "Traceback" not in err, err[-4000:]
         assert len([line for line in out.splitlines() if line.startswith("{")]) == DOCS_PER_WRITER
-    loaded = {json.loads(line)["report_id"] for out, _ in outputs for line in out.splitlines() if line.startswith("{")}
+    loaded = {
+        json.loads(line)["report_id"]
+        for out, _ in outputs
+        for line in out.splitlines()
+        if line.startswith("{")
+    }
     assert len(loaded) == WRITERS * DOCS_PER_WRITER
 
     store = open_store(lake_uri)
@@ -60,7 +86,9 @@ def test_four_concurrent_loads_all_land(lake_uri: str, tmp_path: Path) -> None:
     applications = collections.Counter(read_table(store, "applications").column("report_id").to_pylist())
     assert set(applications) == {rid for rid in loaded if applications[rid]} and len(applications) >= 9
     writes = [r for r in log.commit_history(store) if r["kind"] == "write"]
-    assert sorted(rid for r in writes for rid in r["summary"]["reports"]) == sorted(loaded)  # each written once
+    assert sorted(rid for r in writes for rid in r["summary"]["reports"]) == sorted(
+        loaded
+    )  # each written once
     assert store.list(log.STAGING) == []  # every writer cleaned up after itself
 
 
@@ -75,8 +103,9 @@ def _stage_debris(store: object, batch_id: str, owner: dict[str, object] | None)
 
 def test_staging_of_dead_writers_is_swept_at_once_and_of_live_ones_kept(lake_uri: str) -> None:
     store = open_store(lake_uri)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                          check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     mine = log.owner_record()
     now = time.time()
     cases = {
@@ -85,8 +114,14 @@ def test_staging_of_dead_writers_is_swept_at_once_and_of_live_ones_kept(lake_uri
         "rebooted": ({**mine, "boot": "another-boot"}, True),
         "alive": (mine, False),  # this very process: alive
         "other-host-fresh": ({**mine, "host": f"not-{socket.gethostname()}", "lease_at": now}, False),
-        "other-host-expired": ({**mine, "host": f"not-{socket.gethostname()}",
-                                "lease_at": now - get_settings().lake_lease_seconds - 5}, True),
+        "other-host-expired": (
+            {
+                **mine,
+                "host": f"not-{socket.gethostname()}",
+                "lease_at": now - get_settings().lake_lease_seconds - 5,
+            },
+            True,
+        ),
         "no-owner-recent": (None, False),  # written before owner records: the age rule, an hour
     }
     keys = {}

@@ -20,7 +20,10 @@ def test_put_get_exists_list_delete(lake_uri: str) -> None:
     store.put("raw/ab/abc", b"three")
     assert store.get("tables/t/report_year=2023/a.parquet") == b"one"
     assert store.exists("raw/ab/abc") and not store.exists("raw/ab/abd")
-    assert store.list("tables/") == ["tables/t/report_year=2023/a.parquet", "tables/t/report_year=2024/b.parquet"]
+    assert store.list("tables/") == [
+        "tables/t/report_year=2023/a.parquet",
+        "tables/t/report_year=2024/b.parquet",
+    ]
     assert store.list("tables/t/report_year=2024") == ["tables/t/report_year=2024/b.parquet"]
     assert store.list("nothing/") == []
     store.put("raw/ab/abc", b"overwritten")
@@ -50,11 +53,15 @@ def test_url_names_the_full_location(lake_uri: str) -> None:
 def test_promote_moves_a_staged_file_whole(lake_uri: str) -> None:
     store = open_store(lake_uri)
     store.put("_lake/staging/b1/tables/t/report_year=2023/x.parquet", b"data")
-    store.promote("_lake/staging/b1/tables/t/report_year=2023/x.parquet", "tables/t/report_year=2023/x.parquet")
+    store.promote(
+        "_lake/staging/b1/tables/t/report_year=2023/x.parquet", "tables/t/report_year=2023/x.parquet"
+    )
     assert store.get("tables/t/report_year=2023/x.parquet") == b"data"
     assert not store.exists("_lake/staging/b1/tables/t/report_year=2023/x.parquet")
     # promoting again (a recovery re-running a publish) is harmless
-    store.promote("_lake/staging/b1/tables/t/report_year=2023/x.parquet", "tables/t/report_year=2023/x.parquet")
+    store.promote(
+        "_lake/staging/b1/tables/t/report_year=2023/x.parquet", "tables/t/report_year=2023/x.parquet"
+    )
     with pytest.raises(KeyError):
         store.promote("_lake/staging/none", "tables/t/none.parquet")
 

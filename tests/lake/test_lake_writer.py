@@ -25,8 +25,13 @@ from gongkai.lake.store import LocalStore, open_store
 from gongkai.lake.writer import compact, write_batch, write_lineage
 from gongkai.model import CellValue, LineageEvent, Report, report_id_for
 
-SEEDS = ["000_79fb0eaf2da186ab.txt", "001_88afcdf2753bf816.txt", "002_b390b720f2150a3b.txt",
-         "003_03c3a6963c974949.txt", "004_e5166da8cd4533c4.txt"]
+SEEDS = [
+    "000_79fb0eaf2da186ab.txt",
+    "001_88afcdf2753bf816.txt",
+    "002_b390b720f2150a3b.txt",
+    "003_03c3a6963c974949.txt",
+    "004_e5166da8cd4533c4.txt",
+]
 
 
 def _keys(store, table: str) -> list[tuple]:  # noqa: ANN001
@@ -54,10 +59,20 @@ def test_a_batch_writes_every_table_with_its_schema(tmp_path: Path, parsed: dict
     apps = read_table(store, "applications")
     assert apps.num_rows == expected_cells
     assert set(apps.column("report_year").to_pylist()) == {2020, 2023, 2024}
-    row = next(r for r in apps.to_pylist() if r["report_id"] == report_id_for(parsed[SEEDS[1]].sha256)
-               and r["row"] == "new_requests" and r["applicant"] == "total")
+    row = next(
+        r
+        for r in apps.to_pylist()
+        if r["report_id"] == report_id_for(parsed[SEEDS[1]].sha256)
+        and r["row"] == "new_requests"
+        and r["applicant"] == "total"
+    )
     cell = parsed[SEEDS[1]].applications[("new_requests", "total")]
-    assert (row["value"], row["raw"], row["form_version"], row["status"]) == (cell.value, cell.raw, "f2019", "valid")
+    assert (row["value"], row["raw"], row["form_version"], row["status"]) == (
+        cell.value,
+        cell.raw,
+        "f2019",
+        "valid",
+    )
     reports_rows = read_table(store, "reports").to_pylist()
     assert len(reports_rows) == 5
     one = next(r for r in reports_rows if r["report_id"] == report_id_for(parsed[SEEDS[1]].sha256))
@@ -90,7 +105,11 @@ def test_reprocessing_a_report_replaces_its_rows(lake_uri: str, parsed: dict[str
     rid = report_id_for(changed.sha256)
     assert result.written == [rid] and result.files_removed > 0
     apps = read_table(store, "applications").to_pylist()
-    mine = [r for r in apps if r["report_id"] == rid and r["row"] == "new_requests" and r["applicant"] == "natural_person"]
+    mine = [
+        r
+        for r in apps
+        if r["report_id"] == rid and r["row"] == "new_requests" and r["applicant"] == "natural_person"
+    ]
     assert [r["value"] for r in mine] == [99]
     assert len(apps) == 4 * 175 + 161
     for table in ("reports", "applications", "review_litigation", "active_disclosure"):
@@ -98,8 +117,10 @@ def test_reprocessing_a_report_replaces_its_rows(lake_uri: str, parsed: dict[str
         assert len(keys) == len(set(keys)), f"duplicates in {table}"
     # plain readers agree
     if isinstance(store, LocalStore):
-        n = duckdb.sql(f"select count(*) from read_parquet('{store.root}/tables/applications/*/*.parquet', "
-                       "hive_partitioning=true)").fetchall()[0][0]
+        n = duckdb.sql(
+            f"select count(*) from read_parquet('{store.root}/tables/applications/*/*.parquet', "
+            "hive_partitioning=true)"
+        ).fetchall()[0][0]
         assert n == 4 * 175 + 161
 
 
@@ -124,14 +145,19 @@ def test_plain_readers_need_no_glue(tmp_path: Path, parsed: dict[str, Report]) -
     assert len(frame) == 861 and set(frame["report_year"].astype(int)) == {2020, 2023, 2024}
     table = ds.dataset(root / "review_litigation", format="parquet", partitioning="hive").to_table()
     assert table.num_rows == 75 and "report_year" in table.schema.names
-    got = duckdb.sql(f"select report_year, count(*) from read_parquet('{root}/reports/*/*.parquet', "
-                     "hive_partitioning=true) group by all order by all").fetchall()
+    got = duckdb.sql(
+        f"select report_year, count(*) from read_parquet('{root}/reports/*/*.parquet', "
+        "hive_partitioning=true) group by all order by all"
+    ).fetchall()
     assert got == [(2020, 1), (2023, 2), (2024, 2)]
-    polars = pl.scan_parquet(str(root / "active_disclosure" / "**" / "*.parquet"), hive_partitioning=True).collect()
+    polars = pl.scan_parquet(
+        str(root / "active_disclosure" / "**" / "*.parquet"), hive_partitioning=True
+    ).collect()
     assert polars.height == sum(len(parsed[n].active_disclosure) for n in SEEDS)
     # an empty table still has a schema to read
-    empty = duckdb.sql(f"select count(*) from read_parquet('{root}/historical_figures/*/*.parquet', "
-                       "hive_partitioning=true)").fetchall()[0][0]
+    empty = duckdb.sql(
+        f"select count(*) from read_parquet('{root}/historical_figures/*/*.parquet', hive_partitioning=true)"
+    ).fetchall()[0][0]
     assert empty == 0
     # snapshot readers too
     d = dataset(store, "applications")
@@ -139,7 +165,9 @@ def test_plain_readers_need_no_glue(tmp_path: Path, parsed: dict[str, Report]) -
     assert pl.scan_pyarrow_dataset(d).collect().height == 861
 
 
-def test_unknown_year_goes_to_partition_zero_and_pandas_still_reads(tmp_path: Path, parsed: dict[str, Report]) -> None:
+def test_unknown_year_goes_to_partition_zero_and_pandas_still_reads(
+    tmp_path: Path, parsed: dict[str, Report]
+) -> None:
     store = open_store(str(tmp_path / "lake"))
     report = copy.deepcopy(parsed[SEEDS[0]])
     report.report_year = None
@@ -177,9 +205,21 @@ def test_lineage_is_kept_once_per_distinct_event(lake_uri: str, parsed: dict[str
     sha, raw_uri = archive_raw(store, b"the bytes")
 
     def events(at: str) -> list[LineageEvent]:
-        return [LineageEvent("fetch", "ok", at, at, report_id=rid, input_uri="http://127.0.0.1/r.pdf",
-                             output_uri=raw_uri, output_sha256=sha, code_version="gongkai 0.1.0", flow_run_id=at),
-                LineageEvent("discover", "ok", at, at, input_uri="http://127.0.0.1/list.html")]
+        return [
+            LineageEvent(
+                "fetch",
+                "ok",
+                at,
+                at,
+                report_id=rid,
+                input_uri="http://127.0.0.1/r.pdf",
+                output_uri=raw_uri,
+                output_sha256=sha,
+                code_version="gongkai 0.1.0",
+                flow_run_id=at,
+            ),
+            LineageEvent("discover", "ok", at, at, input_uri="http://127.0.0.1/list.html"),
+        ]
 
     first = write_lineage(store, events("2025-01-01T00:00:00+00:00"))
     assert first.lineage_events == 2
@@ -224,8 +264,11 @@ def test_non_integer_counts_are_flagged_not_rounded(tmp_path: Path, parsed: dict
     report = parsed[SEEDS[3]]
     report.applications[("granted", "natural_person")] = CellValue(2.5, "2.5")
     write_batch(store, [report])
-    row = next(r for r in read_table(store, "applications").to_pylist()
-               if r["row"] == "granted" and r["applicant"] == "natural_person")
+    row = next(
+        r
+        for r in read_table(store, "applications").to_pylist()
+        if r["row"] == "granted" and r["applicant"] == "natural_person"
+    )
     assert row["value"] is None and row["raw"] == "2.5" and "value_not_integer" in row["flags"]
 
 
@@ -255,7 +298,10 @@ def test_plain_readers_on_s3_need_only_the_aws_variables(s3_lake: str, parsed: d
     root = f"{s3_lake}/tables"
     assert ds.dataset(f"{root}/applications", format="parquet", partitioning="hive").count_rows() == 861
     assert len(pd.read_parquet(f"{root}/reports")) == 5
-    assert pl.scan_parquet(f"{root}/review_litigation/**/*.parquet", hive_partitioning=True).collect().height == 75
+    assert (
+        pl.scan_parquet(f"{root}/review_litigation/**/*.parquet", hive_partitioning=True).collect().height
+        == 75
+    )
     # DuckDB reads S3 with its httpfs extension where it can be installed; offline it reads the same files
     # through pyarrow's S3 filesystem
     d = dataset(store, "applications", snapshot=False)  # noqa: F841 - DuckDB finds it by name

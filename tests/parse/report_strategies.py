@@ -42,8 +42,15 @@ def active_value(metric: forms.Key) -> st.SearchStrategy[int | float | None]:
 
 
 @st.composite
-def reports(draw: st.DrawFn, form: str | None = None, *, blanks: bool = True, totals_only: bool = True,
-            max_dropped_labels: int = 4, single_other_row: bool | None = None) -> SynthReport:
+def reports(
+    draw: st.DrawFn,
+    form: str | None = None,
+    *,
+    blanks: bool = True,
+    totals_only: bool = True,
+    max_dropped_labels: int = 4,
+    single_other_row: bool | None = None,
+) -> SynthReport:
     """A report of `form` (either when None) with every value drawn; up to `max_dropped_labels` rows
     printed without their label (never the first or last, never two neighbours: position must tell)."""
     form = form or draw(st.sampled_from(FORMS))
@@ -51,13 +58,26 @@ def reports(draw: st.DrawFn, form: str | None = None, *, blanks: bool = True, to
     rows = forms.APPLICATION_ROWS["f2019" if single else form]
     applications = {row.key: draw(application_row(blanks=blanks, totals_only=totals_only)) for row in rows}
     review = draw(st.lists(st.one_of(st.just(0), st.integers(0, 30)), min_size=15, max_size=15))
-    active = {(item.key, metric.key): draw(active_value(metric))
-              for item in forms.ACTIVE_ITEMS[form] for metric in item.metrics}
+    active = {
+        (item.key, metric.key): draw(active_value(metric))
+        for item in forms.ACTIVE_ITEMS[form]
+        for metric in item.metrics
+    }
     inner = list(range(1, len(rows) - 1))
-    dropped_at = draw(st.sets(st.sampled_from(inner), max_size=max_dropped_labels)) if max_dropped_labels else set()
+    dropped_at = (
+        draw(st.sets(st.sampled_from(inner), max_size=max_dropped_labels)) if max_dropped_labels else set()
+    )
     dropped_at = {i for i in dropped_at if not ({i - 1, i + 1} & dropped_at)}
-    return SynthReport(form, draw(st.integers(2019, 2025)), draw(st.sampled_from(AGENCIES)), applications, review,
-                       active, {rows[i].key for i in dropped_at}, rows)
+    return SynthReport(
+        form,
+        draw(st.integers(2019, 2025)),
+        draw(st.sampled_from(AGENCIES)),
+        applications,
+        review,
+        active,
+        {rows[i].key for i in dropped_at},
+        rows,
+    )
 
 
 layouts = st.sampled_from(LAYOUTS)

@@ -16,7 +16,10 @@ CASES = {
     "empty": (b"", "empty_file"),
     "whitespace": (b"  \n\n\t \n", "empty_file"),
     "binary": (os.urandom(4096) + b"\x00" * 64, "unsupported_format"),
-    "prose": ("今天天气很好。我们去公园散步，看到了很多花。\n第二段没有任何表格。\n".encode(), "not_a_report"),
+    "prose": (
+        "今天天气很好。我们去公园散步，看到了很多花。\n第二段没有任何表格。\n".encode(),
+        "not_a_report",
+    ),
     "listing": ("政府信息公开年报\n2023年度报告\n2022年度报告\n".encode(), "not_a_report"),
 }
 
@@ -36,8 +39,12 @@ def test_cli_prints_an_object_per_file_even_for_junk(tmp_path: Path) -> None:
     junk.write_bytes(os.urandom(2048))
     missing = tmp_path / "missing.txt"
     seed = sorted((Path(__file__).parents[1] / "fixtures" / "seeds").glob("*.txt"))[0]
-    out = subprocess.run([sys.executable, "-m", "gongkai.cli", "parse", "--json", str(junk), str(missing), str(seed)],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "gongkai.cli", "parse", "--json", str(junk), str(missing), str(seed)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     objects = [json.loads(line) for line in out.stdout.splitlines()]
     assert [o["source"] for o in objects] == [str(junk), str(missing), str(seed)]
@@ -48,6 +55,10 @@ def test_cli_prints_an_object_per_file_even_for_junk(tmp_path: Path) -> None:
 
 
 def test_cli_fails_only_when_no_object_can_be_made(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "gongkai.cli", "parse", str(tmp_path / "nope.txt")],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "gongkai.cli", "parse", str(tmp_path / "nope.txt")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 2

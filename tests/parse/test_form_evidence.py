@@ -13,26 +13,44 @@ from gongkai.outcome import status_for
 from gongkai.parse import parse_document
 from gongkai.pipeline import parse_bytes
 
-PROSE = ("本年度，我局认真贯彻落实《中华人民共和国政府信息公开条例》，全年共受理政府信息公开申请12件，"
-         "均已按时答复。主动公开政府信息235条。")
+PROSE = (
+    "本年度，我局认真贯彻落实《中华人民共和国政府信息公开条例》，全年共受理政府信息公开申请12件，"
+    "均已按时答复。主动公开政府信息235条。"
+)
 
 
 def _report(text: str):  # type: ignore[no-untyped-def]
     return parse_document(extract_text(text))
 
 
-@pytest.mark.parametrize(("text", "form", "evidence"), [
-    (f"某某区教育局2023年政府信息公开工作年度报告\n{PROSE}\n二、主动公开政府信息情况\n（表格见附件图片）\n",
-     "f2021", "the report year is 2023"),
-    (f"某某区教育局政府信息公开工作年度报告\n按照国办公开办函〔2021〕30号要求编制。\n{PROSE}\n", "f2021",
-     "国办公开办函〔2021〕30号"),
-    (f"某某区教育局政府信息公开工作年度报告\n依据国办公开办函[2019]60号的格式。\n{PROSE}\n", "f2019",
-     "国办公开办函〔2019〕60号"),
-    (f"某某区教育局政府信息公开工作年度报告\n{PROSE}\n表中“本年新收政府信息公开申请数量”一项见附件。\n", "f2021",
-     "本年新收政府信息公开申请数量"),
-])
-def test_a_national_form_report_without_readable_tables_fails_naming_them(text: str, form: str,
-                                                                           evidence: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "form", "evidence"),
+    [
+        (
+            f"某某区教育局2023年政府信息公开工作年度报告\n{PROSE}\n二、主动公开政府信息情况\n（表格见附件图片）\n",
+            "f2021",
+            "the report year is 2023",
+        ),
+        (
+            f"某某区教育局政府信息公开工作年度报告\n按照国办公开办函〔2021〕30号要求编制。\n{PROSE}\n",
+            "f2021",
+            "国办公开办函〔2021〕30号",
+        ),
+        (
+            f"某某区教育局政府信息公开工作年度报告\n依据国办公开办函[2019]60号的格式。\n{PROSE}\n",
+            "f2019",
+            "国办公开办函〔2019〕60号",
+        ),
+        (
+            f"某某区教育局政府信息公开工作年度报告\n{PROSE}\n表中“本年新收政府信息公开申请数量”一项见附件。\n",
+            "f2021",
+            "本年新收政府信息公开申请数量",
+        ),
+    ],
+)
+def test_a_national_form_report_without_readable_tables_fails_naming_them(
+    text: str, form: str, evidence: str
+) -> None:
     report = _report(text)
     assert report.form_version == form
     missing = {p.where: p for p in report.problems if p.code == "national_table_missing"}
@@ -77,7 +95,9 @@ def test_a_report_whose_applications_table_is_an_image_keeps_its_other_tables() 
     text = seed.read_text(encoding="utf-8")
     cut = text.index("三、收到和处理政府信息公开申请情况")
     end = text.index("四、政府信息公开行政复议")
-    report = parse_document(extract_text(text[:cut] + "三、收到和处理政府信息公开申请情况\n（见下图）\n" + text[end:]))
+    report = parse_document(
+        extract_text(text[:cut] + "三、收到和处理政府信息公开申请情况\n（见下图）\n" + text[end:])
+    )
     assert report.form_version == "f2021"
     missing = [p.where for p in report.problems if p.code == "national_table_missing"]
     assert missing == ["applications"]

@@ -36,20 +36,37 @@ def test_glued_renderings_of_real_values_parse_exactly_or_flag(golden_path: Path
 
 
 def test_a_run_together_table_is_cut_by_the_rows_identity() -> None:
-    text = ("某某市某某区人民政府2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n"
-            + "一、本年新收政府信息公开申请数量801000081二、上年结转政府信息公开申请数量3000003"
-            + "三、本年度办理结果（一）予以公开" + "".join(
-                f"{k.label.split(' ')[-1]}0000000" for k in forms.APPLICATION_ROWS["f2021"][3:-2])
-            + "（七）总计" + "".join(["70", "1", "0", "0", "0", "0", "71"])
-            + "四、结转下年度继续办理130000013\n")
+    text = (
+        "某某市某某区人民政府2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n"
+        + "一、本年新收政府信息公开申请数量801000081二、上年结转政府信息公开申请数量3000003"
+        + "三、本年度办理结果（一）予以公开"
+        + "".join(f"{k.label.split(' ')[-1]}0000000" for k in forms.APPLICATION_ROWS["f2021"][3:-2])
+        + "（七）总计"
+        + "".join(["70", "1", "0", "0", "0", "0", "71"])
+        + "四、结转下年度继续办理130000013\n"
+    )
     report = parse_document(extract_text(text))
     assert report.form_version == "f2021"
     new = [report.applications[("new_requests", c)].value for c in forms.APPLICANT_KEYS]
     assert new == [80, 1, 0, 0, 0, 0, 81]
-    assert [report.applications[("carried_over_from_last_year", c)].value for c in forms.APPLICANT_KEYS] == \
-        [3, 0, 0, 0, 0, 0, 3]
-    assert [report.applications[("carried_forward_to_next_year", c)].value for c in forms.APPLICANT_KEYS] == \
-        [13, 0, 0, 0, 0, 0, 13]
+    assert [report.applications[("carried_over_from_last_year", c)].value for c in forms.APPLICANT_KEYS] == [
+        3,
+        0,
+        0,
+        0,
+        0,
+        0,
+        3,
+    ]
+    assert [report.applications[("carried_forward_to_next_year", c)].value for c in forms.APPLICANT_KEYS] == [
+        13,
+        0,
+        0,
+        0,
+        0,
+        0,
+        13,
+    ]
     assert "glued_cells_split" in report.applications[("new_requests", "total")].flags
     assert "no_national_tables" not in {p.code for p in report.problems}
 

@@ -30,7 +30,9 @@ def test_seed_parses_exactly(path: Path) -> None:
     rows = forms.APPLICATION_ROWS[report.form_version]
     assert {r for r, _ in report.applications} >= {r.key for r in rows}
     assert len(report.review_litigation) == 15
-    assert len(report.active_disclosure) == sum(len(i.metrics) for i in forms.ACTIVE_ITEMS[report.form_version])
+    assert len(report.active_disclosure) == sum(
+        len(i.metrics) for i in forms.ACTIVE_ITEMS[report.form_version]
+    )
 
 
 def test_golden_values_spot_checks() -> None:
@@ -53,4 +55,8 @@ def test_golden_values_spot_checks() -> None:
     assert r003.applications[("carried_forward_to_next_year", "commercial_enterprise")].value is None
     r004 = by_stem["004"]
     inferred = {r for (r, _), c in r004.applications.items() if "label_inferred" in c.flags}
-    assert inferred == {"denied_third_party_rights", "denied_process_information", "denied_administrative_query"}
+    assert inferred == {
+        "denied_third_party_rights",
+        "denied_process_information",
+        "denied_administrative_query",
+    }

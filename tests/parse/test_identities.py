@@ -34,8 +34,9 @@ def test_a_valid_report_keeps_every_identity(valid: dict[str, Report], name: str
 
 @pytest.mark.parametrize("identity", forms.IDENTITIES, ids=lambda i: i.check)
 @pytest.mark.parametrize("name", [F2021, F2019])
-def test_each_declared_identity_broken_gives_its_problem(valid: dict[str, Report], name: str,
-                                                         identity: forms.Identity) -> None:
+def test_each_declared_identity_broken_gives_its_problem(
+    valid: dict[str, Report], name: str, identity: forms.Identity
+) -> None:
     report = copy.deepcopy(valid[name])
     over = identity.overs(r for r, _ in report.applications)[0]
     key = identity.cell(over, identity.total)
@@ -47,21 +48,28 @@ def test_each_declared_identity_broken_gives_its_problem(valid: dict[str, Report
     assert f"{printed + 1:g}" in problems[0].message
 
 
-@pytest.mark.parametrize("identity", [i for i in forms.IDENTITIES if i.partial_message is None], ids=lambda i: i.check)
+@pytest.mark.parametrize(
+    "identity", [i for i in forms.IDENTITIES if i.partial_message is None], ids=lambda i: i.check
+)
 def test_a_blank_term_skips_the_identity(valid: dict[str, Report], identity: forms.Identity) -> None:
     report = copy.deepcopy(valid[F2021])
     over = identity.overs(r for r, _ in report.applications)[0]
     cells = _cells(report, identity)
     total = identity.cell(over, identity.total)
     cells[total] = CellValue(cells[total].value + 1, "broken")
-    cells[identity.cell(over, identity.plus_for(report.form_version, [r for r, _ in report.applications])[0])] = \
-        CellValue(None, "")
-    assert not [p for p in check_identities(report)
-                if p.code == identity.problem_code and p.where == identity.problem_where.format(over=over)]
+    cells[
+        identity.cell(over, identity.plus_for(report.form_version, [r for r, _ in report.applications])[0])
+    ] = CellValue(None, "")
+    assert not [
+        p
+        for p in check_identities(report)
+        if p.code == identity.problem_code and p.where == identity.problem_where.format(over=over)
+    ]
 
 
-@pytest.mark.parametrize("identity", [i for i in forms.IDENTITIES if i.partial_message is not None],
-                         ids=lambda i: i.check)
+@pytest.mark.parametrize(
+    "identity", [i for i in forms.IDENTITIES if i.partial_message is not None], ids=lambda i: i.check
+)
 def test_a_partly_printed_line_must_still_add_up(valid: dict[str, Report], identity: forms.Identity) -> None:
     """A blank adds nothing: the printed terms of a partly blank line still make its total (a number
     shifted into a neighbouring column breaks this); a line with every term blank is not checked."""

@@ -32,16 +32,18 @@ def test_a_broken_identity_is_reported_not_fixed() -> None:
 def test_labels_wrapped_in_narrow_layout_cells_are_put_back_together() -> None:
     from gongkai.extract.text import extract_text
 
-    layout = "\n".join([
-        "（三）    1.属于   0     0      0      0     0      0     0",
-        "不予公    国家秘",
-        "开      密",
-        "       2.其他   0     1      0      0     0      0     1",
-        "       法律行",
-        "       政法规",
-        "四、结转下年度       0            0      0     0      0     0",
-        "继续办理",
-    ])
+    layout = "\n".join(
+        [
+            "（三）    1.属于   0     0      0      0     0      0     0",
+            "不予公    国家秘",
+            "开      密",
+            "       2.其他   0     1      0      0     0      0     1",
+            "       法律行",
+            "       政法规",
+            "四、结转下年度       0            0      0     0      0     0",
+            "继续办理",
+        ]
+    )
     rows = [[c.text for c in row] for row in extract_text(layout).tables[0].rows]
     assert rows == [
         ["（三）不予公开", "1.属于国家秘密", "0", "0", "0", "0", "0", "0", "0"],

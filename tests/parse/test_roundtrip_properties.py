@@ -26,7 +26,9 @@ def _assert_roundtrip(synth: SynthReport, text: str | Document) -> None:
     for row in synth.rows:
         got = [report.applications[(row.key, c)].value for c in forms.APPLICANT_KEYS]
         assert got == synth.applications[row.key], row.key
-        inferred = all("label_inferred" in report.applications[(row.key, c)].flags for c in forms.APPLICANT_KEYS)
+        inferred = all(
+            "label_inferred" in report.applications[(row.key, c)].flags for c in forms.APPLICANT_KEYS
+        )
         assert inferred == (row.key in synth.dropped_labels), row.key
     assert [report.review_litigation[c].value for c in forms.REVIEW_COLUMNS] == synth.review
     for key, value in synth.active.items():
@@ -35,8 +37,9 @@ def _assert_roundtrip(synth: SynthReport, text: str | Document) -> None:
 
 @settings(max_examples=examples(3000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(synth=reports(single_other_row=False), layout=layouts, split_labels=st.booleans(), rng=st.randoms())
-def test_generated_tables_parse_back_exactly(synth: SynthReport, layout: str, split_labels: bool,
-                                             rng: random.Random) -> None:
+def test_generated_tables_parse_back_exactly(
+    synth: SynthReport, layout: str, split_labels: bool, rng: random.Random
+) -> None:
     _assert_roundtrip(synth, render(synth, layout, rng, split_labels=split_labels))
 
 
@@ -64,23 +67,29 @@ def test_a_2021_report_printing_other_handling_as_one_row(layout: str) -> None:
 
 @settings(max_examples=examples(1000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(synth=reports(), page_break=st.booleans(), rng=st.randoms())
-def test_generated_grids_with_spans_parse_back_exactly(synth: SynthReport, page_break: bool,
-                                                       rng: random.Random) -> None:
+def test_generated_grids_with_spans_parse_back_exactly(
+    synth: SynthReport, page_break: bool, rng: random.Random
+) -> None:
     """Grids as the HTML/DOCX/PDF extractors give them: row/column spans, a table split by a page break."""
     _assert_roundtrip(synth, render_document(synth, rng, page_break=page_break))
 
 
 @settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(synth=reports(max_dropped_labels=0, single_other_row=False), rng=st.randoms())
-def test_fragmented_markdown_with_wrong_headers_parses_back_exactly(synth: SynthReport, rng: random.Random) -> None:
+def test_fragmented_markdown_with_wrong_headers_parses_back_exactly(
+    synth: SynthReport, rng: random.Random
+) -> None:
     _assert_roundtrip(synth, render(synth, "fragmented_markdown", rng))
 
 
 @settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(synth=reports(blanks=False, totals_only=False, max_dropped_labels=0, single_other_row=False),
-       rng=st.randoms())
-def test_glued_cells_are_recovered_where_unambiguous_and_never_invented(synth: SynthReport,
-                                                                          rng: random.Random) -> None:
+@given(
+    synth=reports(blanks=False, totals_only=False, max_dropped_labels=0, single_other_row=False),
+    rng=st.randoms(),
+)
+def test_glued_cells_are_recovered_where_unambiguous_and_never_invented(
+    synth: SynthReport, rng: random.Random
+) -> None:
     report = parse_document(extract_text(render(synth, "glued", rng)))
     assert report.form_version == synth.form
     recovered = 0

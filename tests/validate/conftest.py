@@ -11,8 +11,11 @@ from gongkai.model import Report
 from gongkai.pipeline import parse_bytes
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-FILES = [*sorted((FIXTURES / "seeds").glob("*.txt")), *sorted((FIXTURES / "real").glob("*.pdftotext-layout.txt")),
-         *sorted((FIXTURES / "pre2019").glob("*.txt"))]
+FILES = [
+    *sorted((FIXTURES / "seeds").glob("*.txt")),
+    *sorted((FIXTURES / "real").glob("*.pdftotext-layout.txt")),
+    *sorted((FIXTURES / "pre2019").glob("*.txt")),
+]
 
 
 @pytest.fixture(scope="session")

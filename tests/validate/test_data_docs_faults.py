@@ -18,8 +18,9 @@ HONGZE_2023 = "hongze-2023.pdftotext-layout.txt"
 
 
 @pytest.mark.parametrize("run_id", ["20240101T000000-123456", "20261206T222354Z-036197", "2024-05-06", "run"])
-def test_date_like_run_ids_render(tmp_path: Path, reports: dict[str, Report], run_id: str,
-                                  capfd: pytest.CaptureFixture[str]) -> None:
+def test_date_like_run_ids_render(
+    tmp_path: Path, reports: dict[str, Report], run_id: str, capfd: pytest.CaptureFixture[str]
+) -> None:
     outcome = validate_reports([reports[HONGZE_2023]], None, run_id=run_id, docs_dir=tmp_path / "docs")
     assert outcome.docs_warning is None
     assert (tmp_path / "docs" / f"run-{run_id}.html").is_file()
@@ -39,7 +40,9 @@ def test_every_batch_of_a_load_has_its_data_docs(tmp_path: Path, capfd: pytest.C
     assert len(open_store(lake).list("data_docs/run-")) == 5
 
 
-def test_docs_that_cannot_be_rendered_are_one_warning(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_docs_that_cannot_be_rendered_are_one_warning(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     blocked = tmp_path / "docs"
     blocked.write_text("a file where the Data Docs folder should be")
     lake = str(tmp_path / "lake")

@@ -13,7 +13,8 @@ def test_expectations_json_is_generated_from_the_forms() -> None:
     assert sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json")) == sorted(generated)
     for name, suite in generated.items():
         assert (EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8") == suite_json(suite), (
-            f"expectations/{name}.json is stale: run python -m gongkai.validate.checks --write")
+            f"expectations/{name}.json is stale: run python -m gongkai.validate.checks --write"
+        )
     assert main(["--check"]) == 0
 
 
@@ -32,8 +33,12 @@ def test_allowed_keys_come_from_forms() -> None:
 def test_the_sum_checks_are_the_declared_identities() -> None:
     """Every identity of forms.IDENTITIES (and the cross-year one) is one sum check, with its declared
     statement and severity, and there is no other sum check."""
-    sums = {e["meta"]["check"]: e for suite in suites().values() for e in suite["expectations"]
-            if e["type"] == "expect_multicolumn_sum_to_equal"}
+    sums = {
+        e["meta"]["check"]: e
+        for suite in suites().values()
+        for e in suite["expectations"]
+        if e["type"] == "expect_multicolumn_sum_to_equal"
+    }
     declared = [*forms.IDENTITIES, forms.CROSS_YEAR]
     assert sorted(sums) == sorted(i.check for i in declared)
     for identity in declared:

@@ -39,84 +39,197 @@ GATES: dict[str, tuple[str, Breaker, str]] = {
     "reports.form_known": (F2021, lambda r: setattr(r, "form_version", "unknown"), "reports.form_version"),
     "reports.year_present": (F2021, lambda r: setattr(r, "report_year", None), "reports.report_year"),
     "reports.year_range": (F2021, lambda r: setattr(r, "report_year", 1999), "reports.report_year"),
-    "reports.year_not_future": (F2021, lambda r: setattr(r, "report_year", dt.date.today().year + 3),
-                                "reports.report_year"),
+    "reports.year_not_future": (
+        F2021,
+        lambda r: setattr(r, "report_year", dt.date.today().year + 3),
+        "reports.report_year",
+    ),
     "reports.agency_present": (F2021, lambda r: setattr(r, "agency_name", None), "reports.agency_id"),
     "reports.agency_slug": (F2021, lambda r: None, "reports.agency_id"),  # given a bad slug below
     "reports.sha256_format": (F2021, lambda r: setattr(r, "sha256", "ZZ" + r.sha256[2:]), "reports.sha256"),
-    "reports.published_after_year": (F2021, lambda r: setattr(r, "published_date", "2012-05-01"),
-                                     "reports.published_date"),
-    "reports.complete_applications": (F2021, lambda r: r.applications.pop(("granted", "natural_person")),
-                                      "reports.applications"),
-    "reports.complete_review": (F2021, lambda r: r.review_litigation.pop("review_other"), "reports.review_litigation"),
-    "reports.complete_active": (F2021, lambda r: r.active_disclosure.pop(("rules", "issued")),
-                                "reports.active_disclosure"),
-    "reports.blank_application_totals": (F2021, lambda r: _cell(r, "granted", "total", None), "reports.total"),
-    "reports.blank_review_cells": (F2021, lambda r: r.review_litigation.__setitem__("review_other", CellValue(None, "")),
-                                   "reports"),
-    "reports.historical_figures_present": (PRE2019, lambda r: r.historical_figures.clear(),
-                                           "reports.historical_figures"),
-    "reports.parser_errors": (F2021, lambda r: r.problems.append(Problem("applications_unreadable", "x", "error")),
-                              "reports"),
-    "active_disclosure.allowed_keys": (F2021, lambda r: r.active_disclosure.__setitem__(
-        ("rules", "newly_made"), CellValue(1, "1")), "active_disclosure.rules.newly_made"),
-    "active_disclosure.count_domain": (F2021, lambda r: r.active_disclosure.__setitem__(
-        ("rules", "issued"), CellValue(-2, "-2")), "active_disclosure.rules.issued"),
-    "active_disclosure.count_integer": (F2021, lambda r: r.active_disclosure.__setitem__(
-        ("administrative_penalty", "decisions"), CellValue(3.5, "3.5")),
-        "active_disclosure.administrative_penalty.decisions"),
-    "active_disclosure.count_plausible": (F2021, lambda r: r.active_disclosure.__setitem__(
-        ("administrative_licensing", "decisions"), CellValue(20231231123, "20231231123")),
-        "active_disclosure.administrative_licensing.decisions"),
-    "active_disclosure.amount_domain": (F2021, lambda r: r.active_disclosure.__setitem__(
-        ("administrative_fees", "fee_amount"), CellValue(-1.5, "-1.5")),
-        "active_disclosure.administrative_fees.fee_amount"),
-    "active_disclosure.change_integer": (F2019, lambda r: r.active_disclosure.__setitem__(
-        ("administrative_licensing", "change"), CellValue(0.5, "0.5")), "active_disclosure.administrative_licensing.change"),
-    "applications.allowed_rows": (F2019, lambda r: _cell(r, "other_overdue_fee", "total", 0),
-                                  "applications.other_overdue_fee.total"),
-    "applications.allowed_columns": (F2021, lambda r: _cell(r, "granted", "individual", 1),
-                                     "applications.granted.individual"),
-    "applications.value_domain": (F2021, lambda r: _cell(r, "denied_state_secret", "other_org", -1),
-                                  "applications.denied_state_secret.other_org"),
-    "applications.value_integer": (F2021, lambda r: _cell(r, "granted", "legal_service_org", 0.5),
-                                   "applications.granted.legal_service_org"),
-    "applications.value_plausible": (F2021, lambda r: _cell(r, "new_requests", "research_institution", 20_240_101),
-                                     "applications.new_requests.research_institution"),
-    "applications.row_sum": (F2021, lambda r: _cell(r, "unable_not_held", "total", 7),
-                             "applications.unable_not_held.total"),
-    "applications.results_total": (F2021, lambda r: _cell(r, "results_total", "commercial_enterprise", 9),
-                                   "applications.results_total.commercial_enterprise"),
-    "applications.balance": (F2021, lambda r: _cell(r, "carried_forward_to_next_year", "natural_person", 4),
-                             "applications.carried_forward_to_next_year.natural_person"),
+    "reports.published_after_year": (
+        F2021,
+        lambda r: setattr(r, "published_date", "2012-05-01"),
+        "reports.published_date",
+    ),
+    "reports.complete_applications": (
+        F2021,
+        lambda r: r.applications.pop(("granted", "natural_person")),
+        "reports.applications",
+    ),
+    "reports.complete_review": (
+        F2021,
+        lambda r: r.review_litigation.pop("review_other"),
+        "reports.review_litigation",
+    ),
+    "reports.complete_active": (
+        F2021,
+        lambda r: r.active_disclosure.pop(("rules", "issued")),
+        "reports.active_disclosure",
+    ),
+    "reports.blank_application_totals": (
+        F2021,
+        lambda r: _cell(r, "granted", "total", None),
+        "reports.total",
+    ),
+    "reports.blank_review_cells": (
+        F2021,
+        lambda r: r.review_litigation.__setitem__("review_other", CellValue(None, "")),
+        "reports",
+    ),
+    "reports.historical_figures_present": (
+        PRE2019,
+        lambda r: r.historical_figures.clear(),
+        "reports.historical_figures",
+    ),
+    "reports.parser_errors": (
+        F2021,
+        lambda r: r.problems.append(Problem("applications_unreadable", "x", "error")),
+        "reports",
+    ),
+    "active_disclosure.allowed_keys": (
+        F2021,
+        lambda r: r.active_disclosure.__setitem__(("rules", "newly_made"), CellValue(1, "1")),
+        "active_disclosure.rules.newly_made",
+    ),
+    "active_disclosure.count_domain": (
+        F2021,
+        lambda r: r.active_disclosure.__setitem__(("rules", "issued"), CellValue(-2, "-2")),
+        "active_disclosure.rules.issued",
+    ),
+    "active_disclosure.count_integer": (
+        F2021,
+        lambda r: r.active_disclosure.__setitem__(
+            ("administrative_penalty", "decisions"), CellValue(3.5, "3.5")
+        ),
+        "active_disclosure.administrative_penalty.decisions",
+    ),
+    "active_disclosure.count_plausible": (
+        F2021,
+        lambda r: r.active_disclosure.__setitem__(
+            ("administrative_licensing", "decisions"), CellValue(20231231123, "20231231123")
+        ),
+        "active_disclosure.administrative_licensing.decisions",
+    ),
+    "active_disclosure.amount_domain": (
+        F2021,
+        lambda r: r.active_disclosure.__setitem__(
+            ("administrative_fees", "fee_amount"), CellValue(-1.5, "-1.5")
+        ),
+        "active_disclosure.administrative_fees.fee_amount",
+    ),
+    "active_disclosure.change_integer": (
+        F2019,
+        lambda r: r.active_disclosure.__setitem__(
+            ("administrative_licensing", "change"), CellValue(0.5, "0.5")
+        ),
+        "active_disclosure.administrative_licensing.change",
+    ),
+    "applications.allowed_rows": (
+        F2019,
+        lambda r: _cell(r, "other_overdue_fee", "total", 0),
+        "applications.other_overdue_fee.total",
+    ),
+    "applications.allowed_columns": (
+        F2021,
+        lambda r: _cell(r, "granted", "individual", 1),
+        "applications.granted.individual",
+    ),
+    "applications.value_domain": (
+        F2021,
+        lambda r: _cell(r, "denied_state_secret", "other_org", -1),
+        "applications.denied_state_secret.other_org",
+    ),
+    "applications.value_integer": (
+        F2021,
+        lambda r: _cell(r, "granted", "legal_service_org", 0.5),
+        "applications.granted.legal_service_org",
+    ),
+    "applications.value_plausible": (
+        F2021,
+        lambda r: _cell(r, "new_requests", "research_institution", 20_240_101),
+        "applications.new_requests.research_institution",
+    ),
+    "applications.row_sum": (
+        F2021,
+        lambda r: _cell(r, "unable_not_held", "total", 7),
+        "applications.unable_not_held.total",
+    ),
+    "applications.results_total": (
+        F2021,
+        lambda r: _cell(r, "results_total", "commercial_enterprise", 9),
+        "applications.results_total.commercial_enterprise",
+    ),
+    "applications.balance": (
+        F2021,
+        lambda r: _cell(r, "carried_forward_to_next_year", "natural_person", 4),
+        "applications.carried_forward_to_next_year.natural_person",
+    ),
     # 2024's 上年结转 must equal 2023's 结转下年度 (0): hongze 2023 is in the same batch
-    "applications.cross_year": (HONGZE_2024, lambda r: _cell(r, "carried_over_from_last_year", "total", 3),
-                                "applications.carried_over_from_last_year.total"),
-    "review_litigation.allowed_columns": (F2021, lambda r: r.review_litigation.__setitem__(
-        "review_withdrawn", CellValue(0, "0")), "review_litigation.review_withdrawn"),
-    "review_litigation.value_domain": (F2021, lambda r: r.review_litigation.__setitem__(
-        "suit_direct_pending", CellValue(-1, "-1")), "review_litigation.suit_direct_pending"),
-    "review_litigation.value_integer": (F2021, lambda r: r.review_litigation.__setitem__(
-        "suit_direct_other", CellValue(1.5, "1.5")), "review_litigation.suit_direct_other"),
-    "review_litigation.block_total": (F2021, lambda r: r.review_litigation.__setitem__(
-        "suit_direct_total", CellValue(6, "6")), "review_litigation.suit_direct_total"),
-    "historical_figures.allowed_metrics": (PRE2019, lambda r: r.historical_figures.append(
-        HistoricalFigure("visitors", 5, "人", "year", "5", "prose")), "historical_figures.visitors.year"),
-    "historical_figures.allowed_periods": (PRE2019, lambda r: r.historical_figures.append(
-        HistoricalFigure("requests_received", 5, "件", "month", "5", "prose")),
-        "historical_figures.requests_received.month"),
-    "historical_figures.value_domain": (PRE2019, lambda r: r.historical_figures.append(
-        HistoricalFigure("requests_received", -5, "件", "cumulative", "-5", "table")),
-        "historical_figures.requests_received.cumulative"),
+    "applications.cross_year": (
+        HONGZE_2024,
+        lambda r: _cell(r, "carried_over_from_last_year", "total", 3),
+        "applications.carried_over_from_last_year.total",
+    ),
+    "review_litigation.allowed_columns": (
+        F2021,
+        lambda r: r.review_litigation.__setitem__("review_withdrawn", CellValue(0, "0")),
+        "review_litigation.review_withdrawn",
+    ),
+    "review_litigation.value_domain": (
+        F2021,
+        lambda r: r.review_litigation.__setitem__("suit_direct_pending", CellValue(-1, "-1")),
+        "review_litigation.suit_direct_pending",
+    ),
+    "review_litigation.value_integer": (
+        F2021,
+        lambda r: r.review_litigation.__setitem__("suit_direct_other", CellValue(1.5, "1.5")),
+        "review_litigation.suit_direct_other",
+    ),
+    "review_litigation.block_total": (
+        F2021,
+        lambda r: r.review_litigation.__setitem__("suit_direct_total", CellValue(6, "6")),
+        "review_litigation.suit_direct_total",
+    ),
+    "historical_figures.allowed_metrics": (
+        PRE2019,
+        lambda r: r.historical_figures.append(HistoricalFigure("visitors", 5, "人", "year", "5", "prose")),
+        "historical_figures.visitors.year",
+    ),
+    "historical_figures.allowed_periods": (
+        PRE2019,
+        lambda r: r.historical_figures.append(
+            HistoricalFigure("requests_received", 5, "件", "month", "5", "prose")
+        ),
+        "historical_figures.requests_received.month",
+    ),
+    "historical_figures.value_domain": (
+        PRE2019,
+        lambda r: r.historical_figures.append(
+            HistoricalFigure("requests_received", -5, "件", "cumulative", "-5", "table")
+        ),
+        "historical_figures.requests_received.cumulative",
+    ),
 }
 LINEAGE_GATES = {  # check -> event that breaks it, the cell named
-    "lineage.stage": (LineageEvent("teleport", "ok", "2025-01-01T00:00:00Z", "2025-01-01T00:00:01Z"), "lineage.teleport.stage"),
-    "lineage.status": (LineageEvent("fetch", "maybe", "2025-01-01T00:00:00Z", "2025-01-01T00:00:01Z"),
-                       "lineage.fetch.status"),
-    "lineage.time_order": (LineageEvent("fetch", "ok", "2025-01-01T00:00:05Z", "2025-01-01T00:00:01Z"),
-                           "lineage.fetch.ended_at"),
-    "lineage.input_sha256": (LineageEvent("parse", "ok", "2025-01-01T00:00:00Z", "2025-01-01T00:00:01Z",
-                                          input_sha256="not-a-hash"), "lineage.parse.input_sha256"),
+    "lineage.stage": (
+        LineageEvent("teleport", "ok", "2025-01-01T00:00:00Z", "2025-01-01T00:00:01Z"),
+        "lineage.teleport.stage",
+    ),
+    "lineage.status": (
+        LineageEvent("fetch", "maybe", "2025-01-01T00:00:00Z", "2025-01-01T00:00:01Z"),
+        "lineage.fetch.status",
+    ),
+    "lineage.time_order": (
+        LineageEvent("fetch", "ok", "2025-01-01T00:00:05Z", "2025-01-01T00:00:01Z"),
+        "lineage.fetch.ended_at",
+    ),
+    "lineage.input_sha256": (
+        LineageEvent(
+            "parse", "ok", "2025-01-01T00:00:00Z", "2025-01-01T00:00:01Z", input_sha256="not-a-hash"
+        ),
+        "lineage.parse.input_sha256",
+    ),
 }
 RESULT_GATES = {  # validation_results rows that break each gate
     "validation_results.check_named": {"check": None, "severity": "error", "table": "reports"},
@@ -186,11 +299,23 @@ def test_a_gate_failure_names_expected_and_observed(reports: dict[str, Report]) 
     _cell(report, "unable_not_held", "total", 7)
     outcome = validate_reports([report], None, docs=False)
     failure = next(f for f in outcome.for_report(report).failures if f.check == "applications.row_sum")
-    parts = sum(report.applications[("unable_not_held", c)].value or 0 for c in (
-        "natural_person", "commercial_enterprise", "research_institution", "public_interest_org",
-        "legal_service_org", "other_org"))
-    assert (failure.row, failure.column, failure.expected, failure.observed) == \
-        ("unable_not_held", "total", str(parts), "7")
+    parts = sum(
+        report.applications[("unable_not_held", c)].value or 0
+        for c in (
+            "natural_person",
+            "commercial_enterprise",
+            "research_institution",
+            "public_interest_org",
+            "legal_service_org",
+            "other_org",
+        )
+    )
+    assert (failure.row, failure.column, failure.expected, failure.observed) == (
+        "unable_not_held",
+        "total",
+        str(parts),
+        "7",
+    )
     assert "本机关不掌握相关政府信息" in failure.message and failure.severity == "error"
 
 
@@ -210,8 +335,10 @@ def test_hongze_2023_breaks_its_own_review_identity(reports: dict[str, Report]) 
     result = outcome.for_report(report)
     assert result.status == "quarantined"
     broken = sorted((f.where, f.expected, f.observed) for f in result.failures)
-    assert broken == [("review_litigation.review_total", "11", "0"),
-                      ("review_litigation.suit_after_review_total", "5", "0")]
+    assert broken == [
+        ("review_litigation.review_total", "11", "0"),
+        ("review_litigation.suit_after_review_total", "5", "0"),
+    ]
 
 
 def test_cross_year_against_the_lake(tmp_path: Path, reports: dict[str, Report]) -> None:
@@ -224,7 +351,10 @@ def test_cross_year_against_the_lake(tmp_path: Path, reports: dict[str, Report])
     _cell(this_year, "carried_over_from_last_year", "total", 2)
     result = validate_reports([this_year], store, docs=False).for_report(this_year)
     cross = [f for f in result.failures if f.check == "applications.cross_year"]
-    assert {(f.column, f.expected, f.observed) for f in cross} == {("natural_person", "0", "2"), ("total", "0", "2")}
+    assert {(f.column, f.expected, f.observed) for f in cross} == {
+        ("natural_person", "0", "2"),
+        ("total", "0", "2"),
+    }
     assert all(f.severity == "warning" and report_id_for(last_year.sha256) in f.message for f in cross)
     # another agency's last year does not count
     other = validate_reports([this_year], store, agencies={this_year.sha256: "another-agency"}, docs=False)
@@ -246,12 +376,27 @@ def test_data_docs_are_built_into_the_lake(tmp_path: Path, reports: dict[str, Re
     assert "review_litigation" in page
     pages = [k for k in store.list("data_docs/validations/review_litigation/") if outcome.run_id in k]
     assert len(pages) == 1
-    assert "In each block 总计 = 维持 + 纠正 + 其他 + 尚未审结" in store.get(pages[0]).decode()  # the gate, as documented
-    assert outcome.suite_results["review_litigation"] is False and outcome.suite_results["active_disclosure"] is True
+    assert (
+        "In each block 总计 = 维持 + 纠正 + 其他 + 尚未审结" in store.get(pages[0]).decode()
+    )  # the gate, as documented
+    assert (
+        outcome.suite_results["review_litigation"] is False
+        and outcome.suite_results["active_disclosure"] is True
+    )
 
 
-@pytest.mark.parametrize("name", ["reports", "applications", "review_litigation", "active_disclosure",
-                                  "historical_figures", "validation_results", "lineage"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "reports",
+        "applications",
+        "review_litigation",
+        "active_disclosure",
+        "historical_figures",
+        "validation_results",
+        "lineage",
+    ],
+)
 def test_each_lake_table_has_a_suite_in_expectations(name: str) -> None:
     suite = load_suites()[name]
     assert suite["name"] == name and suite["expectations"]
