@@ -196,19 +196,28 @@ def to_sanitized_html(synth: SynthReport, rng: random.Random) -> bytes:
 
 def to_docx(synth: SynthReport, rng: random.Random) -> bytes:
     """A Word file as an office suite saves it: landscape A4, ruled tables with merged cells."""
+    return document_docx(decorated(synth, rng), landscape=True, font_size=9)
+
+
+def document_docx(
+    document: Document, *, ruled: bool = True, landscape: bool = False, font_size: float | None = None
+) -> bytes:
+    """A document's paragraphs and tables as a Word file: merged cells for spans; `ruled` tables get
+    the "Table Grid" style, others the default (cells apart by white space, no lines)."""
     import docx
     from docx.enum.section import WD_ORIENT
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
-    document = decorated(synth, rng)
     out = docx.Document()
-    section = out.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
+    if landscape:
+        section = out.sections[0]
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = section.page_height, section.page_width
     style = out.styles["Normal"]
     style.font.name = "Noto Sans CJK SC"
-    style.font.size = Pt(9)
+    if font_size:
+        style.font.size = Pt(font_size)
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Sans CJK SC")
     for block in document.blocks:
         if isinstance(block, Paragraph):
@@ -216,7 +225,8 @@ def to_docx(synth: SynthReport, rng: random.Random) -> bytes:
             continue
         grid = block.grid()
         table = out.add_table(rows=len(grid), cols=len(grid[0]))
-        table.style = "Table Grid"
+        if ruled:
+            table.style = "Table Grid"
         occupied: set[tuple[int, int]] = set()
         for r, row in enumerate(block.rows):
             c = 0

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from gongkai import forms
 from gongkai.extract.text import extract_text
-from gongkai.model import Document, Paragraph, Table
+from gongkai.model import Document, Paragraph
 from gongkai.synth import SynthReport, render_document
+from gongkai.synth_files import document_docx
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"
@@ -92,40 +93,7 @@ def to_html(document: Document, charset: str) -> str:
 
 
 def to_docx(document: Document, path: Path, *, ruled: bool = True) -> None:
-    import docx
-    from docx.oxml.ns import qn
-
-    out = docx.Document()
-    style = out.styles["Normal"]
-    style.font.name = "Noto Sans CJK SC"
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Sans CJK SC")
-    for block in document.blocks:
-        if isinstance(block, Paragraph):
-            out.add_paragraph(block.text)
-            continue
-        grid = block.grid()
-        table = out.add_table(rows=len(grid), cols=len(grid[0]))
-        if ruled:  # else the default style: a table drawn without lines, cells apart by white space
-            table.style = "Table Grid"
-        _fill_docx_table(table, block)
-    out.save(str(path))
-
-
-def _fill_docx_table(table, block: Table) -> None:  # type: ignore[no-untyped-def]
-    occupied: set[tuple[int, int]] = set()
-    for r, row in enumerate(block.rows):
-        c = 0
-        for cell in row:
-            while (r, c) in occupied:
-                c += 1
-            target = table.cell(r, c)
-            if cell.row_span > 1 or cell.col_span > 1:
-                target = target.merge(table.cell(r + cell.row_span - 1, c + cell.col_span - 1))
-            target.text = cell.text
-            for dr in range(cell.row_span):
-                for dc in range(cell.col_span):
-                    occupied.add((r + dr, c + dc))
-            c += cell.col_span
+    path.write_bytes(document_docx(document, ruled=ruled))
 
 
 def to_pdf(docx_path: Path, out_dir: Path) -> Path | None:
