@@ -28,7 +28,7 @@ check: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" --hypothesis-profile=fast
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" --hypothesis-profile=fast -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
