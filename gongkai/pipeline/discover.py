@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gongkai.clock import now, now_iso
-from gongkai.fetch import load_registry
+from gongkai.fetch import ReportLink, discover_reports, load_registry, make_session
 from gongkai.fetch.http import PoliteSession
 from gongkai.fetch.registry import Registry
 from gongkai.lake import log
@@ -77,8 +77,6 @@ def discover(
 
     page_cache: keep listing pages in the `lake` for conditional requests next time (`gongkai fetch`);
     session_options: for the fetch library's session (timeouts, retries); session: an open one to share."""
-    from gongkai.fetch import discover_reports, make_session
-
     reg = load_registry_cached(registry)
     result = Discovered(year=year, records=[], tallies=[], events=[])
     own = session is None
@@ -148,8 +146,6 @@ def recent_discoveries(
 ) -> Discovered:
     """Agencies whose listing was read successfully within `revalidate_after`: their links come from that
     discovery's lineage record, so a re-run soon after asks their sites nothing. Others are not included."""
-    from gongkai.fetch import ReportLink
-
     result = Discovered(year=year, records=[], tallies=[], events=[])
     if revalidate_after <= dt.timedelta(0) or not agency_ids:
         return result

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gongkai.clock import now_iso
+from gongkai.fetch import fetch_document, make_session
 from gongkai.fetch.http import PoliteSession
 from gongkai.lake.store import Store
 from gongkai.model import Problem
@@ -66,8 +67,6 @@ def _fetch_each(
 ) -> None:
     """The fetch library on each record, with one session for the batch (its politeness: retries of
     transient errors, per-host rate limit, conditional GET from the prior fetch)."""
-    from gongkai.fetch import fetch_document, make_session
-
     own = session is None
     session = session or make_session(load_registry_cached(registry), **dict(session_options or {}))
     try:

@@ -25,7 +25,9 @@ import pyarrow.compute as pc
 from gongkai.clock import now
 from gongkai.extract import EXTRACTOR_VERSION
 from gongkai.lake import log
+from gongkai.lake.schemas import TABLES
 from gongkai.lake.store import Store, open_store
+from gongkai.lake.writer import read_file
 from gongkai.parse import PARSER_VERSION
 from gongkai.pipeline.record import DocumentRecord, Prior, tally_records
 from gongkai.runs import DEFAULT_BATCH_SIZE, AgencyRun
@@ -51,9 +53,6 @@ def read_columns(
     store: Store, state: log.LakeState, table: str, columns: list[str], years: Iterable[int] | None = None
 ) -> pa.Table:
     """Some columns of a lake table as of `state` (only the partitions of `years`, if given)."""
-    from gongkai.lake.schemas import TABLES
-    from gongkai.lake.writer import read_file
-
     schema = TABLES[table].schema
     present = [c for c in columns if c in schema.names]
     parts = [read_file(store, state, key, present) for key in _table_files(state, table, years)]

@@ -8,6 +8,12 @@ programming error — fails the same way every time, so a retry would only repea
 
 from __future__ import annotations
 
+import requests
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from gongkai.fetch.http import FetchError
+
 _S3_THROTTLING = {
     "Throttling",
     "ThrottlingException",
@@ -35,12 +41,8 @@ def is_transient(exc: BaseException | None) -> bool:
 
 
 def _transient(exc: BaseException) -> bool:
-    from gongkai.fetch.http import FetchError
-
     if isinstance(exc, FetchError):
         return exc.transient
-    import requests
-
     if isinstance(exc, requests.exceptions.SSLError):  # a certificate does not fix itself
         return False
     if isinstance(
@@ -49,18 +51,12 @@ def _transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, requests.RequestException):  # an OSError too, but a bad URL, schema, redirect…
         return False
-    try:
-        from botocore.exceptions import ClientError, HTTPClientError
-        from botocore.exceptions import ConnectionError as BotoConnectionError
-    except ImportError:  # pragma: no cover - boto3 is a dependency
-        pass
-    else:
-        if isinstance(exc, BotoConnectionError | HTTPClientError):  # endpoint unreachable, timeouts, resets
-            return True
-        if isinstance(exc, ClientError):
-            error = exc.response.get("Error", {})
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-            return error.get("Code") in _S3_THROTTLING or int(status) >= 500 or int(status) == 429
+    if isinstance(exc, BotoConnectionError | HTTPClientError):  # endpoint unreachable, timeouts, resets
+        return True
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return error.get("Code") in _S3_THROTTLING or int(status) >= 500 or int(status) == 429
     if isinstance(exc, ConnectionError | TimeoutError):
         return True
     if isinstance(exc, OSError):

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gongkai.lake.writer import write_batch as lake_write_batch
+from gongkai.lake.writer import write_lineage
 from gongkai.model import LineageEvent, Report
 from gongkai.outcome import ValidationOutcome, status_for
 from gongkai.pipeline.batch import CPU_LOCK, Batch
 from gongkai.pipeline.plan import lake_store
 from gongkai.pipeline.record import NO_CONTEXT, DocumentRecord, RunContext, tally_records
-from gongkai.runs import AgencyRun, RunSummary
+from gongkai.runs import AgencyRun, RunSummary, save_run
 
 
 @dataclass
@@ -39,8 +41,6 @@ def source_of(record: DocumentRecord) -> str:
 
 
 def _write_batch(batch: Batch, outcome: ValidationOutcome | None, *, context: RunContext) -> WriteResult:
-    from gongkai.lake.writer import write_batch as lake_write_batch
-    from gongkai.lake.writer import write_lineage
 
     store = lake_store(batch.lake)
     records = [
@@ -107,8 +107,6 @@ def record_run(
     summary: RunSummary, events: Sequence[LineageEvent] = (), *, context: RunContext = NO_CONTEXT
 ) -> str:
     """Write the run's discovery lineage and its run record (``runs/<run_id>.json``) into the lake."""
-    from gongkai.lake.writer import write_lineage
-    from gongkai.runs import save_run
 
     store = lake_store(summary.lake)
     if events:
