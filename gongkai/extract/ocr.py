@@ -26,6 +26,7 @@ import numpy as np
 from gongkai.extract.pages import append_joining_tables
 from gongkai.model import Block, Cell, Document, Paragraph, Problem, Table
 from gongkai.values import (  # UNREADABLE: a cell OCR could not read (null, flagged ocr_unreadable by the parser)
+    NULL_MARKS,
     UNREADABLE,
     join_wrapped,
 )
@@ -476,6 +477,7 @@ def clean_number(text: str) -> tuple[str, bool]:
 _CLEAN_NUMBER = re.compile(r"\d+(?:\.\d+)?|\d{1,3}(?:,\d{3})+")
 # what a number's glyphs are misread as: digits, their letter look-alikes, brackets and bars for a 1,
 # Roman numerals for 11, stray points
+_WORDS = re.compile(r"[\u4e00-\u9fff]")  # a line with Chinese characters is words, not a number
 _DIGIT_LIKE = re.compile(r"^[\d,.，。OoDQ〇○lI|!\[\]ⅠⅡ'’]+$")
 
 
@@ -662,7 +664,19 @@ def _cell_text(parts: list[tuple[str, float, str]], problems: list[Problem], whe
         return UNREADABLE
     confident = [(t, s) for t, s, _ in kept if s >= MIN_SCORE]
     if not confident:
-        doubtful = [t for t, _, _ in kept if re.search(r"\d", t)]
+        # ink that OCR could not read as words is not a blank cell: a faint or broken digit (a '0'
+        # read as nothing) would otherwise pass for an empty cell, which adds up like a zero
+        doubtful = [t for t, _, _ in kept if not _WORDS.search(t) and t not in NULL_MARKS]
+        if parts and not kept:
+            problems.append(
+                Problem(
+                    "ocr_unreadable",
+                    f"{where}: the cell holds ink OCR could not read; it is left blank rather than guessed",
+                    "warning",
+                    where,
+                )
+            )
+            return UNREADABLE
         if doubtful:
             top = max(s for _, s, _ in kept)
             problems.append(
