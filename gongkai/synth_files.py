@@ -376,7 +376,7 @@ def score(report: Report, expected: dict[str, int | float | None], form: str) ->
     return counts
 
 
-def synth_from_golden(golden: dict[str, Any]) -> SynthReport:
+def synth_from_golden(golden: dict[str, Any], *, unnamed: str = "某某单位") -> SynthReport:
     """A golden file's values (tests/fixtures/seeds/expected, the shared corpus) as a report to render."""
     form = golden["form_version"]
     rows = forms.APPLICATION_ROWS[form]
@@ -388,7 +388,7 @@ def synth_from_golden(golden: dict[str, Any]) -> SynthReport:
     return SynthReport(
         form,
         golden["report_year"],
-        golden["agency_name"] or "某某单位",
+        golden["agency_name"] or unnamed,
         applications,
         review,
         active,

@@ -15,11 +15,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from gongkai import forms
 from gongkai.extract.text import extract_text
 from gongkai.model import Document, Paragraph
-from gongkai.synth import SynthReport, render_document
-from gongkai.synth_files import document_docx
+from gongkai.synth import render_document
+from gongkai.synth_files import document_docx, synth_from_golden
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"
@@ -27,28 +26,8 @@ OUT = ROOT / "tests" / "fixtures" / "corpus"
 GBK_ONLY = "喆"  # in GBK, not in GB2312: a page declared gb2312 must still decode it
 
 
-def synth_of(golden: dict) -> SynthReport:
-    form = golden["form_version"]
-    rows = list(forms.APPLICATION_ROWS[form])
-    if "other_handling" in golden["applications"] and form == "f2021":
-        rows = list(forms.APPLICATION_ROWS["f2019"])
-    applications = {r.key: [golden["applications"][r.key][c] for c in forms.APPLICANT_KEYS] for r in rows}
-    active = {tuple(k.split(".")): v for k, v in golden["active_disclosure"].items()}
-    review = [golden["review_litigation"][c] for c in forms.REVIEW_COLUMNS]
-    return SynthReport(
-        form,
-        golden["report_year"],
-        golden["agency_name"] or "",
-        applications,
-        review,
-        active,  # type: ignore[arg-type]
-        set(),
-        tuple(rows),
-    )
-
-
 def document_of(golden: dict) -> Document:
-    document = render_document(synth_of(golden), random.Random(0))
+    document = render_document(synth_from_golden(golden, unnamed=""), random.Random(0))
     if not golden["agency_name"]:
         document.blocks[0] = Paragraph(f"{golden['report_year']}年政府信息公开工作年度报告", 1)
     document.blocks.insert(2, Paragraph(f"本机关联系人：张{GBK_ONLY}，电话：0000-0000000。", 1))

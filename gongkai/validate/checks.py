@@ -22,17 +22,9 @@ from typing import Any
 from gongkai import forms
 from gongkai.agency import SLUG_RE
 from gongkai.historical import METRICS, PERIODS
-from gongkai.lake.schemas import LINEAGE_STAGES, LINEAGE_STATUSES, SEVERITIES, TABLES
+from gongkai.lake.schemas import LINEAGE_STAGES, LINEAGE_STATUSES, REPORT_TABLES, SEVERITIES, TABLES
 
-SUITE_TABLES = (
-    "reports",
-    "active_disclosure",
-    "applications",
-    "review_litigation",
-    "historical_figures",
-    "validation_results",
-    "lineage",
-)
+SUITE_TABLES = (*REPORT_TABLES, "lineage")
 FIRST_REPORT_YEAR = 2007  # the 条例 took effect in 2008; its first reports cover 2008 (some 2007 prose)
 PLAUSIBLE_MAX = 10_000_000  # a count above this is a misread number (joined cells, a year read as a count)
 MAX_PUBLISH_LAG_YEARS = 3
