@@ -647,22 +647,7 @@ class _Graphics:
         xs = (e, a + e, c + e, a + c + e)
         ys = (f, b + f, d + f, b + d + f)
         x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-        top = self.height - y1
-        self.images.append(
-            {
-                "object_type": "image",
-                "page_number": self.page_number,
-                "x0": x0,
-                "x1": x1,
-                "y0": y0,
-                "y1": y1,
-                "width": x1 - x0,
-                "height": y1 - y0,
-                "top": top,
-                "bottom": self.height - y0,
-                "doctop": self.doctop + top,
-            }
-        )
+        self.images.append(self._geometry("image", x0, y0, x1, y1))
 
     def _path(self, obj: Any, outer: Matrix) -> None:
         c = self.c
@@ -741,6 +726,10 @@ class _Graphics:
         if kind == "curve":
             x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
             y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
+        return {**self._geometry(kind, x0, y0, x1, y1), "pts": [(px, self.height - py) for px, py in pts]}
+
+    def _geometry(self, kind: str, x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
+        """pdfplumber's geometry of an object: PDF coordinates and top-down ones from the page's top."""
         top = self.height - y1
         return {
             "object_type": kind,
@@ -754,7 +743,6 @@ class _Graphics:
             "top": top,
             "bottom": self.height - y0,
             "doctop": self.doctop + top,
-            "pts": [(px, self.height - py) for px, py in pts],
         }
 
 
