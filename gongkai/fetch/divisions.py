@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,3 +82,22 @@ def province_names() -> dict[str, str]:
 def _rows(name: str) -> list[dict[str, str]]:
     with (DIVISIONS_DIR / name).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def resolve_province(text: str) -> str | None:
+    """The 2-digit code of a province given as a code (44, 440000000000), its name (广东, 广东省),
+    its pinyin (guangdong; shaanxi is 陕西) or ISO 3166-2 code (gd); "national" or 全国 gives "".
+    None when nothing matches."""
+    given = text.strip()
+    lowered = given.lower()
+    names = province_names()
+    if lowered in ("national", "全国", "00", NATIONAL_CODE):
+        return ""
+    if re.fullmatch(r"\d{2}|\d{6}|\d{12}", given) and given[:2] in names:
+        return given[:2]
+    for table in (PROVINCE_ISO, PROVINCE_PINYIN):
+        for code, value in table.items():
+            if lowered == value:
+                return code
+    matches = [code for code, name in names.items() if given and name.startswith(given)]
+    return matches[0] if len(matches) == 1 else None

@@ -480,3 +480,49 @@ def agency_toml(agency: Agency) -> str:
 def registry_toml(registry: Registry) -> str:
     """The registry as TOML text (every field that differs from its default)."""
     return "\n".join(agency_toml(a) for a in registry.agencies)
+
+
+@dataclass
+class CoverageRow:
+    """One province and level of the registry against the lake's reports."""
+
+    province: str  # 2-digit code; "" for national agencies and those without a code
+    level: str
+    agencies: int  # agencies of the registry in this group
+    reporting: int  # of them, agencies with a report of the years in the lake
+    years_found: list[int]  # report years the lake holds for the group
+    missing: int  # agency-years of the years asked for that the lake lacks
+
+
+def registry_coverage(
+    registry: Registry, reports: Iterable[tuple[str, int]], years: Sequence[int] | None = None
+) -> tuple[list[CoverageRow], dict[str, list[int]]]:
+    """Per province and level: agencies, how many have reports, the years found and the agency-years
+    missing. `reports`: (agency_id, report_year) of the lake's reports; `years`: the years that count
+    (None: every year the lake holds for the registry's agencies). Also returns the lake's agencies
+    that are not in the registry, with their years."""
+    found: dict[str, set[int]] = {}
+    unknown: dict[str, set[int]] = {}
+    for slug, year in reports:
+        if years is not None and year not in years:
+            continue
+        (found if slug in registry.by_slug else unknown).setdefault(slug, set()).add(int(year))
+    wanted = sorted(set(years) if years is not None else {y for ys in found.values() for y in ys})
+    groups: dict[tuple[str, str], list[Agency]] = {}
+    for agency in registry.agencies:
+        groups.setdefault((agency.province, agency.level), []).append(agency)
+    rank = {level: i for i, level in enumerate(("", *LEVELS))}
+    rows = []
+    for (province, level), members in sorted(groups.items(), key=lambda g: (g[0][0], rank[g[0][1]])):
+        years_of = [found.get(a.slug, set()) for a in members]
+        rows.append(
+            CoverageRow(
+                province=province,
+                level=level,
+                agencies=len(members),
+                reporting=sum(1 for ys in years_of if ys),
+                years_found=sorted(set().union(*years_of)),
+                missing=sum(1 for ys in years_of for y in wanted if y not in ys),
+            )
+        )
+    return rows, {slug: sorted(ys) for slug, ys in sorted(unknown.items())}
