@@ -276,9 +276,11 @@ def agency_from_dict(entry: dict[str, Any], where: str = "registry") -> Agency:
     return agency
 
 
-def registry_problems(located: Sequence[tuple[Agency, str]]) -> list[str]:
+def registry_problems(located: Sequence[tuple[Agency, str]], invalid: Iterable[str] = ()) -> list[str]:
     """What is wrong with a set of valid agencies together: duplicates, parents missing, in another
-    province or in a loop. `located`: each agency with where it is written (file:line)."""
+    province or in a loop. `located`: each agency with where it is written (file:line); `invalid`:
+    slugs of entries that failed validation (reported already: a parent among them is not missing)."""
+    invalid = set(invalid)
     problems: list[str] = []
     first: dict[str, tuple[Agency, str]] = {}
     for agency, where in located:
@@ -297,8 +299,10 @@ def registry_problems(located: Sequence[tuple[Agency, str]]) -> list[str]:
         parent = first.get(agency.parent)
         if agency.parent == agency.slug:
             problems.append(f"{label}: is its own parent")
+        elif parent is None and agency.parent in invalid:
+            continue
         elif parent is None:
-            close = difflib.get_close_matches(agency.parent, first, 3)
+            close = difflib.get_close_matches(agency.parent, (set(first) | invalid) - {agency.slug}, 3)
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             problems.append(f"{label}: parent {agency.parent!r} is not in the registry{hint}")
         elif agency.province and parent[0].province and agency.province != parent[0].province:
@@ -389,8 +393,11 @@ def _shown(path: str | Path) -> Path:
         return path
 
 
-def read_entries(paths: Iterable[str | Path]) -> tuple[list[tuple[Agency, str]], list[str]]:
-    """Every valid agency of the files with its file:line, and the problems of the rest."""
+def read_entries(
+    paths: Iterable[str | Path], invalid: set[str] | None = None
+) -> tuple[list[tuple[Agency, str]], list[str]]:
+    """Every valid agency of the files with its file:line, and the problems of the rest (whose slugs
+    are added to `invalid` when given)."""
     located: list[tuple[Agency, str]] = []
     problems: list[str] = []
     for path in map(_shown, paths):
@@ -424,13 +431,16 @@ def read_entries(paths: Iterable[str | Path]) -> tuple[list[tuple[Agency, str]],
             problems.extend(entry_problems)
             if agency is not None:
                 located.append((agency, where))
+            elif invalid is not None and isinstance(entry, dict) and isinstance(entry.get("slug"), str):
+                invalid.add(entry["slug"])
     return located, problems
 
 
 def lint_registry(paths: Iterable[str | Path]) -> tuple[list[Agency], list[str]]:
     """The agencies of the files and every problem found in them, each naming its file and line."""
-    located, problems = read_entries(paths)
-    return [a for a, _ in located], problems + registry_problems(located)
+    invalid: set[str] = set()
+    located, problems = read_entries(paths, invalid)
+    return [a for a, _ in located], problems + registry_problems(located, invalid)
 
 
 def load_registry(path: str | Path | None = None) -> Registry:
@@ -440,8 +450,9 @@ def load_registry(path: str | Path | None = None) -> Registry:
     files = registry_files(source)
     if not files:
         raise RegistryError(f"registry {source}: the folder holds no *.toml file")
-    located, problems = read_entries(files)
-    problems += registry_problems(located)
+    invalid: set[str] = set()
+    located, problems = read_entries(files, invalid)
+    problems += registry_problems(located, invalid)
     if problems:
         raise RegistryError(f"registry {source}: {len(problems)} problem(s):\n" + "\n".join(problems))
     return Registry([a for a, _ in located], str(source), [w for _, w in located])
