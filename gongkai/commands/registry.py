@@ -228,7 +228,7 @@ def run_coverage(args: argparse.Namespace) -> int:
         province = _province(args.province)
         if province is None:
             return 2
-        rows = [r for r in rows if r.province == province]
+        rows = [r for r in rows if r.province == (province or "00")]
     names = province_names()
     if args.json:
         print(
@@ -237,8 +237,7 @@ def run_coverage(args: argparse.Namespace) -> int:
                     "lake": store.uri,
                     "years": args.years,
                     "rows": [
-                        {**dataclasses.asdict(r), "province_name": names.get(r.province, "national")}
-                        for r in rows
+                        {**dataclasses.asdict(r), "province_name": _place(r.province, names)} for r in rows
                     ],
                     "not_in_registry": unknown,
                 },
@@ -252,9 +251,8 @@ def run_coverage(args: argparse.Namespace) -> int:
     for name in ("province", "level", "agencies", "with reports", "years found", "missing"):
         view.add_column(name, justify="right" if name in ("agencies", "with reports", "missing") else "left")
     for row in rows:
-        place = names.get(row.province, row.province) if row.province else "national"
         view.add_row(
-            place,
+            _place(row.province, names),
             row.level or "—",
             str(row.agencies),
             str(row.reporting),
@@ -272,12 +270,16 @@ def run_coverage(args: argparse.Namespace) -> int:
     )
     out.print(view)
     years = ", ".join(map(str, args.years)) if args.years else "every year the lake holds"
-    out.print(f"missing = agency-years without a report in the lake, over {years}", overflow="fold")
+    out.print(f"missing: agency-years without a report, over {years}", overflow="fold")
     if unknown:
         listed = ", ".join(f"{slug} ({_years(ys)})" for slug, ys in list(unknown.items())[:5])
         more = f" … ({len(unknown)})" if len(unknown) > 5 else ""
         out.print(f"reports of agencies not in the registry: {listed}{more}", overflow="fold")
     return 0
+
+
+def _place(province: str, names: dict[str, str]) -> str:
+    return "national" if province == "00" else names.get(province, province) or "(no code)"
 
 
 def _years(years: list[int]) -> str:

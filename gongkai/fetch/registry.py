@@ -497,7 +497,7 @@ def registry_toml(registry: Registry) -> str:
 class CoverageRow:
     """One province and level of the registry against the lake's reports."""
 
-    province: str  # 2-digit code; "" for national agencies and those without a code
+    province: str  # 2-digit code; "00" for national agencies, "" for those without a code
     level: str
     agencies: int  # agencies of the registry in this group
     reporting: int  # of them, agencies with a report of the years in the lake
@@ -521,7 +521,8 @@ def registry_coverage(
     wanted = sorted(set(years) if years is not None else {y for ys in found.values() for y in ys})
     groups: dict[tuple[str, str], list[Agency]] = {}
     for agency in registry.agencies:
-        groups.setdefault((agency.province, agency.level), []).append(agency)
+        province = "00" if agency.division_code == NATIONAL_CODE else agency.province
+        groups.setdefault((province, agency.level), []).append(agency)
     rank = {level: i for i, level in enumerate(("", *LEVELS))}
     rows = []
     for (province, level), members in sorted(groups.items(), key=lambda g: (g[0][0], rank[g[0][1]])):
