@@ -41,6 +41,7 @@ class Agency:
     concurrency: int = 2  # requests in flight to its hosts
     allow_private: bool = False  # its hosts may be loopback/private addresses (test portals only)
     notes: str = ""  # where the listing URL came from, what is odd about the site
+    portal_host: str = ""  # the portal's host: discovery starts there when there is no listing URL
 
     @property
     def hosts(self) -> set[str]:
