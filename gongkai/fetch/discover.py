@@ -24,6 +24,7 @@ from gongkai.fetch.families import (
     NOT_A_REPORT,
     Link,
     document_url,
+    is_column,
     read_article,
     read_listing,
     report_year,
@@ -145,6 +146,8 @@ def discover_reports(
                     continue
                 link_year = report_year(link.title)
                 if link_year is None:
+                    if is_column(link.url):  # the navigation naming the reports column, not a report
+                        continue
                     if link.title not in found.undated:
                         found.undated.append(link.title)
                     continue

@@ -19,7 +19,9 @@ from gongkai.fetch.families.base import (
     Page,
     attachments,
     document_url,
+    is_column,
     report_year,
+    unique,
 )
 
 FAMILIES: tuple[ModuleType, ...] = (hanweb, zfxxgk, trs, generic)
@@ -33,7 +35,9 @@ def read_listing(text: str, url: str) -> tuple[str, Listing]:
     """The family's name and what it reads on a listing page."""
     page = Page.parse(text, url)
     family = family_of(page)
-    return family.NAME, family.read(page)
+    listing = family.read(page)
+    listing.pages = unique(listing.pages)  # a pager script and its rendered 下一页 name the same pages
+    return family.NAME, listing
 
 
 def read_article(text: str, url: str) -> list[Link]:
@@ -49,6 +53,7 @@ __all__ = [
     "Page",
     "document_url",
     "family_of",
+    "is_column",
     "read_article",
     "read_listing",
     "report_year",

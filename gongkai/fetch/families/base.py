@@ -147,6 +147,17 @@ def attachments(page: Page) -> list[Link]:
     return [Link(url, title) for url, title in found.items()]
 
 
+def is_column(url: str) -> bool:
+    """A link to a listing (a column, its index or list page) rather than to an article or a document: how
+    a site's navigation names its 政府信息公开年报 column without being a report."""
+    last = urlsplit(url).path.rsplit("/", 1)[-1].lower()
+    return last == "" or last.startswith(("index.", "index_", "list.", "list_", "nlist.", "default."))
+
+
+def unique(urls: list[str]) -> list[str]:
+    return list(dict.fromkeys(urls))
+
+
 def numbered_pages(name: str, ext: str, count: int, current: int, base: str) -> list[str]:
     """TRS-style static pages: index.html, index_1.html, … index_{count-1}.html, less the current one."""
     return [

@@ -9,10 +9,11 @@ import re
 from urllib.parse import urlsplit
 
 from gongkai.fetch.families import trs
-from gongkai.fetch.families.base import Listing, Page
+from gongkai.fetch.families.base import Listing, Page, is_column
 
 NAME = "zfxxgk"
-_NB_PATH = re.compile(r"/(?:zfxxgk|xxgk|zwgk)\w*/(?:[\w-]+/)*?(?:\w*nb|gknb\w*|nb\w*|ndbg\w*)(?:/|$)", re.I)
+# the platform's own path: a /zfxxgk/ (or /zfxxgk_1/) folder with the reports column somewhere below it
+_NB_PATH = re.compile(r"/zfxxgk(?:_\d+)?/(?:[\w-]+/)*?(?:\w*nb|gknb\w*|nb\w*|ndbg\w*)(?:/|$)", re.I)
 # a sub-column named only by its year: "2023年", "2023年度", "2023", "二〇二三年度"
 _YEAR_ONLY = re.compile(
     r"^\s*((?:19|20)\d{2}|[一二][〇○零一二三四五六七八九]{3})\s*(年度?)?\s*(年报|报告)?\s*$"
@@ -29,14 +30,9 @@ def read(page: Page) -> Listing:
     items = []
     for link in listing.items:
         path = urlsplit(link.url).path
-        if _YEAR_ONLY.match(link.title) and path.startswith(column) and _is_column(path):
+        if _YEAR_ONLY.match(link.title) and path.startswith(column) and is_column(link.url):
             listing.sections.append(link)
         else:
             items.append(link)
     listing.items = items
     return listing
-
-
-def _is_column(path: str) -> bool:
-    last = path.rsplit("/", 1)[-1]
-    return last == "" or last.startswith(("index.", "list.", "nlist."))
