@@ -29,6 +29,7 @@ from gongkai.fetch.families import (
     read_listing,
     report_year,
 )
+from gongkai.fetch.families.columns import portal_links
 from gongkai.fetch.http import Fetched, FetchError, PoliteSession
 from gongkai.fetch.pages import PageCache
 from gongkai.fetch.registry import Agency
@@ -82,17 +83,32 @@ def discover_reports(
     title_pattern = re.compile(agency.title_pattern)
     exclude = re.compile(agency.exclude_pattern) if agency.exclude_pattern else None
     articles: set[str] = set()
-    if not agency.listing_urls:
+    listings = list(agency.listing_urls)
+    portal = getattr(agency, "portal_host", "")  # the registry's field, where its version has it
+    if not listings and portal:
+        listings = _columns_from_portal(portal, get, agency)
+        if listings:
+            found.problems.append(
+                Problem(
+                    "listing_from_portal",
+                    f"{agency.name} ({agency.slug}): no listing URL in the registry; the portal {portal} "
+                    f"names its 政府信息公开年报 column {', '.join(listings)}: add it to listing_urls",
+                    "info",
+                    agency.slug,
+                )
+            )
+    if not listings:
+        searched = f" and its portal {portal} names none" if portal else ""
         found.problems.append(
             Problem(
                 "no_listing_url",
-                f"{agency.name} ({agency.slug}) has no listing URL in the "
-                "registry: add its 政府信息公开年报 column to listing_urls",
+                f"{agency.name} ({agency.slug}) has no listing URL in the registry{searched}: add its "
+                "政府信息公开年报 column to listing_urls",
                 "warning",
                 agency.slug,
             )
         )
-    for listing in agency.listing_urls:
+    for listing in listings:
         queue: OrderedDict[str, bool] = OrderedDict({listing: False})  # page URL → only a guess (template)?
         if agency.pagination:
             for n in range(1, agency.max_pages):
@@ -170,6 +186,38 @@ def discover_reports(
             )
     _report_years(found, agency, year, articles)
     return found
+
+
+MAX_PORTAL_HUBS = 4  # 政府信息公开 / 政务公开 pages opened in search of the reports column
+MAX_PORTAL_COLUMNS = 3
+
+
+def _columns_from_portal(portal: str, get: Callable[..., Fetched], agency: Agency) -> list[str]:
+    """The reports column(s) the portal's home page, or one of its hub pages, links to (bounded: the home page
+    and at most MAX_PORTAL_HUBS hubs). https first, then http, when the registry gives a bare host."""
+    starts = [portal] if "://" in portal else [f"https://{portal}/", f"http://{portal}/"]
+    home: Fetched | None = None
+    for start in starts:
+        try:
+            answer = get(start)
+        except FetchError:
+            continue
+        if answer.status == 200:
+            home = answer
+            break
+    if home is None:
+        return []
+    columns, hubs = portal_links(home.page(agency.encoding).text, home.url)
+    for hub in hubs[:MAX_PORTAL_HUBS]:
+        if columns:
+            break
+        try:
+            page = get(hub)
+        except FetchError:
+            continue
+        if page.status == 200:
+            columns = portal_links(page.page(agency.encoding).text, page.url)[0]
+    return columns[:MAX_PORTAL_COLUMNS]
 
 
 def _listing_problem(agency: Agency, url: str, code: str, message: str, first: bool) -> Problem:

@@ -100,6 +100,18 @@ PAGES = {
         '<html><body><a href="2023/">2023年</a><a href="2022/">2022年</a>'
         '<a href="/zfxxgk/nb/bm/t1.html">某局政府信息公开工作年度报告</a></body></html>',
     ),
+    "/": (
+        "text/html",
+        '<html><body><a href="/zwgk/">政务公开</a><a href="/news/">新闻中心</a></body></html>',
+    ),
+    "/zwgk/": (
+        "text/html",
+        '<html><body><a href="/zwgk/zn/">政府信息公开指南</a><a href="/zwgk/nb/">政府信息<br>公开年报</a></body></html>',
+    ),
+    "/zwgk/nb/": (
+        "text/html",
+        '<html><body><a href="/files/2023.pdf">某县2023年政府信息公开工作年度报告</a></body></html>',
+    ),
     "/zfxxgk/nb/2023/": (
         "text/html",
         '<html><body><a href="/files/a.docx">某局2023年政府信息公开工作年度报告</a></body></html>',
@@ -167,3 +179,25 @@ def test_discovery_reads_the_asked_year_sub_column_and_reports_an_undated_title(
         links, problems = _discover(base, "/zfxxgk/nb/index.html", 2023)
     assert links == [("/files/a.docx", "某局2023年政府信息公开工作年度报告", "attachment")]
     assert "report_year_missing" in problems  # 某局政府信息公开工作年度报告: a report without a year
+
+
+def test_without_a_listing_url_discovery_finds_the_column_on_the_portal() -> None:
+    with _site() as base:
+        host = base.removeprefix("http://")
+        agency = agency_from_dict(
+            {"slug": "portal-only", "name": "某县", "portal_host": host, "expected_years": [2023]}
+        )
+        neighbour = agency_from_dict(  # lets the registry allow the loopback host, as for a test portal
+            {
+                "slug": "neighbour",
+                "name": "邻县",
+                "listing_urls": [f"{base}/x/"],
+                "allow_private": True,
+                "rate_limit": 200.0,
+            }
+        )
+        with make_session(Registry([agency, neighbour]), retries=0, backoff=0.01) as session:
+            found = discover_reports(agency, 2023, session)
+    assert [(link.url.removeprefix(base), link.kind) for link in found] == [("/files/2023.pdf", "attachment")]
+    assert [p.code for p in found.problems] == ["listing_from_portal"]
+    assert f"{base}/zwgk/nb/" in found.problems[0].message
