@@ -77,6 +77,22 @@ class Settings(BaseSettings):
         gt=0,
         description="wall-time limit of one download: connect, headers, body, redirects and retries",
     )
+    fetch_rate_limit: float = Field(
+        default=1.0,
+        gt=0,
+        description="requests per second to one host, for hosts the registry gives no rate_limit",
+    )
+    fetch_concurrency: int = Field(
+        default=2, gt=0, description="requests in flight to one host, for hosts the registry gives none"
+    )
+    robots_ttl: float = Field(
+        default=3600.0, gt=0, description="seconds a host's robots.txt is trusted before it is read again"
+    )
+    robots_retry_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="seconds before a robots.txt that could not be had (5xx, 429, network) is asked again",
+    )
 
     # the lake's writers (gongkai/lake/log.py)
     lake_lease_seconds: float = Field(

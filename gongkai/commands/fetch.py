@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from gongkai.fetch import RegistryError, load_registry, make_session
     from gongkai.lake.writer import write_lineage
-    from gongkai.pipeline.discover import Discovered, discover
+    from gongkai.pipeline.discover import Discovered, discover_each
     from gongkai.pipeline.fetch import fetch_batch
     from gongkai.pipeline.plan import lake_store, make_batches, plan
 
@@ -79,20 +79,17 @@ def run(args: argparse.Namespace) -> int:
         registry, timeout=(min(10.0, args.timeout), args.timeout), retries=args.retries, backoff=args.backoff
     )
     try:
+        # agencies host by host in turn: a slow site holds one worker, not all of them
+        found: list[Discovered] = discover_each(
+            slugs,
+            args.year,
+            registry=registry_key,
+            lake=args.lake,
+            page_cache=True,
+            session=session,
+            workers=max(1, args.workers),
+        )
         with ThreadPoolExecutor(max_workers=max(1, args.workers), thread_name_prefix="fetch") as pool:
-            found: list[Discovered] = list(
-                pool.map(
-                    lambda slug: discover(
-                        [slug],
-                        args.year,
-                        registry=registry_key,
-                        lake=args.lake,
-                        page_cache=True,
-                        session=session,
-                    ),
-                    slugs,
-                )
-            )
             # every document is asked for again (conditionally): revalidate_after=0
             records = plan([r for d in found for r in d.records], args.lake)
             batches = list(

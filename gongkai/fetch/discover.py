@@ -1,45 +1,44 @@
 """From an agency's listing pages to its report documents for a year.
 
-A listing is read page by page: links titled with the year and 年度报告/年报 (the registry's
-title pattern, minus notices and interpretations) are kept; pagination is followed through 下一页
-links, TRS-style ``createPageHTML(pages, current, "index", "html")`` scripts or the registry's page
-template, up to the registry's page bound. Items hidden in a ``<script type="text/xml">`` datastore
-(Hanweb-style CMS) are read too. Article pages are opened for their attachments (PDF, DOC, DOCX,
-WPS, also inside pdf.js viewers); an article without any is itself the report. Years on the site
-that the registry does not expect are reported.
+A listing page is read by the adapter of its CMS family (gongkai.fetch.families: TRS WCM, Hanweb 大汉,
+政府信息公开平台, generic), chosen from the page itself: its candidate links, more pages of the listing
+(TRS pager scripts, Hanweb data-proxy groups, 下一页 links, the registry's page template) and year
+sub-columns. Links titled with a year and 年度报告/年报 (the registry's title pattern, less notices,
+work plans, statistics and interpretations) are kept; a report title without a readable year is reported
+(``report_year_missing``), never dropped silently. Article pages are opened for their attachments (PDF,
+DOC, DOCX, WPS, XLS, also inside pdf.js viewers); an article without any is itself the report. Years on
+the site that the registry does not expect are reported.
 """
 
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, unquote, urljoin, urlsplit
-
-from lxml import etree
-from lxml import html as lxml_html
+from urllib.parse import urljoin
 
 from gongkai.extract.sniff import sniff_media_type
+from gongkai.fetch.families import (
+    DOCUMENT_SUFFIXES,
+    NOT_A_REPORT,
+    Link,
+    document_url,
+    is_column,
+    read_article,
+    read_listing,
+    report_year,
+)
+from gongkai.fetch.families.columns import portal_links
 from gongkai.fetch.http import Fetched, FetchError, PoliteSession
 from gongkai.fetch.pages import PageCache
 from gongkai.fetch.registry import Agency
 from gongkai.lake.store import Store
 from gongkai.model import Problem
-from gongkai.values import chinese_numeral
 
-DOCUMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".ofd", ".txt")
-_NEXT = re.compile(r"^\s*(下一页|下页|后页|next|›|>|»|>>)\s*$", re.I)
-_TRS_PAGES = re.compile(
-    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w.-]+)['\"]\s*,"
-    r"\s*['\"](\w+)['\"]"
-)
-# zeros typed with look-alikes in titles (二○二三, 二Ｏ二三): read as 〇 in a year, never in a table cell
-_ZERO_LOOKALIKES = str.maketrans({"○": "〇", "Ｏ": "〇", "O": "〇"})
-_YEAR_WITH_NIAN = re.compile(r"((?:19|20)\d{2})\s*年")
-_YEAR_CN = re.compile(r"([一二][〇○零Ｏ一二三四五六七八九]{3})\s*年")
-_YEAR_BARE = re.compile(r"(?<![\d\-/.])((?:19|20)\d{2})(?![\d\-/.])")
-_WIDE_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+__all__ = ["DOCUMENT_SUFFIXES", "Discovery", "ReportLink", "discover_reports", "report_year"]
+# a Hanweb data proxy answers its <datastore> as XML: a listing page all the same
+_LISTING_TYPES = ("text/html", "application/xml", "text/xml")
 
 
 @dataclass(frozen=True)
@@ -62,96 +61,15 @@ class Discovery(list[ReportLink]):
         self.problems: list[Problem] = []
         self.pages_read = 0
         self.years_seen: dict[int, list[str]] = {}  # report year on the site → titles
+        self.families: Counter[str] = Counter()  # CMS family → listing pages it read
+        self.undated: list[str] = []  # report titles whose year could not be read
 
 
-@dataclass
-class _Anchor:
-    url: str
-    title: str
-
-
-@dataclass
-class _Page:
-    anchors: list[_Anchor] = field(default_factory=list)
-    pages: list[str] = field(default_factory=list)  # pagination found on the page
-    embedded: list[_Anchor] = field(default_factory=list)  # iframe/embed/object sources
-
-
-def report_year(title: str) -> int | None:
-    """The report year a title names: "2023年", "2023年度", "二〇二三年", else a bare year (not a date)."""
-    title = title.translate(_WIDE_DIGITS)
-    if match := _YEAR_WITH_NIAN.search(title):
-        return int(match.group(1))
-    if match := _YEAR_CN.search(title):
-        return chinese_numeral(match.group(1).translate(_ZERO_LOOKALIKES))
-    if match := _YEAR_BARE.search(title):
-        return int(match.group(1))
-    return None
-
-
-def _parse(text: str, base: str) -> _Page:
-    page = _Page()
-    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
-    try:
-        root = lxml_html.document_fromstring(text)
-    except (etree.ParserError, ValueError):  # an empty or broken page has no links
-        return page
-    base_href = root.find(".//base")
-    if base_href is not None and base_href.get("href"):
-        base = urljoin(base, base_href.get("href").strip())
-    _collect(root, base, page)
-    # Hanweb-style lists keep their items as CDATA records inside <script type="text/xml">
-    for script in root.iter("script"):
-        code = script.text or ""
-        if "<a" in code and (
-            "<record" in code or "CDATA" in code or "text/xml" in (script.get("type") or "")
-        ):
-            fragment = re.sub(r"<!\[CDATA\[|\]\]>", "", code)
-            try:
-                inner = lxml_html.document_fromstring(f"<html><body>{fragment}</body></html>")
-            except (etree.ParserError, ValueError):
-                continue
-            _collect(inner, base, page)
-        for count, current, name, ext in _TRS_PAGES.findall(code):
-            page.pages += [
-                urljoin(base, f"{name}.{ext}" if n == 0 else f"{name}_{n}.{ext}")
-                for n in range(int(count))
-                if n != int(current)
-            ]
-    return page
-
-
-def _collect(root: lxml_html.HtmlElement, base: str, page: _Page) -> None:
-    for anchor in root.iter("a"):
-        href = (anchor.get("href") or "").strip()
-        if not href or href.lower().startswith(("javascript:", "#", "mailto:", "tel:")):
-            continue
-        text = " ".join(anchor.text_content().split())
-        title = " ".join((anchor.get("title") or "").split()) or text
-        url = urljoin(base, href)
-        if _NEXT.match(text) or "next" in (anchor.get("rel") or "").lower().split():
-            page.pages.append(url)
-            continue
-        page.anchors.append(_Anchor(url, title))
-    for tag, attribute in (("iframe", "src"), ("embed", "src"), ("object", "data")):
-        for element in root.iter(tag):
-            if source := (element.get(attribute) or "").strip():
-                page.embedded.append(_Anchor(urljoin(base, source), ""))
-
-
-def _document_url(anchor: _Anchor) -> str | None:
-    """The document an anchor or viewer points at: a file URL, a pdf.js `viewer.html?file=…`, or a
-    download link whose text names the file."""
-    parts = urlsplit(anchor.url)
-    if parts.path.lower().endswith(DOCUMENT_SUFFIXES):
-        return anchor.url
-    for values in parse_qs(parts.query).values():
-        for value in values:
-            if urlsplit(unquote(value)).path.lower().endswith(DOCUMENT_SUFFIXES):
-                return urljoin(anchor.url, unquote(value))
-    if anchor.title.lower().endswith(DOCUMENT_SUFFIXES):
-        return anchor.url
-    return None
+def is_report_title(title: str, title_pattern: re.Pattern[str], exclude: re.Pattern[str] | None) -> bool:
+    """A link title that names a report (the registry's pattern), not a notice or table about reports."""
+    if not title_pattern.search(title):
+        return False
+    return not (exclude and exclude.search(title)) and not NOT_A_REPORT.search(title)
 
 
 def discover_reports(
@@ -165,17 +83,32 @@ def discover_reports(
     title_pattern = re.compile(agency.title_pattern)
     exclude = re.compile(agency.exclude_pattern) if agency.exclude_pattern else None
     articles: set[str] = set()
-    if not agency.listing_urls:
+    listings = list(agency.listing_urls)
+    portal = getattr(agency, "portal_host", "")  # the registry's field, where its version has it
+    if not listings and portal:
+        listings = _columns_from_portal(portal, get, agency)
+        if listings:
+            found.problems.append(
+                Problem(
+                    "listing_from_portal",
+                    f"{agency.name} ({agency.slug}): no listing URL in the registry; the portal {portal} "
+                    f"names its 政府信息公开年报 column {', '.join(listings)}: add it to listing_urls",
+                    "info",
+                    agency.slug,
+                )
+            )
+    if not listings:
+        searched = f" and its portal {portal} names none" if portal else ""
         found.problems.append(
             Problem(
                 "no_listing_url",
-                f"{agency.name} ({agency.slug}) has no listing URL in the "
-                "registry: add its 政府信息公开年报 column to listing_urls",
+                f"{agency.name} ({agency.slug}) has no listing URL in the registry{searched}: add its "
+                "政府信息公开年报 column to listing_urls",
                 "warning",
                 agency.slug,
             )
         )
-    for listing in agency.listing_urls:
+    for listing in listings:
         queue: OrderedDict[str, bool] = OrderedDict({listing: False})  # page URL → only a guess (template)?
         if agency.pagination:
             for n in range(1, agency.max_pages):
@@ -208,7 +141,7 @@ def discover_reports(
                     break
                 continue
             media_type = sniff_media_type(fetched.content, fetched.url)
-            if media_type != "text/html":
+            if media_type not in _LISTING_TYPES:
                 found.problems.append(
                     _listing_problem(
                         agency, page_url, "not_html", f"is {media_type}, not an HTML listing page", first
@@ -216,23 +149,30 @@ def discover_reports(
                 )
                 continue
             found.pages_read += 1
-            decoded = fetched.page(agency.encoding)
-            page = _parse(decoded.text, fetched.url)
-            for next_url in page.pages:
+            family, listing_page = read_listing(fetched.page(agency.encoding).text, fetched.url)
+            found.families[family] += 1
+            for next_url in listing_page.pages:
                 if next_url not in seen:
                     queue.setdefault(next_url, False)
-            for anchor in page.anchors:
-                if not title_pattern.search(anchor.title) or (exclude and exclude.search(anchor.title)):
+            for section in listing_page.sections:  # a sub-column per year: only the asked year's is read
+                if report_year(section.title) == year and section.url not in seen:
+                    queue.setdefault(section.url, False)
+            for link in listing_page.items:
+                if not is_report_title(link.title, title_pattern, exclude):
                     continue
-                link_year = report_year(anchor.title)
+                link_year = report_year(link.title)
                 if link_year is None:
+                    if is_column(link.url):  # the navigation naming the reports column, not a report
+                        continue
+                    if link.title not in found.undated:
+                        found.undated.append(link.title)
                     continue
                 titles = found.years_seen.setdefault(link_year, [])
-                if anchor.title not in titles:
-                    titles.append(anchor.title)
-                if link_year == year and anchor.url not in articles:  # an item listed twice is opened once
-                    _add(found, get, agency, year, anchor, fetched.url, exclude)
-                    articles.add(anchor.url)
+                if link.title not in titles:
+                    titles.append(link.title)
+                if link_year == year and link.url not in articles:  # an item listed twice is opened once
+                    _add(found, get, agency, year, link, fetched.url, exclude)
+                    articles.add(link.url)
         if queue and pages >= agency.max_pages and any(not guessed for guessed in queue.values()):
             found.problems.append(
                 Problem(
@@ -246,6 +186,38 @@ def discover_reports(
             )
     _report_years(found, agency, year, articles)
     return found
+
+
+MAX_PORTAL_HUBS = 4  # 政府信息公开 / 政务公开 pages opened in search of the reports column
+MAX_PORTAL_COLUMNS = 3
+
+
+def _columns_from_portal(portal: str, get: Callable[..., Fetched], agency: Agency) -> list[str]:
+    """The reports column(s) the portal's home page, or one of its hub pages, links to (bounded: the home page
+    and at most MAX_PORTAL_HUBS hubs). https first, then http, when the registry gives a bare host."""
+    starts = [portal] if "://" in portal else [f"https://{portal}/", f"http://{portal}/"]
+    home: Fetched | None = None
+    for start in starts:
+        try:
+            answer = get(start)
+        except FetchError:
+            continue
+        if answer.status == 200:
+            home = answer
+            break
+    if home is None:
+        return []
+    columns, hubs = portal_links(home.page(agency.encoding).text, home.url)
+    for hub in hubs[:MAX_PORTAL_HUBS]:
+        if columns:
+            break
+        try:
+            page = get(hub)
+        except FetchError:
+            continue
+        if page.status == 200:
+            columns = portal_links(page.page(agency.encoding).text, page.url)[0]
+    return columns[:MAX_PORTAL_COLUMNS]
 
 
 def _listing_problem(agency: Agency, url: str, code: str, message: str, first: bool) -> Problem:
@@ -286,6 +258,17 @@ def _report_years(found: Discovery, agency: Agency, year: int, articles: set[str
                 agency.slug,
             )
         )
+    if found.undated:
+        found.problems.append(
+            Problem(
+                "report_year_missing",
+                f"{agency.name} ({agency.slug}): {len(found.undated)} report title(s) on its listing name no "
+                f"year that can be read, so they were not matched to any year: "
+                f"{'; '.join(found.undated)}"[:900],
+                "warning",
+                agency.slug,
+            )
+        )
     if len(articles) > 1:
         found.problems.append(
             Problem(
@@ -303,7 +286,7 @@ def _add(
     get: Callable[..., Fetched],
     agency: Agency,
     year: int,
-    anchor: _Anchor,
+    item: Link,
     listing_url: str,
     exclude: re.Pattern[str] | None,
 ) -> None:
@@ -311,36 +294,40 @@ def _add(
         if all(existing.url != link.url for existing in found):
             found.append(link)
 
-    if _document_url(anchor):
-        append(ReportLink(anchor.url, agency.slug, year, anchor.title, "attachment", listing_url))
+    if document_url(item):
+        append(ReportLink(item.url, agency.slug, year, item.title, "attachment", listing_url))
         return
     # an article page: its attachments are the report; without any, the page itself is
     try:
-        article = get(anchor.url, headers={"Referer": listing_url})
+        article = get(item.url, headers={"Referer": listing_url})
     except FetchError as exc:
         found.problems.append(
             Problem(
                 f"article_{exc.code}",
-                f"article page {anchor.url}: {exc}; it is recorded as the report so the failure is kept",
+                f"article page {item.url}: {exc}; it is recorded as the report so the failure is kept",
                 "warning",
                 agency.slug,
             )
         )
-        append(ReportLink(anchor.url, agency.slug, year, anchor.title, "page", listing_url))
+        append(ReportLink(item.url, agency.slug, year, item.title, "page", listing_url))
         return
     media_type = sniff_media_type(article.content, article.url)
     if article.status == 200 and media_type not in ("text/html", "text/plain", "application/x-empty"):
         # a download link without a file name: the "article" is the document itself
-        append(ReportLink(anchor.url, agency.slug, year, anchor.title, "attachment", listing_url, article))
+        append(ReportLink(item.url, agency.slug, year, item.title, "attachment", listing_url, article))
         return
-    attachments: list[tuple[str, str]] = []
+    attachments: list[Link] = []
     if article.status == 200 and media_type == "text/html":
-        page = _parse(article.page(agency.encoding).text, article.url)
-        for candidate in [*page.anchors, *page.embedded]:
-            url = _document_url(candidate)
-            if url and not (exclude and candidate.title and exclude.search(candidate.title)):
-                attachments.append((url, candidate.title))
-    for url, name in dict(attachments).items():
-        append(ReportLink(url, agency.slug, year, name or anchor.title, "attachment", anchor.url))
+        attachments = [
+            candidate
+            for candidate in read_article(article.page(agency.encoding).text, article.url)
+            if not (exclude and candidate.title and exclude.search(candidate.title))
+        ]
+    for attachment in attachments:
+        append(
+            ReportLink(
+                attachment.url, agency.slug, year, attachment.title or item.title, "attachment", item.url
+            )
+        )
     if not attachments:
-        append(ReportLink(anchor.url, agency.slug, year, anchor.title, "page", listing_url, article))
+        append(ReportLink(item.url, agency.slug, year, item.title, "page", listing_url, article))

@@ -8,8 +8,12 @@
   down when it passes, so a server dripping headers or body a byte at a time cannot hold a thread —
   a socket timeout alone restarts on every byte;
 - per-host rate limit and concurrency, shared by every session and thread of the process;
-- robots.txt respected, read once per session (RFC 9309: a missing file allows everything, an
-  unreadable one nothing; Crawl-delay slows the host down), a User-Agent that says who we are;
+- robots.txt respected, read once per host and session and read again after `robots_ttl` (settings), per
+  RFC 9309: a missing file (4xx) allows everything; a server error or 429 (after the retries) means
+  "unreachable", so nothing is fetched from that host — a temporary refusal (transient, asked again after
+  `robots_retry_seconds`), or the last copy read while one is kept; a network failure (connection refused,
+  DNS, timeout, TLS) allows, with a logged note, since the page requests meet the same network and fail
+  with their own reasons; Crawl-delay slows the host down; a User-Agent that says who we are;
 - redirects followed by hand, each hop checked: loops, and hops to loopback/private/link-local
   addresses, are refused unless the registry allows the host (a test portal);
 - charset detection for pages that declare none or the wrong one.
@@ -20,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import email.utils
+import logging
 import random
 import socket
 import threading
@@ -53,10 +58,10 @@ BODY_CHUNK = 16 * 1024  # the deadline and the size cap are checked after every 
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 120.0
 MAX_CRAWL_DELAY = 60.0
-ROBOTS_TTL = 3600.0
 REDIRECTS = (301, 302, 303, 307, 308)
 # 501 Not Implemented and 505 HTTP Version Not Supported will not change on a retry
 _FINAL_5XX = (501, 505)
+log = logging.getLogger(__name__)
 
 
 class FetchError(Exception):
@@ -265,6 +270,7 @@ class _Robots:
     parser: urllib.robotparser.RobotFileParser | None  # None: everything allowed
     refused: str | None  # robots.txt could not be read: nothing allowed, with this reason
     read_at: float
+    ttl: float  # seconds this answer holds: robots_ttl for a file read, robots_retry_seconds for a failure
 
 
 def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
@@ -298,8 +304,8 @@ class PoliteSession:
         max_bytes: int = MAX_BYTES,
         max_retry_after: float = MAX_RETRY_AFTER,
         respect_robots: bool = True,
-        default_rate: float = 1.0,
-        default_concurrency: int = 2,
+        default_rate: float | None = None,
+        default_concurrency: int | None = None,
         user_agent: str = USER_AGENT,
     ) -> None:
         self.registry = registry
@@ -316,7 +322,14 @@ class PoliteSession:
         self.max_bytes = max_bytes
         self.max_retry_after = max_retry_after
         self.respect_robots = respect_robots
-        self.default = (default_rate, default_concurrency)
+        settings = get_settings()
+        # hosts the registry says nothing of: the settings' limits
+        self.default = (
+            default_rate if default_rate is not None else settings.fetch_rate_limit,
+            default_concurrency if default_concurrency is not None else settings.fetch_concurrency,
+        )
+        self.robots_ttl = settings.robots_ttl
+        self.robots_retry_seconds = settings.robots_retry_seconds
         self.user_agent = user_agent
         self._local = threading.local()
         self._robots: dict[str, _Robots] = {}  # origin → its robots.txt, read once per session
@@ -576,39 +589,59 @@ class PoliteSession:
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._robots_lock:  # held while reading: threads wait for the one read, not make their own
             robots = self._robots.get(origin)
-            if robots is None or time.monotonic() - robots.read_at > ROBOTS_TTL:
-                robots = self._robots[origin] = self._read_robots(origin)
+            if robots is None or time.monotonic() - robots.read_at > robots.ttl:
+                fresh = self._read_robots(origin)
+                if fresh.refused and robots is not None and robots.parser is not None:
+                    # unreachable now, read before: RFC 9309 lets the last copy stand meanwhile
+                    fresh = _Robots(robots.parser, None, fresh.read_at, fresh.ttl)
+                robots = self._robots[origin] = fresh
         if robots.refused:
-            raise FetchError("robots_unavailable", f"{url}: {robots.refused}")
+            raise FetchError("robots_unavailable", f"{url}: {robots.refused}", transient=True)
         if robots.parser is not None and not robots.parser.can_fetch(self.user_agent, url):
             raise FetchError("robots_disallowed", f"{url}: disallowed by the site's robots.txt")
 
     def _read_robots(self, origin: str) -> _Robots:
         now = time.monotonic()
+        retry = self.robots_retry_seconds
         try:
             fetched = self._get(f"{origin}/robots.txt", None, robots=False)
         except FetchError as exc:
             if exc.code == "address_refused":
-                return _Robots(None, None, now)  # the request itself will be refused with its reason
-            # RFC 9309 §2.3.1.4: an unreachable robots.txt (5xx, network) means assume complete disallow
-            return _Robots(
-                None,
-                f"robots.txt could not be read ({exc.code}); nothing is fetched from {origin} "
-                "until it can be (RFC 9309)",
-                now,
+                return _Robots(
+                    None, None, now, self.robots_ttl
+                )  # the request itself is refused, with its reason
+            if exc.status is not None:  # 5xx or 429 after the retries: unreachable (RFC 9309 §2.3.1.4)
+                return _Robots(
+                    None,
+                    f"robots.txt answered HTTP {exc.status}; nothing is fetched from {origin} until it can be "
+                    f"read (RFC 9309; asked again in {retry:g} s)",
+                    now,
+                    retry,
+                )
+            # no answer at all: the pages meet the same network and fail with their own reasons
+            log.warning(
+                "robots.txt of %s could not be read (%s): allowed, asked again in %g s",
+                origin,
+                exc.code,
+                retry,
             )
+            return _Robots(None, None, now, retry)
         if 400 <= fetched.status < 500 or fetched.status in REDIRECTS:
-            return _Robots(None, None, now)  # no robots.txt: everything allowed
+            return _Robots(None, None, now, self.robots_ttl)  # no robots.txt: everything allowed
         if fetched.status != 200:
             return _Robots(
-                None, f"robots.txt answered HTTP {fetched.status}; nothing is fetched from {origin}", now
+                None,
+                f"robots.txt answered HTTP {fetched.status}; nothing is fetched from {origin} until it can be "
+                f"read (asked again in {retry:g} s)",
+                now,
+                retry,
             )
         text = fetched.content[:500_000].decode("utf-8", "replace")
         parser = urllib.robotparser.RobotFileParser()
         parser.parse(text.splitlines())
         delay = crawl_delay(text, self.user_agent.split("/", 1)[0])
         self.gate(origin).set_floor(min(delay or 0.0, MAX_CRAWL_DELAY))
-        return _Robots(parser, None, now)
+        return _Robots(parser, None, now, self.robots_ttl)
 
 
 def _reason(exc: BaseException) -> str:

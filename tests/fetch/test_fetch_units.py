@@ -10,7 +10,8 @@ import time
 import pytest
 
 from gongkai.fetch import ReportLink, decode_page, report_year
-from gongkai.fetch.discover import _Anchor, _document_url, _parse
+from gongkai.fetch.families import Link, Page, document_url, read_listing
+from gongkai.fetch.families.base import embedded
 from gongkai.fetch.fetcher import not_a_report
 from gongkai.fetch.http import HostGate, retry_after_seconds
 
@@ -117,21 +118,24 @@ def test_not_a_report(content: bytes, media_type: str, url: str, code: str | Non
 
 
 def test_listing_parse_reads_hanweb_datastores_trs_pagination_and_viewers() -> None:
-    page = _parse(
+    hanweb_page = (
         '<html><body><script type="text/xml"><datastore><recordset><record><![CDATA[<li><a href="/art/1.html" '
         f'title="{REPORT}">淮安市洪泽区…</a></li>]]></record></recordset></datastore></script>'
-        '<script>createPageHTML(3, 0, "index", "html");</script>'
         '<iframe src="/pdfjs/web/viewer.html?file=%2Fpicture%2F0%2Fr.pdf"></iframe>'
-        '<a href="list_2.html">下一页</a></body></html>',
-        "http://x.gov.cn/col/col1/index.html",
+        '<a href="list_2.html">下一页</a></body></html>'
     )
-    assert [(a.url, a.title) for a in page.anchors] == [("http://x.gov.cn/art/1.html", REPORT)]
-    assert page.pages == [
-        "http://x.gov.cn/col/col1/list_2.html",
-        "http://x.gov.cn/col/col1/index_1.html",
-        "http://x.gov.cn/col/col1/index_2.html",
-    ]
-    assert [_document_url(a) for a in page.embedded] == ["http://x.gov.cn/picture/0/r.pdf"]
+    family, listing = read_listing(hanweb_page, "http://x.gov.cn/col/col1/index.html")
+    assert family == "hanweb"
+    assert [(a.url, a.title) for a in listing.items] == [("http://x.gov.cn/art/1.html", REPORT)]
+    assert listing.pages == ["http://x.gov.cn/col/col1/list_2.html"]
+    page = Page.parse(hanweb_page, "http://x.gov.cn/col/col1/index.html")
+    assert [document_url(a) for a in embedded(page)] == ["http://x.gov.cn/picture/0/r.pdf"]
+    family, listing = read_listing(
+        '<html><body><script>createPageHTML(3, 0, "index", "html");</script></body></html>',
+        "http://x.gov.cn/news/index.html",
+    )
+    assert family == "trs"
+    assert listing.pages == ["http://x.gov.cn/news/index_1.html", "http://x.gov.cn/news/index_2.html"]
 
 
 @pytest.mark.parametrize(
@@ -144,7 +148,7 @@ def test_listing_parse_reads_hanweb_datastores_trs_pagination_and_viewers() -> N
     ],
 )
 def test_document_urls(url: str, text: str, document: str | None) -> None:
-    assert _document_url(_Anchor(url, text)) == document
+    assert document_url(Link(url, text)) == document
 
 
 def test_host_gate_spaces_requests_and_caps_concurrency() -> None:

@@ -1,0 +1,203 @@
+"""The family adapters' rules on small constructed pages (the real saved sites are in
+test_site_families.py): Hanweb data-proxy groups, 政府信息公开平台 year sub-columns, years in titles,
+notices that are not reports, and a report title without a year reported, not dropped."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from gongkai.fetch import discover_reports, make_session
+from gongkai.fetch.families import read_listing, report_year
+from gongkai.fetch.registry import Registry, agency_from_dict
+
+
+@pytest.mark.parametrize(
+    ("title", "year"),
+    [
+        ("某县2023年度政府信息公开工作年度报告", 2023),
+        ("某县人民政府二〇二三年政府信息公开工作年度报告", 2023),
+        ("某县人民政府二○二二年度政府信息公开工作年报", 2022),
+        ("某局２０２１年政府信息公开年报", 2021),
+        ("某县政府信息公开工作年度报告（2020）", 2020),
+        ("某县政府信息公开工作年度报告", None),
+    ],
+)
+def test_the_year_is_read_from_the_title(title: str, year: int | None) -> None:
+    assert report_year(title) == year
+
+
+COLUMN = (
+    '<html><body><div id="4735476"><script type="text/xml"><datastore>'
+    '<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=1&path=/&columnid=1229'
+    '&unitid=4735476&permissiontype=0"></a>]]></nextgroup><recordset>'
+    "<record><![CDATA[<li><a href='/art/2024/1/20/art_1229_3.html' title='某县2023年度政府信息公开工作年度报告'>"
+    "某县2023年度…</a><span>2024-01-20</span></li>]]></record>"
+    "<record><![CDATA[<li><a href='/art/2023/12/1/art_1229_2.html' title='关于做好2023年政府信息公开工作年度报告"
+    "编制工作的通知'>关于做好…</a></li>]]></record>"
+    "</recordset></datastore></script></div>"
+    "<script>$('#4735476').jpage({totalRecord:5,perPage:1,groupSize:2,proxyUrl:'/module/web/jpage/dataproxy.jsp'});"
+    "</script></body></html>"
+)
+PROXY_ANSWER = (
+    '<?xml version="1.0" encoding="UTF-8"?><datastore><recordset>'
+    "<record><![CDATA[<li><a href='/art/2023/3/1/art_1229_1.html' title='某县2022年政府信息公开统计数据'>x</a></li>"
+    "]]></record><record><![CDATA[<li><a href='/picture/0/2022nb.pdf' title='某县二〇二二年度政府信息公开工作年度报告'>"
+    "y</a></li>]]></record></recordset></datastore>"
+)
+
+
+def test_hanweb_column_pages_on_to_the_data_proxy_groups() -> None:
+    family, listing = read_listing(COLUMN, "http://x.gov.cn/col/col1229/index.html")
+    assert family == "hanweb"
+    assert [link.url for link in listing.items] == [
+        "http://x.gov.cn/art/2024/1/20/art_1229_3.html",
+        "http://x.gov.cn/art/2023/12/1/art_1229_2.html",
+    ]
+    proxy = (
+        "http://x.gov.cn/module/web/jpage/dataproxy.jsp?page=1&webid=1&path=/&columnid=1229&unitid=4735476"
+    )
+    assert listing.pages == [  # records 3-4 and 5: groups of perPage x groupSize after the 2 inlined
+        f"{proxy}&permissiontype=0&startrecord=3&endrecord=4&perpage=1",
+        f"{proxy}&permissiontype=0&startrecord=5&endrecord=5&perpage=1",
+    ]
+    family, answer = read_listing(PROXY_ANSWER, listing.pages[0])
+    assert family == "hanweb" and answer.pages == []  # the column page asked for every group already
+    assert [link.title for link in answer.items] == [
+        "某县2022年政府信息公开统计数据",
+        "某县二〇二二年度政府信息公开工作年度报告",
+    ]
+
+
+def test_zfxxgk_year_sub_columns_are_sections() -> None:
+    page = (
+        '<html><body><a href="2023/">2023年</a><a href="2022/index.html">2022年度</a>'
+        '<a href="/zfxxgk/zfxxgknb/202401/t20240115_1.html">某局2023年政府信息公开工作年度报告</a>'
+        '<a href="/zwgk/">政务公开</a></body></html>'
+    )
+    family, listing = read_listing(page, "http://x.gov.cn/zfxxgk/zfxxgknb/index.html")
+    assert family == "zfxxgk"
+    assert [(s.url, s.title) for s in listing.sections] == [
+        ("http://x.gov.cn/zfxxgk/zfxxgknb/2023/", "2023年"),
+        ("http://x.gov.cn/zfxxgk/zfxxgknb/2022/index.html", "2022年度"),
+    ]
+    assert [link.title for link in listing.items] == ["某局2023年政府信息公开工作年度报告", "政务公开"]
+
+
+PAGES = {
+    "/col/col1229/index.html": ("text/html", COLUMN),
+    "/module/web/jpage/dataproxy.jsp": ("text/xml", PROXY_ANSWER),
+    "/art/2024/1/20/art_1229_3.html": (
+        "text/html",
+        '<html><body><a href="/picture/0/2023nb.pdf">某县2023年度政府信息公开工作年度报告.pdf</a></body></html>',
+    ),
+    "/zfxxgk/nb/index.html": (
+        "text/html",
+        '<html><body><a href="2023/">2023年</a><a href="2022/">2022年</a>'
+        '<a href="/zfxxgk/nb/bm/t1.html">某局政府信息公开工作年度报告</a></body></html>',
+    ),
+    "/": (
+        "text/html",
+        '<html><body><a href="/zwgk/">政务公开</a><a href="/news/">新闻中心</a></body></html>',
+    ),
+    "/zwgk/": (
+        "text/html",
+        '<html><body><a href="/zwgk/zn/">政府信息公开指南</a><a href="/zwgk/nb/">政府信息<br>公开年报</a></body></html>',
+    ),
+    "/zwgk/nb/": (
+        "text/html",
+        '<html><body><a href="/files/2023.pdf">某县2023年政府信息公开工作年度报告</a></body></html>',
+    ),
+    "/zfxxgk/nb/2023/": (
+        "text/html",
+        '<html><body><a href="/files/a.docx">某局2023年政府信息公开工作年度报告</a></body></html>',
+    ),
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        media, body = PAGES.get(self.path.split("?", 1)[0], ("", ""))
+        self.send_response(200 if media else 404)
+        self.send_header("Content-Type", f"{media}; charset=utf-8" if media else "text/plain")
+        data = body.encode()
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@contextmanager
+def _site() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _discover(base: str, path: str, year: int) -> tuple[list[tuple[str, str, str]], list[str]]:
+    agency = agency_from_dict(
+        {
+            "slug": "some-county",
+            "name": "某县",
+            "listing_urls": [f"{base}{path}"],
+            "allow_private": True,
+            "rate_limit": 200.0,
+        }
+    )
+    with make_session(Registry([agency]), retries=0, backoff=0.01) as session:
+        found = discover_reports(agency, year, session)
+    return [(link.url.removeprefix(base), link.title, link.kind) for link in found], sorted(
+        {p.code for p in found.problems}
+    )
+
+
+def test_discovery_follows_the_hanweb_data_proxy_and_skips_notices() -> None:
+    with _site() as base:
+        assert _discover(base, "/col/col1229/index.html", 2023)[0] == [
+            ("/picture/0/2023nb.pdf", "某县2023年度政府信息公开工作年度报告.pdf", "attachment")
+        ]
+        links, _ = _discover(
+            base, "/col/col1229/index.html", 2022
+        )  # found in a proxy group; 统计数据 skipped
+    assert links == [("/picture/0/2022nb.pdf", "某县二〇二二年度政府信息公开工作年度报告", "attachment")]
+
+
+def test_discovery_reads_the_asked_year_sub_column_and_reports_an_undated_title() -> None:
+    with _site() as base:
+        links, problems = _discover(base, "/zfxxgk/nb/index.html", 2023)
+    assert links == [("/files/a.docx", "某局2023年政府信息公开工作年度报告", "attachment")]
+    assert "report_year_missing" in problems  # 某局政府信息公开工作年度报告: a report without a year
+
+
+def test_without_a_listing_url_discovery_finds_the_column_on_the_portal() -> None:
+    with _site() as base:
+        host = base.removeprefix("http://")
+        agency = agency_from_dict(
+            {"slug": "portal-only", "name": "某县", "portal_host": host, "expected_years": [2023]}
+        )
+        neighbour = agency_from_dict(  # lets the registry allow the loopback host, as for a test portal
+            {
+                "slug": "neighbour",
+                "name": "邻县",
+                "listing_urls": [f"{base}/x/"],
+                "allow_private": True,
+                "rate_limit": 200.0,
+            }
+        )
+        with make_session(Registry([agency, neighbour]), retries=0, backoff=0.01) as session:
+            found = discover_reports(agency, 2023, session)
+    assert [(link.url.removeprefix(base), link.kind) for link in found] == [("/files/2023.pdf", "attachment")]
+    assert [p.code for p in found.problems] == ["listing_from_portal"]
+    assert f"{base}/zwgk/nb/" in found.problems[0].message
