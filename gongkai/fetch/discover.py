@@ -84,7 +84,7 @@ def discover_reports(
     exclude = re.compile(agency.exclude_pattern) if agency.exclude_pattern else None
     articles: set[str] = set()
     listings = list(agency.listing_urls)
-    portal = getattr(agency, "portal_host", "")  # the registry's field, where its version has it
+    portal = agency.portal_host
     if not listings and portal:
         listings = _columns_from_portal(portal, get, agency)
         if listings:

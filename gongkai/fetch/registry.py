@@ -83,7 +83,7 @@ class Agency:
     @property
     def hosts(self) -> set[str]:
         found = {urlsplit(u).hostname or "" for u in self.listing_urls}
-        return (found | {self.portal_host}) if self.portal_host else found
+        return (found | {_host_name(self.portal_host)}) if self.portal_host else found
 
     @property
     def province(self) -> str:
@@ -184,16 +184,30 @@ class Agency:
 
     @model_validator(mode="after")
     def _host_and_code(self) -> Agency:
-        host = self.portal_host
-        if host and not (_HOST.match(host) or (self.allow_private and _is_ip_or_localhost(host))):
+        host, port = _host_name(self.portal_host), _port(self.portal_host)
+        if self.portal_host and (
+            port is None or not (_HOST.match(host) or (self.allow_private and _is_ip_or_localhost(host)))
+        ):
             raise ValueError(
-                f"portal_host {host!r} must be a lowercase host name such as www.gd.gov.cn "
-                "(no scheme, path or port)"
+                f"portal_host {self.portal_host!r} must be a lowercase host name such as www.gd.gov.cn, "
+                "optionally with a port (www.example.gov.cn:8080), with no scheme or path"
             )
         problem = _code_problem(self.division_code, self.level, test_portal=self.allow_private)
         if problem:
             raise ValueError(problem)
         return self
+
+
+def _host_name(host_and_port: str) -> str:
+    return host_and_port.rsplit(":", 1)[0] if ":" in host_and_port else host_and_port
+
+
+def _port(host_and_port: str) -> int | None:
+    """The port written after the host (0 when none is written; None when it is not a valid port)."""
+    if ":" not in host_and_port:
+        return 0
+    text = host_and_port.rsplit(":", 1)[1]
+    return int(text) if text.isdigit() and 0 < int(text) < 65536 else None
 
 
 def _is_ip_or_localhost(host: str) -> bool:

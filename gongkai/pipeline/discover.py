@@ -111,7 +111,7 @@ def agency_host(agency: Agency) -> str:
     for url in agency.listing_urls:
         if netloc := urlsplit(url).netloc:
             return netloc
-    return getattr(agency, "portal_host", "") or f"(no host: {agency.slug})"
+    return agency.portal_host or f"(no host: {agency.slug})"
 
 
 def discover(

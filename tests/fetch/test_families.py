@@ -185,7 +185,13 @@ def test_without_a_listing_url_discovery_finds_the_column_on_the_portal() -> Non
     with _site() as base:
         host = base.removeprefix("http://")
         agency = agency_from_dict(
-            {"slug": "portal-only", "name": "某县", "portal_host": host, "expected_years": [2023]}
+            {
+                "slug": "portal-only",
+                "name": "某县",
+                "portal_host": host,
+                "expected_years": [2023],
+                "allow_private": True,
+            }
         )
         neighbour = agency_from_dict(  # lets the registry allow the loopback host, as for a test portal
             {

@@ -121,3 +121,24 @@ def test_the_portal_registry_still_allows_its_loopback_host() -> None:
     )
     assert registry.allowed_private_hosts() == {"127.0.0.1"}
     assert registry.get("loopback").listing_urls == ("http://127.0.0.1:9/",)
+
+
+@pytest.mark.parametrize(
+    ("portal_host", "ok"),
+    [
+        ("www.gd.gov.cn", True),
+        ("www.gd.gov.cn:8080", True),
+        ("www.gd.gov.cn:0", False),
+        ("www.gd.gov.cn:99999", False),
+        ("www.gd.gov.cn:http", False),
+        ("127.0.0.1:8080", False),
+    ],
+)
+def test_a_portal_host_may_name_its_port(portal_host: str, ok: bool) -> None:
+    entry = {"slug": "guangdong-gov", "name": "广东省人民政府", "portal_host": portal_host}
+    if ok:
+        agency = agency_from_dict(entry)
+        assert agency.hosts == {"www.gd.gov.cn"}
+    else:
+        with pytest.raises((RegistryError, ValidationError), match="optionally with a port"):
+            agency_from_dict(entry)
