@@ -8,12 +8,22 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
 from gongkai.fetch import discover_reports, make_session
 from gongkai.fetch.families import read_listing, report_year
+from gongkai.fetch.families.saved import SavedSite, load_sites
 from gongkai.fetch.registry import Registry, agency_from_dict
+
+# saved real columns that are not 政府信息公开年报 columns (news, 政务要闻): their golden holds every link the
+# family reads on the listing page, as no report title is there to check
+COLUMNS = [
+    site
+    for site in load_sites(Path(__file__).resolve().parents[1] / "fixtures" / "sites")
+    if "items" in site.expected
+]
 
 
 @pytest.mark.parametrize(
@@ -70,6 +80,45 @@ def test_hanweb_column_pages_on_to_the_data_proxy_groups() -> None:
     assert [link.title for link in answer.items] == [
         "某县2022年政府信息公开统计数据",
         "某县二〇二二年度政府信息公开工作年度报告",
+    ]
+
+
+@pytest.mark.parametrize("site", COLUMNS, ids=[f"{s.family}/{s.name}" for s in COLUMNS])
+def test_a_real_column_yields_the_exact_links_and_pages(site: SavedSite) -> None:
+    file = site.file_for(site.listing)
+    assert file is not None, f"{site.name}: the listing page is not saved"
+    family, listing = read_listing(file.read_text("utf-8"), site.listing)
+    assert family == site.expected["family"]
+    assert listing.pages == site.expected["pages"]
+    assert [{"url": link.url, "title": link.title} for link in dict.fromkeys(listing.items)] == site.expected[
+        "items"
+    ]
+
+
+def test_a_trs_pager_without_page_names_pages_on_the_listing_s_own_name() -> None:
+    script = "<script>var currentPage = 1; var countPage = 3;</script>"
+    page = f"<html><body><a href='./202401/t20240115_1.html'>x</a>{script}</body></html>"
+    family, listing = read_listing(page, "http://x.gov.cn/zwgk/nb/index_1.shtml")
+    assert family == "trs"
+    assert listing.pages == ["http://x.gov.cn/zwgk/nb/index.shtml", "http://x.gov.cn/zwgk/nb/index_2.shtml"]
+
+
+def test_generic_numbered_siblings_of_the_listing_are_pages_not_items() -> None:
+    page = (
+        "<html><body><a href='news-list-yaowen-2.html'>2</a><a href='news-list-yaowen-30.html'>末页</a>"
+        "<a href='/other/news-list-yaowen-3.html'>elsewhere</a><a href='news-list-other-2.html'>another column</a>"
+        "<a href='news-show-8960.html'>某县2023年政府信息公开工作年度报告</a></body></html>"
+    )
+    family, listing = read_listing(page, "http://x.gov.cn/news-list-yaowen.html")
+    assert family == "generic"
+    assert listing.pages == [
+        "http://x.gov.cn/news-list-yaowen-2.html",
+        "http://x.gov.cn/news-list-yaowen-30.html",
+    ]
+    assert [link.url for link in listing.items] == [
+        "http://x.gov.cn/other/news-list-yaowen-3.html",
+        "http://x.gov.cn/news-list-other-2.html",
+        "http://x.gov.cn/news-show-8960.html",
     ]
 
 
