@@ -39,7 +39,9 @@ LEVELS = ("national", "province", "prefecture", "county", "township", "departmen
 LEGACY_LEVELS = {"city": "prefecture"}  # older files' name → today's
 _HOST = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 # a report link's title: a year plus one of these (年度报 also matches a title cut short: "…年度报...")
-DEFAULT_TITLE_PATTERN = r"(年度报|年报|年度工作报告)"
+# also the titles real columns use without 年度/年报: "…2017年度政府信息公开报告", "…政务信息公开报告",
+# "…信息与政务公开工作报告" (seen on 柘城县's column, tests/fixtures/sites/generic/zhecheng)
+DEFAULT_TITLE_PATTERN = r"(年度报|年报|年度工作报告|公开(?:工作)?(?:情况)?报告)"
 # titles that mention reports without being one: notices about writing them, interpretations, reviews
 DEFAULT_EXCLUDE_PATTERN = r"(解读|图解|一图|读懂|通知|工作要点|编制|报送|评估|考核|发布会|提纲|模板|格式)"
 # what the 12 digits of a code look like at each level ("" for a level that takes any valid code)
