@@ -6,6 +6,8 @@ with `--hypothesis-profile=fast`, where each property test draws a few dozen exa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import settings
 
@@ -29,6 +31,20 @@ SLOW = (
     "tests/parse/test_historical.py::test_published_formats_give_the_figures_of_the_text",  # DOC/WPS via LibreOffice
     "tests/validate/test_validation_gates.py::test_cross_year_against_the_lake",
 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_budget_workers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A budget worker is a fork of this process: a test that patches code gets workers forked after its
+    patch, and leaves none behind that carry it (gongkai.extract.limits)."""
+    if "monkeypatch" not in request.fixturenames:
+        yield
+        return
+    from gongkai.extract.limits import stop_budget_workers
+
+    stop_budget_workers()
+    yield
+    stop_budget_workers()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -20,13 +20,13 @@ from gongkai.pipeline.record import NO_CONTEXT, DocumentRecord, RunContext
 def parse_bytes(data: bytes, source: str, *, budget: bool = True) -> Report:
     """Bytes of any supported format → Report. Never raises for bad input; problems say why.
 
-    With `budget` (the default) the whole handling runs in a child process within one time and memory
-    budget (gongkai.extract.limits): a huge or hostile file of any format, HTML and text included,
+    With `budget` (the default) the whole handling runs in a budget worker process within one time and
+    memory budget (gongkai.extract.limits): a huge or hostile file of any format, HTML and text included,
     becomes a report with the problem `document_budget_exceeded`, never a stalled or swollen run."""
     sha256 = hashlib.sha256(data).hexdigest()
     if not budget:
         return _parse(data, source, sha256)
-    outcome = run_within_budget(lambda: _parse(data, source, sha256))
+    outcome = run_within_budget(_parse, data, source, sha256)
     if isinstance(outcome, Report):
         return outcome
     document = Document.refused(sniff_media_type(data, source), outcome.code, outcome.message)
