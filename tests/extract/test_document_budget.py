@@ -1,11 +1,13 @@
-"""Huge HTML and text documents: handled within one time and memory budget per document, in a child
-process (the run's own memory does not grow), parsed in time linear in their size, and refused by size
-before they are read."""
+"""Huge HTML and text documents: handled within one time and memory budget per document, in a worker
+process (the run's own memory does not grow), parsed in time linear in their size, refused by size before
+they are read, and HTML pages with more elements than a report page ever has refused before their tree is
+built."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -50,21 +52,55 @@ def test_a_huge_text_finishes_within_the_budget() -> None:
     assert _self_peak_mib() - before < 100  # the document was handled in the child, not here
 
 
-def test_a_huge_html_page_is_stopped_at_the_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GONGKAI_DOCUMENT_SECONDS", "3")
+def test_a_huge_html_page_is_refused_by_its_element_count_before_a_tree_is_built() -> None:
+    data = _huge_html(20 * MB)  # 1.4 million elements: ~70 s and 600 MB to build and walk as a tree
+    before = _self_peak_mib()
+    report = parse_bytes(data, "huge.html")
+    assert [p.code for p in report.problems] == ["too_many_elements"]
+    problem = report.problems[0]
+    assert problem.severity == "error" and "more than 500,000 HTML elements" in problem.message
+    assert "GONGKAI_HTML_MAX_ELEMENTS" in problem.message
+    assert report.media_type == "text/html" and report.form_version == "unknown"
+    assert report.sha256 and report.extractor.startswith("html@")
+    assert _self_peak_mib() - before < 100
+
+
+def test_the_element_cap_counts_elements_not_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    page = (FIXTURES / "corpus" / "000_79fb0eaf2da186ab.utf8.html").read_bytes()
+    elements = len(re.findall(rb"<[A-Za-z]", page))  # 377
+    monkeypatch.setenv("GONGKAI_HTML_MAX_ELEMENTS", str(elements))
+    assert parse_bytes(page, "page.html").form_version == "f2021"  # at the cap: read
+    monkeypatch.setenv("GONGKAI_HTML_MAX_ELEMENTS", str(elements - 1))
+    refused = parse_bytes(page, "page.html")
+    assert [p.code for p in refused.problems] == ["too_many_elements"]
+    assert f"more than {elements - 1:,} HTML elements" in refused.problems[0].message
+    # '<' in text and comments is not an element: a page of them under the cap is read
+    monkeypatch.setenv("GONGKAI_HTML_MAX_ELEMENTS", str(elements))
+    padded = page.replace(b"</body>", b"<!--" + b" < " * (2 * elements) + b"--></body>")
+    assert parse_bytes(padded, "page.html").form_version == "f2021"
+
+
+def test_a_huge_html_page_under_the_element_cap_is_stopped_at_the_time_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GONGKAI_HTML_MAX_ELEMENTS", str(10**9))
+    monkeypatch.setenv("GONGKAI_DOCUMENT_SECONDS", "1")
     data = _huge_html(20 * MB)  # ~70 s of work on a loaded 2-core machine
     before = _self_peak_mib()
     report = parse_bytes(data, "huge.html")
     assert [p.code for p in report.problems] == [limits.BUDGET_EXCEEDED]
     problem = report.problems[0]
-    assert problem.severity == "error" and "3 s budget" in problem.message
+    assert problem.severity == "error" and "1 s budget" in problem.message
     assert "GONGKAI_DOCUMENT_SECONDS" in problem.message
     assert report.media_type == "text/html" and report.form_version == "unknown"
     assert report.sha256 and report.extractor.startswith("none@")
     assert _self_peak_mib() - before < 100
 
 
-def test_a_huge_html_page_is_stopped_at_the_memory_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_huge_html_page_under_the_element_cap_is_stopped_at_the_memory_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GONGKAI_HTML_MAX_ELEMENTS", str(10**9))
     monkeypatch.setenv("GONGKAI_DOCUMENT_MEMORY_BYTES", str(200 * MB))  # lxml needs far more for a 20 MB page
     report = parse_bytes(_huge_html(20 * MB), "huge.html")
     assert [p.code for p in report.problems] == [limits.BUDGET_EXCEEDED]
