@@ -21,7 +21,8 @@ SLOW = (
     "tests/lake/test_lake_crash.py",  # writers killed with SIGKILL, on a local and an S3 lake
     "tests/lake/test_lake_load_e2e.py",  # `gongkai load` as a process, local and S3
     "tests/lake/test_lake_race.py",  # four concurrent `gongkai load` processes, local and S3
-    "tests/extract/test_document_budget.py",  # 20 MB pages and texts against the document budget
+    "tests/extract/test_document_budget.py::test_a_huge_text_",  # a 20 MB text parsed in the budget
+    "tests/extract/test_document_budget.py::test_the_size_cap_",  # `gongkai parse` as a process, twice
     "tests/fetch/test_fetch_deadline.py",  # servers that drip for longer than a 5 s deadline
     "tests/extract/test_ocr.py::test_scanned_",  # OCR of whole scanned reports
     "tests/extract/test_ocr.py::test_unread_cells_are_reported",

@@ -23,7 +23,6 @@ import gc
 import multiprocessing
 import os
 import resource
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -92,6 +91,20 @@ def _restore_memory_limit(previous: tuple[int, int] | None) -> None:
 # ---------------------------------------------------------------- the budget worker (child side)
 
 
+def _exit_with_parent() -> None:
+    """A worker or an extraction child must not outlive the process waiting for it (a run killed with
+    SIGKILL; a worker killed over its budget while its OCR child runs): it leaves within a second of being
+    orphaned. (Not PR_SET_PDEATHSIG: that fires when the forking thread ends, and runs fork from task threads.)"""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="gongkai-orphan-watch", daemon=True).start()
+
+
 def _sync_environment(environment: dict[str, str]) -> None:
     """The run's environment as of this document: settings read GONGKAI_* at each call (tests set them)."""
     if dict(os.environ) != environment:
@@ -103,8 +116,7 @@ def _serve(conn: Connection) -> None:
     """A budget worker: handle documents sent by the run, one at a time, until told to stop or the run
     closes the pipe. Each gets a fresh memory limit: what it may add to the worker as it is now."""
     global _budget_conn, _retire
-    with contextlib.suppress(OSError):
-        os.setpgid(0, 0)  # its own process group: killing it also kills an OCR child it started
+    _exit_with_parent()
     for other in _workers:  # the run's ends of earlier workers' pipes: theirs, not this worker's
         with contextlib.suppress(OSError):
             other.conn.close()
@@ -159,7 +171,8 @@ class _Worker:
     def __init__(self) -> None:
         context = multiprocessing.get_context("fork")
         self.conn, child_end = context.Pipe()
-        # not a daemon: PDF OCR starts its own child from it; stopped at exit (`stop_budget_workers`)
+        # not a daemon: OCR starts its own child from it; stopped at exit (`stop_budget_workers`), and it
+        # leaves by itself should the run be killed
         self.process = context.Process(target=_serve, args=(child_end,), name="gongkai-budget", daemon=False)
         self.process.start()
         child_end.close()
@@ -172,10 +185,7 @@ class _Worker:
         self.kill()
 
     def kill(self) -> None:
-        pid = self.process.pid
-        if pid is not None and self.process.exitcode is None:  # not reaped: its pid is still its group's
-            with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)
+        if self.process.is_alive():
             self.process.kill()
         self.process.join()
         with contextlib.suppress(OSError):
@@ -353,6 +363,7 @@ def _failed(exc: Exception) -> Problem:
 
 
 def _child(extract: Callable[[bytes], Document], data: bytes, conn: Connection, memory: int) -> None:
+    _exit_with_parent()
     _lower_memory_limit(memory)  # some sandboxes forbid it, or have no /proc: then no cap of its own
     try:
         conn.send(extract(data))

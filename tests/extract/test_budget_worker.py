@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -110,3 +112,46 @@ def test_pdf_extraction_keeps_its_own_time_limit_inside_the_worker(monkeypatch: 
     assert "within 0.05 s" in timeout.message
     monkeypatch.delenv("GONGKAI_EXTRACTION_SECONDS")
     assert parse_bytes(data, "huaian-2024.pdf").form_version == "f2021"
+
+
+_RUN_KILLED_MIDWAY = """
+import os, sys, time
+from gongkai.extract import limits
+
+def whoami(data):
+    return os.getpid()
+
+def hang(data):
+    time.sleep(600)
+
+print(limits.run_within_budget(whoami, b""), flush=True)
+limits.run_within_budget(hang, b"")
+"""
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan waits for whichever process adopts it to reap it)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return not any(line.startswith("State:") and "Z" in line.split()[1] for line in status)
+    except FileNotFoundError:
+        return False
+
+
+def test_a_worker_leaves_when_its_run_is_killed() -> None:
+    run = subprocess.Popen(
+        [sys.executable, "-c", _RUN_KILLED_MIDWAY],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), *sys.path])},
+    )
+    assert run.stdout is not None
+    worker = int(run.stdout.readline())
+    assert _running(worker)
+    time.sleep(0.5)  # the worker is in `hang` now
+    run.kill()
+    run.wait()
+    deadline = time.monotonic() + 10
+    while _running(worker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _running(worker)
