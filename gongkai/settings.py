@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     max_document_bytes: int = Field(
         default=100 * 2**20, gt=0, description="larger documents are refused unread"
     )
+    text_max_chars: int = Field(
+        default=8_000_000,
+        gt=0,
+        description="documents with a longer text are refused unparsed (a report has tens of thousands)",
+    )
     html_max_elements: int = Field(
         default=500_000,
         gt=0,

@@ -147,3 +147,29 @@ def test_the_size_cap_is_checked_before_reading(tmp_path: Path) -> None:
     assert figures["exit"] == 2 and runs["small.txt"][1]["exit"] == 0
     # never read: no more memory than parsing a 10 KB file (it was 493 MiB for a 200 MB file)
     assert figures["peak_mib"] - runs["small.txt"][1]["peak_mib"] < 50
+
+
+def test_a_text_over_the_character_cap_is_refused_before_it_is_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = (FIXTURES / "seeds" / "000_79fb0eaf2da186ab.txt").read_bytes()
+    characters = len(data.decode("utf-8"))
+    monkeypatch.setenv("GONGKAI_TEXT_MAX_CHARS", str(characters))
+    assert parse_bytes(data, "a.txt").form_version == "f2021"  # at the cap: parsed
+    monkeypatch.setenv("GONGKAI_TEXT_MAX_CHARS", str(characters - 1))
+    report = parse_bytes(data, "a.txt")
+    assert [p.code for p in report.problems] == ["too_much_text"]
+    assert f"text is {characters:,} characters, over the {characters - 1:,} cap" in report.problems[0].message
+    assert report.form_version == "unknown" and report.extractor.startswith("text@")
+
+
+def test_any_format_with_more_text_than_the_cap_is_refused_before_it_is_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = (FIXTURES / "corpus" / "000_79fb0eaf2da186ab.utf8.html").read_bytes()
+    monkeypatch.setenv("GONGKAI_TEXT_MAX_CHARS", "900")  # its paragraphs and cells hold 944
+    report = parse_bytes(page, "page.html")
+    assert [p.code for p in report.problems] == ["too_much_text"]
+    assert report.media_type == "text/html" and report.extractor.startswith("html@")
+    monkeypatch.setenv("GONGKAI_TEXT_MAX_CHARS", "944")
+    assert parse_bytes(page, "page.html").form_version == "f2021"
