@@ -23,6 +23,7 @@ import gc
 import multiprocessing
 import os
 import resource
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -117,6 +118,8 @@ def _serve(conn: Connection) -> None:
     closes the pipe. Each gets a fresh memory limit: what it may add to the worker as it is now."""
     global _budget_conn, _retire
     _exit_with_parent()
+    # Ctrl-C reaches the whole process group: the run stops its workers, a worker need not say so itself
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for other in _workers:  # the run's ends of earlier workers' pipes: theirs, not this worker's
         with contextlib.suppress(OSError):
             other.conn.close()

@@ -138,20 +138,41 @@ def _running(pid: int) -> bool:
         return False
 
 
-def test_a_worker_leaves_when_its_run_is_killed() -> None:
+def _start_run() -> tuple[subprocess.Popen[str], int]:
+    """A run in a session of its own, its budget worker in `hang`: (the run, the worker's pid)."""
     run = subprocess.Popen(
         [sys.executable, "-c", _RUN_KILLED_MIDWAY],
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), *sys.path])},
+        start_new_session=True,
     )
     assert run.stdout is not None
     worker = int(run.stdout.readline())
     assert _running(worker)
     time.sleep(0.5)  # the worker is in `hang` now
-    run.kill()
-    run.wait()
+    return run, worker
+
+
+def _gone(pid: int) -> bool:
     deadline = time.monotonic() + 10
-    while _running(worker) and time.monotonic() < deadline:
+    while _running(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _running(worker)
+    return not _running(pid)
+
+
+def test_a_worker_leaves_when_its_run_is_killed() -> None:
+    run, worker = _start_run()
+    run.kill()  # the run alone, as the OOM killer would
+    run.communicate(timeout=30)
+    assert _gone(worker)
+
+
+def test_ctrl_c_stops_the_run_and_its_worker_quietly() -> None:
+    run, worker = _start_run()
+    os.killpg(run.pid, signal.SIGINT)  # what a terminal sends: to every process of the group
+    _, stderr = run.communicate(timeout=30)
+    assert "KeyboardInterrupt" in stderr  # the run's own, at run_within_budget
+    assert "gongkai-budget" not in stderr  # and no second traceback from its worker
+    assert _gone(worker)
