@@ -52,13 +52,23 @@ class Settings(BaseSettings):
     max_document_bytes: int = Field(
         default=100 * 2**20, gt=0, description="larger documents are refused unread"
     )
+    text_max_chars: int = Field(
+        default=8_000_000,
+        gt=0,
+        description="documents with a longer text are refused unparsed (a report has tens of thousands)",
+    )
+    html_max_elements: int = Field(
+        default=500_000,
+        gt=0,
+        description="HTML pages with more elements are refused unparsed (a report page has thousands)",
+    )
     extraction_seconds: float = Field(
         default=120.0, gt=0, description="time limit of one document's extraction"
     )
     extraction_memory_bytes: int = Field(
         default=3 * 2**30,
         gt=0,
-        description="memory an extracting child process may add to what it was forked with",
+        description="memory one document's extraction may add to its process's address space",
     )
     ocr_seconds_per_page: float = Field(default=30.0, gt=0, description="OCR time allowed per scanned page")
     ocr_max_seconds: float = Field(default=1800.0, gt=0, description="OCR time limit of one document")
@@ -68,7 +78,7 @@ class Settings(BaseSettings):
     document_memory_bytes: int = Field(
         default=3 * 2**30,
         gt=0,
-        description="memory one document's handling may add to what its process was forked with",
+        description="memory one document's handling may add to its worker process's address space",
     )
 
     # fetching (gongkai/fetch/http.py)

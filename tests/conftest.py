@@ -6,6 +6,8 @@ with `--hypothesis-profile=fast`, where each property test draws a few dozen exa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import settings
 
@@ -19,7 +21,8 @@ SLOW = (
     "tests/lake/test_lake_crash.py",  # writers killed with SIGKILL, on a local and an S3 lake
     "tests/lake/test_lake_load_e2e.py",  # `gongkai load` as a process, local and S3
     "tests/lake/test_lake_race.py",  # four concurrent `gongkai load` processes, local and S3
-    "tests/extract/test_document_budget.py",  # 20 MB pages and texts against the document budget
+    "tests/extract/test_document_budget.py::test_a_huge_text_",  # a 20 MB text parsed in the budget
+    "tests/extract/test_document_budget.py::test_the_size_cap_",  # `gongkai parse` as a process, twice
     "tests/fetch/test_fetch_deadline.py",  # servers that drip for longer than a 5 s deadline
     "tests/extract/test_ocr.py::test_scanned_",  # OCR of whole scanned reports
     "tests/extract/test_ocr.py::test_unread_cells_are_reported",
@@ -29,6 +32,20 @@ SLOW = (
     "tests/parse/test_historical.py::test_published_formats_give_the_figures_of_the_text",  # DOC/WPS via LibreOffice
     "tests/validate/test_validation_gates.py::test_cross_year_against_the_lake",
 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_budget_workers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A budget worker is a fork of this process: a test that patches code gets workers forked after its
+    patch, and leaves none behind that carry it (gongkai.extract.limits)."""
+    if "monkeypatch" not in request.fixturenames:
+        yield
+        return
+    from gongkai.extract.limits import stop_budget_workers
+
+    stop_budget_workers()
+    yield
+    stop_budget_workers()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -7,6 +7,10 @@ Layouts:
 - ``pipe`` / ``markdown``: ``a | b | c`` rows, with or without outer pipes and ``|---|`` rules;
 - ``cell_stream``: every cell its own paragraph with no row boundaries at all (what copying a
   table out of a PDF viewer gives). Rows are recovered later by the parser from the form's shape.
+
+A text longer than GONGKAI_TEXT_MAX_CHARS is refused before it is split (`too_much_text`, `text_over_cap`
+for a document of any format): a report has tens of thousands of characters, and parsing costs time in
+proportion to them (a 56 MB text: ~3 minutes, the whole document budget).
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from __future__ import annotations
 import re
 
 from gongkai.extract.charset import decode
-from gongkai.model import Cell, Document, Paragraph, Table
+from gongkai.model import Cell, Document, Paragraph, Problem, Table
+from gongkai.settings import get_settings
 from gongkai.values import clean_text, looks_numeric
 
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -31,7 +36,23 @@ def decode_text(data: bytes) -> str:
 _HTML_TABLE = re.compile(r"(<table\b.*?</table\s*>)", re.S | re.I)
 
 
+def text_over_cap(characters: int) -> Problem | None:
+    """The refusal of a document whose text has `characters` characters, when that is over the cap."""
+    cap = get_settings().text_max_chars
+    if characters <= cap:
+        return None
+    return Problem(
+        "too_much_text",
+        f"the document's text is {characters:,} characters, over the {cap:,} cap (a report has tens of "
+        "thousands): too large to be a report, so it was not parsed (GONGKAI_TEXT_MAX_CHARS)",
+        "error",
+    )
+
+
 def extract_text(text: str, media_type: str = "text/plain") -> Document:
+    refusal = text_over_cap(len(text))
+    if refusal is not None:
+        return Document.refused(media_type, refusal.code, refusal.message, extractor="text")
     blocks: list[Paragraph | Table] = []
     # tables a converter left as HTML inside the text are read as HTML tables (their spans kept)
     for index, part in enumerate(_HTML_TABLE.split(text)):

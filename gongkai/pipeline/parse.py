@@ -9,8 +9,9 @@ from gongkai.clock import now_iso
 from gongkai.extract import EXTRACTOR_VERSION, extract_bytes
 from gongkai.extract.limits import run_within_budget
 from gongkai.extract.sniff import sniff_media_type
+from gongkai.extract.text import text_over_cap
 from gongkai.lake.raw import read_raw
-from gongkai.model import Document, Report
+from gongkai.model import Document, Paragraph, Report
 from gongkai.parse import parse_document
 from gongkai.pipeline.batch import CPU_LOCK, Batch
 from gongkai.pipeline.plan import is_current, known_reports, lake_store
@@ -20,13 +21,13 @@ from gongkai.pipeline.record import NO_CONTEXT, DocumentRecord, RunContext
 def parse_bytes(data: bytes, source: str, *, budget: bool = True) -> Report:
     """Bytes of any supported format → Report. Never raises for bad input; problems say why.
 
-    With `budget` (the default) the whole handling runs in a child process within one time and memory
-    budget (gongkai.extract.limits): a huge or hostile file of any format, HTML and text included,
+    With `budget` (the default) the whole handling runs in a budget worker process within one time and
+    memory budget (gongkai.extract.limits): a huge or hostile file of any format, HTML and text included,
     becomes a report with the problem `document_budget_exceeded`, never a stalled or swollen run."""
     sha256 = hashlib.sha256(data).hexdigest()
     if not budget:
         return _parse(data, source, sha256)
-    outcome = run_within_budget(lambda: _parse(data, source, sha256))
+    outcome = run_within_budget(_parse, data, source, sha256)
     if isinstance(outcome, Report):
         return outcome
     document = Document.refused(sniff_media_type(data, source), outcome.code, outcome.message)
@@ -37,7 +38,27 @@ def _parse(data: bytes, source: str, sha256: str) -> Report:
     return _report(extract_bytes(data, source), source, sha256)
 
 
+def _text_length(document: Document) -> int:
+    return sum(
+        len(block.text)
+        if isinstance(block, Paragraph)
+        else sum(len(c.text) for row in block.rows for c in row)
+        for block in document.blocks
+    )
+
+
 def _report(document: Document, source: str, sha256: str) -> Report:
+    # parsing costs time in proportion to the text: a document of any format with more text than a report
+    # ever has is refused here (text files already before they were split into lines)
+    refusal = text_over_cap(_text_length(document))
+    if refusal is not None:
+        document = Document.refused(
+            document.media_type,
+            refusal.code,
+            refusal.message,
+            extractor=document.extractor,
+            problems=document.problems,
+        )
     report = parse_document(document, source=source, sha256=sha256, media_type=document.media_type)
     report.extractor = f"{document.extractor}@{EXTRACTOR_VERSION}"
     return report

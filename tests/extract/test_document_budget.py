@@ -1,11 +1,13 @@
-"""Huge HTML and text documents: handled within one time and memory budget per document, in a child
-process (the run's own memory does not grow), parsed in time linear in their size, and refused by size
-before they are read."""
+"""Huge HTML and text documents: handled within one time and memory budget per document, in a worker
+process (the run's own memory does not grow), parsed in time linear in their size, refused by size before
+they are read, and HTML pages with more elements than a report page ever has refused before their tree is
+built."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -50,21 +52,55 @@ def test_a_huge_text_finishes_within_the_budget() -> None:
     assert _self_peak_mib() - before < 100  # the document was handled in the child, not here
 
 
-def test_a_huge_html_page_is_stopped_at_the_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GONGKAI_DOCUMENT_SECONDS", "3")
+def test_a_huge_html_page_is_refused_by_its_element_count_before_a_tree_is_built() -> None:
+    data = _huge_html(20 * MB)  # 1.4 million elements: ~70 s and 600 MB to build and walk as a tree
+    before = _self_peak_mib()
+    report = parse_bytes(data, "huge.html")
+    assert [p.code for p in report.problems] == ["too_many_elements"]
+    problem = report.problems[0]
+    assert problem.severity == "error" and "more than 500,000 HTML elements" in problem.message
+    assert "GONGKAI_HTML_MAX_ELEMENTS" in problem.message
+    assert report.media_type == "text/html" and report.form_version == "unknown"
+    assert report.sha256 and report.extractor.startswith("html@")
+    assert _self_peak_mib() - before < 100
+
+
+def test_the_element_cap_counts_elements_not_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    page = (FIXTURES / "corpus" / "000_79fb0eaf2da186ab.utf8.html").read_bytes()
+    elements = len(re.findall(rb"<[A-Za-z]", page))  # 377
+    monkeypatch.setenv("GONGKAI_HTML_MAX_ELEMENTS", str(elements))
+    assert parse_bytes(page, "page.html").form_version == "f2021"  # at the cap: read
+    monkeypatch.setenv("GONGKAI_HTML_MAX_ELEMENTS", str(elements - 1))
+    refused = parse_bytes(page, "page.html")
+    assert [p.code for p in refused.problems] == ["too_many_elements"]
+    assert f"more than {elements - 1:,} HTML elements" in refused.problems[0].message
+    # '<' in text and comments is not an element: a page of them under the cap is read
+    monkeypatch.setenv("GONGKAI_HTML_MAX_ELEMENTS", str(elements))
+    padded = page.replace(b"</body>", b"<!--" + b" < " * (2 * elements) + b"--></body>")
+    assert parse_bytes(padded, "page.html").form_version == "f2021"
+
+
+def test_a_huge_html_page_under_the_element_cap_is_stopped_at_the_time_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GONGKAI_HTML_MAX_ELEMENTS", str(10**9))
+    monkeypatch.setenv("GONGKAI_DOCUMENT_SECONDS", "1")
     data = _huge_html(20 * MB)  # ~70 s of work on a loaded 2-core machine
     before = _self_peak_mib()
     report = parse_bytes(data, "huge.html")
     assert [p.code for p in report.problems] == [limits.BUDGET_EXCEEDED]
     problem = report.problems[0]
-    assert problem.severity == "error" and "3 s budget" in problem.message
+    assert problem.severity == "error" and "1 s budget" in problem.message
     assert "GONGKAI_DOCUMENT_SECONDS" in problem.message
     assert report.media_type == "text/html" and report.form_version == "unknown"
     assert report.sha256 and report.extractor.startswith("none@")
     assert _self_peak_mib() - before < 100
 
 
-def test_a_huge_html_page_is_stopped_at_the_memory_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_huge_html_page_under_the_element_cap_is_stopped_at_the_memory_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GONGKAI_HTML_MAX_ELEMENTS", str(10**9))
     monkeypatch.setenv("GONGKAI_DOCUMENT_MEMORY_BYTES", str(200 * MB))  # lxml needs far more for a 20 MB page
     report = parse_bytes(_huge_html(20 * MB), "huge.html")
     assert [p.code for p in report.problems] == [limits.BUDGET_EXCEEDED]
@@ -111,3 +147,29 @@ def test_the_size_cap_is_checked_before_reading(tmp_path: Path) -> None:
     assert figures["exit"] == 2 and runs["small.txt"][1]["exit"] == 0
     # never read: no more memory than parsing a 10 KB file (it was 493 MiB for a 200 MB file)
     assert figures["peak_mib"] - runs["small.txt"][1]["peak_mib"] < 50
+
+
+def test_a_text_over_the_character_cap_is_refused_before_it_is_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = (FIXTURES / "seeds" / "000_79fb0eaf2da186ab.txt").read_bytes()
+    characters = len(data.decode("utf-8"))
+    monkeypatch.setenv("GONGKAI_TEXT_MAX_CHARS", str(characters))
+    assert parse_bytes(data, "a.txt").form_version == "f2021"  # at the cap: parsed
+    monkeypatch.setenv("GONGKAI_TEXT_MAX_CHARS", str(characters - 1))
+    report = parse_bytes(data, "a.txt")
+    assert [p.code for p in report.problems] == ["too_much_text"]
+    assert f"text is {characters:,} characters, over the {characters - 1:,} cap" in report.problems[0].message
+    assert report.form_version == "unknown" and report.extractor.startswith("text@")
+
+
+def test_any_format_with_more_text_than_the_cap_is_refused_before_it_is_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = (FIXTURES / "corpus" / "000_79fb0eaf2da186ab.utf8.html").read_bytes()
+    monkeypatch.setenv("GONGKAI_TEXT_MAX_CHARS", "900")  # its paragraphs and cells hold 944
+    report = parse_bytes(page, "page.html")
+    assert [p.code for p in report.problems] == ["too_much_text"]
+    assert report.media_type == "text/html" and report.extractor.startswith("html@")
+    monkeypatch.setenv("GONGKAI_TEXT_MAX_CHARS", "944")
+    assert parse_bytes(page, "page.html").form_version == "f2021"
