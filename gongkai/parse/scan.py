@@ -9,23 +9,26 @@ identity (总计 = the sum of the parts) leave exactly one reading. Anything els
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from gongkai import forms
 from gongkai.model import CellValue, Problem
-from gongkai.parse.glued import pieces_of, readings
+from gongkai.parse.glued import pieces_of, readings, row_readings
 from gongkai.values import parse_value
 
 # label words that start a row, searched in the raw text: the form's patterns without anchors
-_RUN = re.compile(r"[+\-]?\d[\d,.\t \u3000]*")
+_RUN = re.compile(r"[+\-]?\d(?:[\d,.\t \u3000]|-(?=\d))*")  # a minus inside starts a negative (本年增/减)
 _PAREN_NUMBER = re.compile(r"[(（]\s*\d{1,2}\s*[)）]")
 _CJK = re.compile(r"[\u4e00-\u9fff“”\"]")
-MAX_CANDIDATES = 64  # readings of one row kept for the column identities to choose from
-MAX_COMBINATIONS = 200_000
+MAX_CANDIDATES = 4096  # readings of one row (blanks dropped) kept for the column identities to narrow
+MAX_READINGS = 256  # readings of a row with no identities, cut to find the cells they agree on
+MAX_SUMS = 200_000  # partial sums one column identity follows before it gives up narrowing
 MAX_GAP = 400  # characters of label text (and page debris) between one row's digits and the next label
+
+
+Reading = tuple[int | None, ...]
 
 
 @dataclass
@@ -121,7 +124,8 @@ def _scan_applications(t: str, result: ScannedTables) -> tuple[int, int] | None:
     result.application_rows_found = score
     hits = [h for h in located if h]
     table_end = hits[-1][1]
-    candidates: dict[str, list[list[int]]] = {}
+    domains: dict[str, list[Reading] | None] = {}
+    runs_of: dict[str, list[str]] = {}
     for index, (row, hit) in enumerate(zip(rows, located, strict=True)):
         where = f"applications.{row.key}"
         if hit is None:
@@ -135,6 +139,7 @@ def _scan_applications(t: str, result: ScannedTables) -> tuple[int, int] | None:
                 )
             )
             result.applications[row.key] = [CellValue(None, "", ["glued_row_not_found"]) for _ in range(7)]
+            domains[row.key] = None
             continue
         following = next((h for h in located[index + 1 :] if h), None)
         if following is not None:
@@ -144,15 +149,11 @@ def _scan_applications(t: str, result: ScannedTables) -> tuple[int, int] | None:
             between = t[hit[1] : last.start()] if last else ""
             runs = _runs(last.group(0)) if last and not re.search(r"[。;；:：]", between) else []
             table_end = last.end() if last else hit[1]
-        result.applications[row.key] = _cut(runs, [7], True, where, result.problems)
-        if len(runs) == 1:
-            digits, cuts, negatives = pieces_of(runs[0])
-            candidates[row.key] = readings(
-                digits, [7], True, cuts | negatives, negatives, limit=MAX_CANDIDATES
-            )
-        elif not runs:
-            candidates[row.key] = [[0] * 7]  # a blank row adds nothing to a column's sums
-    _resolve_by_columns(result, form, candidates)
+        runs_of[row.key] = runs
+        domains[row.key] = _row_domain(runs)
+    if not _settle_by_identities(result, form, domains, runs_of):
+        for key, runs in runs_of.items():  # the identities settle nothing: each row on its own
+            result.applications[key] = _cut(runs, [7], True, f"applications.{key}", result.problems)
     _check_columns(result, form)
     return hits[0][0], table_end
 
@@ -176,60 +177,152 @@ def _cut(
         return [CellValue(None, " ".join(runs), ["glued_cells_ambiguous"]) for _ in range(size)]
     run = runs[0]
     digits, cuts, negatives = pieces_of(run)
-    found = readings(digits, blocks, totals, cuts | negatives, negatives)
+    found = readings(digits, blocks, totals, cuts | negatives, negatives, limit=MAX_READINGS)
     if len(found) == 1:
         exact = len(cuts) == size - 1  # every cell was separated: nothing was cut
         return [CellValue(n, str(n), [] if exact else ["glued_cells_split"]) for n in found[0]]
+    # several readings: a cell is still read where every one of them gives it the same number
+    agreed = (
+        [
+            found[0][c] if len(found) < MAX_READINGS and len({r[c] for r in found}) == 1 else None
+            for c in range(size)
+        ]
+        if found
+        else [None] * size
+    )
     problems.append(
         Problem(
             "glued_cells_ambiguous",
             f"the digits {run} run together with no separator and "
-            f"{'several readings fit' if found else 'no reading fits'} the row's {size} cells and identities; the "
-            "cells are left null",
+            f"{'several readings fit' if found else 'no reading fits'} the row's {size} cells and identities; "
+            f"{'the cells where they differ are' if any(a is not None for a in agreed) else 'the cells are'} left null",
             "warning",
             where,
         )
     )
-    return [CellValue(None, run, ["glued_cells_ambiguous"]) for _ in range(size)]
-
-
-def _resolve_by_columns(result: ScannedTables, form: str, candidates: dict[str, list[list[int]]]) -> None:
-    """Rows several readings fit, settled by the table's column identities ((七)总计 = the result rows,
-    新收 + 上年结转 = 总计 + 结转下年, in all seven columns) when exactly one combination meets them all."""
-    rows = [r.key for r in forms.APPLICATION_ROWS[form]]
-    open_rows = [r for r in rows if len(candidates.get(r, [])) > 1]
-    if not open_rows or any(not candidates.get(r) for r in rows):
-        return  # nothing to settle, or a row no reading fits: the sums cannot be checked
-    combinations = 1
-    for row in open_rows:
-        combinations *= len(candidates[row])
-    if combinations > MAX_COMBINATIONS:
-        return
-    fixed = {r: candidates[r][0] for r in rows if r not in open_rows}
-    results = forms.RESULT_ROWS[form]
-    fits: list[dict[str, list[int]]] = []
-    for choice in itertools.product(*(candidates[r] for r in open_rows)):
-        table = {**fixed, **dict(zip(open_rows, choice, strict=True))}
-        if all(
-            sum(table[r][c] for r in results) == table["results_total"][c]
-            and table["new_requests"][c] + table["carried_over_from_last_year"][c]
-            == table["results_total"][c] + table["carried_forward_to_next_year"][c]
-            for c in range(7)
-        ):
-            fits.append(table)
-            if len(fits) > 1:
-                return
-    if len(fits) != 1:
-        return
-    for row in open_rows:
-        result.applications[row] = [
-            CellValue(n, str(n), ["glued_cells_split", "column_identities_used"]) for n in fits[0][row]
-        ]
-    result.problems[:] = [
-        p
-        for p in result.problems
-        if not (p.code == "glued_cells_ambiguous" and p.where in {f"applications.{r}" for r in open_rows})
+    return [
+        CellValue(None, run, ["glued_cells_ambiguous"])
+        if a is None
+        else CellValue(a, str(a), ["glued_cells_split"])
+        for a in agreed
     ]
+
+
+def _row_domain(runs: list[str]) -> list[Reading] | None:
+    """Every reading of a 表三 row's run of digits, blanks dropped (glued.row_readings); None when the
+    row cannot be read that way (several runs, a decimal, too many readings)."""
+    if not runs:
+        return [(None,) * 7]  # nothing printed: every cell blank
+    if len(runs) > 1:
+        return None
+    digits, cuts, negatives = pieces_of(runs[0])
+    found = row_readings(digits, 6, cuts | negatives, negatives, limit=MAX_CANDIDATES)
+    return list(dict.fromkeys(found)) if found else None
+
+
+def _equations(form: str, rows: set[str]) -> list[tuple[dict[str, int], int]]:
+    """The table's column identities as Σ coefficient × cell = 0, per column: (七)总计 = the result rows;
+    新收 + 上年结转 = (七)总计 + 结转下年. Only those whose rows were all read."""
+    out: list[tuple[dict[str, int], int]] = []
+    results = {r: 1 for r in forms.RESULT_ROWS[form]}
+    balance = {
+        "new_requests": 1,
+        "carried_over_from_last_year": 1,
+        "results_total": -1,
+        "carried_forward_to_next_year": -1,
+    }
+    for column in range(7):
+        for coefficients in ({**results, "results_total": -1}, balance):
+            if set(coefficients) <= rows:
+                out.append((coefficients, column))
+    return out
+
+
+def _sums(left: set[int], right: set[int]) -> set[int] | None:
+    if len(left) * len(right) > MAX_SUMS:
+        return None
+    return {a + b for a in left for b in right}
+
+
+def _narrow(domains: dict[str, list[Reading]], equations: list[tuple[dict[str, int], int]]) -> bool:
+    """Drop every reading of a row that no choice of the other rows' readings can balance in some column
+    identity (a blank adds nothing), until nothing changes. False when the identities cannot all hold."""
+    changed = True
+    while changed:
+        changed = False
+        for coefficients, column in equations:
+            keys = list(coefficients)
+            values = [{coefficients[k] * (r[column] or 0) for r in domains[k]} for k in keys]
+            before: list[set[int] | None] = [{0}]
+            for v in values[:-1]:
+                before.append(None if before[-1] is None else _sums(before[-1], v))
+            after: list[set[int] | None] = [{0}]
+            for v in reversed(values[1:]):
+                after.append(None if after[-1] is None else _sums(after[-1], v))
+            after.reverse()
+            for i, key in enumerate(keys):
+                sums_before, sums_after = before[i], after[i]
+                if sums_before is None or sums_after is None:
+                    continue  # too many sums to follow: this identity narrows nothing here
+                small, large = sorted((sums_before, sums_after), key=len)
+                kept = {v for v in values[i] if any(-v - s in large for s in small)}
+                if not kept:
+                    return False
+                if len(kept) < len(values[i]):
+                    domains[key] = [r for r in domains[key] if coefficients[key] * (r[column] or 0) in kept]
+                    changed = True
+    return True
+
+
+def _settle_by_identities(
+    result: ScannedTables,
+    form: str,
+    domains: dict[str, list[Reading] | None],
+    runs_of: dict[str, list[str]],
+) -> bool:
+    """Each row's cells from the readings of its digits (blanks dropped) that the column identities leave:
+    a cell is taken where every reading left gives it the same value, else it is null and flagged. False
+    (nothing taken) when the identities cannot all hold with the rows' readings: the text is not a table
+    that adds up, so nothing may be settled by its sums."""
+    known = {k: list(d) for k, d in domains.items() if d is not None}
+    equations = _equations(form, set(known))
+    if not equations or not _narrow(known, equations):
+        return False
+    for key, readings_left in known.items():
+        width = len(readings_left[0])
+        run = " ".join(runs_of[key])
+        several = len(domains[key] or []) > 1
+        flags = ["glued_cells_split", *(["column_identities_used"] if several else [])]
+        cells: list[CellValue] = []
+        for column in range(width):
+            values = {r[column] for r in readings_left}
+            if len(values) == 1:
+                (value,) = values
+                cells.append(
+                    CellValue(None, "") if value is None else CellValue(value, str(value), list(flags))
+                )
+            else:
+                cells.append(CellValue(None, run, ["glued_cells_ambiguous"]))
+        if len(run.split()) == width:
+            cells = [
+                CellValue(c.value, c.raw, [f for f in c.flags if f != "glued_cells_split"]) for c in cells
+            ]
+        result.applications[key] = cells
+        open_columns = [
+            forms.APPLICANT_KEYS[c] for c, cell in enumerate(cells) if "glued_cells_ambiguous" in cell.flags
+        ]
+        if open_columns:
+            result.problems.append(
+                Problem(
+                    "glued_cells_ambiguous",
+                    f"the digits {run} run together with no separator; with blank cells printed as nothing, "
+                    f"several readings fit the row and the table's identities in {', '.join(open_columns)}: "
+                    "those cells are left null",
+                    "warning",
+                    f"applications.{key}",
+                )
+            )
+    return True
 
 
 def _check_columns(result: ScannedTables, form: str) -> None:
