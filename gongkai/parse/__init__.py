@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from gongkai import forms
 from gongkai.model import CellValue, Document, FormVersion, Paragraph, Problem, Report
-from gongkai.parse import metadata
+from gongkai.parse import metadata, placing
 from gongkai.parse.historical import historical_figures
 from gongkai.parse.scan import ScannedTables, scan
 from gongkai.parse.stream import Segment, classify, segments_of
@@ -89,6 +89,7 @@ def parse_document(
         if sum(c.value is not None for cells in scanned.applications.values() for c in cells) > read:
             return _from_scan(report, scanned, full_text)
     report.form_version = _form_of(active_segs or segments, applications)
+    _place_by_identities(report.form_version, applications)
     report.problems.extend(applications.problems)
     _fill_applications(report, applications)
 
@@ -434,6 +435,52 @@ def _fill_applications(report: Report, reading: ApplicationsReading, quiet: bool
                 "applications",
             )
         )
+
+
+# ---------------------------------------------------------------- rows placed by count
+
+
+_BLANK_MARK = re.compile(r"[—\-–－/／无\\]+")
+
+
+def _place_by_identities(form: str, reading: ApplicationsReading) -> None:
+    """Rows whose values were placed by count (a sanitizer removed their empty cells, a converter dropped
+    blanks): their printed numbers, in order, are put back into the columns the table's identities allow
+    (parse/placing.py). A cell is taken where every placement left agrees; elsewhere it stays null with
+    column_inferred. Nothing changes when the identities cannot all hold."""
+    counted = [k for k, cells in reading.cells.items() if any("column_inferred" in c.flags for c in cells)]
+    if not counted or form not in forms.APPLICATION_ROWS:
+        return
+    domains: dict[str, list[placing.Reading]] = {}
+    for key, cells in reading.cells.items():
+        printed = [c for c in cells if c.value is not None or c.raw.strip()]
+        if any(c.value is not None and not isinstance(c.value, int) for c in printed):
+            continue  # a fraction among the counts: this row cannot be placed by sums
+        if any(c.value is None and not _BLANK_MARK.fullmatch(c.raw.strip()) for c in printed):
+            continue  # words in a count's cell: they may stand for a number
+        if key not in counted:
+            domains[key] = [tuple(c.value if isinstance(c.value, int) else None for c in cells)]
+        elif (found := placing.placements([c.value for c in printed], 6)) is not None:  # type: ignore[misc]
+            domains[key] = found
+    rows = forms.printed_rows(form, forms.single_other_row(reading.cells))
+    if not set(counted) <= set(domains) or not placing.narrow(rows[2:-2], domains):
+        return
+    settled: set[str] = set()
+    for key in counted:
+        cells = reading.cells[key]
+        placed = placing.agreed(domains[key], 7)
+        flags = [f for f in cells[0].flags if f != "column_inferred"]
+        reading.cells[key] = [
+            CellValue(value, "" if value is None else str(value), [*flags, "column_identities_used"])
+            if known
+            else CellValue(None, " ".join(c.raw for c in cells if c.raw.strip()), [*flags, "column_inferred"])
+            for known, value in placed
+        ]
+        if all(known for known, _ in placed):
+            settled.add(f"applications.{key}")
+    reading.problems[:] = [
+        p for p in reading.problems if not (p.code == "grid_misfit" and p.where in settled)
+    ]
 
 
 # ---------------------------------------------------------------- identities

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from gongkai import forms
 from gongkai.model import CellValue, Problem
 from gongkai.parse.glued import pieces_of, readings, row_readings
+from gongkai.parse.placing import Reading, narrow
 from gongkai.values import parse_value
 
 # label words that start a row, searched in the raw text: the form's patterns without anchors
@@ -24,11 +25,7 @@ _PAREN_NUMBER = re.compile(r"[(（]\s*\d{1,2}\s*[)）]")
 _CJK = re.compile(r"[\u4e00-\u9fff“”\"]")
 MAX_CANDIDATES = 4096  # readings of one row (blanks dropped) kept for the column identities to narrow
 MAX_READINGS = 256  # readings of a row with no identities, cut to find the cells they agree on
-MAX_SUMS = 200_000  # partial sums one column identity follows before it gives up narrowing
 MAX_GAP = 400  # characters of label text (and page debris) between one row's digits and the next label
-
-
-Reading = tuple[int | None, ...]
 
 
 @dataclass
@@ -220,60 +217,6 @@ def _row_domain(runs: list[str]) -> list[Reading] | None:
     return list(dict.fromkeys(found)) if found else None
 
 
-def _equations(form: str, rows: set[str]) -> list[tuple[dict[str, int], int]]:
-    """The table's column identities as Σ coefficient × cell = 0, per column: (七)总计 = the result rows;
-    新收 + 上年结转 = (七)总计 + 结转下年. Only those whose rows were all read."""
-    out: list[tuple[dict[str, int], int]] = []
-    results = {r: 1 for r in forms.RESULT_ROWS[form]}
-    balance = {
-        "new_requests": 1,
-        "carried_over_from_last_year": 1,
-        "results_total": -1,
-        "carried_forward_to_next_year": -1,
-    }
-    for column in range(7):
-        for coefficients in ({**results, "results_total": -1}, balance):
-            if set(coefficients) <= rows:
-                out.append((coefficients, column))
-    return out
-
-
-def _sums(left: set[int], right: set[int]) -> set[int] | None:
-    if len(left) * len(right) > MAX_SUMS:
-        return None
-    return {a + b for a in left for b in right}
-
-
-def _narrow(domains: dict[str, list[Reading]], equations: list[tuple[dict[str, int], int]]) -> bool:
-    """Drop every reading of a row that no choice of the other rows' readings can balance in some column
-    identity (a blank adds nothing), until nothing changes. False when the identities cannot all hold."""
-    changed = True
-    while changed:
-        changed = False
-        for coefficients, column in equations:
-            keys = list(coefficients)
-            values = [{coefficients[k] * (r[column] or 0) for r in domains[k]} for k in keys]
-            before: list[set[int] | None] = [{0}]
-            for v in values[:-1]:
-                before.append(None if before[-1] is None else _sums(before[-1], v))
-            after: list[set[int] | None] = [{0}]
-            for v in reversed(values[1:]):
-                after.append(None if after[-1] is None else _sums(after[-1], v))
-            after.reverse()
-            for i, key in enumerate(keys):
-                sums_before, sums_after = before[i], after[i]
-                if sums_before is None or sums_after is None:
-                    continue  # too many sums to follow: this identity narrows nothing here
-                small, large = sorted((sums_before, sums_after), key=len)
-                kept = {v for v in values[i] if any(-v - s in large for s in small)}
-                if not kept:
-                    return False
-                if len(kept) < len(values[i]):
-                    domains[key] = [r for r in domains[key] if coefficients[key] * (r[column] or 0) in kept]
-                    changed = True
-    return True
-
-
 def _settle_by_identities(
     result: ScannedTables,
     form: str,
@@ -285,8 +228,7 @@ def _settle_by_identities(
     (nothing taken) when the identities cannot all hold with the rows' readings: the text is not a table
     that adds up, so nothing may be settled by its sums."""
     known = {k: list(d) for k, d in domains.items() if d is not None}
-    equations = _equations(form, set(known))
-    if not equations or not _narrow(known, equations):
+    if not narrow(forms.RESULT_ROWS[form], known):
         return False
     for key, readings_left in known.items():
         width = len(readings_left[0])
