@@ -13,12 +13,13 @@ from typing import Any, cast
 from gongkai import forms
 from gongkai.model import CellValue, Document, FormVersion, Paragraph, Problem, Report
 from gongkai.parse import metadata, placing
+from gongkai.parse.glued import pieces_of, row_readings
 from gongkai.parse.historical import historical_figures
 from gongkai.parse.scan import ScannedTables, scan
 from gongkai.parse.stream import Segment, classify, segments_of
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
 
-PARSER_VERSION = "1.3.0"  # 1.3: form by evidence, run-together tables read by their labels
+PARSER_VERSION = "1.4.0"  # 1.4: cells with no printed position (blanks dropped) placed by the column identities
 
 _H2 = re.compile(r"主动公开政府信息(情况)?$")
 _H3 = re.compile(r"收到和处理政府信息公开申请(情况)?$")
@@ -460,7 +461,17 @@ def _place_by_identities(form: str, reading: ApplicationsReading) -> None:
             continue  # words in a count's cell: they may stand for a number
         if key not in counted:
             domains[key] = [tuple(c.value if isinstance(c.value, int) else None for c in cells)]
-        elif (found := placing.placements([c.value for c in printed], 6)) is not None:  # type: ignore[misc]
+            continue
+        numbers = [c for c in printed if c.value is not None]
+        runs = [re.sub(r"\D", "", c.raw) for c in numbers]
+        if all(run == str(c.value) for run, c in zip(runs, numbers, strict=True)):
+            found = placing.placements([c.value for c in printed], 6)  # type: ignore[misc]
+        elif all(c.value is not None for c in printed):  # cells run together ('000000'): cut them too
+            digits, cuts, _ = pieces_of(" ".join(runs))
+            found = row_readings(digits, 6, cuts)
+        else:
+            found = None  # run-together digits beside blank marks: no reading is safe
+        if found is not None:
             domains[key] = found
     rows = forms.printed_rows(form, forms.single_other_row(reading.cells))
     if not set(counted) <= set(domains) or not placing.narrow(rows[2:-2], domains):

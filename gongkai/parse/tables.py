@@ -50,8 +50,21 @@ class ApplicationsReading:
         return any(k in self.cells for k in ("other_overdue_correction", "other_overdue_fee", "other_other"))
 
 
+_INNER_ENUMERATOR = re.compile(r"(?<=\S)(?=\d{1,2}[.．、][^\d])")
+
+
+def _names_two_rows(labels: list[str]) -> bool:
+    """A label cell holding two rows' labels ('大量反复申请4.无正当理由5.要求行政机关确认…'): a layout without
+    rulings put a blank row's wrapped label into the next row's. Which row the numbers are for is unknown."""
+    pieces = _INNER_ENUMERATOR.split("".join(labels).replace(" ", ""))
+    keys = {match_key(p, _ROW_KEYS) for p in pieces} - {None}
+    if keys & set(forms.OTHER_SUBROWS):
+        keys.discard(forms.OTHER_HANDLING.key)  # （六）其他处理 is the group of its numbered rows
+    return len(keys) > 1
+
+
 def _match_row(labels: list[str]) -> str | None:
-    if not labels:
+    if not labels or _names_two_rows(labels[-1:]):
         return None
     candidates = [labels[-1], "".join(labels[-2:]), "".join(labels)]
     for text in candidates:
