@@ -123,9 +123,10 @@ def run(
             if fmt in TEXT_FORMATS:
                 files[(fmt, index)] = TEXT_FORMATS[fmt](synth, random.Random(seed * 1000 + index))
     via_pdf = [f for f in formats if f in LAYOUTS and LAYOUTS[f].via_pdf]
+    # more publishers' layouts (gongkai/synth_layouts.py); their Word files become PDFs here
     for index, synth in enumerate(syntheses):
         for fmt in formats:
-            if fmt in LAYOUTS:  # more publishers' layouts (gongkai/synth_layouts.py); Word files become PDFs below
+            if fmt in LAYOUTS:
                 files[(fmt, index)] = LAYOUTS[fmt].render(synth, random.Random(seed * 1000 + index))
     if via_pdf:
         with tempfile.TemporaryDirectory() as scratch:

@@ -19,7 +19,7 @@ from gongkai.parse.scan import ScannedTables, scan
 from gongkai.parse.stream import Segment, classify, segments_of
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
 
-PARSER_VERSION = "1.4.0"  # 1.4: cells with no printed position (blanks dropped) placed by the column identities
+PARSER_VERSION = "1.4.0"  # 1.4: numbers with no printed column placed by the column identities
 
 _H2 = re.compile(r"主动公开政府信息(情况)?$")
 _H3 = re.compile(r"收到和处理政府信息公开申请(情况)?$")
