@@ -462,6 +462,8 @@ def _place_by_identities(form: str, reading: ApplicationsReading) -> None:
         if key not in counted:
             domains[key] = [tuple(c.value if isinstance(c.value, int) else None for c in cells)]
             continue
+        if len({tuple(c.flags) for c in cells}) > 1:
+            continue  # a cell flagged on its own (OCR could not read it …): keep the row as it was read
         numbers = [c for c in printed if c.value is not None]
         runs = [re.sub(r"\D", "", c.raw) for c in numbers]
         if all(run == str(c.value) for run, c in zip(runs, numbers, strict=True)):

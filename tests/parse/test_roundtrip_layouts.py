@@ -46,3 +46,26 @@ def test_a_row_printed_without_its_empty_cells_is_placed_by_the_column_identitie
                 assert "column_inferred" in cell.flags, (key, column)
             else:
                 assert cell.value == want, (key, column)
+
+
+def test_a_label_cell_naming_two_rows_leaves_its_numbers_unplaced() -> None:
+    # an unruled PDF ran a blank row's wrapped label into the next row's label cell: the numbers could be
+    # either row's, so neither row gets them
+    from gongkai.model import Table
+    from gongkai.synth import render_document
+
+    synth = consistent_variants(1, 1)[0]
+    synth.applications["not_processed_excessive"] = [None] * 7
+    document = render_document(synth, random.Random(0))
+    table = next(b for b in document.blocks if isinstance(b, Table) and "自然人" in str(b.rows[1][0].text))
+    labels = [" ".join(c.text for c in row[:-7]) for row in table.rows]
+    blank = next(i for i, text in enumerate(labels) if "大量反复" in text)
+    table.rows[blank + 1][-8].text = "大量反复申请4.无正当理由" + table.rows[blank + 1][-8].text
+    del table.rows[blank]
+    report = parse_document(document)
+    for column in forms.APPLICANT_KEYS:
+        assert report.applications[("not_processed_excessive", column)].value is None
+        assert report.applications[("not_processed_confirmation", column)].value is None
+    codes = {(p.code, p.where) for p in report.problems}
+    assert ("row_missing", "applications.not_processed_confirmation") in codes
+    assert any(code == "row_unplaced" for code, _ in codes)
