@@ -165,6 +165,42 @@ def _inside_span(rows: list[list[Cell]], cut: int) -> bool:
     return any(c.row_span > cut - r for r in range(cut) for c in rows[r] if c.row_span > 1)
 
 
+def to_transposed_html(synth: SynthReport, rng: random.Random) -> bytes:
+    """表三 turned on its side, as some agencies print it to fit a portrait page: a row per applicant column
+    (自然人, the five 法人或其他组织 kinds under a spanned group cell, 总计), a column per row of the form."""
+    document = decorated(synth, rng)
+    out: list[Paragraph | Table] = []
+    for block in document.blocks:
+        if not (isinstance(block, Table) and any("自然人" in c.text for row in block.rows[:3] for c in row)):
+            out.append(block)
+            continue
+        rows = block.rows[3:]
+        labels = [" ".join(c.text for c in row[:-7] if c.text) for row in rows]
+        values = [[c.text for c in row[-7:]] for row in rows]
+        kinds = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
+        grid: list[list[Cell]] = [[Cell("申请人情况", col_span=2), *(Cell(label) for label in labels)]]
+        grid.append([Cell("自然人", col_span=2), *(Cell(v[0]) for v in values)])
+        for k, kind in enumerate(kinds, start=1):
+            head = [Cell("法人或其他组织", row_span=5)] if k == 1 else []
+            grid.append([*head, Cell(kind), *(Cell(v[k]) for v in values)])
+        grid.append([Cell("总计", col_span=2), *(Cell(v[6]) for v in values)])
+        out.append(Table(grid, page=block.page))
+    transposed = Document(blocks=out)
+    rows_html = [
+        (
+            f"<p>{html.escape(b.text)}</p>"
+            if isinstance(b, Paragraph)
+            else "<table border=1>"
+            + "".join("<tr>" + "".join(_nested_cell(c, rng) for c in row) + "</tr>" for row in b.rows)
+            + "</table>"
+        )
+        for b in transposed.blocks
+    ]
+    return (
+        "<html><head><meta charset='utf-8'></head><body>" + "".join(rows_html) + "</body></html>"
+    ).encode()
+
+
 @dataclass(frozen=True)
 class Layout:
     render: Callable[[SynthReport, random.Random], bytes]
@@ -174,6 +210,7 @@ class Layout:
 
 LAYOUTS: dict[str, Layout] = {
     "html_nested": Layout(to_nested_html, "r.html"),
+    "html_transposed": Layout(to_transposed_html, "r.html"),
     "markdown_grid": Layout(to_grid_markdown, "r.md"),
     "text_cell_lines": Layout(to_cell_lines, "r.txt"),
     "pdf_unruled": Layout(to_unruled_docx, "r.pdf", via_pdf=True),

@@ -16,7 +16,7 @@ from gongkai.parse import metadata, placing
 from gongkai.parse.glued import pieces_of, row_readings
 from gongkai.parse.historical import historical_figures
 from gongkai.parse.scan import ScannedTables, scan
-from gongkai.parse.stream import Segment, classify, segments_of
+from gongkai.parse.stream import Segment, classify, segments_of, upright
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
 
 PARSER_VERSION = "1.4.0"  # 1.4: numbers with no printed column placed by the column identities
@@ -42,6 +42,7 @@ def parse_document(
         parser_version=PARSER_VERSION,
     )
     report.problems.extend(document.problems)
+    document = upright(document)
     segments = segments_of(document)
     if not segments:
         if not any(p.severity == "error" for p in document.problems):
