@@ -4,7 +4,9 @@ synthetic report (gongkai.synth_files.consistent_report) the way one kind of pub
 - `html_nested`: a CMS page that lays the article out in a table and puts the report's tables inside it;
   cells hold their text in <p>s, long labels broken with <br>, numbers wrapped in <span>s.
 - `markdown_grid`: converter Markdown with grid tables (+---+---+, as pandoc writes them).
-- `text_cell_lines`: a crawler's text dump with one cell per line and the empty cells gone.
+- `text_cell_lines`: a crawler's text dump with one cell per line and the empty cells gone;
+  `lines_no_label`: the same with two 表三 rows' labels lost too.
+- `html_transposed`: 表三 on its side (a row per applicant kind, 法人或其他组织 spanning its five).
 - `pdf_unruled` (via DOCX → PDF): tables with no ruling lines, columns only by position.
 - `pdf_split`: 表三 split over two pages with its header rows repeated on the second (DOCX → PDF).
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 import html
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gongkai.model import Cell, Document, Paragraph, Table
 from gongkai.synth import SynthReport
@@ -117,6 +119,17 @@ def to_cell_lines(synth: SynthReport, rng: random.Random) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def to_unlabelled_cell_lines(synth: SynthReport, rng: random.Random) -> bytes:
+    """One cell per line with two 表三 rows' labels lost as well (a crawler that skipped cells it took for
+    layout): their numbers follow the row above with nothing between."""
+    keys = [r.key for r in synth.rows[2:-3]]
+    first = rng.randrange(len(keys) - 3)
+    lost = replace(
+        synth, dropped_labels={keys[first], keys[first + 2 + rng.randrange(len(keys) - first - 2)]}
+    )
+    return to_cell_lines(lost, rng)
+
+
 def to_unruled_docx(synth: SynthReport, rng: random.Random) -> bytes:
     return document_docx(decorated(synth, rng), ruled=False, landscape=True, font_size=9)
 
@@ -213,6 +226,7 @@ LAYOUTS: dict[str, Layout] = {
     "html_transposed": Layout(to_transposed_html, "r.html"),
     "markdown_grid": Layout(to_grid_markdown, "r.md"),
     "text_cell_lines": Layout(to_cell_lines, "r.txt"),
+    "lines_no_label": Layout(to_unlabelled_cell_lines, "r.txt"),
     "pdf_unruled": Layout(to_unruled_docx, "r.pdf", via_pdf=True),
     "pdf_split": Layout(to_split_docx, "r.pdf", via_pdf=True),
 }

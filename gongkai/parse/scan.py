@@ -137,6 +137,17 @@ def _scan_applications(t: str, result: ScannedTables) -> tuple[int, int] | None:
             )
             result.applications[row.key] = [CellValue(None, "", ["glued_row_not_found"]) for _ in range(7)]
             domains[row.key] = None
+            above = next((rows[i].key for i in range(index - 1, -1, -1) if located[i]), None)
+            if above is not None:  # a blank row leaves no digits: the ones above may be this row's
+                result.problems.append(
+                    Problem(
+                        "row_values_unsure",
+                        f"表三 row {row.key} was not found in the run-together text: the digits read for "
+                        f"{above} may be {row.key}'s",
+                        "warning",
+                        f"applications.{above}",
+                    )
+                )
             continue
         following = next((h for h in located[index + 1 :] if h), None)
         if following is not None:

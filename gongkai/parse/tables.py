@@ -44,6 +44,12 @@ def cell_value(
 class ApplicationsReading:
     cells: dict[str, list[CellValue]] = field(default_factory=dict)  # row key → 7 cells
     problems: list[Problem] = field(default_factory=list)
+    # the cells a row printed, in order, where their columns are not known (no grid, fewer than seven):
+    # its numbers were placed by count, and may be placed again by the table's identities
+    unplaced: dict[str, list[str]] = field(default_factory=dict)
+    # rows read from text with no grid: there a row printed blank leaves no trace, and the numbers under
+    # its label may be the next row's, whose label was lost
+    gridless: set[str] = field(default_factory=set)
 
     @property
     def prints_other_subrows(self) -> bool:
@@ -137,6 +143,8 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
                 )
             )
             continue
+        if not row.gridded:
+            reading.gridless.add(final)
         label_flags = (*row.source_flags, *(("label_inferred",) if key is None else ()))
         hint = row.labels[-1] if row.labels else None
         digits = "".join(v.strip() for v in row.values)
@@ -151,6 +159,8 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
         else:
             raw_cells, column_flags = _columns(row, totals_only)
             reading.cells[final] = [cell_value(raw, hint, (*column_flags, *label_flags)) for raw in raw_cells]
+            if column_flags and len(row.trimmed_values()) <= 7:
+                reading.unplaced[final] = row.trimmed_values()
             # a grid row with blank cells left of its seven values is a label column the ruling split in two
             if (
                 row.gridded
