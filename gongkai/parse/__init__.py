@@ -468,7 +468,11 @@ def _place_by_identities(form: str, reading: ApplicationsReading) -> None:
     domains: dict[str, list[placing.Reading]] = {}
     for key, cells in reading.cells.items():
         if key not in counted:
-            if all(c.value is None or isinstance(c.value, int) for c in cells):
+            # a row joins the sums when each cell is a count or printed blank (not unreadable, not words)
+            if all(
+                isinstance(c.value, int) or (c.value is None and _BLANK_MARK.fullmatch(c.raw.strip() or "-"))
+                for c in cells
+            ):
                 domains[key] = [tuple(c.value if isinstance(c.value, int) else None for c in cells)]
         elif (
             len({tuple(c.flags) for c in cells}) == 1

@@ -15,7 +15,7 @@ from itertools import combinations
 
 Reading = tuple[int | None, ...]
 MAX_SUMS = 200_000  # partial sums one column identity follows before it gives up narrowing
-MAX_PLACEMENTS = 4096
+MAX_PLACEMENTS = 4096  # placements of one row beyond which the row is left as it was read
 
 
 def _equations(result_rows: tuple[str, ...], rows: set[str]) -> list[tuple[dict[str, int], int]]:
