@@ -9,7 +9,7 @@ from gongkai import forms
 from gongkai.forms import Key, match_key, normalize_label
 from gongkai.model import CellValue, Problem
 from gongkai.parse.glued import looks_glued, pieces_of, readings
-from gongkai.parse.stream import LogicalRow, Segment, logical_rows
+from gongkai.parse.stream import LogicalRow, Segment, classify, logical_rows
 from gongkai.values import parse_value
 
 APPLICANT_HEADER_WORDS = (
@@ -285,6 +285,10 @@ def read_review(segments: list[Segment]) -> tuple[dict[str, CellValue], list[Pro
     if len(stream) == 1 and looks_glued(stream[0], 15):
         cells = _unglued(stream[0], [5, 5, 5], source_flags, problems, "review_litigation")
         return dict(zip(forms.REVIEW_COLUMNS, cells, strict=True)), problems
+    # a line of fifteen numbers apart by single spaces (a PDF with no rulings): one cell per number
+    tokens = stream[0].split() if len(stream) == 1 else []
+    if not full and len(tokens) == 15 and all(classify(t) == "value" for t in tokens):
+        full = [tokens]
     if full:
         chosen = list(full[0])
     elif all(b.key in by_block and len(by_block[b.key].trimmed_values()) == 5 for b in forms.REVIEW_BLOCKS):
