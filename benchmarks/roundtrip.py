@@ -32,6 +32,7 @@ from gongkai.synth_files import (
     to_markdown,
     to_sanitized_html,
 )
+from gongkai.synth_layouts import LAYOUTS
 
 TEXT_FORMATS: dict[str, Callable[[SynthReport, random.Random], bytes]] = {
     "html": lambda s, r: to_html(s, r),
@@ -121,6 +122,22 @@ def run(
         for fmt in formats:
             if fmt in TEXT_FORMATS:
                 files[(fmt, index)] = TEXT_FORMATS[fmt](synth, random.Random(seed * 1000 + index))
+    via_pdf = [f for f in formats if f in LAYOUTS and LAYOUTS[f].via_pdf]
+    # more publishers' layouts (gongkai/synth_layouts.py); their Word files become PDFs here
+    for index, synth in enumerate(syntheses):
+        for fmt in formats:
+            if fmt in LAYOUTS:
+                files[(fmt, index)] = LAYOUTS[fmt].render(synth, random.Random(seed * 1000 + index))
+    if via_pdf:
+        with tempfile.TemporaryDirectory() as scratch:
+            paths = [Path(scratch) / f"{fmt}_{i:04d}.docx" for fmt in via_pdf for i in range(len(syntheses))]
+            for path in paths:
+                fmt, index = path.stem.rsplit("_", 1)
+                path.write_bytes(files[(fmt, int(index))])
+            _soffice_pdfs(paths, Path(scratch))
+            for path in paths:
+                fmt, index = path.stem.rsplit("_", 1)
+                files[(fmt, int(index))] = path.with_suffix(".pdf").read_bytes()
     if "pdf" in formats or "scan" in formats:
         with tempfile.TemporaryDirectory() as scratch:
             paths = []
@@ -137,7 +154,8 @@ def run(
                     files[("scan", index)] = scan_of(pdf, random.Random(index), dpi)
     for (fmt, index), data in sorted(files.items()):
         synth = syntheses[index]
-        report = parse_document(extract_bytes(data, FILE_NAMES.get(fmt, "r.txt")))
+        name = LAYOUTS[fmt].file_name if fmt in LAYOUTS else FILE_NAMES.get(fmt, "r.txt")
+        report = parse_document(extract_bytes(data, name))
         counts = score(report, expected_cells(synth), synth.form)
         results[fmt] += counts
         results[fmt]["reports"] += 1
@@ -159,7 +177,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--formats", default=",".join([*TEXT_FORMATS, "pdf"]))
+    parser.add_argument("--formats", default=",".join([*TEXT_FORMATS, "pdf", *LAYOUTS]))
     parser.add_argument("--scans", action="store_true", help="also scans of the PDFs (slow: OCR)")
     parser.add_argument("--dpi", type=int, default=200)
     args = parser.parse_args(argv if argv is not None else [])

@@ -31,6 +31,8 @@ SLOW = (
     "tests/extract/test_formats_golden.py::test_doc_is_converted_with_libreoffice",
     "tests/parse/test_historical.py::test_published_formats_give_the_figures_of_the_text",  # DOC/WPS via LibreOffice
     "tests/validate/test_validation_gates.py::test_cross_year_against_the_lake",
+    # the publishers' PDF layouts, made by LibreOffice from Word files
+    "tests/parse/test_roundtrip_layouts.py::test_each_publishers_layout_parses_back_with_no_silent_wrong_cell[pdf_",
 )
 
 

@@ -12,13 +12,15 @@ from typing import Any, cast
 
 from gongkai import forms
 from gongkai.model import CellValue, Document, FormVersion, Paragraph, Problem, Report
-from gongkai.parse import metadata
+from gongkai.parse import metadata, placing
+from gongkai.parse.glued import pieces_of, row_readings
 from gongkai.parse.historical import historical_figures
 from gongkai.parse.scan import ScannedTables, scan
-from gongkai.parse.stream import Segment, classify, segments_of
+from gongkai.parse.stream import Segment, classify, segments_of, upright
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
+from gongkai.values import parse_value
 
-PARSER_VERSION = "1.3.0"  # 1.3: form by evidence, run-together tables read by their labels
+PARSER_VERSION = "1.4.0"  # 1.4: numbers with no printed column placed by the column identities
 
 _H2 = re.compile(r"主动公开政府信息(情况)?$")
 _H3 = re.compile(r"收到和处理政府信息公开申请(情况)?$")
@@ -41,6 +43,7 @@ def parse_document(
         parser_version=PARSER_VERSION,
     )
     report.problems.extend(document.problems)
+    document = upright(document)
     segments = segments_of(document)
     if not segments:
         if not any(p.severity == "error" for p in document.problems):
@@ -89,6 +92,7 @@ def parse_document(
         if sum(c.value is not None for cells in scanned.applications.values() for c in cells) > read:
             return _from_scan(report, scanned, full_text)
     report.form_version = _form_of(active_segs or segments, applications)
+    _place_by_identities(report.form_version, applications)
     report.problems.extend(applications.problems)
     _fill_applications(report, applications)
 
@@ -413,6 +417,17 @@ def _fill_applications(report: Report, reading: ApplicationsReading, quiet: bool
                     f"applications.{key}",
                 )
             )
+            above = next((k for k in reversed(keys[: keys.index(key)]) if k in reading.cells), None)
+            if above in reading.gridless:
+                report.problems.append(
+                    Problem(
+                        "row_values_unsure",
+                        f"表三 row {key} was not found in text with no grid: the numbers read for {above} may "
+                        f"be {key}'s (a row printed blank leaves no trace, and {key}'s label may be lost)",
+                        "warning",
+                        f"applications.{above}",
+                    )
+                )
         for column, i in zip(forms.APPLICANT_KEYS, range(7), strict=True):
             report.applications[(key, column)] = cells[i] if cells else CellValue(None, "")
     extra = set(reading.cells) - set(keys)
@@ -434,6 +449,82 @@ def _fill_applications(report: Report, reading: ApplicationsReading, quiet: bool
                 "applications",
             )
         )
+
+
+# ---------------------------------------------------------------- rows placed by count
+
+
+_BLANK_MARK = re.compile(r"[—\-–－/／无\\]+")
+
+
+def _place_by_identities(form: str, reading: ApplicationsReading) -> None:
+    """Rows whose values were placed by count (a sanitizer removed their empty cells, a converter dropped
+    blanks): the cells they printed, in order, are put back into the columns the table's identities allow
+    (parse/placing.py). A cell is taken where every placement left agrees; elsewhere it stays null with
+    column_inferred. Nothing changes when the identities cannot all hold."""
+    counted = [k for k in reading.unplaced if k in reading.cells]
+    if not counted or form not in forms.APPLICATION_ROWS:
+        return
+    domains: dict[str, list[placing.Reading]] = {}
+    for key, cells in reading.cells.items():
+        if key not in counted:
+            # a row joins the sums when each cell is a count or printed blank (not unreadable, not words)
+            if all(
+                isinstance(c.value, int) or (c.value is None and _BLANK_MARK.fullmatch(c.raw.strip() or "-"))
+                for c in cells
+            ):
+                domains[key] = [tuple(c.value if isinstance(c.value, int) else None for c in cells)]
+        elif (
+            len({tuple(c.flags) for c in cells}) == 1
+        ):  # no cell flagged on its own (OCR could not read it …)
+            found = _placements(reading.unplaced[key])
+            if found is not None:
+                domains[key] = found
+    rows = forms.printed_rows(form, forms.single_other_row(reading.cells))
+    if not set(counted) <= set(domains) or not placing.narrow(rows[2:-2], domains):
+        return
+    settled: set[str] = set()
+    for key in counted:
+        cells = reading.cells[key]
+        placed = placing.agreed(domains[key], 7)
+        flags = [f for f in cells[0].flags if f != "column_inferred"]
+        printed = " ".join(v.strip() for v in reading.unplaced[key] if v.strip())
+        reading.cells[key] = [
+            CellValue(value, "" if value is None else str(value), [*flags, "column_identities_used"])
+            if known
+            else CellValue(None, printed, [*flags, "column_inferred"])
+            for known, value in placed
+        ]
+        if all(known for known, _ in placed):
+            settled.add(f"applications.{key}")
+    reading.problems[:] = [
+        p for p in reading.problems if not (p.code == "grid_misfit" and p.where in settled)
+    ]
+
+
+def _placements(printed: list[str]) -> list[placing.Reading] | None:
+    """The placements of a row's printed cells: counts and blank marks (—, /, 无, an empty cell) keep
+    their order; a cell of run-together digits ('000000') is cut like glued text. None when a cell holds
+    words or a fraction (it may stand for a number) or digits run together sit beside blank marks."""
+    values: list[int | None] = []
+    runs: list[str] = []
+    for raw in printed:
+        text = raw.strip()
+        if not text or _BLANK_MARK.fullmatch(text):
+            values.append(None)
+            continue
+        value = parse_value(text).value
+        if not isinstance(value, int) or value < 0:
+            return None
+        values.append(value)
+        runs.append(re.sub(r"\D", "", text))
+    numbers = [v for v in values if v is not None]
+    if all(run == str(n) for run, n in zip(runs, numbers, strict=True)):
+        return placing.placements(values, 6)
+    if None in values:
+        return None
+    digits, cuts, _ = pieces_of(" ".join(runs))
+    return row_readings(digits, 6, cuts)
 
 
 # ---------------------------------------------------------------- identities

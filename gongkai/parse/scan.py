@@ -9,22 +9,22 @@ identity (总计 = the sum of the parts) leave exactly one reading. Anything els
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from gongkai import forms
 from gongkai.model import CellValue, Problem
-from gongkai.parse.glued import pieces_of, readings
+from gongkai.parse.glued import pieces_of, readings, row_readings
+from gongkai.parse.placing import Reading, narrow
 from gongkai.values import parse_value
 
 # label words that start a row, searched in the raw text: the form's patterns without anchors
-_RUN = re.compile(r"[+\-]?\d[\d,.\t \u3000]*")
+_RUN = re.compile(r"[+\-]?\d(?:[\d,.\t \u3000]|-(?=\d))*")  # a minus inside starts a negative (本年增/减)
 _PAREN_NUMBER = re.compile(r"[(（]\s*\d{1,2}\s*[)）]")
 _CJK = re.compile(r"[\u4e00-\u9fff“”\"]")
-MAX_CANDIDATES = 64  # readings of one row kept for the column identities to choose from
-MAX_COMBINATIONS = 200_000
+MAX_CANDIDATES = 4096  # readings of one row (blanks dropped) kept for the column identities to narrow
+MAX_READINGS = 256  # readings of a row with no identities, cut to find the cells they agree on
 MAX_GAP = 400  # characters of label text (and page debris) between one row's digits and the next label
 
 
@@ -121,7 +121,8 @@ def _scan_applications(t: str, result: ScannedTables) -> tuple[int, int] | None:
     result.application_rows_found = score
     hits = [h for h in located if h]
     table_end = hits[-1][1]
-    candidates: dict[str, list[list[int]]] = {}
+    domains: dict[str, list[Reading] | None] = {}
+    runs_of: dict[str, list[str]] = {}
     for index, (row, hit) in enumerate(zip(rows, located, strict=True)):
         where = f"applications.{row.key}"
         if hit is None:
@@ -135,6 +136,18 @@ def _scan_applications(t: str, result: ScannedTables) -> tuple[int, int] | None:
                 )
             )
             result.applications[row.key] = [CellValue(None, "", ["glued_row_not_found"]) for _ in range(7)]
+            domains[row.key] = None
+            above = next((rows[i].key for i in range(index - 1, -1, -1) if located[i]), None)
+            if above is not None:  # a blank row leaves no digits: the ones above may be this row's
+                result.problems.append(
+                    Problem(
+                        "row_values_unsure",
+                        f"表三 row {row.key} was not found in the run-together text: the digits read for "
+                        f"{above} may be {row.key}'s",
+                        "warning",
+                        f"applications.{above}",
+                    )
+                )
             continue
         following = next((h for h in located[index + 1 :] if h), None)
         if following is not None:
@@ -144,15 +157,11 @@ def _scan_applications(t: str, result: ScannedTables) -> tuple[int, int] | None:
             between = t[hit[1] : last.start()] if last else ""
             runs = _runs(last.group(0)) if last and not re.search(r"[。;；:：]", between) else []
             table_end = last.end() if last else hit[1]
-        result.applications[row.key] = _cut(runs, [7], True, where, result.problems)
-        if len(runs) == 1:
-            digits, cuts, negatives = pieces_of(runs[0])
-            candidates[row.key] = readings(
-                digits, [7], True, cuts | negatives, negatives, limit=MAX_CANDIDATES
-            )
-        elif not runs:
-            candidates[row.key] = [[0] * 7]  # a blank row adds nothing to a column's sums
-    _resolve_by_columns(result, form, candidates)
+        runs_of[row.key] = runs
+        domains[row.key] = _row_domain(runs)
+    if not _settle_by_identities(result, form, domains, runs_of):
+        for key, runs in runs_of.items():  # the identities settle nothing: each row on its own
+            result.applications[key] = _cut(runs, [7], True, f"applications.{key}", result.problems)
     _check_columns(result, form)
     return hits[0][0], table_end
 
@@ -176,60 +185,97 @@ def _cut(
         return [CellValue(None, " ".join(runs), ["glued_cells_ambiguous"]) for _ in range(size)]
     run = runs[0]
     digits, cuts, negatives = pieces_of(run)
-    found = readings(digits, blocks, totals, cuts | negatives, negatives)
+    found = readings(digits, blocks, totals, cuts | negatives, negatives, limit=MAX_READINGS)
     if len(found) == 1:
         exact = len(cuts) == size - 1  # every cell was separated: nothing was cut
         return [CellValue(n, str(n), [] if exact else ["glued_cells_split"]) for n in found[0]]
+    # several readings: a cell is still read where every one of them gives it the same number
+    agreed = (
+        [
+            found[0][c] if len(found) < MAX_READINGS and len({r[c] for r in found}) == 1 else None
+            for c in range(size)
+        ]
+        if found
+        else [None] * size
+    )
     problems.append(
         Problem(
             "glued_cells_ambiguous",
             f"the digits {run} run together with no separator and "
-            f"{'several readings fit' if found else 'no reading fits'} the row's {size} cells and identities; the "
-            "cells are left null",
+            f"{'several readings fit' if found else 'no reading fits'} the row's {size} cells and identities; "
+            f"{'the cells where they differ are' if any(a is not None for a in agreed) else 'the cells are'} left null",
             "warning",
             where,
         )
     )
-    return [CellValue(None, run, ["glued_cells_ambiguous"]) for _ in range(size)]
-
-
-def _resolve_by_columns(result: ScannedTables, form: str, candidates: dict[str, list[list[int]]]) -> None:
-    """Rows several readings fit, settled by the table's column identities ((七)总计 = the result rows,
-    新收 + 上年结转 = 总计 + 结转下年, in all seven columns) when exactly one combination meets them all."""
-    rows = [r.key for r in forms.APPLICATION_ROWS[form]]
-    open_rows = [r for r in rows if len(candidates.get(r, [])) > 1]
-    if not open_rows or any(not candidates.get(r) for r in rows):
-        return  # nothing to settle, or a row no reading fits: the sums cannot be checked
-    combinations = 1
-    for row in open_rows:
-        combinations *= len(candidates[row])
-    if combinations > MAX_COMBINATIONS:
-        return
-    fixed = {r: candidates[r][0] for r in rows if r not in open_rows}
-    results = forms.RESULT_ROWS[form]
-    fits: list[dict[str, list[int]]] = []
-    for choice in itertools.product(*(candidates[r] for r in open_rows)):
-        table = {**fixed, **dict(zip(open_rows, choice, strict=True))}
-        if all(
-            sum(table[r][c] for r in results) == table["results_total"][c]
-            and table["new_requests"][c] + table["carried_over_from_last_year"][c]
-            == table["results_total"][c] + table["carried_forward_to_next_year"][c]
-            for c in range(7)
-        ):
-            fits.append(table)
-            if len(fits) > 1:
-                return
-    if len(fits) != 1:
-        return
-    for row in open_rows:
-        result.applications[row] = [
-            CellValue(n, str(n), ["glued_cells_split", "column_identities_used"]) for n in fits[0][row]
-        ]
-    result.problems[:] = [
-        p
-        for p in result.problems
-        if not (p.code == "glued_cells_ambiguous" and p.where in {f"applications.{r}" for r in open_rows})
+    return [
+        CellValue(None, run, ["glued_cells_ambiguous"])
+        if a is None
+        else CellValue(a, str(a), ["glued_cells_split"])
+        for a in agreed
     ]
+
+
+def _row_domain(runs: list[str]) -> list[Reading] | None:
+    """Every reading of a 表三 row's run of digits, blanks dropped (glued.row_readings); None when the
+    row cannot be read that way (several runs, a decimal, too many readings)."""
+    if not runs:
+        return [(None,) * 7]  # nothing printed: every cell blank
+    if len(runs) > 1:
+        return None
+    digits, cuts, negatives = pieces_of(runs[0])
+    found = row_readings(digits, 6, cuts | negatives, negatives, limit=MAX_CANDIDATES)
+    return list(dict.fromkeys(found)) if found else None
+
+
+def _settle_by_identities(
+    result: ScannedTables,
+    form: str,
+    domains: dict[str, list[Reading] | None],
+    runs_of: dict[str, list[str]],
+) -> bool:
+    """Each row's cells from the readings of its digits (blanks dropped) that the column identities leave:
+    a cell is taken where every reading left gives it the same value, else it is null and flagged. False
+    (nothing taken) when the identities cannot all hold with the rows' readings: the text is not a table
+    that adds up, so nothing may be settled by its sums."""
+    known = {k: list(d) for k, d in domains.items() if d is not None}
+    if not narrow(forms.RESULT_ROWS[form], known):
+        return False
+    for key, readings_left in known.items():
+        width = len(readings_left[0])
+        run = " ".join(runs_of[key])
+        several = len(domains[key] or []) > 1
+        flags = ["glued_cells_split", *(["column_identities_used"] if several else [])]
+        cells: list[CellValue] = []
+        for column in range(width):
+            values = {r[column] for r in readings_left}
+            if len(values) == 1:
+                (value,) = values
+                cells.append(
+                    CellValue(None, "") if value is None else CellValue(value, str(value), list(flags))
+                )
+            else:
+                cells.append(CellValue(None, run, ["glued_cells_ambiguous"]))
+        if len(run.split()) == width:
+            cells = [
+                CellValue(c.value, c.raw, [f for f in c.flags if f != "glued_cells_split"]) for c in cells
+            ]
+        result.applications[key] = cells
+        open_columns = [
+            forms.APPLICANT_KEYS[c] for c, cell in enumerate(cells) if "glued_cells_ambiguous" in cell.flags
+        ]
+        if open_columns:
+            result.problems.append(
+                Problem(
+                    "glued_cells_ambiguous",
+                    f"the digits {run} run together with no separator; with blank cells printed as nothing, "
+                    f"several readings fit the row and the table's identities in {', '.join(open_columns)}: "
+                    "those cells are left null",
+                    "warning",
+                    f"applications.{key}",
+                )
+            )
+    return True
 
 
 def _check_columns(result: ScannedTables, form: str) -> None:

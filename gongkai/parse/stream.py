@@ -10,11 +10,11 @@ rows glued together.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from gongkai.forms import ACTIVE_ITEMS, normalize_label, strip_enumerator
-from gongkai.model import Document, Paragraph
+from gongkai.forms import ACTIVE_ITEMS, APPLICATION_ROWS, match_key, normalize_label, strip_enumerator
+from gongkai.model import Cell, Document, Paragraph, Table
 from gongkai.values import clean_text, looks_numeric
 
 CellKind = Literal["label", "value", "blank"]
@@ -86,6 +86,49 @@ _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
 
 def _clean(text: str) -> str:
     return clean_text(_INVISIBLE.sub("", text))
+
+
+_APPLICATION_ROW_KEYS = tuple(dict.fromkeys(k for rows in APPLICATION_ROWS.values() for k in rows))
+
+
+def _transposed(table: Table) -> Table:
+    """The table turned on its diagonal: rows become columns, a row span a column span."""
+    origins: list[tuple[int, int, Cell]] = []
+    taken: set[tuple[int, int]] = set()
+    for r, row in enumerate(table.rows):
+        c = 0
+        for cell in row:
+            while (r, c) in taken:
+                c += 1
+            origins.append((r, c, cell))
+            taken |= {(r + dr, c + dc) for dr in range(cell.row_span) for dc in range(cell.col_span)}
+            c += cell.col_span
+    rows: list[list[Cell]] = [[] for _ in range(max((c for _, c in taken), default=-1) + 1)]
+    for _, c, cell in sorted(origins, key=lambda o: (o[1], o[0])):
+        rows[c].append(Cell(cell.text, row_span=cell.col_span, col_span=cell.row_span))
+    return replace(table, rows=[row for row in rows if row])
+
+
+def _on_its_side(table: Table) -> bool:
+    """表三 printed transposed: the applicant kinds (自然人 … 总计) down its first columns and the form's
+    row labels along its first row."""
+    grid = table.grid()
+    if len(grid) < 3 or not grid[0]:
+        return False
+    down = {normalize_label(row[c] or "") for row in grid for c in range(min(2, len(row)))}
+    along = [match_key(text or "", _APPLICATION_ROW_KEYS) for text in grid[0]]
+    return {"自然人", "总计"} <= down and len({k for k in along if k}) >= 5
+
+
+def upright(document: Document) -> Document:
+    """The document with any table printed on its side (表三 with a row per applicant kind) turned upright."""
+    if not any(isinstance(b, Table) and b.layout == "grid" and _on_its_side(b) for b in document.blocks):
+        return document
+    blocks = [
+        _transposed(b) if isinstance(b, Table) and b.layout == "grid" and _on_its_side(b) else b
+        for b in document.blocks
+    ]
+    return replace(document, blocks=blocks)
 
 
 def segments_of(document: Document) -> list[Segment]:

@@ -9,7 +9,7 @@ from gongkai import forms
 from gongkai.forms import Key, match_key, normalize_label
 from gongkai.model import CellValue, Problem
 from gongkai.parse.glued import looks_glued, pieces_of, readings
-from gongkai.parse.stream import LogicalRow, Segment, logical_rows
+from gongkai.parse.stream import LogicalRow, Segment, classify, logical_rows
 from gongkai.values import parse_value
 
 APPLICANT_HEADER_WORDS = (
@@ -44,14 +44,33 @@ def cell_value(
 class ApplicationsReading:
     cells: dict[str, list[CellValue]] = field(default_factory=dict)  # row key → 7 cells
     problems: list[Problem] = field(default_factory=list)
+    # the cells a row printed, in order, where their columns are not known (no grid, fewer than seven):
+    # its numbers were placed by count, and may be placed again by the table's identities
+    unplaced: dict[str, list[str]] = field(default_factory=dict)
+    # rows read from text with no grid: there a row printed blank leaves no trace, and the numbers under
+    # its label may be the next row's, whose label was lost
+    gridless: set[str] = field(default_factory=set)
 
     @property
     def prints_other_subrows(self) -> bool:
         return any(k in self.cells for k in ("other_overdue_correction", "other_overdue_fee", "other_other"))
 
 
+_INNER_ENUMERATOR = re.compile(r"(?<=\S)(?=\d{1,2}[.．、][^\d])")
+
+
+def _names_two_rows(labels: list[str]) -> bool:
+    """A label cell holding two rows' labels ('大量反复申请4.无正当理由5.要求行政机关确认…'): a layout without
+    rulings put a blank row's wrapped label into the next row's. Which row the numbers are for is unknown."""
+    pieces = _INNER_ENUMERATOR.split("".join(labels).replace(" ", ""))
+    keys = {match_key(p, _ROW_KEYS) for p in pieces} - {None}
+    if keys & set(forms.OTHER_SUBROWS):
+        keys.discard(forms.OTHER_HANDLING.key)  # （六）其他处理 is the group of its numbered rows
+    return len(keys) > 1
+
+
 def _match_row(labels: list[str]) -> str | None:
-    if not labels:
+    if not labels or _names_two_rows(labels[-1:]):
         return None
     candidates = [labels[-1], "".join(labels[-2:]), "".join(labels)]
     for text in candidates:
@@ -124,6 +143,8 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
                 )
             )
             continue
+        if not row.gridded:
+            reading.gridless.add(final)
         label_flags = (*row.source_flags, *(("label_inferred",) if key is None else ()))
         hint = row.labels[-1] if row.labels else None
         digits = "".join(v.strip() for v in row.values)
@@ -138,6 +159,8 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
         else:
             raw_cells, column_flags = _columns(row, totals_only)
             reading.cells[final] = [cell_value(raw, hint, (*column_flags, *label_flags)) for raw in raw_cells]
+            if column_flags and len(row.trimmed_values()) <= 7:
+                reading.unplaced[final] = row.trimmed_values()
             # a grid row with blank cells left of its seven values is a label column the ruling split in two
             if (
                 row.gridded
@@ -262,6 +285,10 @@ def read_review(segments: list[Segment]) -> tuple[dict[str, CellValue], list[Pro
     if len(stream) == 1 and looks_glued(stream[0], 15):
         cells = _unglued(stream[0], [5, 5, 5], source_flags, problems, "review_litigation")
         return dict(zip(forms.REVIEW_COLUMNS, cells, strict=True)), problems
+    # a line of fifteen numbers apart by single spaces (a PDF with no rulings): one cell per number
+    tokens = stream[0].split() if len(stream) == 1 else []
+    if not full and len(tokens) == 15 and all(classify(t) == "value" for t in tokens):
+        full = [tokens]
     if full:
         chosen = list(full[0])
     elif all(b.key in by_block and len(by_block[b.key].trimmed_values()) == 5 for b in forms.REVIEW_BLOCKS):

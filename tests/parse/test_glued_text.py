@@ -12,8 +12,8 @@ import pytest
 
 from gongkai import forms
 from gongkai.extract.text import extract_text
-from gongkai.parse import parse_document
-from gongkai.parse.glued import pieces_of, readings
+from gongkai.parse import parse_document, placing
+from gongkai.parse.glued import pieces_of, readings, row_readings
 from gongkai.synth_files import expected_cells, score, synth_from_golden, to_glued_text
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -79,3 +79,54 @@ def test_cutting_needs_exactly_one_reading() -> None:
     digits, cuts, negatives = pieces_of("12 0 -3")
     assert (digits, cuts, negatives) == ("1203", frozenset({2, 3}), frozenset({3}))
     assert readings(digits, [3], False, cuts | negatives, negatives) == [[12, 0, -3]]
+
+
+def test_a_rows_numbers_with_blanks_dropped_are_placed_where_the_column_sums_leave_one_place() -> None:
+    blank = (None,) * 6
+    fixed = {
+        "new_requests": [(5, *blank[1:], 5)],
+        "carried_over_from_last_year": [(0, *blank[1:], 0)],
+        "results_total": [(5, *blank[1:], 5)],
+        "carried_forward_to_next_year": [(0, *blank[1:], 0)],
+        "b": [(2, *blank[1:], 2)],
+    }
+    # '33': a 3 in one of six columns and 总计 3 — only natural_person makes (七)总计 = a + b
+    domains = {**fixed, "a": placing.placements([3, 3], 6) or []}
+    assert len(domains["a"]) == 6
+    assert placing.narrow(("a", "b"), domains)
+    assert domains["a"] == [(3, *blank[1:], 3)]
+    # '00': a 0 adds nothing to any column: where it sits stays unknown, only 总计 is read
+    domains = {**fixed, "b": [(5, *blank[1:], 5)], "a": placing.placements([0, 0], 6) or []}
+    assert placing.narrow(("a", "b"), domains)
+    assert placing.agreed(domains["a"], 7) == [(False, None)] * 6 + [(True, 0)]
+    # sums that cannot hold settle nothing
+    domains = {**fixed, "a": placing.placements([4, 4], 6) or []}
+    assert not placing.narrow(("a", "b"), domains)
+
+
+def test_blank_cells_printed_as_nothing_are_readings_of_the_digits() -> None:
+    # '5038': 5, 0 and 3 in three of the six columns and 总计 8, or one number 5038 printed as 总计 alone
+    found = row_readings("5038", 6) or []
+    assert (None, None, None, None, None, None, 5038) in found
+    assert (5, 0, 3, None, None, None, 8) in found and (None, None, None, 5, 0, 3, 8) in found
+    assert len(found) == 1 + 20
+    assert row_readings("0000000", 6) == [(0, 0, 0, 0, 0, 0, 0)]  # seven zeros are seven cells
+    assert readings("01234.56", [2], False, limit=5) == [[0, 1234.56]]  # a decimal stays whole
+
+
+def test_glued_text_with_blank_cells_parses_back_exactly_or_flags() -> None:
+    from gongkai.synth_files import consistent_variants
+
+    exact = cells = 0
+    for index, synth in enumerate(consistent_variants(5, 6)):
+        report = parse_document(extract_text(to_glued_text(synth, random.Random(index), "page")))
+        counts = score(report, expected_cells(synth), synth.form)
+        assert counts["silent"] == 0, (index, counts)
+        for key, values in synth.applications.items():
+            if any(v is None for v in values[:6]) and values[6] is not None:
+                got = [report.applications[(key, c)] for c in forms.APPLICANT_KEYS]
+                exact += sum(g.value == v for g, v in zip(got, values, strict=True))
+                cells += 7
+                for g, v in zip(got, values, strict=True):
+                    assert g.value == v or (g.value is None and "glued_cells_ambiguous" in g.flags), key
+    assert cells and exact >= 0.6 * cells, (exact, cells)

@@ -1,0 +1,232 @@
+"""More layouts real publishers produce, for the round-trip harness (benchmarks/roundtrip.py): each renders a
+synthetic report (gongkai.synth_files.consistent_report) the way one kind of publisher or tool writes it.
+
+- `html_nested`: a CMS page that lays the article out in a table and puts the report's tables inside it;
+  cells hold their text in <p>s, long labels broken with <br>, numbers wrapped in <span>s.
+- `markdown_grid`: converter Markdown with grid tables (+---+---+, as pandoc writes them).
+- `text_cell_lines`: a crawler's text dump with one cell per line and the empty cells gone;
+  `lines_no_label`: the same with two 表三 rows' labels lost too.
+- `html_transposed`: 表三 on its side (a row per applicant kind, 法人或其他组织 spanning its five).
+- `pdf_unruled` (via DOCX → PDF): tables with no ruling lines, columns only by position.
+- `pdf_split`: 表三 split over two pages with its header rows repeated on the second (DOCX → PDF).
+
+Every file must parse back to its values or flag what it cannot read — never a silent wrong number.
+"""
+
+from __future__ import annotations
+
+import html
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from gongkai.model import Cell, Document, Paragraph, Table
+from gongkai.synth import SynthReport
+from gongkai.synth_files import decorated, document_docx
+
+_CJK_BREAKS = ("（区分处理的", "、行政机关", "政府信息公开申请数量")
+
+
+def _is_value(text: str) -> bool:
+    return not any("\u4e00" <= ch <= "\u9fff" for ch in text) or text.endswith("件")
+
+
+def _nested_cell(cell: Cell, rng: random.Random) -> str:
+    text = html.escape(cell.text)
+    if text and not _is_value(cell.text):
+        for word in _CJK_BREAKS:  # a long label broken over lines by the editor
+            if word in text and rng.random() < 0.7:
+                text = text.replace(word, "<br>" + word, 1)
+        text = f"<p style='text-align:left'>{text}</p>"
+    elif text:
+        text = f"<p align=center><span style='font-family:宋体'>{text}</span></p>"
+    else:
+        text = rng.choice(("<p>&nbsp;</p>", "<p><br></p>", ""))
+    spans = (f" rowspan='{cell.row_span}'" if cell.row_span > 1 else "") + (
+        f" colspan='{cell.col_span}'" if cell.col_span > 1 else ""
+    )
+    return f"<td{spans} valign=middle>{text}</td>"
+
+
+def to_nested_html(synth: SynthReport, rng: random.Random) -> bytes:
+    document = decorated(synth, rng)
+    body: list[str] = []
+    for block in document.blocks:
+        if isinstance(block, Paragraph):
+            body.append(f"<p style='text-indent:2em'>{html.escape(block.text)}</p>")
+            continue
+        rows = "".join("<tr>" + "".join(_nested_cell(c, rng) for c in row) + "</tr>" for row in block.rows)
+        body.append(
+            f"<table border=1 width='100%' style='border-collapse:collapse'><tbody>{rows}</tbody></table>"
+        )
+    title = html.escape(document.blocks[0].text)  # type: ignore[union-attr]
+    page = (
+        f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+        "<table width='1000' align='center'><tr><td class='nav'>首页 &gt; 信息公开 &gt; 年度报告</td></tr>"
+        f"<tr><td class='content'><div id='zoom'>{''.join(body)}</div></td></tr>"
+        "<tr><td class='foot'>版权所有：某某人民政府 ICP备00000000号</td></tr></table></body></html>"
+    )
+    return page.encode("utf-8")
+
+
+def _flat_rows(table: Table) -> list[list[str]]:
+    """The grid with spanned positions written as empty cells (how converters flatten spans)."""
+    return [[c or "" for c in row] for row in table.grid()]
+
+
+def _grid_table(rows: list[list[str]]) -> list[str]:
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    widths = [max(2, *(len(r[c]) * 2 for r in rows)) for c in range(width)]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    head = "+" + "+".join("=" * (w + 2) for w in widths) + "+"
+    out = [rule]
+    for index, row in enumerate(rows):
+        out.append(
+            "| "
+            + " | ".join(
+                c + " " * (w - len(c) * (2 if not c.isascii() else 1))
+                for c, w in zip(row, widths, strict=True)
+            )
+            + " |"
+        )
+        out.append(head if index == 0 else rule)
+    return out
+
+
+def to_grid_markdown(synth: SynthReport, rng: random.Random) -> bytes:
+    document = decorated(synth, rng)
+    parts: list[str] = []
+    for block in document.blocks:
+        if isinstance(block, Paragraph):
+            parts.append(block.text)
+        else:
+            parts.append("\n".join(_grid_table(_flat_rows(block))))
+    return ("\n\n".join(parts) + "\n").encode("utf-8")
+
+
+def to_cell_lines(synth: SynthReport, rng: random.Random) -> bytes:
+    """One cell per line, as `get_text("\\n")` of a page gives it; empty cells leave no line."""
+    document = decorated(synth, rng)
+    lines: list[str] = ["首页 > 政务公开 > 政府信息公开年报"]
+    for block in document.blocks:
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+            continue
+        for row in block.rows:
+            lines += [c.text for c in row if c.text.strip()]
+    lines.append("打印本页 关闭窗口")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def to_unlabelled_cell_lines(synth: SynthReport, rng: random.Random) -> bytes:
+    """One cell per line with two 表三 rows' labels lost as well (a crawler that skipped cells it took for
+    layout): their numbers follow the row above with nothing between."""
+    keys = [r.key for r in synth.rows[2:-3]]
+    first = rng.randrange(len(keys) - 3)
+    lost = replace(
+        synth, dropped_labels={keys[first], keys[first + 2 + rng.randrange(len(keys) - first - 2)]}
+    )
+    return to_cell_lines(lost, rng)
+
+
+def to_unruled_docx(synth: SynthReport, rng: random.Random) -> bytes:
+    return document_docx(decorated(synth, rng), ruled=False, landscape=True, font_size=9)
+
+
+def to_split_docx(synth: SynthReport, rng: random.Random) -> bytes:
+    """表三 cut in two after a random row, its three header rows printed again above the second part, and
+    a page break between (what an office suite's "repeat header rows" gives)."""
+    document = decorated(synth, rng)
+    blocks: list[Paragraph | Table] = []
+    for block in document.blocks:
+        if isinstance(block, Table) and any("自然人" in c.text for row in block.rows[:3] for c in row):
+            header, body = block.rows[:3], block.rows[3:]
+            cut = rng.randint(4, len(body) - 3)
+            while _inside_span(body, cut):
+                cut += 1
+            blocks += [
+                Table(header + body[:cut], page=block.page),
+                Paragraph(PAGE_BREAK),
+                Table([list(r) for r in header] + body[cut:], page=(block.page or 0) + 1),
+            ]
+        else:
+            blocks.append(block)
+    return _with_page_break(document_docx(Document(blocks=blocks), landscape=True, font_size=9))
+
+
+PAGE_BREAK = "- 2 -"  # the page number printed where the page ends (the parser drops page numbers)
+
+
+def _with_page_break(data: bytes) -> bytes:
+    import io
+
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    out = docx.Document(io.BytesIO(data))
+    for paragraph in out.paragraphs:
+        if paragraph.text == PAGE_BREAK:
+            paragraph.runs[-1].add_break(WD_BREAK.PAGE)
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
+
+
+def _inside_span(rows: list[list[Cell]], cut: int) -> bool:
+    """Whether a row span from above reaches row `cut` (a merged label cannot be cut across pages here)."""
+    return any(c.row_span > cut - r for r in range(cut) for c in rows[r] if c.row_span > 1)
+
+
+def to_transposed_html(synth: SynthReport, rng: random.Random) -> bytes:
+    """表三 turned on its side, as some agencies print it to fit a portrait page: a row per applicant column
+    (自然人, the five 法人或其他组织 kinds under a spanned group cell, 总计), a column per row of the form."""
+    document = decorated(synth, rng)
+    out: list[Paragraph | Table] = []
+    for block in document.blocks:
+        if not (isinstance(block, Table) and any("自然人" in c.text for row in block.rows[:3] for c in row)):
+            out.append(block)
+            continue
+        rows = block.rows[3:]
+        labels = [" ".join(c.text for c in row[:-7] if c.text) for row in rows]
+        values = [[c.text for c in row[-7:]] for row in rows]
+        kinds = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
+        grid: list[list[Cell]] = [[Cell("申请人情况", col_span=2), *(Cell(label) for label in labels)]]
+        grid.append([Cell("自然人", col_span=2), *(Cell(v[0]) for v in values)])
+        for k, kind in enumerate(kinds, start=1):
+            head = [Cell("法人或其他组织", row_span=5)] if k == 1 else []
+            grid.append([*head, Cell(kind), *(Cell(v[k]) for v in values)])
+        grid.append([Cell("总计", col_span=2), *(Cell(v[6]) for v in values)])
+        out.append(Table(grid, page=block.page))
+    transposed = Document(blocks=out)
+    rows_html = [
+        (
+            f"<p>{html.escape(b.text)}</p>"
+            if isinstance(b, Paragraph)
+            else "<table border=1>"
+            + "".join("<tr>" + "".join(_nested_cell(c, rng) for c in row) + "</tr>" for row in b.rows)
+            + "</table>"
+        )
+        for b in transposed.blocks
+    ]
+    return (
+        "<html><head><meta charset='utf-8'></head><body>" + "".join(rows_html) + "</body></html>"
+    ).encode()
+
+
+@dataclass(frozen=True)
+class Layout:
+    render: Callable[[SynthReport, random.Random], bytes]
+    file_name: str
+    via_pdf: bool = False  # the rendering is a Word file the harness converts to PDF with LibreOffice
+
+
+LAYOUTS: dict[str, Layout] = {
+    "html_nested": Layout(to_nested_html, "r.html"),
+    "html_transposed": Layout(to_transposed_html, "r.html"),
+    "markdown_grid": Layout(to_grid_markdown, "r.md"),
+    "text_cell_lines": Layout(to_cell_lines, "r.txt"),
+    "lines_no_label": Layout(to_unlabelled_cell_lines, "r.txt"),
+    "pdf_unruled": Layout(to_unruled_docx, "r.pdf", via_pdf=True),
+    "pdf_split": Layout(to_split_docx, "r.pdf", via_pdf=True),
+}

@@ -1,0 +1,71 @@
+"""Fast subset of the round-trip harness for the publishers' layouts of gongkai/synth_layouts.py: a CMS page
+with the report's tables nested in a layout table and <p>/<br> in cells, grid-table Markdown, a text dump
+with one cell per line and the empty cells gone, and (slow: LibreOffice) PDFs with no ruling lines and
+with 表三 split over two pages under a repeated header. Each parses back with no silently wrong cell."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from benchmarks.roundtrip import run
+from gongkai import forms
+from gongkai.extract import extract_bytes
+from gongkai.parse import parse_document
+from gongkai.synth_files import consistent_variants
+from gongkai.synth_layouts import LAYOUTS, to_cell_lines
+
+# share of cells read exactly (6 reports, seed 3). A dump whose empty cells left no line can place a row's
+# numbers only where the column identities leave one placement; a PDF with no rulings merges a blank row's
+# wrapped label into the next row's label cell, and that row is left unplaced (flagged)
+FLOOR = {"text_cell_lines": 0.93, "lines_no_label": 0.85, "markdown_grid": 0.99, "pdf_unruled": 0.95}
+
+
+@pytest.mark.parametrize("fmt", list(LAYOUTS))
+def test_each_publishers_layout_parses_back_with_no_silent_wrong_cell(fmt: str) -> None:
+    counts = run(6, seed=3, formats=[fmt])[fmt]
+    cells = counts["exact"] + counts["flagged"] + counts["silent"]
+    assert counts["reports"] == 6 and cells > 6 * 190
+    assert counts["silent"] == 0, counts
+    assert counts["exact"] >= FLOOR.get(fmt, 1.0) * cells, counts
+
+
+def test_a_row_printed_without_its_empty_cells_is_placed_by_the_column_identities() -> None:
+    # the report's first 表三 rows are blank-free, so only the column sums can say where a short row's
+    # numbers go: they are taken only where one placement is left, and flagged elsewhere
+    synth = consistent_variants(1, 1)[0]
+    report = parse_document(extract_bytes(to_cell_lines(synth, random.Random(1000)), "r.txt"))
+    assert report.form_version == synth.form
+    short = [k for k, v in synth.applications.items() if any(x is None for x in v[:6]) and v[6] is not None]
+    assert short, "the fixture must have a row with blank cells"
+    for key in short:
+        for column, want in zip(forms.APPLICANT_KEYS, synth.applications[key], strict=True):
+            cell = report.applications[(key, column)]
+            if cell.value is None and want is not None:
+                assert "column_inferred" in cell.flags, (key, column)
+            else:
+                assert cell.value == want, (key, column)
+
+
+def test_a_label_cell_naming_two_rows_leaves_its_numbers_unplaced() -> None:
+    # an unruled PDF ran a blank row's wrapped label into the next row's label cell: the numbers could be
+    # either row's, so neither row gets them
+    from gongkai.model import Table
+    from gongkai.synth import render_document
+
+    synth = consistent_variants(1, 1)[0]
+    synth.applications["not_processed_excessive"] = [None] * 7
+    document = render_document(synth, random.Random(0))
+    table = next(b for b in document.blocks if isinstance(b, Table) and "自然人" in str(b.rows[1][0].text))
+    labels = [" ".join(c.text for c in row[:-7]) for row in table.rows]
+    blank = next(i for i, text in enumerate(labels) if "大量反复" in text)
+    table.rows[blank + 1][-8].text = "大量反复申请4.无正当理由" + table.rows[blank + 1][-8].text
+    del table.rows[blank]
+    report = parse_document(document)
+    for column in forms.APPLICANT_KEYS:
+        assert report.applications[("not_processed_excessive", column)].value is None
+        assert report.applications[("not_processed_confirmation", column)].value is None
+    codes = {(p.code, p.where) for p in report.problems}
+    assert ("row_missing", "applications.not_processed_confirmation") in codes
+    assert any(code == "row_unplaced" for code, _ in codes)
