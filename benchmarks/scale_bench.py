@@ -220,6 +220,7 @@ class LazyFiles(dict):  # type: ignore[type-arg]
     def __init__(self, directory: Path, count: int, scans: int) -> None:
         super().__init__()
         self.directory, self.count, self.scans = directory, count, scans
+        self._agency_files = functools.lru_cache(maxsize=512)(self._build_agency)
 
     def get(self, path: str, default: Any = None) -> Any:
         if path in self:
@@ -235,8 +236,7 @@ class LazyFiles(dict):  # type: ignore[type-arg]
             return default
         return self._agency_files(index).get(path, default)
 
-    @functools.lru_cache(maxsize=512)  # noqa: B019 - one instance per portal process
-    def _agency_files(self, index: int) -> dict[str, Any]:
+    def _build_agency(self, index: int) -> dict[str, Any]:
         from gongkai.fetch.portal import _MEDIA, Resource, build_site
 
         site = build_site(
@@ -305,9 +305,9 @@ def drive(lake: str, registry: str, dask_workers: int, batch_size: int) -> None:
             options = {"batch_size": batch_size, "per_host": 4}
             if dask_workers:
                 options["max_in_flight"] = 2 * dask_workers
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), _cpu_seconds()
             first = flow(year=YEAR, registry=registry, lake=lake, **options)
-            first_s = time.perf_counter() - start
+            first_s, first_cpu = time.perf_counter() - start, _cpu_seconds() - cpu_start
             peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             start = time.perf_counter()
             again = flow(year=YEAR, registry=registry, lake=lake, **options)
@@ -321,6 +321,7 @@ def drive(lake: str, registry: str, dask_workers: int, batch_size: int) -> None:
         json.dumps(
             {
                 "first_s": first_s,
+                "first_cpu_s": first_cpu,
                 "rerun_s": rerun_s,
                 "driver_peak_mib": peak_mib,
                 "status": first.status,
@@ -335,6 +336,12 @@ def drive(lake: str, registry: str, dask_workers: int, batch_size: int) -> None:
         ),
         flush=True,
     )
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (each document's extraction child, LibreOffice)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 # ---------------------------------------------------------------- memory of every process
@@ -360,7 +367,9 @@ class Sampler:
             return "multiprocessing helpers"
         if process.cmdline() == driver_cmdline:
             return "document children (largest)"
-        return f"other: {cmdline[:60]}"
+        if "libreoffice" in cmdline or "soffice" in cmdline:
+            return "LibreOffice (DOC/WPS)"
+        return f"other: {cmdline[:60]}" if cmdline else "exited child"
 
     def _note(self, role: str, rss: int) -> None:
         self.peaks[role] = max(self.peaks.get(role, 0.0), rss / 2**20)
@@ -516,7 +525,9 @@ def measure(
     rate = count / figures["first_s"]
     print(
         f"{count} documents → {store_kind} lake ({runner}, batches of {args.batch_size}): "
-        f"first run {figures['first_s']:.0f} s = {rate:.1f} reports/s; status {figures['status']}; "
+        f"first run {figures['first_s']:.0f} s = {rate:.1f} reports/s "
+        f"({figures['first_cpu_s'] / count:.2f} CPU s per document in the flow process and its children; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); status {figures['status']}; "
         f"found {figures['found']}, written {figures['written']}, fetch failed {figures['fetch_failed']}, "
         f"stage failed {figures['stage_failed']}; statuses {figures['statuses']}"
     )
@@ -526,7 +537,7 @@ def measure(
     )
     print(
         f"  peak RSS: flow process {figures['driver_peak_mib']:.0f} MiB (getrusage; goal ≤ 1024 at 100k); "
-        + "; ".join(f"{role} {mib:.0f} MiB" for role, mib in sorted(peaks.items()))
+        + "; ".join(f"{role} {mib:.0f} MiB" for role, mib in sorted(peaks.items()) if role != "exited child")
     )
     print(
         f"  lake: {lake_stats['table_files']} table files, {lake_stats['table_bytes'] / 2**20:.1f} MiB in "
