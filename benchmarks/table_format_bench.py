@@ -113,6 +113,9 @@ class GongkaiLake:
 
         return read_table(self.store, table)
 
+    def folder(self, table: str) -> str:
+        return f"{self.store.uri.rstrip('/')}/tables/{table}"
+
     def files(self) -> tuple[int, int]:
         """Files and bytes of the current table version (what a reader reads)."""
         from gongkai.lake import log
@@ -141,6 +144,8 @@ class DeltaLake:
 
     def path(self, table: str) -> str:
         return f"{self.uri}/{table}"
+
+    folder = path
 
     def write(self, reports: list[Any]) -> int:
         """One MERGE per table; a commit lost to another writer is retried (delta-rs raises, never merges)."""
@@ -220,6 +225,30 @@ def _is_conflict(exc: BaseException) -> bool:
 # ---------------------------------------------------------------- storage
 
 
+def plain_parquet_rows(folder: str) -> int:
+    """Rows a reader with no table-format support sees: every *.parquet file under the folder, as pandas'
+    read_parquet, DuckDB's read_parquet glob and Polars' scan_parquet read a folder."""
+    import pyarrow.dataset as ds
+
+    from gongkai.lake.reader import arrow_filesystem
+    from gongkai.lake.store import open_store
+
+    if folder.startswith("s3://"):
+        filesystem, base = arrow_filesystem(open_store(folder.rsplit("/", 1)[0]))
+        path = f"{base}/{folder.rsplit('/', 1)[1]}"
+    else:
+        filesystem, path = None, folder
+    dataset = ds.dataset(
+        path,
+        filesystem=filesystem,
+        format="parquet",
+        partitioning="hive",
+        exclude_invalid_files=False,
+        ignore_prefixes=["_", "."],
+    )
+    return dataset.count_rows()
+
+
 def storage_bytes(uri: str) -> tuple[int, int]:
     """Every object under the lake (tables, logs, tombstoned files): count and bytes."""
     if not uri.startswith("s3://"):
@@ -275,6 +304,7 @@ def one_format(kind: str, uri: str, base: list[Any], count: int) -> None:
     merge_s, _ = timed(lambda: lake.write(changed(reports[: count // 10])))
     read_s, data = timed(lambda: lake.read("applications"))
     expected = sum(len(r.applications) for r in reports)
+    plain = plain_parquet_rows(lake.folder("applications"))
     stored = storage_bytes(uri)
     compact_s, _ = timed(lake.compact)
     files_after, size_after = lake.files()
@@ -288,7 +318,8 @@ def one_format(kind: str, uri: str, base: list[Any], count: int) -> None:
     print(
         f"  {lake.name:11s} write {count} reports in batches of {BATCH}: {write_s:6.1f} s "
         f"({rows / write_s:,.0f} rows/s, {attempts} commit attempts); merge of {count // 10} changed: "
-        f"{merge_s:5.1f} s; read applications: {read_s:5.2f} s ({data.num_rows} rows, expected {expected})"
+        f"{merge_s:5.1f} s; read applications: {read_s:5.2f} s ({data.num_rows} rows, expected {expected}); "
+        f"a plain Parquet reader of the folder (pyarrow.dataset, hive partitions) reads {plain} rows"
     )
     print(
         f"  {'':11s} files {files} ({size / 2**20:.1f} MiB) → compact {compact_s:.1f} s → {files_after} files "
