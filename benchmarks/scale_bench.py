@@ -362,6 +362,9 @@ class Sampler:
         if "uvicorn" in cmdline and "prefect" in cmdline:
             return "prefect API server"
         if "multiprocessing.spawn" in cmdline:
+            parent = process.parent()
+            if parent is not None and parent.cmdline() == process.cmdline():
+                return "document children (largest)"  # forked by a worker to extract one document
             return f"dask worker {process.pid}"
         if "resource_tracker" in cmdline or "forkserver" in cmdline:
             return "multiprocessing helpers"
@@ -384,12 +387,7 @@ class Sampler:
                 driver_cmdline = driver.cmdline()
                 for child in driver.children(recursive=True):
                     with contextlib.suppress(psutil.Error):
-                        role = self._role(child, driver_cmdline)
-                        if role.startswith("dask worker"):
-                            # a worker's own document children count as document children
-                            self._note(role, child.memory_info().rss)
-                        else:
-                            self._note(role, child.memory_info().rss)
+                        self._note(self._role(child, driver_cmdline), child.memory_info().rss)
             for role, pid in self.harness.items():
                 with contextlib.suppress(psutil.Error):
                     process = psutil.Process(pid)
