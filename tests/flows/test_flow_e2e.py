@@ -5,6 +5,8 @@ the backfill resumes; per-host concurrency holds; the run leaves its artifacts a
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -16,7 +18,9 @@ import pytest
 from gongkai.fetch.portal import Fault, Portal, start_portal
 from gongkai.lake import log
 from gongkai.lake.reader import read_table
+from gongkai.lake.schemas import TABLES
 from gongkai.lake.store import open_store
+from gongkai.pipeline.plan import lake_store
 from gongkai.runs import RunSummary, load_runs
 
 # what the portal publishes (gongkai.fetch.portal.DEMO_AGENCIES)
@@ -334,10 +338,51 @@ def test_per_host_concurrency_and_artifacts(prefect_api: str, portal: Portal, tm
     assert hosts_with_limits() == set()
 
 
-def test_the_dask_task_runner_with_a_local_cluster(
+# Columns that name a run or a moment rather than the data: any two runs differ there, threads or Dask.
+RUN_SPECIFIC = {
+    "reports": {"ingested_at"},  # when the rows were written
+    # the validation run (<run id>-b<batch number>) and when its checks ran
+    "validation_results": {"run_id", "validated_at"},
+    # when each stage ran, and Prefect's ids of the flow and task runs that ran it
+    "lineage": {"started_at", "ended_at", "flow_run_id", "task_run_id"},
+}
+# keys of lineage.details that name a run or time it: a validate/write event names its validation run,
+# a fetch event says how many seconds the download took
+RUN_SPECIFIC_DETAILS = {"run_id", "seconds"}
+
+
+def _lake_rows(lake: str) -> dict[str, list[tuple]]:
+    """Every lake table's rows, run-specific columns left out, in a stable order; and the raw zone's keys."""
+    store = open_store(lake)
+    tables: dict[str, list[tuple]] = {}
+    for name in TABLES:
+        rows = []
+        for row in read_table(store, name).to_pylist():
+            for column in RUN_SPECIFIC.get(name, ()):
+                row.pop(column)
+            if name == "lineage" and row["details"]:
+                details = {
+                    k: v for k, v in json.loads(row["details"]).items() if k not in RUN_SPECIFIC_DETAILS
+                }
+                row["details"] = json.dumps(details, sort_keys=True, ensure_ascii=False)
+            rows.append(tuple(sorted(row.items())))
+        tables[name] = sorted(rows, key=repr)
+    tables["raw zone"] = [(key,) for key in sorted(store.list("raw/"))]
+    return tables
+
+
+# what the comparison runs: a year with a quarantined report (validation_results rows), a year with
+# three formats, and a 2016 article page (historical_figures rows) — every lake table gets rows
+DASK_RUNS = ({"year": 2023}, {"year": 2024}, {"year": 2016, "agencies": ["moumou-county-gov"]})
+
+
+def test_the_dask_task_runner_writes_the_same_lake_as_threads(
     prefect_api: str, portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Tasks run in Dask worker processes; the workers report to the session's Prefect API."""
+    """The same runs on a real LocalCluster of 2 worker processes and on threads in this process: every
+    lake table holds the same rows, run ids and times aside (RUN_SPECIFIC)."""
+    import dask
+    from distributed import LocalCluster
     from prefect_dask import DaskTaskRunner
 
     from flows.ingest import dask_task_runner, ingest_year, task_runner_from_env
@@ -345,12 +390,57 @@ def test_the_dask_task_runner_with_a_local_cluster(
     monkeypatch.setenv("GONGKAI_DASK", "local:2")
     assert isinstance(task_runner_from_env(), DaskTaskRunner)
     monkeypatch.setenv("PREFECT_API_URL", prefect_api)  # inherited by the worker processes
-    runner = dask_task_runner(workers=2)
-    lake = str(tmp_path / "lake")
-    summary = ingest_year.with_options(task_runner=runner)(
-        year=2024, registry=portal.registry_file, lake=lake
-    )
-    assert summary.status == "ok"
-    assert {a.agency_id for a in summary.agencies if a.written == 1} == REPORTS_2024
+
+    # both runs write at the same path (the threads' lake is moved aside after), because rows name their
+    # lake: raw_uri, an archive event's output_uri, and the reports' content_hash over them
+    lake, threads_lake = str(tmp_path / "lake"), str(tmp_path / "threads")
+    threads = [_ingest(portal, lake, **run) for run in DASK_RUNS]
+    shutil.move(lake, threads_lake)
+    lake_store.cache_clear()
+
+    # one cluster for the three runs (a cluster per run costs ~15 s each); its workers must not be daemonic,
+    # as dask_task_runner's own LocalCluster (documents are extracted in child processes)
+    with (
+        dask.config.set({"distributed.worker.daemon": False}),
+        LocalCluster(n_workers=2, threads_per_worker=2, processes=True, dashboard_address=None) as cluster,
+    ):
+        worker_pids = {w.pid for w in cluster.workers.values()}
+        assert len(worker_pids) == 2 and os.getpid() not in worker_pids
+        runner = dask_task_runner(cluster.scheduler_address)
+        on_dask = [
+            ingest_year.with_options(task_runner=runner)(registry=portal.registry_file, lake=lake, **run)
+            for run in DASK_RUNS
+        ]
+        # the stage tasks ran on the cluster (Dask names a task's prefix after its function)
+        ran = set(cluster.scheduler.task_prefixes)
+    assert {"discover", "plan", "fetch", "extract_parse", "validate", "write", "record_run"} <= ran, ran
+
+    for on_threads, dasked in zip(threads, on_dask, strict=True):
+        assert dasked.status == on_threads.status == "ok"
+        assert _tallies(dasked) == _tallies(on_threads)
+    assert {a.agency_id for a in on_dask[1].agencies if a.written == 1} == REPORTS_2024
+
+    expected, got = _lake_rows(threads_lake), _lake_rows(lake)
+    assert all(expected[name] for name in expected), {n: len(r) for n, r in expected.items()}
+    differ = {
+        name: next(
+            (
+                {k: (v, dict(b)[k]) for k, v in a if dict(b).get(k) != v}
+                for a, b in zip(got[name], expected[name], strict=False)
+                if a != b
+            ),
+            f"{len(got[name])} rows, expected {len(expected[name])}",
+        )
+        for name in expected
+        if got[name] != expected[name]
+    }
+    assert not differ, differ
     lineage = read_table(open_store(lake), "lineage", ["stage", "task_run_id"]).to_pylist()
-    assert len({r["task_run_id"] for r in lineage if r["stage"] == "parse"}) >= 1
+    assert all(r["task_run_id"] for r in lineage if r["stage"] in ("fetch", "parse"))
+
+
+def _tallies(summary: RunSummary) -> list[tuple]:
+    return sorted(
+        (a.agency_id, a.year, a.status, a.found, a.fetched, a.written, tuple(sorted(a.statuses.items())))
+        for a in summary.agencies
+    )
