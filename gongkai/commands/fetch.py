@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from gongkai.commands import check_agencies
 from gongkai.model import Problem
 from gongkai.pipeline.record import DocumentRecord
 from gongkai.runs import DEFAULT_BATCH_SIZE
@@ -61,13 +62,7 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, RegistryError) as exc:
         print(f"gongkai fetch: {exc}", file=sys.stderr)
         return 2
-    unknown = [s for s in args.agency if s not in registry.by_slug]
-    if unknown:
-        print(
-            f"gongkai fetch: unknown agency slug(s) {', '.join(unknown)}: not in the registry {registry.path}",
-            file=sys.stderr,
-        )
-        return 2
+    check_agencies(args.agency, [a.slug for a in registry.agencies], f"the registry {registry.path}")
     slugs = list(dict.fromkeys(args.agency)) or [a.slug for a in registry.agencies]
     try:
         store = lake_store(args.lake)

@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 from gongkai.agency import is_valid_slug
+from gongkai.commands import report_files
 from gongkai.lake import log
 from gongkai.lake.store import Store, open_store
 from gongkai.model import Report, report_id_for
 from gongkai.outcome import ValidationOutcome
-from gongkai.pipeline.archive import Skipped, find_files
+from gongkai.pipeline.archive import Skipped
 from gongkai.pipeline.record import DocumentRecord
 from gongkai.runs import DEFAULT_BATCH_SIZE
 
@@ -67,14 +68,14 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    # a missing path fails before the lake is opened (or created)
+    files, skipped = report_files(args.paths)
     try:
         store = open_store(args.lake)
         log.recover(store)  # finish any batch a killed writer had committed
     except Exception as exc:
         print(f"gongkai load: cannot open the lake {args.lake or '(default)'}: {exc}", file=sys.stderr)
         return 2
-    skipped: list[Skipped] = []
-    files = list(find_files(args.paths, skipped))
     _print_skipped(skipped, args.json)
     if not files:
         print("gongkai load: no report files found in " + " ".join(map(str, args.paths)), file=sys.stderr)

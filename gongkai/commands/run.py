@@ -17,6 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from gongkai.commands import check_agencies, registry_slugs
 from gongkai.runs import DEFAULT_BATCH_SIZE, RunSummary
 
 MAX_ROWS = 40  # longer runs show only the rows that need a look
@@ -80,6 +81,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--year", type=int, metavar="Y", help="report year (default: last year)")
     add_common_options(p)
     p.set_defaults(func=run)
+
+
+def check_request(args: argparse.Namespace) -> None:
+    """Refuse, before any flow starts, agency slugs the registry does not know (CommandError)."""
+    if args.agencies:
+        slugs, where = registry_slugs(args.registry)
+        check_agencies(args.agencies, slugs, where)
 
 
 def prepare_environment(args: argparse.Namespace) -> None:
@@ -237,6 +245,7 @@ def print_summary(summary: RunSummary, out: Console) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_request(args)
     prepare_environment(args)
     from flows.ingest import ingest_year
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from rich.console import Console
 from rich.table import Table
+
+from gongkai.commands import CommandError, check_agencies, open_lake_for_reading
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,26 +43,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gongkai.fetch import load_registry
-    from gongkai.lake.store import open_store
-    from gongkai.status import lake_status, registry_expectations
+    from gongkai.fetch.registry import load_registry
+    from gongkai.status import lake_status, read_reports, registry_expectations
 
     try:
-        expected = registry_expectations(load_registry(args.registry))
+        registry = load_registry(args.registry)
     except (OSError, ValueError) as exc:
-        print(
-            f"gongkai status: cannot read the registry {args.registry or '(bundled)'}: {exc}", file=sys.stderr
-        )
-        return 2
+        raise CommandError(f"cannot read the registry {args.registry or '(bundled)'}: {exc}") from exc
+    store = open_lake_for_reading(args.lake)
     try:
-        store = open_store(args.lake)
-        statuses = lake_status(store, args.agencies, expected_years=expected)
+        if args.agencies:
+            # a slug is known when the registry has it or the lake holds reports of it (`gongkai load`
+            # may file reports under an agency the registry does not list)
+            known = [a.slug for a in registry.agencies]
+            missing = [s for s in args.agencies if s not in known]
+            if missing:
+                known += [r["agency_id"] for r in read_reports(store) if r.get("agency_id")]
+                check_agencies(args.agencies, known, f"the registry {registry.path} and the lake {store.uri}")
+        statuses = lake_status(store, args.agencies, expected_years=registry_expectations(registry))
+    except CommandError:
+        raise
     except Exception as exc:  # an unreachable bucket, bad credentials, a damaged commit log
-        print(
-            f"gongkai status: cannot read the lake {args.lake or ''}: {type(exc).__name__}: {exc}",
-            file=sys.stderr,
-        )
-        return 2
+        raise CommandError(f"cannot read the lake {store.uri}: {type(exc).__name__}: {exc}") from exc
     if args.json:
         print(json.dumps([s.__dict__ for s in statuses], ensure_ascii=False, indent=1))
     else:

@@ -79,8 +79,8 @@ def test_failure_exit_codes(
             str(tmp_path / "lake"),
         ]
     )
-    out = capsys.readouterr().out
-    assert code == 2 and "unknown agency slug 'no-such-agency'" in out
+    err = capsys.readouterr().err  # refused before the flow starts
+    assert code == 2 and "unknown agency slug 'no-such-agency'" in err
     assert main(["status", "--lake", "s3://"]) == 2
     assert "cannot read the lake" in capsys.readouterr().err
     assert main(["backfill", "--from", "1900", "--to", "2024", "--lake", str(tmp_path / "lake")]) == 2
