@@ -82,9 +82,8 @@ class LocalStore:
 
     def put(self, key: str, data: bytes, *, if_absent: bool = False) -> bool:
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        with open(tmp, "wb") as fh:
+        with self._create(tmp) as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -130,8 +129,33 @@ class LocalStore:
         return sorted(keys)
 
     def delete(self, key: str) -> None:
+        path = self.path(key)
         with contextlib.suppress(FileNotFoundError):
-            self.path(key).unlink()
+            path.unlink()
+        self._prune(path.parent)
+
+    def _create(self, path: Path) -> io.BufferedWriter:
+        """Open a new file for writing, making its folder; a concurrent `_prune` may remove that folder
+        between the two steps (it is empty until the file exists), so make it again."""
+        for attempt in range(20):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                return open(path, "xb")  # noqa: SIM115 - the caller closes it
+            except FileNotFoundError:
+                if attempt == 19:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _prune(self, folder: Path) -> None:
+        """Remove `folder` and then its parents while they are empty, up to the lake root: a partition whose
+        last file went, a batch's staging once published. A folder a writer just made is empty until its
+        file appears; writers make it again when it went (`_create`, `promote`)."""
+        while folder != self.root and self.root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty, or already gone
+                return
+            folder = folder.parent
 
     def url(self, key: str) -> str:
         return self.path(key).as_uri()
@@ -144,14 +168,23 @@ class LocalStore:
             raise KeyError(key) from None
 
     def promote(self, src: str, dst: str) -> None:
-        """Move `src` to `dst` in one atomic rename (the commit step of the lake writer)."""
-        target = self.path(dst)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.replace(self.path(src), target)
-        except FileNotFoundError:
-            if not target.is_file():
-                raise KeyError(src) from None
+        """Move `src` to `dst` in one atomic rename (the commit step of the lake writer); the staging
+        folders it leaves empty go."""
+        source, target = self.path(src), self.path(dst)
+        for _attempt in range(20):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.replace(source, target)
+                break
+            except FileNotFoundError:
+                if not source.exists():  # moved already (another writer rolled the commit forward)
+                    if not target.is_file():
+                        raise KeyError(src) from None
+                    break
+                # else the target's folder was pruned between mkdir and rename: make it again
+        else:
+            raise OSError(f"cannot move {src} to {dst}: its folder keeps disappearing")
+        self._prune(source.parent)
 
     def __repr__(self) -> str:
         return f"LocalStore({self.uri})"
