@@ -28,6 +28,7 @@ SLOW = (
     "tests/extract/test_formats_golden.py::test_doc_is_converted_with_libreoffice",
     "tests/parse/test_historical.py::test_published_formats_give_the_figures_of_the_text",  # DOC/WPS via LibreOffice
     "tests/validate/test_validation_gates.py::test_cross_year_against_the_lake",
+    "tests/test_docs_commands.py::test_doc_block_runs",  # the demo, then docs/operations.md's commands
 )
 
 

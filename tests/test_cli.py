@@ -4,14 +4,22 @@ read commands create nothing, `parse` walks folders like `load`, `--version`, he
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
+from rich.console import Console
 
 from gongkai.cli import build_parser, main
+from gongkai.commands.run import print_summary
+from gongkai.commands.status import print_status
+from gongkai.runs import AgencyRun, ProgressLog, RunSummary
+from gongkai.status import AgencyStatus
 from gongkai.versions import code_version
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,3 +131,69 @@ def test_help_texts_name_only_files_that_exist() -> None:
     assert ("parse", "docs/report-json.md") in named  # the pattern finds what help texts cite
     missing = sorted((command, path) for command, path in named if not (ROOT / path).exists())
     assert missing == []
+
+
+def _rendered(draw: Callable[[Console], None]) -> list[str]:
+    console = Console(width=80, record=True, soft_wrap=True, highlight=False, file=io.StringIO())
+    draw(console)
+    return console.export_text().splitlines()
+
+
+def test_run_and_status_tables_fit_80_columns() -> None:
+    slugs = ["jingmen-dongbao-bureau", "huaian-hongze-gov", "wuhan-dongxihu-dpf"]
+    agencies = [
+        AgencyRun(slug, year, found=120, fetched=97, unchanged=20, fetch_failed=3, parsed=117, written=117)
+        for slug in slugs
+        for year in (2023, 2024)
+    ]
+    for a in agencies:
+        a.statuses = {"valid": 100, "warnings": 10, "quarantined": 6, "failed": 1}
+    summary = RunSummary(
+        run_id="r", lake="file:///lake", years=[2023, 2024], started_at="", agencies=agencies
+    )
+    lines = _rendered(lambda out: print_summary(summary, out))
+    table = [line for line in lines if line.startswith(tuple(slugs))]
+    assert len(table) == 6 and all(cell_len(line) <= 80 for line in lines if "│" in line or line in table)
+    assert all(cell_len(line) <= 80 for line in lines[: lines.index(table[-1]) + 3])
+    assert not any("…" in line for line in lines)
+    assert any(line.split()[:3] == ["jingmen-dongbao-bureau", "2024", "partial"] for line in table)
+    assert "100/10/6/1" in table[0] and "600/60/36/6" in "".join(lines)  # the (all) row adds them up
+
+    statuses = [
+        AgencyStatus(
+            slug,
+            years_present=[2016, 2017, 2019, 2020, 2021],
+            years_missing=[2018, 2022, 2023, 2024],
+            reports=5,
+            last_run_at="2026-12-07T01:15:12+00:00",
+            last_status="partial",
+            problems=["x"] * 12,
+        )
+        for slug in slugs
+    ]
+    lines = _rendered(lambda out: print_status(statuses, "file:///lake", console=out))
+    assert all(cell_len(line) <= 80 for line in lines) and not any("…" in line for line in lines)
+    row = next(line for line in lines if line.startswith("jingmen-dongbao-bureau"))
+    assert "2016–2017," in row and "2026-12-07 01:15" in row and "partial" in row and row.endswith("12")
+
+
+def test_progress_lines_for_logs_say_done_total_rate_eta_and_failures() -> None:
+    lines: list[str] = []
+    now = [0.0]
+    log = ProgressLog(lines.append, every_items=100, every_seconds=30, clock=lambda: now[0])
+    log("documents", 0, 1000, 0)
+    for done in range(10, 1001, 10):
+        now[0] += 1.0  # 10 documents a second
+        log("documents", done, 1000, done // 250)
+    assert lines[0] == "documents 0/1000 (0%) · 0 failed"
+    assert lines[1] == "documents 100/1000 (10%) · 10.0/s · ETA 1m30s · 0 failed"
+    assert lines[-1] == "documents 1000/1000 (100%) · 10.0/s · done in 1m40s · 4 failed"
+    assert len(lines) == 11  # start, every 100 documents (the last one is the end line)
+    # slow work: a line every 30 s even when fewer than 100 documents were done
+    slow: list[str] = []
+    now[0] = 0.0
+    log = ProgressLog(slow.append, every_items=100, every_seconds=30, clock=lambda: now[0])
+    for done in range(0, 21):
+        log("documents", done, 5000, 0)
+        now[0] += 5.0
+    assert len(slow) == 4 and slow[1].startswith("documents 6/5000") and "0.2/s · ETA 6h56m" in slow[1]

@@ -20,6 +20,7 @@ from gongkai.commands import check_agencies
 from gongkai.model import Problem
 from gongkai.pipeline.record import DocumentRecord
 from gongkai.runs import DEFAULT_BATCH_SIZE
+from gongkai.settings import get_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,7 +35,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--agency", action="append", default=[], metavar="SLUG", help="only these agencies (repeatable)"
     )
-    p.add_argument("--registry", help="registry TOML (default: the bundled gongkai/data/registry.toml)")
+    p.add_argument(
+        "--registry",
+        help="registry TOML (default: $GONGKAI_REGISTRY, else the bundled gongkai/data/registry.toml)",
+    )
     p.add_argument(
         "--lake", help="lake URI: a folder or s3://bucket/prefix (default $GONGKAI_LAKE or ./lake)"
     )
@@ -58,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from gongkai.pipeline.plan import lake_store, make_batches, plan
 
     try:
-        registry = load_registry(args.registry)
+        registry = load_registry(args.registry or get_settings().registry)
     except (OSError, RegistryError) as exc:
         print(f"gongkai fetch: {exc}", file=sys.stderr)
         return 2
@@ -69,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:  # a lake URI that cannot be opened: nothing to do
         print(f"gongkai fetch: cannot open the lake {args.lake!r}: {exc}", file=sys.stderr)
         return 2
-    registry_key = str(registry.path) if args.registry else None
+    registry_key = str(registry.path) if args.registry or get_settings().registry else None
     session = make_session(
         registry, timeout=(min(10.0, args.timeout), args.timeout), retries=args.retries, backoff=args.backoff
     )

@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from gongkai.commands import CommandError, check_agencies, open_lake_for_reading
+from gongkai.settings import get_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--registry",
         metavar="FILE",
         help="agency registry whose expected years count as missing "
-        "when absent (default: the bundled registry)",
+        "when absent (default: $GONGKAI_REGISTRY, else the bundled registry)",
     )
     p.add_argument("--problems", action="store_true", help="list every open problem under the table")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from gongkai.status import lake_status, read_reports, registry_expectations
 
     try:
-        registry = load_registry(args.registry)
+        registry = load_registry(args.registry or get_settings().registry)
     except (OSError, ValueError) as exc:
         raise CommandError(f"cannot read the registry {args.registry or '(bundled)'}: {exc}") from exc
     store = open_lake_for_reading(args.lake)
@@ -76,17 +78,35 @@ def run(args: argparse.Namespace) -> int:
 def print_status(
     statuses: list, lake_uri: str, *, show_problems: bool = False, console: Console | None = None
 ) -> None:
+    """The status table, laid out for 80 columns (piped output is 80 wide)."""
+    from gongkai.commands.run import report_console
     from gongkai.status import status_rows
 
-    out = console or Console(soft_wrap=True)
-    if console is None and not out.is_terminal:
-        out = Console(soft_wrap=True, width=200)
+    out = console or report_console()
     rows = status_rows(statuses)
-    table = Table(title=f"gongkai status — {lake_uri}")
-    for name in ("agency", "present", "missing", "reports", "last run", "status", "open problems"):
-        table.add_column(name, justify="right" if name in ("reports", "open problems") else "left")
+    table = Table(
+        title=f"gongkai status — {lake_uri}", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=0
+    )
+    longest = max([len(s.agency_id) for s in statuses] + [6])
+    table.add_column("agency", no_wrap=True, min_width=min(longest, 30), overflow="fold")
+    # "2016–2017, 2019" wraps after its comma: 10 columns keep a range and its comma on one line
+    table.add_column("present", min_width=10)
+    table.add_column("missing", min_width=10)
+    table.add_column("rpts", justify="right", no_wrap=True)  # reports in the lake
+    table.add_column("last run", no_wrap=True)  # UTC
+    table.add_column("status", no_wrap=True)
+    table.add_column("open", justify="right", no_wrap=True)  # open problems (--problems lists them)
     for row in rows:
-        table.add_row(*(str(v) for v in row.values()))
+        last_run = str(row["last run"]).replace("T", " ").removesuffix("Z")[:16]
+        table.add_row(
+            str(row["agency"]),
+            str(row["present"]),
+            str(row["missing"]),
+            str(row["reports"]),
+            last_run,
+            str(row["status"]),
+            str(row["open problems"]),
+        )
     out.print(table)
     if not statuses:
         out.print("the lake holds no reports and no runs yet")
