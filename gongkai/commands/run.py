@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gongkai.commands import check_agencies, registry_slugs
+from gongkai.run_report import run_report_key
 from gongkai.runs import DEFAULT_BATCH_SIZE, AgencyRun, ProgressListener, RunSummary
 from gongkai.settings import get_settings
 
@@ -101,6 +102,8 @@ def check_request(args: argparse.Namespace) -> None:
 def prepare_environment(args: argparse.Namespace) -> None:
     """Settings that must be in place before Prefect is imported."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # the client's usage telemetry, and its first-run notice on the console, off like the server's
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     if not getattr(args, "verbose", False):
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -284,12 +287,10 @@ def print_summary(summary: RunSummary, out: Console) -> None:
         for message in a.errors:
             out.print(f"[red]{a.agency_id} {a.year}:[/] {message}", highlight=False)
     out.print(f"lake: {summary.lake}", highlight=False)
+    # written by the run (gongkai.run_report): self-contained pages that open offline
+    out.print(f"Run report: {summary.lake}/{run_report_key(summary.run_id)}", highlight=False)
     if summary.data_docs:
-        out.print(
-            f"Data Docs: {summary.data_docs[-1]}"
-            + (f" (and {len(summary.data_docs) - 1} more batches)" if len(summary.data_docs) > 1 else ""),
-            highlight=False,
-        )
+        out.print(f"Data Docs: {summary.lake}/data_docs/index.html", highlight=False)
 
 
 def run(args: argparse.Namespace) -> int:
