@@ -29,6 +29,7 @@ SLOW = (
     "tests/parse/test_historical.py::test_published_formats_give_the_figures_of_the_text",  # DOC/WPS via LibreOffice
     "tests/validate/test_validation_gates.py::test_cross_year_against_the_lake",
     "tests/test_docs_commands.py::test_doc_block_runs",  # the demo, then docs/operations.md's commands
+    "tests/test_deploy_smoke.py::test_the_locked_environment_runs_the_demo",  # a venv from the lock + demo
 )
 
 
