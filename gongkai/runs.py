@@ -301,12 +301,18 @@ def duration_text(seconds: float) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
+def rate_text(per_second: float) -> str:
+    """12.3/s, or 2.4/min for work slower than one a second."""
+    return f"{per_second:.1f}/s" if per_second >= 1 else f"{per_second * 60:.1f}/min"
+
+
 @dataclass
 class _Track:
     started: float
     start_done: int
     logged_at: float
     logged_done: int
+    total: int
 
 
 class ProgressLog:
@@ -329,8 +335,9 @@ class ProgressLog:
     def __call__(self, what: str, done: int, total: int, failed: int = 0) -> None:
         now_s = self.clock()
         track = self._tracks.get(what)
-        if track is None:
-            self._tracks[what] = _Track(now_s, done, now_s, done)
+        # a new round of the same work (the next year of a backfill): counted afresh
+        if track is None or total != track.total or done < track.logged_done:
+            self._tracks[what] = _Track(now_s, done, now_s, done, total)
             self.emit(self.line(what, done, total, failed, None))
             return
         finished = done >= total and track.logged_done < total
@@ -349,7 +356,7 @@ class ProgressLog:
     ) -> str:
         parts = [f"{what} {done}/{total}" + (f" ({done * 100 // total}%)" if total else "")]
         if rate:
-            parts.append(f"{rate:.1f}/s")
+            parts.append(rate_text(rate))
             if took is None and total > done:
                 parts.append(f"ETA {duration_text((total - done) / rate)}")
         if took is not None:

@@ -15,8 +15,9 @@ case "$step" in
     ;;
   package)
     # editable: the Great Expectations suites and the bundled registry are read from the checkout
+    # (built in pip's isolated build environment: the venv's own setuptools is too old for pyproject.toml)
     "$venv/bin/python" -m pip install --no-cache-dir --disable-pip-version-check --quiet --no-deps \
-      --no-build-isolation -e "$target"
+      -e "$target"
     ;;
   *)
     echo "install-env.sh: unknown step $step (deps or package)" >&2

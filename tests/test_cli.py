@@ -196,4 +196,23 @@ def test_progress_lines_for_logs_say_done_total_rate_eta_and_failures() -> None:
     for done in range(0, 21):
         log("documents", done, 5000, 0)
         now[0] += 5.0
-    assert len(slow) == 4 and slow[1].startswith("documents 6/5000") and "0.2/s · ETA 6h56m" in slow[1]
+    assert len(slow) == 4 and slow[1].startswith("documents 6/5000") and "12.0/min · ETA 6h56m" in slow[1]
+
+
+def test_a_new_round_of_the_same_work_is_counted_afresh() -> None:
+    lines: list[str] = []
+    now = [0.0]
+    log = ProgressLog(lines.append, every_items=100, every_seconds=30, clock=lambda: now[0])
+    log("documents", 0, 2, 0)
+    now[0] = 50.0
+    log("documents", 2, 2, 1)  # the first year of a backfill
+    now[0] = 60.0
+    log("documents", 0, 4, 0)  # the next year: its own start, rate and failures
+    now[0] = 62.0
+    log("documents", 4, 4, 0)
+    assert lines == [
+        "documents 0/2 (0%) · 0 failed",
+        "documents 2/2 (100%) · 2.4/min · done in 50s · 1 failed",
+        "documents 0/4 (0%) · 0 failed",
+        "documents 4/4 (100%) · 2.0/s · done in 2s · 0 failed",
+    ]

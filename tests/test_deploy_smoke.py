@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
 
 from gongkai.versions import code_version
 
@@ -23,6 +24,12 @@ OFFLINE = re.compile(
     r"|No matching distribution found|Could not find a version that satisfies",
     re.I,
 )
+
+
+def _pins(lines: list[str]) -> dict[str, str]:
+    """name → version of `name==version` lines, names normalised (PEP 503: ruamel.yaml = ruamel-yaml)."""
+    pins = (line.split("==", 1) for line in lines if "==" in line and not line.startswith("#"))
+    return {canonicalize_name(name): version.strip() for name, version in pins}
 
 
 def _run(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -61,8 +68,10 @@ def test_the_locked_environment_runs_the_demo(tmp_path: Path) -> None:
     assert version.returncode == 0 and version.stdout.strip() == code_version(), version.stderr
     # the venv holds exactly the locked versions
     frozen = _run([str(venv / "bin" / "python"), "-m", "pip", "freeze", "--exclude-editable"], env=env)
-    locked = {line.lower() for line in (ROOT / "requirements.lock").read_text().splitlines() if "==" in line}
-    assert {line.lower() for line in frozen.stdout.splitlines() if "==" in line} == locked
+    locked = (ROOT / "requirements.lock").read_text().splitlines()
+    installed = _pins(frozen.stdout.splitlines())
+    assert installed.pop("gongkai") == code_version().split()[1].rstrip(";")  # the package itself
+    assert installed == _pins(locked)
 
     demo_env = {**env, "PREFECT_HOME": str(tmp_path / "prefect")}
     demo = _run(

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from gongkai.commands import check_agencies, registry_slugs
 from gongkai.run_report import run_report_key
-from gongkai.runs import DEFAULT_BATCH_SIZE, AgencyRun, ProgressListener, RunSummary
+from gongkai.runs import DEFAULT_BATCH_SIZE, AgencyRun, ProgressListener, RunSummary, rate_text
 from gongkai.settings import get_settings
 
 MAX_ROWS = 40  # longer runs show only the rows that need a look
@@ -194,7 +194,7 @@ def progress_bars(console: Console, *, disable: bool = False) -> Iterator[Progre
     class RateColumn(ProgressColumn):
         def render(self, task: Any) -> Text:
             speed = task.finished_speed or task.speed
-            return Text(f"{speed:5.1f}/s" if speed else "    –/s", style="progress.data.speed")
+            return Text(f"{rate_text(speed):>8}" if speed else "       –", style="progress.data.speed")
 
     with Progress(
         TextColumn("{task.description:<9}"),
@@ -215,7 +215,12 @@ def progress_bars(console: Console, *, disable: bool = False) -> Iterator[Progre
             text = f"[red]{failed} failed[/]" if failed else ""
             if what not in bars:
                 bars[what] = progress.add_task(what, total=total, failed=text)
-            progress.update(bars[what], completed=done, total=total, failed=text)
+            task = progress.tasks[bars[what]] if bars[what] < len(progress.tasks) else None
+            if task is not None and (task.total != total or done < task.completed):
+                # a new round of the same work (the next year of a backfill): its own rate and ETA
+                progress.reset(bars[what], total=total, completed=done, failed=text)
+            else:
+                progress.update(bars[what], completed=done, total=total, failed=text)
 
         yield listener
 
