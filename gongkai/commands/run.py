@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -131,6 +132,8 @@ def quiet_libraries() -> None:
     """No library chatter in a person's console: Great Expectations' INFO lines (its ephemeral Data Docs
     site, …) are dropped; warnings and errors still show. `--verbose` skips this."""
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    # its imports of deprecated stdlib modules (sre_constants …): shown when warnings are on (tests, -W)
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"great_expectations(\.|$)")
     for name in _SELF_LEVELLED_LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, _WarningsAndAbove) for f in logger.filters):
