@@ -96,18 +96,28 @@ def test_parse_walks_folders_like_load(tmp_path: Path, capsys: pytest.CaptureFix
     assert f"skipped {folder / 'notes.xyz'}: not a report format" in captured.err
 
 
-@pytest.mark.parametrize("command", ["parse", "load"])
-def test_a_missing_path_fails_the_run_next_to_valid_ones(
-    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_a_missing_path_fails_the_load_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lake = tmp_path / "lake"
-    extra = ["--lake", str(lake)] if command == "load" else []
     missing = tmp_path / "no-such-report.pdf"
-    assert main([command, str(SEED), str(missing), *extra]) == 2
+    assert main(["load", str(SEED), str(missing), "--lake", str(lake)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert f"gongkai {command}: no such file or folder: {missing}" in captured.err
+    assert f"gongkai load: no such file or folder: {missing}" in captured.err
     assert not lake.exists()  # nothing done, nothing created
+
+
+def test_a_missing_path_fails_the_parse_next_to_valid_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no-such-report.pdf"
+    assert main(["parse", "--json", str(SEED), str(missing)]) == 2
+    captured = capsys.readouterr()
+    objects = [json.loads(line) for line in captured.out.splitlines()]  # still one object per input
+    assert [o["source"] for o in objects] == [str(SEED), str(missing)]
+    assert objects[0]["form_version"] != "unknown" and objects[1]["problems"][0]["code"] == "unreadable_file"
+    assert f"gongkai parse: no such file or folder: {missing}" in captured.err
 
 
 def _help_texts() -> dict[str, str]:
