@@ -4,13 +4,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint bench clean
+.PHONY: demo test check lint bench clean lock lock-upgrade
 
-$(STAMP): pyproject.toml
+# runtime versions come from requirements.lock (the image installs exactly those: infra/Dockerfile)
+$(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or run: make PYTHON=python3 ...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -36,6 +37,17 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# requirements.lock: every runtime dependency of pyproject.toml at one exact version, for Linux x86-64 and
+# Python 3.11 (the image). `make lock` keeps the pins already there and adds or changes only what
+# pyproject.toml now asks for; `make lock-upgrade` moves everything to the newest versions allowed.
+LOCK := $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	--no-annotate --custom-compile-command "make lock" -o requirements.lock
+lock: $(STAMP)
+	$(LOCK)
+
+lock-upgrade: $(STAMP)
+	$(LOCK) --upgrade
 
 clean:
 	rm -rf $(VENV) lake .pytest_cache

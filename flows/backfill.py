@@ -44,8 +44,9 @@ def backfill(
         kind="backfill",
     )
     parts = []
+    failed = 0
     for done, year in enumerate(years):
-        report_progress("years", done, len(years))
+        report_progress("years", done, len(years), failed)
         state = ingest_year(
             year=year,
             agencies=agencies,
@@ -64,10 +65,11 @@ def backfill(
             summary.data_docs.extend(year_summary.data_docs)
             summary.notes.extend(n for n in year_summary.notes if n not in summary.notes)
         else:
+            failed += 1
             summary.notes.append(
                 f"{year}: the year's flow run failed: {(state.message or state.name or 'failed')[:300]}"
             )
-    report_progress("years", len(years), len(years))
+    report_progress("years", len(years), len(years), failed)
     summary.agencies = merge_runs(parts)
     summary.ended_at = now_iso("seconds")
     record_run.submit(Parcel(summary)).wait()

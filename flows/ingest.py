@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict, deque
+from collections.abc import Callable
 from typing import Any
 
-from prefect import allow_failure, flow
+from prefect import allow_failure, flow, get_run_logger
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -40,6 +41,7 @@ from gongkai.pipeline.run import BATCH_STAGES, batch_tallies
 from gongkai.runs import (
     DEFAULT_BATCH_SIZE,
     AgencyRun,
+    ProgressLog,
     RunSummary,
     default_report_year,
     merge_runs,
@@ -111,13 +113,14 @@ def ingest_year(
     year: the report year (default: last year, the one published by 31 January);
     agencies: registry slugs (default: every agency in the registry);
     lake: folder, file:// or s3:// URI (default $GONGKAI_LAKE or ./lake);
-    registry: agency registry file (default: the bundled one);
+    registry: agency registry file (default: $GONGKAI_REGISTRY, else the bundled one);
     revalidate_after_hours: documents fetched (and listings read) more recently than this are not requested
         again;
     force: re-parse and re-write documents even when the lake holds them from this parser version;
     agency_group_size: agencies discovered per task (default: about two groups per worker thread, 10–100).
     """
     year = year or default_report_year()
+    registry = registry or get_settings().registry
     summary = RunSummary(
         run_id=new_run_id(),
         lake=lake_store(lake).uri,
@@ -125,6 +128,7 @@ def ingest_year(
         started_at=now_iso("seconds"),
         flow_run_id=_flow_run_id(),
     )
+    progress = _progress(year)
     selected, notes = select_agencies(agencies, registry=registry)
     summary.notes.extend(notes)
 
@@ -138,12 +142,14 @@ def ingest_year(
     size = agency_group_size or group_size(len(stale), get_settings().workers)
     groups = [stale[i : i + size] for i in range(0, len(stale), size)]
     found = [(group, discover.submit(group, year, registry)) for group in groups]
-    done = len(fresh)
-    report_progress("agencies", done, len(selected))
+    done, failed = len(fresh), 0
+    progress("agencies", done, len(selected), 0)
     for group, future in found:
         future.wait()
         done += len(group)
-        report_progress("agencies", done, len(selected))
+        if not future.state.is_completed():
+            failed += len(group)
+        progress("agencies", done, len(selected), failed)
         if future.state.is_completed():
             result: Discovered = future.result()
             records.extend(result.records)
@@ -162,16 +168,18 @@ def ingest_year(
     # per host, the last `per_host` fetches: a new fetch of that host waits for the oldest of them
     lanes: dict[str, deque[PrefectFuture]] = defaultdict(lambda: deque(maxlen=max(1, per_host)))
     in_flight: deque[tuple[list[DocumentRecord], list[PrefectFuture]]] = deque()
-    docs_done, docs_total = len(planned) - len(work), len(planned)
-    report_progress("documents", docs_done, docs_total)
+    docs_done, docs_total, docs_failed = len(planned) - len(work), len(planned), 0
+    progress("documents", docs_done, docs_total, 0)
 
     def settle(batch: list[DocumentRecord], futures: list[PrefectFuture]) -> None:
-        nonlocal docs_done
+        nonlocal docs_done, docs_failed
         futures[-1].wait()
-        parts.extend(batch_tallies(batch, [_value(f) for f in futures], _first_failure(futures), summary))
+        tallies = batch_tallies(batch, [_value(f) for f in futures], _first_failure(futures), summary)
+        parts.extend(tallies)
         _release(futures)
         docs_done += len(batch)
-        report_progress("documents", docs_done, docs_total)
+        docs_failed += sum(t.fetch_failed + t.stage_failed for t in tallies)
+        progress("documents", docs_done, docs_total, docs_failed)
 
     for number, batch in enumerate(batches, 1):
         host = batch[0].host
@@ -201,6 +209,24 @@ def ingest_year(
     summary.ended_at = now_iso("seconds")
     record_run.submit(Parcel(summary), Parcel(events)).wait()
     return summary
+
+
+def _progress(year: int) -> Callable[[str, int, int, int], None]:
+    """Progress to the CLI's bar (gongkai.runs listeners) and as throttled lines in the flow run's log —
+    what a worker, cron or a piped run shows (the CLI keeps Prefect's log at WARNING unless --verbose)."""
+    settings = get_settings()
+    logger = get_run_logger()
+    lines = ProgressLog(
+        lambda line: logger.info("%s: %s", year, line),
+        every_items=settings.progress_every_documents,
+        every_seconds=settings.progress_every_seconds,
+    )
+
+    def update(what: str, done: int, total: int, failed: int) -> None:
+        report_progress(what, done, total, failed)
+        lines(what, done, total, failed)
+
+    return update
 
 
 def _release(futures: list[PrefectFuture]) -> None:

@@ -12,11 +12,14 @@ import pkgutil
 import sys
 
 import gongkai.commands
+from gongkai.commands import CommandError
 from gongkai.settings import SettingsError, get_settings
+from gongkai.versions import code_version
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gongkai", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=code_version())
     subparsers = parser.add_subparsers(dest="command", required=True)
     for module_info in sorted(pkgutil.iter_modules(gongkai.commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"gongkai.commands.{module_info.name}")
@@ -31,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except SettingsError as exc:
         print(f"gongkai: {exc}", file=sys.stderr)
+        return 2
+    except CommandError as exc:
+        print(f"gongkai {args.command}: {exc}", file=sys.stderr)
         return 2
 
 

@@ -12,7 +12,6 @@ Run it twice: the second run asks the portal nothing and changes nothing in the 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -24,10 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="show Prefect's logs")
     args = parser.parse_args(argv)
 
-    from gongkai.commands.run import prepare_environment, print_summary
+    from gongkai.commands.run import prepare_environment, print_summary, report_console
 
     prepare_environment(argparse.Namespace(verbose=args.verbose, dask=None))
-    from rich.console import Console
 
     from gongkai.commands.backfill import run_backfill
     from gongkai.commands.status import print_status
@@ -35,9 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     from gongkai.lake.store import open_store
     from gongkai.status import lake_status, registry_expectations
 
-    console = Console(soft_wrap=True)
-    if not console.is_terminal:
-        console = Console(soft_wrap=True, width=200)  # piped into a file or CI log: no squeezed columns
+    console = report_console()  # the terminal's width, or 80 columns piped: the tables fit 80
     lake = str(Path(args.lake).resolve())
     with tempfile.TemporaryDirectory(prefix="gongkai-demo-") as scratch, start_portal() as portal:
         registry = portal.write_registry(Path(scratch) / "portal-registry.toml")
@@ -65,14 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     store = open_store(lake)
     console.print()
     print_status(lake_status(store, agencies, expected_years=expected), store.uri, console=console)
-    docs = sorted(Path(lake, "data_docs").glob("*.html"), key=os.path.getmtime)
     console.print(
         f"\nThe lake: {lake}/tables/<table>/report_year=<YYYY>/*.parquet "
-        "(read it with pandas, DuckDB, Polars: see docs/)",
+        "(pandas, DuckDB, Polars, Spark, Athena: docs/readers.md)",
         highlight=False,
     )
-    if docs:
-        console.print(f"Data Docs (validation results, HTML): {docs[-1]}", highlight=False)
+    console.print(f"Run report (HTML, opens offline): {lake}/runs/{summary.run_id}.html", highlight=False)
+    if Path(lake, "data_docs", "index.html").is_file():
+        console.print(f"Data Docs (validation results, HTML): {lake}/data_docs/index.html", highlight=False)
     console.print(
         "Run records: " + str(Path(lake, "runs")) + "   ·   again: make demo (changes nothing)",
         highlight=False,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -273,9 +274,9 @@ def load_runs(store: Store, *, limit: int | None = 500) -> list[RunSummary]:
     return out
 
 
-# ---------------------------------------------------------------- progress (for CLIs; no-op otherwise)
+# ---------------------------------------------------------------- progress (for people and for logs)
 
-ProgressListener = Callable[[str, int, int], None]  # (what, done, total)
+ProgressListener = Callable[[str, int, int, int], None]  # (what, done, total, failed so far)
 _listeners: list[ProgressListener] = []
 
 
@@ -285,6 +286,80 @@ def add_progress_listener(listener: ProgressListener) -> Callable[[], None]:
     return lambda: _listeners.remove(listener) if listener in _listeners else None
 
 
-def report_progress(what: str, done: int, total: int) -> None:
+def report_progress(what: str, done: int, total: int, failed: int = 0) -> None:
     for listener in list(_listeners):
-        listener(what, done, total)
+        listener(what, done, total, failed)
+
+
+def duration_text(seconds: float) -> str:
+    """95 → '1m35s', 4000 → '1h06m', 7 → '7s'."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def rate_text(per_second: float) -> str:
+    """12.3/s, or 2.4/min for work slower than one a second."""
+    return f"{per_second:.1f}/s" if per_second >= 1 else f"{per_second * 60:.1f}/min"
+
+
+@dataclass
+class _Track:
+    started: float
+    start_done: int
+    logged_at: float
+    logged_done: int
+    total: int
+
+
+class ProgressLog:
+    """Progress as log lines, for where no one watches a bar (piped, cron, a Prefect worker): a line when
+    a kind of work starts and ends, and between, every `every_items` items or `every_seconds` — done/total,
+    rate, ETA and failures so far. `emit` takes the line (a logger's info, a print to stderr)."""
+
+    def __init__(
+        self,
+        emit: Callable[[str], None],
+        *,
+        every_items: int = 100,
+        every_seconds: float = 30.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.emit, self.every_items, self.every_seconds = emit, max(1, every_items), every_seconds
+        self.clock = clock or time.monotonic
+        self._tracks: dict[str, _Track] = {}
+
+    def __call__(self, what: str, done: int, total: int, failed: int = 0) -> None:
+        now_s = self.clock()
+        track = self._tracks.get(what)
+        # a new round of the same work (the next year of a backfill): counted afresh
+        if track is None or total != track.total or done < track.logged_done:
+            self._tracks[what] = _Track(now_s, done, now_s, done, total)
+            self.emit(self.line(what, done, total, failed, None))
+            return
+        finished = done >= total and track.logged_done < total
+        due = done - track.logged_done >= self.every_items or (
+            now_s - track.logged_at >= self.every_seconds and done != track.logged_done
+        )
+        if finished or due:
+            track.logged_at, track.logged_done = now_s, done
+            elapsed = now_s - track.started
+            rate = (done - track.start_done) / elapsed if elapsed > 0 else None
+            self.emit(self.line(what, done, total, failed, rate, elapsed if finished else None))
+
+    @staticmethod
+    def line(
+        what: str, done: int, total: int, failed: int, rate: float | None, took: float | None = None
+    ) -> str:
+        parts = [f"{what} {done}/{total}" + (f" ({done * 100 // total}%)" if total else "")]
+        if rate:
+            parts.append(rate_text(rate))
+            if took is None and total > done:
+                parts.append(f"ETA {duration_text((total - done) / rate)}")
+        if took is not None:
+            parts.append(f"done in {duration_text(took)}")
+        parts.append(f"{failed} failed")
+        return " · ".join(parts)

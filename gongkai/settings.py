@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         default=None,
         description="folder of Great Expectations suites (default: the repository's expectations/)",
     )
+    registry: str | None = Field(
+        default=None,
+        description="agency registry TOML the commands and flows use when none is given "
+        "(default: the bundled gongkai/data/registry.toml)",
+    )
     aws_endpoint_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
@@ -124,6 +129,12 @@ class Settings(BaseSettings):
 
     # deployments (infra/deployments.py)
     work_pool: str = Field(default="gongkai", description="Prefect work pool the deployments run in")
+    progress_every_documents: int = Field(
+        default=100, gt=0, description="off a terminal, a progress line every this many documents"
+    )
+    progress_every_seconds: float = Field(
+        default=30.0, gt=0, description="off a terminal, a progress line at least this often (seconds)"
+    )
     deploy_lake: str | None = Field(
         default=None, description="lake baked into the deployments' parameters at `apply`"
     )

@@ -33,6 +33,8 @@ SLOW = (
     "tests/validate/test_validation_gates.py::test_cross_year_against_the_lake",
     # the publishers' PDF layouts, made by LibreOffice from Word files
     "tests/parse/test_roundtrip_layouts.py::test_each_publishers_layout_parses_back_with_no_silent_wrong_cell[pdf_",
+    "tests/test_docs_commands.py::test_doc_block_runs",  # the demo, then docs/operations.md's commands
+    "tests/test_deploy_smoke.py::test_the_locked_environment_runs_the_demo",  # a venv from the lock + demo
 )
 
 

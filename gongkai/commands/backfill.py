@@ -13,6 +13,7 @@ from typing import Any
 
 from gongkai.commands.run import (
     add_common_options,
+    check_request,
     finish,
     flow_options,
     prepare_environment,
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if abs(args.to_year - args.from_year) > 50:
         print("gongkai backfill: a range of more than 50 years is surely a typo", file=sys.stderr)
         return 2
+    check_request(args)
     prepare_environment(args)
     state = run_backfill(args.from_year, args.to_year, quiet=args.json, **flow_options(args))
     return finish(state, args)

@@ -16,9 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from gongkai.commands import check_agencies
 from gongkai.model import Problem
 from gongkai.pipeline.record import DocumentRecord
 from gongkai.runs import DEFAULT_BATCH_SIZE
+from gongkai.settings import get_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +35,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--agency", action="append", default=[], metavar="SLUG", help="only these agencies (repeatable)"
     )
-    p.add_argument("--registry", help="registry TOML (default: the bundled gongkai/data/registry.toml)")
+    p.add_argument(
+        "--registry",
+        help="registry TOML (default: $GONGKAI_REGISTRY, else the bundled gongkai/data/registry.toml)",
+    )
     p.add_argument(
         "--lake", help="lake URI: a folder or s3://bucket/prefix (default $GONGKAI_LAKE or ./lake)"
     )
@@ -57,24 +62,18 @@ def run(args: argparse.Namespace) -> int:
     from gongkai.pipeline.plan import lake_store, make_batches, plan
 
     try:
-        registry = load_registry(args.registry)
+        registry = load_registry(args.registry or get_settings().registry)
     except (OSError, RegistryError) as exc:
         print(f"gongkai fetch: {exc}", file=sys.stderr)
         return 2
-    unknown = [s for s in args.agency if s not in registry.by_slug]
-    if unknown:
-        print(
-            f"gongkai fetch: unknown agency slug(s) {', '.join(unknown)}: not in the registry {registry.path}",
-            file=sys.stderr,
-        )
-        return 2
+    check_agencies(args.agency, [a.slug for a in registry.agencies], f"the registry {registry.path}")
     slugs = list(dict.fromkeys(args.agency)) or [a.slug for a in registry.agencies]
     try:
         store = lake_store(args.lake)
     except Exception as exc:  # a lake URI that cannot be opened: nothing to do
         print(f"gongkai fetch: cannot open the lake {args.lake!r}: {exc}", file=sys.stderr)
         return 2
-    registry_key = str(registry.path) if args.registry else None
+    registry_key = str(registry.path) if args.registry or get_settings().registry else None
     session = make_session(
         registry, timeout=(min(10.0, args.timeout), args.timeout), retries=args.retries, backoff=args.backoff
     )

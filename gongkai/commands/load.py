@@ -9,13 +9,16 @@ import sys
 from pathlib import Path
 
 from gongkai.agency import is_valid_slug
+from gongkai.clock import new_run_id, now_iso
+from gongkai.commands import report_files
 from gongkai.lake import log
 from gongkai.lake.store import Store, open_store
 from gongkai.model import Report, report_id_for
 from gongkai.outcome import ValidationOutcome
-from gongkai.pipeline.archive import Skipped, find_files
+from gongkai.pipeline.archive import Skipped
 from gongkai.pipeline.record import DocumentRecord
-from gongkai.runs import DEFAULT_BATCH_SIZE
+from gongkai.run_report import write_run_pages
+from gongkai.runs import DEFAULT_BATCH_SIZE, AgencyRun, RunSummary, merge_runs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -67,14 +70,14 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    # a missing path fails before the lake is opened (or created)
+    files, skipped = report_files(args.paths)
     try:
         store = open_store(args.lake)
         log.recover(store)  # finish any batch a killed writer had committed
     except Exception as exc:
         print(f"gongkai load: cannot open the lake {args.lake or '(default)'}: {exc}", file=sys.stderr)
         return 2
-    skipped: list[Skipped] = []
-    files = list(find_files(args.paths, skipped))
     _print_skipped(skipped, args.json)
     if not files:
         print("gongkai load: no report files found in " + " ".join(map(str, args.paths)), file=sys.stderr)
@@ -111,10 +114,21 @@ def _load(args: argparse.Namespace, store: Store, files: list[Path]) -> int:
     if not args.json:
         print(f"lake: {store.uri}")
         print(f"{'status':<12} {'report_id':<16} {'year':<5} {'form':<8} {'agency':<40} file")
+    summary = RunSummary(
+        run_id=new_run_id(), lake=store.uri, years=[], started_at=now_iso("seconds"), kind="load"
+    )
+    parts: list[AgencyRun] = []
     for start in range(0, len(files), size):
         batch = archive_and_parse(files[start : start + size], args.lake, agency_id=args.agency)
         outcome = validate_batch(batch, docs_dir=args.docs)
+        for record in batch.records:  # what the files turned out to be: the run report counts by them
+            if record.report is not None and record.year is None:
+                record.year = record.report.report_year
+            if record.agency_id is None and outcome is not None and record.report_id in outcome.reports:
+                record.agency_id = outcome.reports[record.report_id].agency_id
         result = write_batch(batch, outcome)
+        parts.extend(result.tallies)
+        parts.extend(_archived(batch.records))
         if outcome is not None and outcome.docs_uri:
             docs.append(outcome.docs_uri)
         if outcome is not None and outcome.docs_warning:
@@ -129,13 +143,40 @@ def _load(args: argparse.Namespace, store: Store, files: list[Path]) -> int:
                 f"  batch {start // size + 1}: {len(result.written)} written, "
                 f"{len(result.unchanged)} unchanged" + (f", commit {result.seq}" if result.seq else "")
             )
+    summary.agencies = merge_runs(parts)
+    summary.years = sorted({a.year for a in summary.agencies if a.year})
+    summary.ended_at = now_iso("seconds")
+    try:
+        report_page = write_run_pages(store, summary)
+    except Exception as exc:  # a page for people: its failure must not fail a load whose rows are written
+        report_page = None
+        print(f"WARNING: the run report could not be written: {exc}", file=sys.stderr)
     if not args.json:
         print(", ".join(f"{n} {status}" for status, n in counts.items()))
-        for uri in docs:
-            print(f"Data Docs: {uri}")
+        if report_page:
+            print(f"Run report: {report_page}")
+        if docs:
+            print(f"Data Docs: {store.url('data_docs/index.html')}")
+        if args.docs:
+            print(f"Data Docs as Great Expectations renders them (online styles): {args.docs}")
     if unreadable == len(files) or counts["failed"] + unreadable == len(files):
         return 2
     return 1 if counts["failed"] or unreadable else 0
+
+
+def _archived(records: list[DocumentRecord]) -> list[AgencyRun]:
+    """What the run report counts as found and fetched for local files: each file, kept in the raw zone
+    (new bytes) or already there (unchanged), or unreadable."""
+    tallies: dict[tuple[str, int], AgencyRun] = {}
+    for record in records:
+        key = (record.agency_id or "", record.year or 0)
+        tally = tallies.setdefault(key, AgencyRun(*key))
+        tally.found += 1
+        archived = record.outcomes.get("archive")
+        tally.fetched += archived == "ok"
+        tally.unchanged += archived == "unchanged"
+        tally.fetch_failed += archived == "failed"
+    return list(tallies.values())
 
 
 def _report_of(record: DocumentRecord) -> Report:

@@ -8,16 +8,23 @@ Docs are. Exit code 0: every agency ok; 1: partial (some documents or agencies f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import os
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from gongkai.runs import DEFAULT_BATCH_SIZE, RunSummary
+from gongkai.commands import check_agencies, registry_slugs
+from gongkai.run_report import run_report_key
+from gongkai.runs import DEFAULT_BATCH_SIZE, AgencyRun, ProgressListener, RunSummary, rate_text
+from gongkai.settings import get_settings
 
 MAX_ROWS = 40  # longer runs show only the rows that need a look
 
@@ -35,7 +42,11 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
         metavar="URI",
         help="lake folder, file:// or s3://bucket/prefix (default: $GONGKAI_LAKE or ./lake)",
     )
-    p.add_argument("--registry", metavar="FILE", help="agency registry file (default: the bundled registry)")
+    p.add_argument(
+        "--registry",
+        metavar="FILE",
+        help="agency registry file (default: $GONGKAI_REGISTRY, else the bundled gongkai/data/registry.toml)",
+    )
     p.add_argument(
         "--batch-size",
         type=int,
@@ -82,13 +93,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def check_request(args: argparse.Namespace) -> None:
+    """Refuse, before any flow starts, agency slugs the registry does not know (CommandError)."""
+    if args.agencies:
+        slugs, where = registry_slugs(args.registry or get_settings().registry)
+        check_agencies(args.agencies, slugs, where)
+
+
 def prepare_environment(args: argparse.Namespace) -> None:
     """Settings that must be in place before Prefect is imported."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # the client's usage telemetry, and its first-run notice on the console, off like the server's
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     if not getattr(args, "verbose", False):
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+        quiet_libraries()
     # the flow reads its task runner from these (gongkai.settings): written here, read there
     dask = getattr(args, "dask", None)
     if dask:
@@ -98,11 +119,32 @@ def prepare_environment(args: argparse.Namespace) -> None:
             os.environ["GONGKAI_DASK_ADDRESS"] = dask
 
 
+class _WarningsAndAbove(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+# loggers that set their own level to INFO when imported, so a level set here would not hold
+_SELF_LEVELLED_LOGGERS = ("great_expectations.data_context.types.base",)
+
+
+def quiet_libraries() -> None:
+    """No library chatter in a person's console: Great Expectations' INFO lines (its ephemeral Data Docs
+    site, …) are dropped; warnings and errors still show. `--verbose` skips this."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    # its imports of deprecated stdlib modules (sre_constants …): shown when warnings are on (tests, -W)
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"great_expectations(\.|$)")
+    for name in _SELF_LEVELLED_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _WarningsAndAbove) for f in logger.filters):
+            logger.addFilter(_WarningsAndAbove())
+
+
 def flow_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "agencies": args.agencies,
         "lake": args.lake,
-        "registry": args.registry,
+        "registry": args.registry or get_settings().registry,
         "batch_size": args.batch_size,
         "per_host": args.per_host,
         "revalidate_after_hours": 0.0 if args.revalidate else 12.0,
@@ -111,28 +153,25 @@ def flow_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_with_progress(call: Callable[[], Any], *, quiet: bool = False) -> Any:
-    """Run `call` (a flow with return_state=True) while showing progress bars on stderr."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from gongkai.runs import add_progress_listener
+    """Run `call` (a flow with return_state=True) while showing its progress on stderr: on a terminal a
+    bar per kind of work with rate, ETA and failures (none with `quiet`); otherwise — piped, cron, CI — a
+    log line every N documents or seconds (GONGKAI_PROGRESS_EVERY_DOCUMENTS / _SECONDS)."""
+    from gongkai.runs import ProgressLog, add_progress_listener
 
     console = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description:<10}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet or not console.is_terminal,
-        transient=False,
-    ) as progress:
-        bars: dict[str, Any] = {}
-
-        def listener(what: str, done: int, total: int) -> None:
-            if what not in bars:
-                bars[what] = progress.add_task(what, total=total)
-            progress.update(bars[what], completed=done, total=total)
-
+    if not console.is_terminal:
+        settings = get_settings()
+        lines = ProgressLog(
+            lambda line: print(f"gongkai: {line}", file=sys.stderr, flush=True),
+            every_items=settings.progress_every_documents,
+            every_seconds=settings.progress_every_seconds,
+        )
+        remove = add_progress_listener(lines)
+        try:
+            return call()
+        finally:
+            remove()
+    with progress_bars(console, disable=quiet) as listener:
         remove = add_progress_listener(listener)
         try:
             return call()
@@ -140,11 +179,58 @@ def run_with_progress(call: Callable[[], Any], *, quiet: bool = False) -> Any:
             remove()
 
 
+@contextlib.contextmanager
+def progress_bars(console: Console, *, disable: bool = False) -> Iterator[ProgressListener]:
+    """Rich progress bars (one per kind of work: years, agencies, documents) with done/total, rate, ETA
+    and failures so far; yields the listener that moves them."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{rate_text(speed):>8}" if speed else "       –", style="progress.data.speed")
+
+    with Progress(
+        TextColumn("{task.description:<9}"),
+        BarColumn(bar_width=24),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[failed]}"),
+        console=console,
+        disable=disable,
+        transient=False,
+    ) as progress:
+        bars: dict[str, Any] = {}
+
+        def listener(what: str, done: int, total: int, failed: int = 0) -> None:
+            text = f"[red]{failed} failed[/]" if failed else ""
+            if what not in bars:
+                bars[what] = progress.add_task(what, total=total, failed=text)
+            task = progress.tasks[bars[what]] if bars[what] < len(progress.tasks) else None
+            if task is not None and (task.total != total or done < task.completed):
+                # a new round of the same work (the next year of a backfill): its own rate and ETA
+                progress.reset(bars[what], total=total, completed=done, failed=text)
+            else:
+                progress.update(bars[what], completed=done, total=total, failed=text)
+
+        yield listener
+
+
 def finish(state: Any, args: argparse.Namespace) -> int:
     """Print the run summary (or why the run failed) and return the exit code."""
-    out = Console(soft_wrap=True)
-    if not out.is_terminal:
-        out = Console(soft_wrap=True, width=200)
+    out = report_console()
     if not state.is_completed():
         message = (state.message or state.name or "the flow run failed").strip()
         print(f"gongkai: the run failed: {message}", file=sys.stderr)
@@ -157,65 +243,46 @@ def finish(state: Any, args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
+def report_console() -> Console:
+    """Where tables go: stdout, at the terminal's width, or 80 columns when piped (logs, CI, files) —
+    the tables are laid out to fit 80."""
+    out = Console(soft_wrap=True, highlight=False)
+    return out if out.is_terminal else Console(soft_wrap=True, highlight=False, width=80)
+
+
 def print_summary(summary: RunSummary, out: Console) -> None:
-    """The run's table per agency and year; agencies whose listing showed no report that year (status
-    `none`) are folded into one line, and a long run shows only the rows that need a look."""
+    """The run's table per agency and year, laid out for 80 columns: agencies whose listing showed no
+    report that year (status `none`) are folded into one line, a long run shows only the rows that need a
+    look, and `--json` has every count (parsed, skipped, per-problem)."""
     table = Table(
-        title=f"gongkai {summary.kind} {', '.join(map(str, sorted(set(summary.years))))}: {summary.status}"
+        title=f"gongkai {summary.kind} {', '.join(map(str, sorted(set(summary.years))))}: {summary.status}",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=0,
     )
-    columns = [
-        "agency",
-        "year",
-        "status",
-        "found",
-        "fetched",
-        "unchanged",
-        "failed",
-        "parsed",
-        "skipped",
-        "written",
-        "valid",
-        "warnings",
-        "quarantined",
-        "report failed",
-    ]
-    for name in columns:
-        table.add_column(name, justify="left" if name in ("agency", "status") else "right")
+    longest = max([len(a.agency_id) for a in summary.agencies] + [6])
+    table.add_column("agency", no_wrap=True, min_width=min(longest, 30), overflow="fold")
+    table.add_column("year", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for name in ("found", "new", "same", "failed", "written", "v/w/q/f"):
+        table.add_column(name, justify="right", no_wrap=True)
+
+    def cells(a: AgencyRun) -> list[str]:
+        reports = "/".join(str(a.statuses.get(s, 0)) for s in ("valid", "warnings", "quarantined", "failed"))
+        return [str(a.found), str(a.fetched), str(a.unchanged), str(a.failures), str(a.written), reports]
+
     shown = [a for a in summary.agencies if a.status != "none"]
     if len(shown) > MAX_ROWS:
         shown = [
             a for a in shown if a.status != "ok" or a.statuses.get("quarantined") or a.statuses.get("failed")
         ]
     for a in shown:
-        table.add_row(
-            a.agency_id,
-            str(a.year),
-            a.status,
-            str(a.found),
-            str(a.fetched),
-            str(a.unchanged),
-            str(a.failures),
-            str(a.parsed),
-            str(a.skipped),
-            str(a.written),
-            *(str(a.statuses.get(s, 0)) for s in ("valid", "warnings", "quarantined", "failed")),
-        )
-    t = summary.totals()
-    table.add_row(
-        "(all)",
-        "",
-        summary.status,
-        str(t.found),
-        str(t.fetched),
-        str(t.unchanged),
-        str(t.failures),
-        str(t.parsed),
-        str(t.skipped),
-        str(t.written),
-        *(str(t.statuses.get(s, 0)) for s in ("valid", "warnings", "quarantined", "failed")),
-        end_section=True,
-    )
+        table.add_row(a.agency_id, str(a.year), a.status, *cells(a))
+    table.add_row("(all)", "", summary.status, *cells(summary.totals()), end_section=True)
     out.print(table)
+    out.print("new: downloaded · same: known unchanged · failed: documents not had")
+    out.print("v/w/q/f: reports valid / with warnings / quarantined / failed")
     hidden = len([a for a in summary.agencies if a.status != "none"]) - len(shown)
     if hidden:
         out.print(f"{hidden} agency-years ok with only valid reports are not listed (--json shows all)")
@@ -228,15 +295,14 @@ def print_summary(summary: RunSummary, out: Console) -> None:
         for message in a.errors:
             out.print(f"[red]{a.agency_id} {a.year}:[/] {message}", highlight=False)
     out.print(f"lake: {summary.lake}", highlight=False)
+    # written by the run (gongkai.run_report): self-contained pages that open offline
+    out.print(f"Run report: {summary.lake}/{run_report_key(summary.run_id)}", highlight=False)
     if summary.data_docs:
-        out.print(
-            f"Data Docs: {summary.data_docs[-1]}"
-            + (f" (and {len(summary.data_docs) - 1} more batches)" if len(summary.data_docs) > 1 else ""),
-            highlight=False,
-        )
+        out.print(f"Data Docs: {summary.lake}/data_docs/index.html", highlight=False)
 
 
 def run(args: argparse.Namespace) -> int:
+    check_request(args)
     prepare_environment(args)
     from flows.ingest import ingest_year
 

@@ -169,7 +169,7 @@ def fetch_document(
             # a 304 need not repeat the validators: the ones asked with still hold for the next request
             details["etag"] = details["etag"] or previous.etag
             details["last_modified"] = details["last_modified"] or previous.last_modified
-            return result("unchanged", None, held, store.url(raw_key(held)) if held else None, details)
+            return result("unchanged", None, held, raw_key(held) if held else None, details)
         return result(
             "failed",
             "http_304: the server answered 304 Not Modified to a request that was not conditional",

@@ -12,13 +12,20 @@ def raw_key(sha256: str) -> str:
 
 
 def archive_raw(store: Store, data: bytes) -> tuple[str, str]:
-    """Keep `data` in the raw zone; returns (sha256 hex, URI). Idempotent: the same bytes are stored once
-    (a conditional put, so concurrent archivers of the same document do not race)."""
+    """Keep `data` in the raw zone; returns (sha256 hex, its key relative to the lake root — what the lake
+    records, so a copied or moved lake still points at its own bytes). Idempotent: the same bytes are
+    stored once (a conditional put, so concurrent archivers of the same document do not race)."""
     sha256 = hashlib.sha256(data).hexdigest()
     key = raw_key(sha256)
     if not store.exists(key):
         store.put(key, data, if_absent=True)
-    return sha256, store.url(key)
+    return sha256, key
+
+
+def raw_location(store: Store, raw_uri: str) -> str:
+    """The full URI of a recorded `raw_uri`: a key relative to the lake root (what the lake records now)
+    resolves against this lake; an absolute file:// or s3:// URI (rows of older lakes) is kept as is."""
+    return raw_uri if "://" in raw_uri else store.url(raw_uri)
 
 
 def read_raw(store: Store, sha256: str) -> bytes:

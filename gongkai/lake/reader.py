@@ -1,9 +1,8 @@
 """Reading the lake as of its latest commit (never half a batch), for code that wants that guarantee.
 
-Plain readers need none of this: ``pd.read_parquet("<lake>/tables/applications")``,
-``pyarrow.dataset.dataset(..., partitioning="hive")``, DuckDB's
-``read_parquet('<lake>/tables/applications/*/*.parquet', hive_partitioning=true)`` and
-``polars.scan_parquet(..., hive_partitioning=True)`` all work on the folder or bucket as is.
+Plain readers need none of this: pandas, pyarrow, DuckDB and Polars read the folder or bucket as is, with
+the partition type declared (docs/readers.md: ``partitioning=PARTITIONING``, DuckDB's ``hive_types``,
+Polars' ``hive_schema``) so that ``report_year`` is the same int32 for all of them.
 These helpers pin one commit's file list instead of listing the folder (see gongkai/lake/log.py).
 """
 
@@ -17,10 +16,13 @@ import pyarrow.dataset as ds
 
 from gongkai.lake import log
 from gongkai.lake.log import LakeState
-from gongkai.lake.schemas import PARTITION_COLUMN, TABLES
+from gongkai.lake.schemas import PARTITION_COLUMN, PARTITION_FIELD, TABLES
 from gongkai.lake.store import LocalStore, S3Store, Store
 from gongkai.lake.writer import read_file
 from gongkai.settings import get_settings
+
+# report_year declared, not inferred: the same int32 for every reader (pd.read_parquet(path, partitioning=…))
+PARTITIONING = ds.partitioning(pa.schema([PARTITION_FIELD]), flavor="hive")
 
 
 def table_keys(store: Store, table: str, state: LakeState | None = None) -> list[str]:
@@ -91,9 +93,7 @@ def dataset(store: Store, table: str, *, snapshot: bool = True) -> ds.Dataset:
     snapshot=True pins the latest commit's files; False lists the folder like any plain reader.
     """
     fs, base = arrow_filesystem(store)
-    partitioning = ds.partitioning(
-        pa.schema([TABLES[table].dataset_schema.field(PARTITION_COLUMN)]), flavor="hive"
-    )
+    partitioning = PARTITIONING
     schema = TABLES[table].dataset_schema
     if snapshot:
         paths = [f"{base}/{k}" for k in table_keys(store, table)]

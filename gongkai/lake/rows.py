@@ -10,12 +10,12 @@ from typing import Any
 
 import pyarrow as pa
 
-import gongkai
 from gongkai import forms
 from gongkai.agency import agency_slug
 from gongkai.lake.schemas import TABLES, partition_value
 from gongkai.model import LineageEvent, Report, report_id_for
 from gongkai.outcome import CheckFailure, ReportOutcome
+from gongkai.parse import PARSER_VERSION
 
 _REVIEW_PARTS = {
     f"{b.key}_{o.key}": (b.key, o.key) for b in forms.REVIEW_BLOCKS for o in forms.REVIEW_OUTCOMES
@@ -188,7 +188,8 @@ def report_rows(
             "problems": problems,
             "n_errors": sum(f.severity == "error" for f in failures),
             "n_warnings": sum(f.severity != "error" for f in failures),
-            "parser_version": report.parser_version or gongkai.__version__,
+            # a report refused before parsing was still refused by this parser: the same version
+            "parser_version": report.parser_version or PARSER_VERSION,
             "extractor": report.extractor or _EXTRACTORS.get(report.media_type, report.media_type),
             "content_hash": None,
             "ingested_at": ingested_at,

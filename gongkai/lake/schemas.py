@@ -129,7 +129,12 @@ REPORTS = TableDef(
         Column("form_version", _STR, "Statistical form layout: f2021, f2019, pre2019, unknown."),
         Column("published_date", pa.date32(), "Publication date as printed (成文日期), if any.", "成文日期"),
         Column("source_url", _STR, "Where the document came from: URL or the loaded file's path."),
-        Column("raw_uri", _STR, "The document's bytes in the lake's raw zone (raw/<sha256[:2]>/<sha256>)."),
+        Column(
+            "raw_uri",
+            _STR,
+            "The document's bytes in the lake's raw zone, relative to the lake root "
+            "(raw/<sha256[:2]>/<sha256>); rows of older lakes hold an absolute file:// or s3:// URI.",
+        ),
         Column("sha256", _STR, "SHA-256 of the source bytes (hex).", nullable=False),
         Column("media_type", _STR, "Detected media type of the source document."),
         Column(
@@ -147,8 +152,17 @@ REPORTS = TableDef(
         ),
         Column("n_errors", pa.int32(), "Number of failed error-severity validation checks."),
         Column("n_warnings", pa.int32(), "Number of failed warning-severity validation checks."),
-        Column("parser_version", _STR, "gongkai version that parsed the report."),
-        Column("extractor", _STR, "Extractor that read the document (text, pdf, docx, html, …)."),
+        Column(
+            "parser_version",
+            _STR,
+            "PARSER_VERSION (gongkai/parse) of the parser that read the report, e.g. 1.3.0; the whole "
+            "code version (gongkai, parser, extractor) is the `code_version` of its lineage events.",
+        ),
+        Column(
+            "extractor",
+            _STR,
+            "Extractor that read the document and EXTRACTOR_VERSION (gongkai/extract), e.g. pdf@7.",
+        ),
         Column(
             "content_hash",
             _STR,
@@ -311,9 +325,13 @@ LINEAGE = TableDef(
         Column("status", _STR, "ok | unchanged | skipped | failed.", nullable=False),
         Column("started_at", _TS, "Stage start (UTC)."),
         Column("ended_at", _TS, "Stage end (UTC)."),
-        Column("input_uri", _STR, "What the stage read (URL or lake URI)."),
+        Column("input_uri", _STR, "What the stage read: a URL, a file, or a key relative to the lake root."),
         Column("input_sha256", _STR, "SHA-256 of the input bytes."),
-        Column("output_uri", _STR, "What the stage wrote (lake URI)."),
+        Column(
+            "output_uri",
+            _STR,
+            "What the stage wrote: a key relative to the lake root (older lakes: an absolute URI).",
+        ),
         Column("output_sha256", _STR, "SHA-256 of the output bytes."),
         Column("code_version", _STR, "gongkai version (and parser/extractor) that ran the stage."),
         Column("flow_run_id", _STR, "Orchestrator flow run id, if any."),

@@ -50,6 +50,14 @@ class Store(Protocol):
         ...
 
 
+# what any writer of a lake leaves at its root: the commit log, the tables, the raw zone, run records
+LAKE_TOP_FOLDERS = ("_lake", "tables", "raw", "runs")
+
+
+class LakeNotFound(FileNotFoundError):
+    """A read found no lake where it was pointed (readers never create one)."""
+
+
 def _clean_key(key: str) -> str:
     key = key.lstrip("/")
     if not key or any(part in ("", ".", "..") for part in key.split("/")):
@@ -60,19 +68,22 @@ def _clean_key(key: str) -> str:
 class LocalStore:
     """A lake in a local folder. Temporary files are hidden (leading '.') so `*.parquet` globs skip them."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, create: bool = True) -> None:
         self.root = Path(root).expanduser().resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        if create:
+            self.root.mkdir(parents=True, exist_ok=True)
         self.uri = self.root.as_uri()
+
+    def holds_lake(self) -> bool:
+        return any((self.root / top).is_dir() for top in LAKE_TOP_FOLDERS)
 
     def path(self, key: str) -> Path:
         return self.root / _clean_key(key)
 
     def put(self, key: str, data: bytes, *, if_absent: bool = False) -> bool:
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        with open(tmp, "wb") as fh:
+        with self._create(tmp) as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -118,8 +129,33 @@ class LocalStore:
         return sorted(keys)
 
     def delete(self, key: str) -> None:
+        path = self.path(key)
         with contextlib.suppress(FileNotFoundError):
-            self.path(key).unlink()
+            path.unlink()
+        self._prune(path.parent)
+
+    def _create(self, path: Path) -> io.BufferedWriter:
+        """Open a new file for writing, making its folder; a concurrent `_prune` may remove that folder
+        between the two steps (it is empty until the file exists), so make it again."""
+        for attempt in range(20):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                return open(path, "xb")  # noqa: SIM115 - the caller closes it
+            except FileNotFoundError:
+                if attempt == 19:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _prune(self, folder: Path) -> None:
+        """Remove `folder` and then its parents while they are empty, up to the lake root: a partition whose
+        last file went, a batch's staging once published. A folder a writer just made is empty until its
+        file appears; writers make it again when it went (`_create`, `promote`)."""
+        while folder != self.root and self.root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty, or already gone
+                return
+            folder = folder.parent
 
     def url(self, key: str) -> str:
         return self.path(key).as_uri()
@@ -132,14 +168,23 @@ class LocalStore:
             raise KeyError(key) from None
 
     def promote(self, src: str, dst: str) -> None:
-        """Move `src` to `dst` in one atomic rename (the commit step of the lake writer)."""
-        target = self.path(dst)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.replace(self.path(src), target)
-        except FileNotFoundError:
-            if not target.is_file():
-                raise KeyError(src) from None
+        """Move `src` to `dst` in one atomic rename (the commit step of the lake writer); the staging
+        folders it leaves empty go."""
+        source, target = self.path(src), self.path(dst)
+        for _attempt in range(20):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.replace(source, target)
+                break
+            except FileNotFoundError:
+                if not source.exists():  # moved already (another writer rolled the commit forward)
+                    if not target.is_file():
+                        raise KeyError(src) from None
+                    break
+                # else the target's folder was pruned between mkdir and rename: make it again
+        else:
+            raise OSError(f"cannot move {src} to {dst}: its folder keeps disappearing")
+        self._prune(source.parent)
 
     def __repr__(self) -> str:
         return f"LocalStore({self.uri})"
@@ -255,6 +300,13 @@ class S3Store:
             raise
         self.delete(src)
 
+    def holds_lake(self) -> bool:
+        for top in LAKE_TOP_FOLDERS:
+            prefix = f"{self.prefix}/{top}/" if self.prefix else f"{top}/"
+            if self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1).get("KeyCount"):
+                return True
+        return False
+
     def __repr__(self) -> str:
         return f"S3Store({self.uri})"
 
@@ -305,19 +357,29 @@ def make_s3_client() -> Any:
     return boto3.client("s3", endpoint_url=endpoint or None, config=config)
 
 
-def open_store(uri: str | None = None) -> Store:
+def open_store(uri: str | None = None, *, create: bool = True) -> Store:
     """Open the lake at `uri`: None → $GONGKAI_LAKE or ./lake; a path or file:// URI → a folder;
-    s3://bucket/prefix → S3 via boto3."""
+    s3://bucket/prefix → S3 via boto3. `create=False` (readers): nothing is created, and a place holding
+    no lake (none of `LAKE_TOP_FOLDERS`) raises LakeNotFound."""
     uri = uri or get_settings().lake
     parsed = urlparse(uri)
+    store: LocalStore | S3Store
     if parsed.scheme == "s3":
         if not parsed.netloc:
             raise ValueError(f"S3 lake URI needs a bucket: {uri!r}")
-        return S3Store(parsed.netloc, parsed.path)
-    if parsed.scheme == "file":
-        return LocalStore(unquote(parsed.path))
-    if parsed.scheme and len(parsed.scheme) > 1:  # a drive letter is not a scheme
+        store = S3Store(parsed.netloc, parsed.path)
+    elif parsed.scheme == "file":
+        store = LocalStore(unquote(parsed.path), create=create)
+    elif parsed.scheme and len(parsed.scheme) > 1:  # a drive letter is not a scheme
         raise ValueError(
             f"unsupported lake URI scheme {parsed.scheme!r} in {uri!r} (use a path, file:// or s3://)"
         )
-    return LocalStore(uri)
+    else:
+        store = LocalStore(uri, create=create)
+    if not create and not store.holds_lake():
+        where = str(store.root) if isinstance(store, LocalStore) else store.uri
+        what = (
+            "no such folder" if isinstance(store, LocalStore) and not store.root.exists() else "no lake there"
+        )
+        raise LakeNotFound(f"no lake at {where} ({what}; --lake or $GONGKAI_LAKE names the lake)")
+    return store

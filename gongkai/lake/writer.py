@@ -427,7 +427,7 @@ def write_batch(
             report,
             outcome.reports.get(rid) if outcome else None,
             agency_id=agency_of(rid, report),
-            raw_uri=store.url(raw) if raw and store.exists(raw) else None,
+            raw_uri=raw if raw and store.exists(raw) else None,  # relative to the lake root
             run_id=outcome.run_id if outcome else None,
             validated_at=outcome.validated_at if outcome else None,
             ingested_at=ingested_at,
@@ -503,7 +503,7 @@ def _write_event(
         agency_id=head["agency_id"],
         input_uri=head["raw_uri"] or head["source_url"],
         input_sha256=report.sha256,
-        output_uri=store.url(partition_dir("reports", year)),
+        output_uri=partition_dir("reports", year),
         output_sha256=None,
         code_version=code_version(),
         details={

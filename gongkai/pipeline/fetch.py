@@ -96,6 +96,20 @@ def _fetch_each(
                     report_year=record.year,
                 )
             )
+            if (
+                status == "ok" and result.uri
+            ):  # new bytes kept in the raw zone: the archive stage, as `load`'s
+                record.event(
+                    "archive",
+                    "ok",
+                    result.event.ended_at,
+                    result.event.ended_at,
+                    agency_id=record.agency_id,
+                    report_year=record.year,
+                    input_uri=record.source,
+                    output_uri=result.uri,
+                    output_sha256=result.sha256,
+                )
             if status == "failed":
                 record.problems.append(_failure(record, result.reason))
     finally:

@@ -81,11 +81,26 @@ def parse_record(record: DocumentRecord, data: bytes) -> Report:
     errors = [p for p in report.problems if p.severity == "error"]
     record.report = report
     record.outcomes["parse"] = "parsed"
+    ended = now_iso()
+    # extraction and parsing run as one call (in one budgeted child process): two events, one time span;
+    # extraction gave up when no extractor could read the bytes (`none@…`); a parser crash has no extractor
+    extractor = report.extractor or ""
+    extract_failed = extractor.split("@", 1)[0] == "none"
+    if extractor:
+        record.event(
+            "extract",
+            "failed" if extract_failed else "ok",
+            started,
+            ended,
+            error=("; ".join(p.code for p in errors) or None) if extract_failed else None,
+            report_year=record.year if record.year is not None else report.report_year,
+            details={"extractor": extractor, "media_type": report.media_type},
+        )
     record.event(
         "parse",
         "failed" if report.form_version == "unknown" else "ok",
         started,
-        now_iso(),
+        ended,
         error="; ".join(p.code for p in errors) or None,
         report_year=record.year if record.year is not None else report.report_year,
         details={

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from gongkai.outcome import ValidationOutcome, status_for
 from gongkai.pipeline.batch import CPU_LOCK, Batch
 from gongkai.pipeline.plan import lake_store
 from gongkai.pipeline.record import NO_CONTEXT, DocumentRecord, RunContext, tally_records
+from gongkai.run_report import write_run_pages
 from gongkai.runs import AgencyRun, RunSummary, save_run
 
 
@@ -106,9 +108,17 @@ def _status_without_validation(report: Report) -> str:
 def record_run(
     summary: RunSummary, events: Sequence[LineageEvent] = (), *, context: RunContext = NO_CONTEXT
 ) -> str:
-    """Write the run's discovery lineage and its run record (``runs/<run_id>.json``) into the lake."""
+    """Write the run's discovery lineage, its run record (``runs/<run_id>.json``) and its report page
+    (``runs/<run_id>.html``, gongkai.run_report) into the lake, and make the Data Docs open offline."""
 
     store = lake_store(summary.lake)
     if events:
         write_lineage(store, context.stamp(events))
-    return save_run(store, summary)
+    uri = save_run(store, summary)
+    try:
+        write_run_pages(store, summary)  # the run report and the offline Data Docs index
+    except Exception as exc:  # pages for people: their failure must not fail a run whose data is written
+        logging.getLogger(__name__).warning(
+            "the run report of %s could not be written: %s", summary.run_id, exc
+        )
+    return uri

@@ -102,7 +102,7 @@ def test_every_fault_switched_on(portal: Portal, tmp_path: Path, capsys: pytest.
 def test_command_errors_exit_2(portal: Portal, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     registry = str(portal.write_registry(tmp_path / "registry.toml"))
     assert main(["fetch", "--year", "2024", "--registry", registry, "--agency", "no-such-agency"]) == 2
-    assert "unknown agency slug(s) no-such-agency" in capsys.readouterr().err
+    assert "unknown agency slug 'no-such-agency'" in capsys.readouterr().err
     bad = tmp_path / "bad.toml"
     bad.write_text('[[agency]]\nslug = "x"\nname = "甲"\n', encoding="utf-8")
     assert main(["fetch", "--year", "2024", "--registry", str(bad)]) == 2

@@ -30,13 +30,17 @@ def test_run_backfill_and_status_exit_codes(
     common = ["--registry", portal.registry_file, "--lake", lake]
     portal.faults[HONGZE_2024_PDF] = Fault("error200")
     progress: list[tuple[str, int, int]] = []
-    remove = add_progress_listener(lambda what, done, total: progress.append((what, done, total)))
+    remove = add_progress_listener(lambda what, done, total, failed: progress.append((what, done, total)))
     try:
         code = main(["run", "--year", "2024", *common])
     finally:
         remove()
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert code == 1, out  # partial: one document could not be had
+    # not a terminal: progress as log lines on stderr, the last with the failure; no library chatter
+    assert "gongkai: documents 3/3 (100%)" in captured.err and "1 failed" in captured.err, captured.err
+    assert "great_expectations" not in captured.err and "INFO" not in captured.err
     assert "gongkai ingest 2024: partial" in out and "error_page" in out and f"lake: file://{lake}" in out
     assert ("documents", 3, 3) in progress and ("agencies", 8, 8) in progress
 
@@ -79,8 +83,8 @@ def test_failure_exit_codes(
             str(tmp_path / "lake"),
         ]
     )
-    out = capsys.readouterr().out
-    assert code == 2 and "unknown agency slug 'no-such-agency'" in out
+    err = capsys.readouterr().err  # refused before the flow starts
+    assert code == 2 and "unknown agency slug 'no-such-agency'" in err
     assert main(["status", "--lake", "s3://"]) == 2
     assert "cannot read the lake" in capsys.readouterr().err
     assert main(["backfill", "--from", "1900", "--to", "2024", "--lake", str(tmp_path / "lake")]) == 2

@@ -105,6 +105,12 @@ def test_portal_to_local_lake_and_a_rerun_changes_nothing(
     lineage = read_table(store, "lineage", ["stage", "status", "flow_run_id", "task_run_id"]).to_pylist()
     stages = {r["stage"] for r in lineage}
     assert {"discover", "fetch", "parse", "write"} <= stages
+    # every report has the per-document stages `gongkai load` records too, after its fetch
+    by_report = read_table(store, "lineage", ["report_id", "stage"]).to_pylist()
+    for report in reports:
+        mine = {r["stage"] for r in by_report if r["report_id"] == report["report_id"]}
+        assert {"fetch", "archive", "extract", "parse", "validate", "write"} <= mine, mine
+        assert report["raw_uri"] == f"raw/{report['sha256'][:2]}/{report['sha256']}"
     assert {r["flow_run_id"] for r in lineage if r["stage"] == "fetch"} == {first.flow_run_id}
     assert all(r["task_run_id"] for r in lineage if r["stage"] in ("fetch", "parse"))
     assert [r.run_id for r in load_runs(store)] == [first.run_id]

@@ -45,7 +45,8 @@ def test_cli_prints_an_object_per_file_even_for_junk(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert out.returncode == 0, out.stderr
+    assert out.returncode == 2, out.stderr  # a missing path fails the run (issue 19), objects all the same
+    assert f"no such file or folder: {missing}" in out.stderr
     objects = [json.loads(line) for line in out.stdout.splitlines()]
     assert [o["source"] for o in objects] == [str(junk), str(missing), str(seed)]
     assert objects[0]["form_version"] == "unknown"

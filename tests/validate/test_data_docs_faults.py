@@ -36,7 +36,7 @@ def test_every_batch_of_a_load_has_its_data_docs(tmp_path: Path, capfd: pytest.C
     assert code == 0, err
     assert "Traceback" not in err and "WARNING" not in err
     runs = sorted((tmp_path / "docs").glob("run-*.html"))
-    assert len(runs) == 5 and out.count("Data Docs: ") == 5
+    assert len(runs) == 5 and out.count("Data Docs: ") == 1  # the lake's offline index lists the five
     assert len(open_store(lake).list("data_docs/run-")) == 5
 
 
