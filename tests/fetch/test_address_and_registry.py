@@ -135,7 +135,11 @@ def test_bundled_registry_has_the_seed_and_corpus_agencies() -> None:
     slugs = [a.slug for a in registry.agencies]
     assert len(slugs) == len(set(slugs)) >= 7 and all(s.isascii() for s in slugs)
     hongze = registry.get("huaian-hongze-gov")
-    assert (hongze.name, hongze.division_code, hongze.level) == ("淮安市洪泽区人民政府", "320813000000", "county")
+    assert (hongze.name, hongze.division_code, hongze.level) == (
+        "淮安市洪泽区人民政府",
+        "320813000000",
+        "county",
+    )
     assert hongze.listing_urls == ("http://www.hongze.gov.cn/col/1167_462443/index.html",)
     assert registry.get("huaian-gov").listing_urls[0].startswith("http://www.huaian.gov.cn/col/")
     assert {
