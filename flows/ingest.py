@@ -164,6 +164,10 @@ def ingest_year(
     work, settled = settle_known(planned, dt.timedelta(hours=revalidate_after_hours))
     parts.extend(settled)
     batches = make_batches(work, batch_size)
+    waiting = {id(record) for record in work}
+    for record in (*records, *planned):  # those with no task ahead (plan may copy records)
+        if id(record) not in waiting:
+            record.release()
     limited_hosts = hosts_with_limits()
     # per host, the last `per_host` fetches: a new fetch of that host waits for the oldest of them
     lanes: dict[str, deque[PrefectFuture]] = defaultdict(lambda: deque(maxlen=max(1, per_host)))
@@ -177,6 +181,8 @@ def ingest_year(
         tallies = batch_tallies(batch, [_value(f) for f in futures], _first_failure(futures), summary)
         parts.extend(tallies)
         _release(futures)
+        for record in batch:
+            record.release()
         docs_done += len(batch)
         docs_failed += sum(t.fetch_failed + t.stage_failed for t in tallies)
         progress("documents", docs_done, docs_total, docs_failed)
