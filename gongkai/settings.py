@@ -39,8 +39,8 @@ class Settings(BaseSettings):
     )
     registry: str | None = Field(
         default=None,
-        description="agency registry TOML the commands and flows use when none is given "
-        "(default: the bundled gongkai/data/registry.toml)",
+        description="agency registry (a TOML file or a folder of them) the commands and flows use when none is given "
+        "(default: the bundled gongkai/data/registry/)",
     )
     aws_endpoint_url: str | None = Field(
         default=None,

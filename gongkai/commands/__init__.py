@@ -7,10 +7,10 @@ one way for `parse` and `load`, and a lake opened for reading that must already 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from gongkai.fetch.registry import closest_names
 from gongkai.lake.store import Store, open_store
 from gongkai.pipeline.archive import Skipped, find_files
 
@@ -21,12 +21,8 @@ class CommandError(Exception):
 
 
 def closest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
-    """The known names nearest to a mistyped one (difflib's ratio), best first; a name that is part of a
-    known one (`hongze` of `huaian-hongze-gov`) counts as near too."""
-    known = sorted(set(known))
-    near = difflib.get_close_matches(name, known, n=n, cutoff=0.5)
-    contained = [k for k in known if name and name.lower() in k.lower() and k not in near]
-    return (near + contained)[:n]
+    """The known names nearest to a mistyped one, best first (see fetch.registry.closest_names)."""
+    return closest_names(name, known, n)
 
 
 def check_agencies(slugs: Sequence[str] | None, known: Iterable[str], where: str) -> None:

@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--registry",
-        help="registry TOML (default: $GONGKAI_REGISTRY, else the bundled gongkai/data/registry.toml)",
+        help="registry TOML file or folder (default: $GONGKAI_REGISTRY, else the bundled gongkai/data/registry/)",
     )
     p.add_argument(
         "--lake", help="lake URI: a folder or s3://bucket/prefix (default $GONGKAI_LAKE or ./lake)"

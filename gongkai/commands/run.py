@@ -45,7 +45,7 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--registry",
         metavar="FILE",
-        help="agency registry file (default: $GONGKAI_REGISTRY, else the bundled gongkai/data/registry.toml)",
+        help="agency registry TOML file or folder (default: $GONGKAI_REGISTRY, else the bundled gongkai/data/registry/)",
     )
     p.add_argument(
         "--batch-size",

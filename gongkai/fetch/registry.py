@@ -366,9 +366,7 @@ class Registry:
 
     def close_matches(self, text: str, n: int = 5) -> list[str]:
         """Slugs near `text` (a misspelt slug, or part of one)."""
-        close = difflib.get_close_matches(text, self.by_slug, n, cutoff=0.6)
-        contained = [s for s in self.by_slug if text and text in s and s not in close]
-        return (close + sorted(contained))[:n]
+        return closest_names(text, self.by_slug, n)
 
     def children(self, slug: str) -> list[Agency]:
         return [a for a in self.agencies if a.parent == slug]
@@ -554,3 +552,14 @@ def registry_coverage(
             )
         )
     return rows, {slug: sorted(ys) for slug, ys in sorted(unknown.items())}
+
+
+def closest_names(name: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """The known names nearest to a mistyped one, best first: those that hold it whole (`hongze` of
+    `huaian-hongze-gov`, shortest first), then difflib's nearest — with 467 slugs, a part typed is a
+    stronger clue than a similar spelling."""
+    known = sorted(set(known))
+    text = name.lower()
+    contained = sorted((k for k in known if text and text in k.lower()), key=lambda k: (len(k), k))
+    near = difflib.get_close_matches(name, known, n=n, cutoff=0.5)
+    return list(dict.fromkeys(contained + near))[:n]
