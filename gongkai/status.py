@@ -137,8 +137,9 @@ def lake_status(
 
 
 def registry_expectations(registry: object) -> dict[str, list[int]]:
-    """slug → expected report years, from a gongkai.fetch Registry."""
-    return {a.slug: sorted(a.expected_years) for a in getattr(registry, "agencies", [])}
+    """slug → expected report years, from a gongkai.fetch Registry: only agencies that expect some (the
+    national registry's hundreds of others appear once the lake holds a report or run of theirs)."""
+    return {a.slug: sorted(a.expected_years) for a in getattr(registry, "agencies", []) if a.expected_years}
 
 
 def status_rows(statuses: Sequence[AgencyStatus]) -> list[dict[str, Any]]:

@@ -70,6 +70,23 @@ def test_status_names_the_closest_slugs(tmp_path: Path, capsys: pytest.CaptureFi
     assert rows[0]["problems"] and rows[0]["problems"][0].startswith("never run")
 
 
+def test_status_of_the_national_registry_lists_only_agencies_with_something_to_say(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gongkai.fetch.registry import load_registry
+
+    registry = load_registry()
+    expecting = sorted(a.slug for a in registry.agencies if a.expected_years)
+    assert 0 < len(expecting) < 20 < len(registry.agencies)
+    lake = _empty_lake(tmp_path)
+    assert main(["status", "--lake", str(lake), "--json"]) == 1  # the expected years are all missing
+    assert [r["agency_id"] for r in json.loads(capsys.readouterr().out)] == expecting
+    main(["status", "--lake", str(lake)])
+    out = capsys.readouterr().out
+    assert f"{len(registry.agencies) - len(expecting)} more agencies of the registry have no report" in out
+    assert "guangzhou-gov" not in out
+
+
 @pytest.mark.parametrize(
     "command", [["run", "--year", "2024"], ["backfill", "--from", "2023", "--to", "2024"]]
 )

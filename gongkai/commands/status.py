@@ -71,6 +71,13 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([s.__dict__ for s in statuses], ensure_ascii=False, indent=1))
     else:
         print_status(statuses, store.uri, show_problems=args.problems)
+        shown = {s.agency_id for s in statuses}
+        others = sum(1 for a in registry.agencies if a.slug not in shown)
+        if others and not args.agencies:
+            print(
+                f"{others} more agencies of the registry have no report, run or expected year in this lake "
+                "(per province: gongkai registry coverage)"
+            )
     not_ok = any(s.open_problems or (s.last_status not in (None, "ok")) for s in statuses)
     return 1 if not_ok else 0
 
