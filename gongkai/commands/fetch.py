@@ -199,22 +199,34 @@ def _row(o: AgencyFetch) -> dict[str, Any]:
 
 
 def _print_table(outcomes: list[AgencyFetch], year: int, lake: str) -> None:
-    from rich.console import Console
+    """Counts per agency in a table laid out for 80 columns; the reasons of failures under it, one per
+    line (a reason is a sentence, not a cell)."""
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=f"gongkai fetch {year} → {lake}")
-    for column in ("agency", "status", "found", "fetched", "unchanged", "failed", "reasons"):
-        table.add_column(
-            column,
-            justify="right" if column in ("found", "fetched", "unchanged", "failed") else "left",
-            overflow="fold",
-        )
+    from gongkai.commands.run import report_console
+
+    out = report_console()
+    table = Table(
+        title=f"gongkai fetch {year} → {lake}",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=0,
+    )
+    table.add_column("agency", no_wrap=True, overflow="fold")
+    table.add_column("status", no_wrap=True)
+    for column in ("found", "fetched", "same", "failed"):  # same: unchanged since the last fetch
+        table.add_column(column, justify="right", no_wrap=True)
+    reasons: list[str] = []
     for o in outcomes:
         row = _row(o)
-        reasons = "\n".join(r[:200] for r in row["reasons"][:8]) + (
-            f"\n… {len(row['reasons']) - 8} more" if len(row["reasons"]) > 8 else ""
-        )
         table.add_row(
-            o.agency, o.status, *(str(row[k]) for k in ("found", "fetched", "unchanged", "failed")), reasons
+            o.agency, o.status, *(f" {row[k]}" for k in ("found", "fetched", "unchanged", "failed"))
         )
-    Console(width=200, highlight=False).print(table)
+        reasons += [f"{o.agency}: {r[:300]}" for r in row["reasons"][:8]]
+        if len(row["reasons"]) > 8:
+            reasons.append(f"{o.agency}: … {len(row['reasons']) - 8} more")
+    out.print(table)
+    for reason in reasons:
+        out.print(reason, markup=False)

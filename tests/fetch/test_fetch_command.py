@@ -155,8 +155,12 @@ def test_portal_and_fetch_as_commands(tmp_path: Path) -> None:
             line for line in done.stdout.splitlines() if "huaian-gov" in line or "wuhan-dongxihu-dpf" in line
         ]
         assert len(rows) == 2 and all(" ok " in row for row in rows), done.stdout
-        assert "found" in done.stdout and "unchanged" in done.stdout
+        assert "found" in done.stdout and "same" in done.stdout
         assert "gongkai fetch 2024" in done.stdout
+        table = [line for line in done.stdout.splitlines() if not line.startswith("gongkai fetch")]
+        assert max(len(line) for line in table) <= 80, (
+            done.stdout
+        )  # piped: 80 columns (the title names the lake)
     finally:
         server.kill()
         server.wait(10)
