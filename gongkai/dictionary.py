@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from gongkai import forms
+from gongkai.generated import write_or_check
 from gongkai.historical import METRICS
 from gongkai.lake.schemas import PARTITION_FIELD, STATUSES, TABLES, TableDef
 from gongkai.validate.checks import suites
@@ -214,18 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Generate docs/data-dictionary.md")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
-    text = render()
-    if args.write:
-        DICTIONARY.parent.mkdir(parents=True, exist_ok=True)
-        DICTIONARY.write_text(text, encoding="utf-8")
-        print(DICTIONARY)
-        return 0
-    current = DICTIONARY.read_text(encoding="utf-8") if DICTIONARY.is_file() else ""
-    if current != text:
-        print(f"{DICTIONARY} is out of date: run python -m gongkai.dictionary --write")
-        return 1
-    print(f"{DICTIONARY} is up to date")
-    return 0
+    return write_or_check(DICTIONARY, render(), write=args.write, command="python -m gongkai.dictionary")
 
 
 if __name__ == "__main__":

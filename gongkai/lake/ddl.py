@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from gongkai.generated import write_or_check
 from gongkai.lake.schemas import PARTITION_COLUMN, PARTITION_FIELD, TABLES, TableDef
 
 READERS_DOC = Path(__file__).resolve().parents[2] / "docs" / "readers.md"
@@ -133,16 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.location:
         sys.stdout.write(all_tables(args.location))
         return 0
-    text = render()
-    if args.write:
-        READERS_DOC.write_text(text, encoding="utf-8")
-        print(READERS_DOC)
-        return 0
-    if not READERS_DOC.is_file() or READERS_DOC.read_text(encoding="utf-8") != text:
-        print(f"{READERS_DOC} is out of date: run python -m gongkai.lake.ddl --write")
-        return 1
-    print(f"{READERS_DOC} is up to date")
-    return 0
+    return write_or_check(READERS_DOC, render(), write=args.write, command="python -m gongkai.lake.ddl")
 
 
 if __name__ == "__main__":
