@@ -16,7 +16,8 @@ EXTRACTOR_VERSION = "8"  # 3: OCR of scanned PDF pages and page images; 4: OCR n
 # 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text;
 # 6: OCR cells it cannot read are marked (null + ocr_unreadable, in their column), HTML heading rows in tables;
 # 7: a cell with ink OCR reads as nothing, or as low-confidence marks that are not words, is unreadable, not blank;
-# 8: look-alike ideographs (Kangxi radicals, compatibility ideographs from Word/WPS PDF fonts) are unified
+# 8: look-alike ideographs (Kangxi radicals, compatibility ideographs from Word/WPS PDF fonts) are unified,
+# rulings of pages with /Rotate are read as the axis-aligned lines they are (float noise made them slant)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads
