@@ -104,7 +104,27 @@ def extract_html(data: bytes) -> Document:
         blocks.append(Paragraph(" ".join(title.split())))
     body = root.find("body")
     _walk(body if body is not None else root, blocks)
+    pictures = _pictures(body if body is not None else root)
+    if pictures:
+        problems.append(
+            Problem(
+                "page_pictures",
+                f"the page shows {len(pictures)} picture(s) among its text ({', '.join(pictures[:3])}"
+                f"{' …' if len(pictures) > 3 else ''}); a table published as a picture is not read from an "
+                "HTML page: if a table is missing, look for the report as a PDF or Word attachment",
+                "info",
+            )
+        )
     return Document(blocks=blocks, media_type="text/html", extractor="html", problems=problems)
+
+
+def _pictures(element: html.HtmlElement) -> list[str]:
+    """The file names of the content's pictures (logos and icons of the site's chrome were dropped)."""
+    names = []
+    for img in element.iter("img"):
+        source = (img.get("src") or img.get("data-src") or "").split("?")[0].rstrip("/")
+        names.append(source.rsplit("/", 1)[-1] or "(inline)")
+    return names
 
 
 def _more_elements_than(text: str, cap: int) -> bool:
