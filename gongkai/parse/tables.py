@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gongkai import forms
 from gongkai.forms import Key, match_key, normalize_label
@@ -80,15 +80,68 @@ def _match_row(labels: list[str]) -> str | None:
     return None
 
 
+# the rows in printed order, （六）其他处理 printed as one row where its three rows would be
+_FORM_ORDER = {
+    k.key: i
+    for i, k in enumerate(
+        (*forms.APPLICATION_ROWS["f2021"][:-2], forms.OTHER_HANDLING, *forms.APPLICATION_ROWS["f2021"][-2:])
+    )
+}
+
+
+def _blank_rows_split_off(rows: list[LogicalRow]) -> list[LogicalRow]:
+    """Rows printed blank in text where empty cells leave nothing: their label runs straight into the next
+    row's ('3.危及“三安全一稳定”' then '4.保护第三方合法权益 0 0 …'), and the two labels read as one row's.
+    A label naming a row of its own that the form prints before the row its last label names is that blank
+    row — only in a table read row by row (every value run under a label, none split off a longer run)
+    and where no other row of the table names it."""
+    if any(r.split_from_previous or (r.values and not r.labels) for r in rows):
+        return rows
+    named = [_match_row(r.labels) for r in rows]
+    out: list[LogicalRow] = []
+    for row, key in zip(rows, named, strict=True):
+        own = match_key(row.labels[-1], _ROW_KEYS) if row.labels else None
+        if own is None or own != key or len(row.labels) < 2:
+            out.append(row)
+            continue
+        blanks: list[tuple[int, str]] = []
+        for index, label in enumerate(row.labels[:-1]):
+            other = match_key(label, _ROW_KEYS)
+            if (
+                other is None
+                or other in named
+                or any(other == b for _, b in blanks)
+                or _names_two_rows([label])
+                or _FORM_ORDER[other] >= _FORM_ORDER[own]
+                or (other == forms.OTHER_HANDLING.key and own in forms.OTHER_SUBROWS)
+                or (blanks and _FORM_ORDER[other] <= _FORM_ORDER[blanks[-1][1]])
+            ):
+                continue
+            blanks.append((index, other))
+        if not blanks or len(blanks) > len(forms.ALL_APPLICATION_ROW_KEYS) // 3:
+            out.append(row)
+            continue
+        for index, _ in blanks:
+            out.append(
+                replace(
+                    row, labels=[row.labels[index]], values=[], printed_blank=True, sources=set(row.sources)
+                )
+            )
+        out.append(replace(row, labels=row.labels[blanks[-1][0] + 1 :]))
+    return out
+
+
 def read_applications(segments: list[Segment]) -> ApplicationsReading:
-    logical = logical_rows(segments, 7, APPLICANT_HEADER_WORDS)
-    valued = [r for r in logical if any(v.strip() for v in r.values)]
+    logical = _blank_rows_split_off(logical_rows(segments, 7, APPLICANT_HEADER_WORDS))
+    valued = [r for r in logical if any(v.strip() for v in r.values) or r.printed_blank]
     # a grid row whose seven cells are all blank is a row all the same, when its label names one — unless
     # it is the rest of a row that a page break cut in two (its values above it, under a broken label)
     with_blank = [
         r
         for r in logical
-        if any(v.strip() for v in r.values) or (r.gridded and len(r.values) == 7 and _match_row(r.labels))
+        if any(v.strip() for v in r.values)
+        or r.printed_blank
+        or (r.gridded and len(r.values) == 7 and _match_row(r.labels))
     ]
     if len(with_blank) == len(valued):
         return _read_applications(valued)
@@ -148,7 +201,9 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
         label_flags = (*row.source_flags, *(("label_inferred",) if key is None else ()))
         hint = row.labels[-1] if row.labels else None
         digits = "".join(v.strip() for v in row.values)
-        if (
+        if row.printed_blank:
+            reading.cells[final] = [CellValue(None, "", list(row.source_flags)) for _ in range(7)]
+        elif (
             (glued or (row.glued and len(row.trimmed_values()) == 1))
             and digits.isdigit()
             and len(digits) >= 7
