@@ -21,7 +21,7 @@ from gongkai.parse.stream import Segment, classify, segments_of, upright
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
 from gongkai.values import parse_value
 
-PARSER_VERSION = "1.4.0"  # 1.4: numbers with no printed column placed by the column identities
+PARSER_VERSION = "1.5.0"  # 1.5: blank rows whose label ran into the next, rows whose label was lost, all placements at once
 
 _H2 = re.compile(r"主动公开政府信息(情况)?$")
 _H3 = re.compile(r"收到和处理政府信息公开申请(情况)?$")
@@ -561,7 +561,8 @@ def _lost_rows(rows: tuple[str, ...], reading: ApplicationsReading) -> dict[str,
 def _lost_row_readings(printed: list[str], lost: int) -> list[placing.Joint] | None:
     """Each way the cells a row printed may be its own and then those of the `lost` rows below it (each
     possibly printed blank: no cells), every row's cells placed as _placements places them."""
-    cells = list(printed)  # an empty cell, where the text prints one, holds its column
+    # only the numbers: an empty cell or a blank mark may be the lost label's, not a column of a row
+    cells = [c for c in printed if c.strip() and not _BLANK_MARK.fullmatch(c.strip())]
     out: list[placing.Joint] = []
     for cuts in itertools.combinations_with_replacement(range(len(cells) + 1), lost):
         bounds = [0, *cuts, len(cells)]

@@ -176,7 +176,7 @@ def read_applications(segments: list[Segment]) -> ApplicationsReading:
         or (r.gridded and len(r.values) == 7 and _match_row(r.labels))
         or (
             i > first  # below the first row of numbers: not a header row
-            and len(r.values) == 7
+            and len(r.values) >= 7
             and not _is_header_like(r.labels, APPLICANT_HEADER_WORDS)
             and _match_row(r.labels) not in {*named, None}
         )
