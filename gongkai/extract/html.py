@@ -90,6 +90,8 @@ def extract_html(data: bytes) -> Document:
         )
     for element in root.iter(*_DROP):
         element.drop_tree()
+    for element in [e for e in root.iter() if isinstance(e.tag, str) and _hidden(e)]:
+        element.drop_tree()  # a reader never sees it: a stale copy of a table, digits hidden from crawlers
     for element in list(root.iter()):
         attrs = f"{element.get('class', '')} {element.get('id', '')}"
         if (
@@ -116,6 +118,16 @@ def extract_html(data: bytes) -> Document:
             )
         )
     return Document(blocks=blocks, media_type="text/html", extractor="html", problems=problems)
+
+
+_HIDDEN_STYLE = re.compile(
+    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)", re.I
+)
+
+
+def _hidden(element: html.HtmlElement) -> bool:
+    """Hidden by its own attributes (a style sheet's rules are not applied: they are not in the page)."""
+    return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
 
 
 def _pictures(element: html.HtmlElement) -> list[str]:
