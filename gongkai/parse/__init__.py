@@ -21,7 +21,8 @@ from gongkai.parse.stream import Segment, classify, segments_of, upright
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
 from gongkai.values import parse_value
 
-PARSER_VERSION = "1.5.0"  # 1.5: blank rows whose label ran into the next, rows whose label was lost, all placements at once
+PARSER_VERSION = "1.5.1"  # 1.5: blank rows whose label ran into the next, rows whose label was lost, all placements at once
+# 1.5.1: years and dates in Chinese numerals (二〇二三年度…报告, 二〇二四年一月二十五日) are read
 
 _H2 = re.compile(r"主动公开政府信息(情况)?$")
 _H3 = re.compile(r"收到和处理政府信息公开申请(情况)?$")
