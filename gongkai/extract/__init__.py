@@ -12,12 +12,14 @@ from gongkai.extract.text import decode_text, extract_text
 from gongkai.model import Document
 from gongkai.settings import get_settings
 
-EXTRACTOR_VERSION = "8"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
+EXTRACTOR_VERSION = "9"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
 # 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text;
 # 6: OCR cells it cannot read are marked (null + ocr_unreadable, in their column), HTML heading rows in tables;
 # 7: a cell with ink OCR reads as nothing, or as low-confidence marks that are not words, is unreadable, not blank;
 # 8: look-alike ideographs (Kangxi radicals, compatibility ideographs from Word/WPS PDF fonts) are unified,
-# rulings of pages with /Rotate are read as the axis-aligned lines they are (float noise made them slant)
+# rulings of pages with /Rotate are read as the axis-aligned lines they are (float noise made them slant);
+# 9: saved web pages (MHTML: a page and its pictures, what fetch archives for a page whose tables are
+# pictures) are read, their pictures by OCR where they stand
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads
@@ -30,6 +32,8 @@ READABLE_SUFFIXES = frozenset(
         ".htm",
         ".shtml",
         ".xhtml",
+        ".mht",
+        ".mhtml",
         ".pdf",
         ".docx",
         ".doc",
@@ -95,6 +99,10 @@ def _extract(data: bytes, filename: str | None) -> Document:
         from gongkai.extract.html import extract_html
 
         return extract_html(data)
+    if media_type == "multipart/related":
+        from gongkai.extract.mhtml import extract_mhtml
+
+        return extract_mhtml(data)
     if media_type == "application/pdf":
         from gongkai.extract.pdf import extract_pdf
 
@@ -125,5 +133,5 @@ def _extract(data: bytes, filename: str | None) -> Document:
         media_type,
         "unsupported_format",
         f"no extractor for {media_type}: the file is not "
-        "a report in a supported format (txt, md, html, pdf, docx, doc, wps, png, jpeg, tiff, bmp)",
+        "a report in a supported format (txt, md, html, mht, pdf, docx, doc, wps, png, jpeg, tiff, bmp)",
     )

@@ -7,6 +7,9 @@
 - text inside a cell is joined without separators (digits split across inline tags join back),
   <br> and <p> inside a cell break nothing;
 - scripts, styles, navigation, headers and footers of the site are dropped;
+- pictures: given the page's pictures (a saved page, MHTML: gongkai.extract.mhtml), the content's
+  pictures are read by OCR and their tables stand where the <img> stood (gongkai.extract.pictures);
+  without them, the pictures are named (`page_pictures`, info);
 - a page with more elements than GONGKAI_HTML_MAX_ELEMENTS is refused before its tree is built
   (`too_many_elements`): a report page has a few thousand, and each costs hundreds of bytes and tens of
   microseconds to read (a 99 MiB page of tables: 7 million elements, over 2.5 GB and 3 minutes).
@@ -16,11 +19,13 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 
 from lxml import etree, html
 
 from gongkai.extract.charset import decode
-from gongkai.model import Cell, Document, Paragraph, Problem, Table
+from gongkai.extract.pages import append_joining_tables
+from gongkai.model import Block, Cell, Document, Paragraph, Problem, Table
 from gongkai.settings import get_settings
 
 _DROP = ("script", "style", "noscript", "nav", "header", "footer", "iframe", "form", "select", "button")
@@ -65,7 +70,14 @@ def decode_html(data: bytes) -> tuple[str, list[Problem]]:
     return decoded.text, decoded.problems
 
 
-def extract_html(data: bytes) -> Document:
+def extract_html(
+    data: bytes,
+    pictures: Mapping[str, bytes] | None = None,
+    page_url: str | None = None,
+    media_type: str = "text/html",
+) -> Document:
+    """The page's blocks in reading order. `pictures` (absolute URL → bytes, with the page's `page_url`):
+    the page's pictures, read by OCR where they stand; None for a bare page."""
     text, problems = decode_html(data)
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     cap = get_settings().html_max_elements
@@ -88,6 +100,40 @@ def extract_html(data: bytes) -> Document:
             extractor="html",
             problems=problems,
         )
+    drop_chrome(root)
+    blocks: list[Paragraph | Table] = []
+    title = root.findtext(".//title")
+    if title and title.strip():
+        blocks.append(Paragraph(" ".join(title.split())))
+    body = root.find("body")
+    content = body if body is not None else root
+    read: dict[str, list[Block]] = {}
+    if pictures is not None:
+        from gongkai.extract.pictures import read_pictures
+
+        read, picture_problems = read_pictures(content, pictures, page_url, PICTURE_MARK)
+        problems.extend(picture_problems)
+    _walk(content, blocks, read)
+    names = picture_names(content)
+    if names and pictures is None:
+        problems.append(
+            Problem(
+                "page_pictures",
+                f"the page shows {len(names)} picture(s) among its text ({', '.join(names[:3])}"
+                f"{' …' if len(names) > 3 else ''}); a table published as a picture is not read from an "
+                "HTML page: if a table is missing, look for the report as a PDF or Word attachment",
+                "info",
+            )
+        )
+    return Document(blocks=blocks, media_type=media_type, extractor="html", problems=problems)
+
+
+PICTURE_MARK = "data-gongkai-picture"  # set on an <img> whose OCR'd blocks stand in its place
+
+
+def drop_chrome(root: html.HtmlElement) -> None:
+    """Drop what a reader does not read as the report: scripts, styles, forms, hidden elements and the
+    site's navigation, headers and footers (also used by fetch to judge a page's content)."""
     for element in root.iter(*_DROP):
         element.drop_tree()
     for element in [e for e in root.iter() if isinstance(e.tag, str) and _hidden(e)]:
@@ -100,24 +146,26 @@ def extract_html(data: bytes) -> Document:
             and _CHROME_CLASS.search(attrs)
         ):
             element.drop_tree()
-    blocks: list[Paragraph | Table] = []
-    title = root.findtext(".//title")
-    if title and title.strip():
-        blocks.append(Paragraph(" ".join(title.split())))
+
+
+def content_tables(data: bytes) -> tuple[list[html.HtmlElement], list[Table]]:
+    """A page's content pictures (<img> elements, chrome dropped) and its tables, read as extract_html
+    reads them: what fetch needs to tell a page whose tables are pictures. ([], []) when unreadable."""
+    text, _ = decode_html(data)
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    if _more_elements_than(text, get_settings().html_max_elements):
+        return [], []
+    try:
+        root = html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return [], []
+    drop_chrome(root)
     body = root.find("body")
-    _walk(body if body is not None else root, blocks)
-    pictures = _pictures(body if body is not None else root)
-    if pictures:
-        problems.append(
-            Problem(
-                "page_pictures",
-                f"the page shows {len(pictures)} picture(s) among its text ({', '.join(pictures[:3])}"
-                f"{' …' if len(pictures) > 3 else ''}); a table published as a picture is not read from an "
-                "HTML page: if a table is missing, look for the report as a PDF or Word attachment",
-                "info",
-            )
-        )
-    return Document(blocks=blocks, media_type="text/html", extractor="html", problems=problems)
+    content = body if body is not None else root
+    images = list(content.iter("img"))
+    blocks: list[Paragraph | Table] = []
+    _walk(content, blocks, {})
+    return images, [b for b in blocks if isinstance(b, Table)]
 
 
 _HIDDEN_STYLE = re.compile(
@@ -130,7 +178,7 @@ def _hidden(element: html.HtmlElement) -> bool:
     return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
 
 
-def _pictures(element: html.HtmlElement) -> list[str]:
+def picture_names(element: html.HtmlElement) -> list[str]:
     """The file names of the content's pictures (logos and icons of the site's chrome were dropped)."""
     names = []
     for img in element.iter("img"):
@@ -147,8 +195,9 @@ def _more_elements_than(text: str, cap: int) -> bool:
     return next(itertools.islice(_START_TAG.finditer(text), cap, None), None) is not None
 
 
-def _walk(element: html.HtmlElement, blocks: list[Paragraph | Table]) -> None:
-    """Emit paragraphs and tables in document order."""
+def _walk(element: html.HtmlElement, blocks: list[Paragraph | Table], read: dict[str, list[Block]]) -> None:
+    """Emit paragraphs and tables in document order; a picture read by OCR (`read`, by its mark) gives
+    its blocks where it stands."""
     buffer: list[str] = []
 
     def flush() -> None:
@@ -163,28 +212,46 @@ def _walk(element: html.HtmlElement, blocks: list[Paragraph | Table]) -> None:
         buffer.append(element.text)
     for child in element:
         tag = child.tag if isinstance(child.tag, str) else ""
-        if tag == "table":
+        holds_read = bool(read) and tag != "img" and _holds_read_picture(child, read)
+        if tag == "img" and child.get(PICTURE_MARK) in read:
             flush()
-            if child.find(".//table") is not None:  # a frame around other tables: read its cells as content
+            _insert_picture(blocks, read[child.get(PICTURE_MARK, "")])
+        elif tag == "table":
+            flush()
+            # a frame around other tables or pictures read: read its cells as content
+            if child.find(".//table") is not None or holds_read:
                 for cell in child.iter("td", "th"):
                     if cell.getparent() is not None and _owning_table(cell) is child:
-                        _walk(cell, blocks)
+                        _walk(cell, blocks, read)
             elif _is_layout(child):
-                _split_layout(child, blocks)
+                _split_layout(child, blocks, read)
             else:
                 table = _table(child)
                 if table.rows:
                     blocks.append(table)
         elif tag == "br":
             buffer.append("\n")
-        elif tag in _BLOCK_TAGS:
+        elif tag in _BLOCK_TAGS or holds_read:  # an inline element around a picture read: a block
             flush()
-            _walk(child, blocks)
+            _walk(child, blocks, read)
         elif tag:
             buffer.append(_inline_text(child))
         if child.tail:
             buffer.append(child.tail)
     flush()
+
+
+def _holds_read_picture(element: html.HtmlElement, read: dict[str, list[Block]]) -> bool:
+    return any(img.get(PICTURE_MARK) in read for img in element.iter("img"))
+
+
+def _insert_picture(blocks: list[Paragraph | Table], picture: list[Block]) -> None:
+    """A picture's blocks where it stands. A table cut into two pictures (two screenshots, one under the
+    other, nothing between them) is joined as a table over a page break is: same width, same source."""
+    if blocks and isinstance(blocks[-1], Table) and blocks[-1].source == "ocr":
+        append_joining_tables(blocks, list(picture))  # type: ignore[arg-type]
+    else:
+        blocks.extend(picture)
 
 
 def _is_layout(table: html.HtmlElement) -> bool:
@@ -208,7 +275,9 @@ def _is_content_cell(cell: html.HtmlElement) -> bool:
     )
 
 
-def _split_layout(table: html.HtmlElement, blocks: list[Paragraph | Table]) -> None:
+def _split_layout(
+    table: html.HtmlElement, blocks: list[Paragraph | Table], read: dict[str, list[Block]]
+) -> None:
     """A table some rows of which hold a heading or a page of text: those rows are read as content, the
     rows between them stay a grid (their empty cells keep their columns)."""
     grid_rows: list[html.HtmlElement] = []
@@ -224,7 +293,7 @@ def _split_layout(table: html.HtmlElement, blocks: list[Paragraph | Table]) -> N
         if any(_is_content_cell(td) for td in _row_cells(tr)):
             flush()
             for td in _row_cells(tr):
-                _walk(td, blocks)
+                _walk(td, blocks, read)
         else:
             grid_rows.append(tr)
     flush()

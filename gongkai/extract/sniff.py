@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from gongkai.extract.charset import wide_text_encoding
+from gongkai.extract.mhtml import looks_like_mhtml
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -29,6 +30,8 @@ def sniff_media_type(data: bytes, filename: str | None = None) -> str:
         return "application/zip"
     if data.startswith(OLE_MAGIC):
         return "application/msword"
+    if looks_like_mhtml(data[:4096]):  # a saved web page and its pictures (.mht, .mhtml)
+        return "multipart/related"
     wide = wide_text_encoding(data)
     if wide:
         head = data[:4096].decode(wide, "ignore").lstrip().encode("utf-8")

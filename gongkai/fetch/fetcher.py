@@ -3,7 +3,8 @@
 Conditional GET (ETag / Last-Modified) and content hashes keep re-runs from downloading or storing
 what did not change. The validators come from the document's prior fetch — the lake's lineage, read by
 the pipeline's plan (`gongkai.pipeline.plan`) — and this fetch's validators go into its fetch record.
-What is not a report — an HTML error page served with status 200, or served where a PDF was linked —
+A report page whose tables are pictures is archived with its pictures as one MHTML document
+(gongkai.fetch.pictures). What is not a report — an HTML error page served with status 200, or served where a PDF was linked —
 is refused with its reason. The fetch record (a LineageEvent, stage "fetch") is returned, not written:
 the caller writes a batch's records at once.
 """
@@ -16,10 +17,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from gongkai.clock import now_iso
+from gongkai.extract.mhtml import MEDIA_TYPE as MHTML
+from gongkai.extract.mhtml import read_bundle
 from gongkai.extract.sniff import sniff_media_type
 from gongkai.fetch.discover import ReportLink
 from gongkai.fetch.http import FetchError, PoliteSession, decode_page
-from gongkai.lake.raw import archive_raw, raw_key
+from gongkai.fetch.pictures import bundle_with_pictures, pictures_to_fetch
+from gongkai.lake.raw import archive_raw, raw_key, read_raw
 from gongkai.lake.store import Store
 from gongkai.model import LineageEvent, report_id_for
 from gongkai.versions import code_version
@@ -188,8 +192,30 @@ def fetch_document(
         return result("failed", refusal, None, None, details)
     if media_type == "application/pdf" and b"%%EOF" not in fetched.content[-2048:]:
         details["warning"] = "pdf_without_eof: the PDF does not end with %%EOF; it may be cut short"
-    sha = hashlib.sha256(fetched.content).hexdigest()
+    content = fetched.content
+    if media_type == "text/html":  # a report page whose tables are pictures: kept with its pictures
+        wanted = pictures_to_fetch(content, fetched.url, link.year)
+        if wanted is not None:
+            if held and _held_page(store, held) == content:  # the page we bundled before, unchanged
+                details["media_type"] = MHTML
+                return result("unchanged", None, held, raw_key(held), details)
+            content, about = bundle_with_pictures(content, fetched.url, fetched.content_type, wanted, session)
+            details.update(about, media_type=MHTML, bytes=len(content))
+    sha = hashlib.sha256(content).hexdigest()
     unchanged = bool(previous and previous.sha256 == sha)
     details["already_archived"] = store.exists(raw_key(sha))
-    sha, uri = archive_raw(store, fetched.content)
+    sha, uri = archive_raw(store, content)
     return result("unchanged" if unchanged else "ok", None, sha, uri, details)
+
+
+def _held_page(store: Store, sha: str) -> bytes | None:
+    """The page of the bundle the raw zone holds under `sha` (None when it is not a bundle): a page
+    fetched again without a 304 is compared with it before its pictures are fetched again."""
+    try:
+        data = read_raw(store, sha)
+    except Exception:  # gone or unreadable: fetch in full
+        return None
+    if sniff_media_type(data) != MHTML:
+        return None
+    bundle = read_bundle(data)
+    return bundle.html if bundle else None
