@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
-from urllib.parse import urldefrag, urljoin, urlsplit
 
 from gongkai.model import Document
 
@@ -102,7 +101,7 @@ def read_bundle(data: bytes) -> Bundle | None:
             bundle = Bundle(payload, url, str(part.get("Content-Type") or kind))
             continue
         if location:
-            address = urldefrag(location).url
+            address = location.split("#", 1)[0]
             resources.setdefault(address, payload)
             types.setdefault(address, kind)
         content_id = (part.get("Content-ID") or "").strip().strip("<>")
@@ -135,31 +134,3 @@ def _leaves(message: Message) -> list[Message]:
         return [message]
     payload = message.get_payload()
     return [leaf for part in payload if isinstance(part, Message) for leaf in _leaves(part)]
-
-
-def looks_like_mhtml(head: bytes) -> bool:
-    """MIME headers at the start of the file (before the first empty line) that declare a
-    multipart/related document: a saved web page (.mht/.mhtml), whatever header comes first."""
-    text = head[:4096].lstrip().replace(b"\r\n", b"\n")
-    headers, separator, _ = text.partition(b"\n\n")
-    if not separator or not headers[:1].isalpha():
-        return False
-    lines = headers.split(b"\n")
-    if not all(b":" in line.split(b" ", 1)[0] or line[:1] in (b" ", b"\t") for line in lines):
-        return False  # every line a "Name: value" header or its continuation: not text that says it
-    lowered = headers.lower()
-    return b"content-type: multipart/related" in lowered or b"content-type:multipart/related" in lowered
-
-
-def resolve(source: str, page_url: str | None) -> str | None:
-    """A picture's address as the bundle names it: `source` (src or data-src) made absolute against the
-    page's URL; None for what names no fetchable picture (inline data: URIs, javascript:, empty)."""
-    source = source.strip()
-    if not source or source.lower().startswith(("data:", "javascript:", "about:", "blob:")):
-        return None
-    if source.lower().startswith("cid:"):
-        return source
-    address = urldefrag(urljoin(page_url or "", source)).url
-    if urlsplit(address).scheme not in ("http", "https", "file", ""):
-        return None
-    return address

@@ -19,9 +19,9 @@ import io
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 from gongkai.extract.limits import extract_limited
-from gongkai.extract.mhtml import resolve
 from gongkai.extract.sniff import sniff_media_type
 from gongkai.model import Block, Document, Problem, Table
 from gongkai.settings import get_settings
@@ -218,3 +218,17 @@ def estimated_dpi(gray: object) -> float | None:
     if len(heights) < 5:
         return None
     return float(np.median(heights)) / (WORD_HEIGHT_EM * TEXT_POINTS / 72)
+
+
+def resolve(source: str, page_url: str | None) -> str | None:
+    """A picture's address as the bundle names it: `source` (src or data-src) made absolute against the
+    page's URL; None for what names no fetchable picture (inline data: URIs, javascript:, empty)."""
+    source = source.strip()
+    if not source or source.lower().startswith(("data:", "javascript:", "about:", "blob:")):
+        return None
+    if source.lower().startswith("cid:"):
+        return source
+    address = urldefrag(urljoin(page_url or "", source)).url
+    if urlsplit(address).scheme not in ("http", "https", "file", ""):
+        return None
+    return address

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from gongkai.extract.charset import wide_text_encoding
-from gongkai.extract.mhtml import looks_like_mhtml
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -79,3 +78,17 @@ def _looks_binary(sample: bytes) -> bool:
         return True
     control = sum(1 for b in sample if b < 9 or 13 < b < 32)
     return control > len(sample) * 0.05
+
+
+def looks_like_mhtml(head: bytes) -> bool:
+    """MIME headers at the start of the file (before the first empty line) that declare a
+    multipart/related document: a saved web page (.mht/.mhtml), whatever header comes first."""
+    text = head[:4096].lstrip().replace(b"\r\n", b"\n")
+    headers, separator, _ = text.partition(b"\n\n")
+    if not separator or not headers[:1].isalpha():
+        return False
+    lines = headers.split(b"\n")
+    if not all(b":" in line.split(b" ", 1)[0] or line[:1] in (b" ", b"\t") for line in lines):
+        return False  # every line a "Name: value" header or its continuation: not text that says it
+    lowered = headers.lower()
+    return b"content-type: multipart/related" in lowered or b"content-type:multipart/related" in lowered

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 from gongkai import forms
 from gongkai.extract.html import content_tables
-from gongkai.extract.mhtml import resolve, write_bundle
-from gongkai.extract.pictures import MAX_PICTURE_BYTES, MAX_PICTURES, picture_source, picture_type
+from gongkai.extract.mhtml import write_bundle
+from gongkai.extract.pictures import MAX_PICTURE_BYTES, MAX_PICTURES, picture_source, picture_type, resolve
 from gongkai.fetch.http import FetchError, PoliteSession
 from gongkai.model import Table
 

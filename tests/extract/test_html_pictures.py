@@ -13,10 +13,10 @@ import pytest
 
 from gongkai.cli import main
 from gongkai.extract import READABLE_SUFFIXES, extract_bytes
-from gongkai.extract.mhtml import looks_like_mhtml, read_bundle, resolve, write_bundle
+from gongkai.extract.mhtml import read_bundle, write_bundle
 from gongkai.extract.ocr import ocr_available
-from gongkai.extract.pictures import picture_source
-from gongkai.extract.sniff import sniff_media_type
+from gongkai.extract.pictures import picture_source, resolve
+from gongkai.extract.sniff import looks_like_mhtml, sniff_media_type
 from gongkai.pipeline import parse_bytes
 
 needs_ocr = pytest.mark.skipif(not ocr_available(), reason="rapidocr-onnxruntime is a dependency of gongkai")
