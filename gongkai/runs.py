@@ -335,12 +335,14 @@ class ProgressLog:
     def __call__(self, what: str, done: int, total: int, failed: int = 0) -> None:
         now_s = self.clock()
         track = self._tracks.get(what)
-        # a new round of the same work (the next year of a backfill): counted afresh
-        if track is None or total != track.total or done < track.logged_done:
+        # a new round of the same work (the next year of a backfill): counted afresh. Within a round the
+        # total may grow (a flow plans documents as discovery finds them): the same round, a new total
+        if track is None or total < track.total or done < track.logged_done:
             self._tracks[what] = _Track(now_s, done, now_s, done, total)
             self.emit(self.line(what, done, total, failed, None))
             return
         finished = done >= total and track.logged_done < total
+        track.total = total
         due = done - track.logged_done >= self.every_items or (
             now_s - track.logged_at >= self.every_seconds and done != track.logged_done
         )
