@@ -36,17 +36,17 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from gongkai.clock import new_run_id, now_iso
+from gongkai.model import LineageEvent
 from gongkai.pipeline.discover import Discovered, discovery_failed, select_agencies
 from gongkai.pipeline.plan import PLAN_CHUNK, group_size, lake_store, make_batches, settle_known
 from gongkai.pipeline.record import DocumentRecord
 from gongkai.pipeline.run import BATCH_STAGES, batch_tallies
 from gongkai.runs import (
     DEFAULT_BATCH_SIZE,
-    AgencyRun,
     ProgressLog,
     RunSummary,
+    Tallies,
     default_report_year,
-    merge_runs,
     report_progress,
 )
 from gongkai.settings import get_settings
@@ -55,7 +55,7 @@ from tasks.discover import discover, plan, recent
 from tasks.fetch import fetch, hosts_with_limits
 from tasks.parse import extract_parse
 from tasks.validate import validate
-from tasks.write import record_run, write
+from tasks.write import record_discoveries, record_run, write
 
 
 def dask_task_runner(address: str | None = None, workers: int = 2) -> Any:
@@ -136,8 +136,10 @@ def ingest_year(
 
     # discover, in groups of agencies — except those whose listing was read within the window
     known: Discovered = recent.submit(selected, year, lake, revalidate_after_hours).result()
-    parts: list[AgencyRun] = list(known.tallies)
-    events = []
+    parts = Tallies()  # per agency, added up as batches settle
+    parts.extend(known.tallies)
+    events: list[LineageEvent] = []  # discovery's, until written with the next chunk's planning
+    recorded: list[PrefectFuture] = []
     fresh = {t.agency_id for t in known.tallies}
     stale = [slug for slug in selected if slug not in fresh]
     workers = get_settings().workers
@@ -200,6 +202,9 @@ def ingest_year(
             if id(record) not in waiting:
                 record.release()
         ready.extend(work)
+        if events:  # the discovery lineage of these documents' agencies, written now, not at the end
+            recorded.append(record_discoveries.submit(lake, Parcel(list(events))))
+            events.clear()
         docs_total += len(planned)
         docs_done += len(planned) - len(work)
         progress("documents", docs_done, docs_total, docs_failed)
@@ -262,8 +267,10 @@ def ingest_year(
         discover_more()
     while in_flight:
         settle(*in_flight.popleft())
+    for future in recorded:
+        future.wait()
 
-    summary.agencies = merge_runs(parts)
+    summary.agencies = parts.runs()
     summary.ended_at = now_iso("seconds")
     record_run.submit(Parcel(summary), Parcel(events)).wait()
     return summary

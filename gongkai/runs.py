@@ -106,13 +106,26 @@ def tally(agency_id: str, year: int) -> AgencyRun:
 
 def merge_runs(parts: Iterable[AgencyRun]) -> list[AgencyRun]:
     """Add up partial tallies (one per batch) into one per (agency, year), sorted."""
-    merged: dict[tuple[str, int], AgencyRun] = {}
-    for part in parts:
-        key = (part.agency_id, part.year)
-        if key not in merged:
-            merged[key] = AgencyRun(agency_id=part.agency_id, year=part.year)
-        merged[key].merge(part)
-    return [merged[k] for k in sorted(merged)]
+    book = Tallies()
+    book.extend(parts)
+    return book.runs()
+
+
+class Tallies:
+    """Partial tallies added up as they come (a long run keeps one per agency, not one per batch)."""
+
+    def __init__(self) -> None:
+        self.merged: dict[tuple[str, int], AgencyRun] = {}
+
+    def extend(self, parts: Iterable[AgencyRun]) -> None:
+        for part in parts:
+            key = (part.agency_id, part.year)
+            if key not in self.merged:
+                self.merged[key] = AgencyRun(agency_id=part.agency_id, year=part.year)
+            self.merged[key].merge(part)
+
+    def runs(self) -> list[AgencyRun]:
+        return [self.merged[k] for k in sorted(self.merged)]
 
 
 @dataclass

@@ -20,6 +20,12 @@ def write(parsed: Parcel[Batch], outcome: Parcel[ValidationOutcome | None]) -> s
     return stage.write_batch(parsed.value, outcome.value, context=run_context())
 
 
+@stage_task("record-discoveries", retries=3, base_delay=5)
+def record_discoveries(lake: str | None, events: Parcel[Sequence[LineageEvent]]) -> int:
+    """Discovery lineage of the agencies discovered so far, written as the run goes."""
+    return stage.record_discoveries(lake, events.value, context=run_context())
+
+
 @stage_task("record-run", retries=2, base_delay=5)
 def record_run(summary: Parcel[RunSummary], events: Parcel[Sequence[LineageEvent]] | None = None) -> str:
     """Discovery lineage, the run record in the lake, and the run summary as Prefect artifacts."""
