@@ -1,7 +1,9 @@
 """The main job as a Prefect flow: one report year for a set of agencies (all by default).
 
 discover (groups of agencies) → plan (what the lake already holds) → per batch of documents from one
-host: fetch → extract+parse → validate → write → the run record, a table and a markdown artifact.
+host: fetch → extract+parse → validate → write → the run record, a table and a markdown artifact. The
+steps overlap: batches go out while later agencies are still being discovered, so the run holds a few
+thousand documents between discovery and write at any time, however many the year has.
 
 Composition only: every step is a task in tasks/ wrapping one function of gongkai.pipeline; what the
 tasks' states say about a batch is counted by the pipeline too (`batch_tallies`).
@@ -12,8 +14,8 @@ tasks' states say about a batch is counted by the pipeline too (`batch_tallies`)
   concurrency limit ``host:<name>`` on the server, its fetch tasks carry that tag, so the server caps
   the host across all flow runs.
 - At most `max_in_flight` batches are between fetch and write at any time, which bounds memory; the
-  CPU-heavy stages (parse, validate, write) take turns within a process (gongkai.pipeline), while fetches
-  overlap with them.
+  CPU-heavy stages of the process itself (validate, write) take turns within a process
+  (gongkai.pipeline), while fetches, and parsing in budget worker processes (one per core), overlap with them.
 - Documents the lake already holds from this parser, fetched within `revalidate_after_hours`, get no task
   at all; agencies whose listing was read within that window are not asked again (their links come from
   the lake's lineage). A re-run of an unchanged year is a handful of task runs.
@@ -34,17 +36,17 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from gongkai.clock import new_run_id, now_iso
+from gongkai.model import LineageEvent
 from gongkai.pipeline.discover import Discovered, discovery_failed, select_agencies
-from gongkai.pipeline.plan import group_size, lake_store, make_batches, settle_known
+from gongkai.pipeline.plan import PLAN_CHUNK, group_size, lake_store, make_batches, settle_known
 from gongkai.pipeline.record import DocumentRecord
 from gongkai.pipeline.run import BATCH_STAGES, batch_tallies
 from gongkai.runs import (
     DEFAULT_BATCH_SIZE,
-    AgencyRun,
     ProgressLog,
     RunSummary,
+    Tallies,
     default_report_year,
-    merge_runs,
     report_progress,
 )
 from gongkai.settings import get_settings
@@ -53,7 +55,7 @@ from tasks.discover import discover, plan, recent
 from tasks.fetch import fetch, hosts_with_limits
 from tasks.parse import extract_parse
 from tasks.validate import validate
-from tasks.write import record_run, write
+from tasks.write import record_discoveries, record_run, write
 
 
 def dask_task_runner(address: str | None = None, workers: int = 2) -> Any:
@@ -134,46 +136,78 @@ def ingest_year(
 
     # discover, in groups of agencies — except those whose listing was read within the window
     known: Discovered = recent.submit(selected, year, lake, revalidate_after_hours).result()
-    records: list[DocumentRecord] = list(known.records)
-    parts: list[AgencyRun] = list(known.tallies)
-    events = []
+    parts = Tallies()  # per agency, added up as batches settle
+    parts.extend(known.tallies)
+    events: list[LineageEvent] = []  # discovery's, until written with the next chunk's planning
+    recorded: list[PrefectFuture] = []
     fresh = {t.agency_id for t in known.tallies}
     stale = [slug for slug in selected if slug not in fresh]
-    size = agency_group_size or group_size(len(stale), get_settings().workers)
-    groups = [stale[i : i + size] for i in range(0, len(stale), size)]
-    found = [(group, discover.submit(group, year, registry)) for group in groups]
-    done, failed = len(fresh), 0
-    progress("agencies", done, len(selected), 0)
-    for group, future in found:
-        future.wait()
-        done += len(group)
-        if not future.state.is_completed():
-            failed += len(group)
-        progress("agencies", done, len(selected), failed)
-        if future.state.is_completed():
-            result: Discovered = future.result()
-            records.extend(result.records)
-            parts.extend(result.tallies)
-            events.extend(result.events)
-        else:
-            parts.extend(discovery_failed(group, year, _message(future)))
-
-    # what the lake already holds, then the batches
-    planned = plan.submit(Parcel(records), lake, force).result().value if records else []
-    # documents fetched recently and already in the lake from this parser need no task at all
-    work, settled = settle_known(planned, dt.timedelta(hours=revalidate_after_hours))
-    parts.extend(settled)
-    batches = make_batches(work, batch_size)
-    waiting = {id(record) for record in work}
-    for record in (*records, *planned):  # those with no task ahead (plan may copy records)
-        if id(record) not in waiting:
-            record.release()
+    workers = get_settings().workers
+    size = agency_group_size or group_size(len(stale), workers)
+    groups = deque(stale[i : i + size] for i in range(0, len(stale), size))
+    # Discovery, planning and the batches' stages overlap: a few discovery groups run ahead, their
+    # documents are planned a chunk at a time and go out in batches as soon as a batch is full. The run
+    # holds a chunk or two of documents between discovery and fetch, never the year: a record from
+    # discovery keeps the article page discovery read until its batch is fetched (~8 KiB a document on
+    # average), which held all at once is over 1 GiB at 100,000 documents.
+    chunk = max(PLAN_CHUNK, 2 * batch_size)
+    ahead = max(2, workers // 2)  # discovery groups in flight
+    discovering: deque[tuple[list[str], PrefectFuture]] = deque()
+    unplanned: list[DocumentRecord] = list(known.records)  # discovered, not yet planned against the lake
+    ready: list[DocumentRecord] = []  # planned, needing work, not yet in a batch
+    agencies_done, agencies_failed = len(fresh), 0
+    progress("agencies", agencies_done, len(selected), 0)
     limited_hosts = hosts_with_limits()
     # per host, the last `per_host` fetches: a new fetch of that host waits for the oldest of them
     lanes: dict[str, deque[PrefectFuture]] = defaultdict(lambda: deque(maxlen=max(1, per_host)))
     in_flight: deque[tuple[list[DocumentRecord], list[PrefectFuture]]] = deque()
-    docs_done, docs_total, docs_failed = len(planned) - len(work), len(planned), 0
+    docs_done = docs_total = docs_failed = batches_sent = 0
     progress("documents", docs_done, docs_total, 0)
+
+    def discover_more() -> None:
+        """Keep `ahead` discovery groups running while the run holds less than two chunks of documents
+        (and one at least, so that discovery always goes on)."""
+        while groups and (
+            not discovering or (len(discovering) < ahead and len(unplanned) + len(ready) < 2 * chunk)
+        ):
+            group = groups.popleft()
+            discovering.append((group, discover.submit(group, year, registry)))
+
+    def take_discovered() -> None:
+        nonlocal agencies_done, agencies_failed
+        group, future = discovering.popleft()
+        future.wait()
+        agencies_done += len(group)
+        if future.state.is_completed():
+            result: Discovered = future.result()
+            unplanned.extend(result.records)
+            parts.extend(result.tallies)
+            events.extend(result.events)
+        else:
+            agencies_failed += len(group)
+            parts.extend(discovery_failed(group, year, _message(future)))
+        progress("agencies", agencies_done, len(selected), agencies_failed)
+
+    def plan_unplanned() -> None:
+        """What the lake already holds for the documents discovered so far; those needing work join `ready`."""
+        nonlocal docs_done, docs_total
+        records = list(unplanned)
+        unplanned.clear()
+        planned = plan.submit(Parcel(records), lake, force).result().value
+        # documents fetched recently and already in the lake from this parser need no task at all
+        work, settled = settle_known(planned, dt.timedelta(hours=revalidate_after_hours))
+        parts.extend(settled)
+        waiting = {id(record) for record in work}
+        for record in (*records, *planned):  # those with no task ahead (plan may copy records)
+            if id(record) not in waiting:
+                record.release()
+        ready.extend(work)
+        if events:  # the discovery lineage of these documents' agencies, written now, not at the end
+            recorded.append(record_discoveries.submit(lake, Parcel(list(events))))
+            events.clear()
+        docs_total += len(planned)
+        docs_done += len(planned) - len(work)
+        progress("documents", docs_done, docs_total, docs_failed)
 
     def settle(batch: list[DocumentRecord], futures: list[PrefectFuture]) -> None:
         nonlocal docs_done, docs_failed
@@ -187,7 +221,9 @@ def ingest_year(
         docs_failed += sum(t.fetch_failed + t.stage_failed for t in tallies)
         progress("documents", docs_done, docs_total, docs_failed)
 
-    for number, batch in enumerate(batches, 1):
+    def send(batch: list[DocumentRecord]) -> None:
+        nonlocal batches_sent
+        batches_sent += 1
         host = batch[0].host
         lane = lanes[host]
         wait_for = [allow_failure(lane[0])] if len(lane) == lane.maxlen else None
@@ -203,15 +239,38 @@ def ingest_year(
         )
         lane.append(fetched)
         parsed = extract_parse.submit(fetched, force)
-        outcome = validate.submit(parsed, f"{summary.run_id}-b{number:04d}")  # type: ignore[call-overload]
+        outcome = validate.submit(parsed, f"{summary.run_id}-b{batches_sent:04d}")  # type: ignore[call-overload]
         written = write.submit(parsed, outcome)  # type: ignore[call-overload]
         in_flight.append((batch, [fetched, parsed, outcome, written]))
         if len(in_flight) >= max_in_flight:
             settle(*in_flight.popleft())
+
+    discover_more()
+    while discovering or groups or unplanned or ready:
+        if discovering and len(unplanned) < chunk:
+            take_discovered()
+            discover_more()
+            continue
+        if unplanned:
+            plan_unplanned()
+        final = not discovering and not groups
+        batches = make_batches(ready, batch_size)
+        # full batches go now; a host's last, smaller one waits for more of its documents — unless
+        # discovery is over, or the run holds more than a chunk of them (many hosts, few documents each)
+        flush = final or sum(len(b) for b in batches if len(b) < batch_size) > chunk
+        ready.clear()
+        for batch in batches:
+            if len(batch) >= batch_size or flush:
+                send(batch)
+            else:
+                ready.extend(batch)
+        discover_more()
     while in_flight:
         settle(*in_flight.popleft())
+    for future in recorded:
+        future.wait()
 
-    summary.agencies = merge_runs(parts)
+    summary.agencies = parts.runs()
     summary.ended_at = now_iso("seconds")
     record_run.submit(Parcel(summary), Parcel(events)).wait()
     return summary

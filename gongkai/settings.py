@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         gt=0,
         description="memory one document's handling may add to its worker process's address space",
     )
+    parse_workers: int = Field(
+        default=0,
+        ge=0,
+        description="documents one process handles at once, each in a budget worker of its own "
+        "(0: one per CPU core)",
+    )
 
     # fetching (gongkai/fetch/http.py)
     fetch_deadline: float = Field(

@@ -243,3 +243,22 @@ def test_a_new_round_of_the_same_work_is_counted_afresh() -> None:
         "documents 0/4 (0%) · 0 failed",
         "documents 4/4 (100%) · 2.0/s · done in 2s · 0 failed",
     ]
+
+
+def test_a_growing_total_is_the_same_round() -> None:
+    # a flow plans documents as discovery finds them: the total grows, the rate counts from the start
+    lines: list[str] = []
+    now = [0.0]
+    log = ProgressLog(lines.append, every_items=100, every_seconds=30, clock=lambda: now[0])
+    log("documents", 0, 0, 0)
+    log("documents", 0, 200, 0)
+    for done, total in ((100, 400), (200, 400), (300, 500), (500, 500)):
+        now[0] += 10.0
+        log("documents", done, total, 0)
+    assert lines == [
+        "documents 0/0 · 0 failed",
+        "documents 100/400 (25%) · 10.0/s · ETA 30s · 0 failed",
+        "documents 200/400 (50%) · 10.0/s · ETA 20s · 0 failed",
+        "documents 300/500 (60%) · 10.0/s · ETA 20s · 0 failed",
+        "documents 500/500 (100%) · 12.5/s · done in 40s · 0 failed",
+    ]

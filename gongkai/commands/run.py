@@ -219,8 +219,9 @@ def progress_bars(console: Console, *, disable: bool = False) -> Iterator[Progre
             if what not in bars:
                 bars[what] = progress.add_task(what, total=total, failed=text)
             task = progress.tasks[bars[what]] if bars[what] < len(progress.tasks) else None
-            if task is not None and (task.total != total or done < task.completed):
-                # a new round of the same work (the next year of a backfill): its own rate and ETA
+            if task is not None and ((task.total or 0) > total or done < task.completed):
+                # a new round of the same work (the next year of a backfill): its own rate and ETA; within
+                # a round the total may grow (documents are planned as discovery finds them)
                 progress.reset(bars[what], total=total, completed=done, failed=text)
             else:
                 progress.update(bars[what], completed=done, total=total, failed=text)

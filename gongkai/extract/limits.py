@@ -222,8 +222,10 @@ def _take_worker() -> _Worker:
 
 
 def _give_back(worker: _Worker) -> None:
+    # as many as documents are handled at once (GONGKAI_PARSE_WORKERS), so none is forked per document
+    keep = max(_IDLE_WORKERS, get_settings().parse_workers or os.cpu_count() or 1)
     with _lock:
-        if len(_idle) < _IDLE_WORKERS:
+        if len(_idle) < keep:
             _idle.append(worker)
             return
     worker.stop()

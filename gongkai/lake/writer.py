@@ -189,14 +189,27 @@ class _Plan:
         return removed
 
     def compact(self, table: str, year: int, max_files: int, target_bytes: int = TARGET_FILE_BYTES) -> bool:
-        """Merge files of a partition holding more than `max_files`: all small ones, or else the smallest."""
+        """Merge files of a partition holding more than `max_files`, size-tiered: the smallest files that
+        must go, then each next small one no bigger than those chosen together (or else the smallest
+        files, when too few are small). A merge thus rewrites files of about the same total size: merging
+        every small file each time rewrote the whole partition every `max_files` batches, a cost growing
+        with the square of a year's batches (10x the bytes at 500 batches)."""
         files = self.state_partition(table, year)
         if len(files) <= max_files:
             return False
-        by_size = sorted(files.items(), key=lambda kv: kv[1].bytes)
-        small = [k for k, info in by_size if info.bytes < target_bytes]
+        by_size = sorted(files.items(), key=lambda kv: (kv[1].bytes, kv[0]))
+        small = [(k, info.bytes) for k, info in by_size if info.bytes < target_bytes]
         need = len(files) - max_files + 1
-        chosen = small if len(small) >= need else [k for k, _ in by_size[:need]]
+        if len(small) >= need:
+            chosen = [k for k, _ in small[:need]]
+            total = sum(size for _, size in small[:need])
+            for key, size in small[need:]:
+                if size > total:
+                    break
+                chosen.append(key)
+                total += size
+        else:
+            chosen = [k for k, _ in by_size[:need]]
         body, rows = self._merged(chosen)
         for key in chosen:
             self.drop(table, key)

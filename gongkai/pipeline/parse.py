@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from gongkai.clock import now_iso
 from gongkai.extract import EXTRACTOR_VERSION, extract_bytes
@@ -11,11 +14,13 @@ from gongkai.extract.limits import run_within_budget
 from gongkai.extract.sniff import sniff_media_type
 from gongkai.extract.text import text_over_cap
 from gongkai.lake.raw import read_raw
+from gongkai.lake.store import Store
 from gongkai.model import Document, Paragraph, Report
 from gongkai.parse import parse_document
-from gongkai.pipeline.batch import CPU_LOCK, Batch
+from gongkai.pipeline.batch import Batch
 from gongkai.pipeline.plan import is_current, known_reports, lake_store
 from gongkai.pipeline.record import NO_CONTEXT, DocumentRecord, RunContext
+from gongkai.settings import get_settings
 
 
 def parse_bytes(data: bytes, source: str, *, budget: bool = True) -> Report:
@@ -113,11 +118,33 @@ def parse_record(record: DocumentRecord, data: bytes) -> Report:
     return report
 
 
+def parse_workers() -> int:
+    """Documents a process handles at once (GONGKAI_PARSE_WORKERS; 0: one per CPU core)."""
+    return get_settings().parse_workers or os.cpu_count() or 1
+
+
+# Documents being handled at once in this process, over all batches: each holds a budget worker process
+_slots_lock = threading.Lock()
+_slots: tuple[int, threading.BoundedSemaphore] | None = None
+
+
+def _document_slots() -> threading.BoundedSemaphore:
+    global _slots
+    wanted = parse_workers()
+    with _slots_lock:
+        if _slots is None or _slots[0] != wanted:
+            _slots = (wanted, threading.BoundedSemaphore(wanted))
+        return _slots[1]
+
+
 def parse_batch(batch: Batch, *, force: bool = False, context: RunContext = NO_CONTEXT) -> Batch:
     """Extract and parse the batch's documents from the raw zone, skipping bytes the lake already holds
-    as a report made by this parser and extractor (unless `force`). Never raises for a bad document."""
-    with CPU_LOCK:
-        return _parse_batch(batch, force=force, context=context)
+    as a report made by this parser and extractor (unless `force`). Never raises for a bad document.
+
+    The documents are handled in budget worker processes, `parse_workers()` at once: this process only
+    waits for them, so it does not take the CPU turn (CPU_LOCK) — validating and writing the batches
+    before this one go on meanwhile, on another core."""
+    return _parse_batch(batch, force=force, context=context)
 
 
 def _known_current(record: DocumentRecord) -> bool:
@@ -135,29 +162,52 @@ def _parse_batch(batch: Batch, *, force: bool, context: RunContext) -> Batch:
     known = (
         {} if force else known_reports(store, [r.sha256 for r in todo if r.sha256 and not _known_current(r)])
     )
-    parsed: set[str] = set()
+    first: dict[str, DocumentRecord] = {}  # report_id → the record whose bytes are parsed
+    again: list[DocumentRecord] = []  # the same bytes listed twice (two URLs): parsed once
     for record in todo:
         assert record.sha256 is not None and record.report_id is not None
         if not force and (_known_current(record) or is_current(known.get(record.sha256))):
             record.outcomes["parse"] = "skipped"
-            continue
-        if record.report_id in parsed:  # the same bytes listed twice (two URLs): parse once
+        elif record.report_id in first:
+            again.append(record)
+        else:
+            first[record.report_id] = record
+    chosen = list(first.values())
+    slots = _document_slots()
+
+    def one(record: DocumentRecord) -> bool:
+        with slots:
+            return _parse_stored(store, record)
+
+    workers = min(parse_workers(), len(chosen))
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="parse") as pool:
+            done = dict(zip([r.report_id for r in chosen], pool.map(one, chosen), strict=True))
+    else:
+        done = {r.report_id: one(r) for r in chosen}
+    for record in again:
+        if done.get(record.report_id):
             record.outcomes["parse"] = "skipped"
-            continue
-        started = now_iso()
-        try:
-            data = read_raw(store, record.sha256)
-        except KeyError:
-            record.fail(
-                "extract",
-                "raw_missing",
-                f"archived bytes missing for {record.source} ({record.sha256[:12]}); run again with --force",
-            )
-            record.event("extract", "failed", started, now_iso(), error="raw document missing from the lake")
-            continue
-        parse_record(record, data)
-        del data
-        parsed.add(record.report_id)
+        else:  # its bytes were missing: so they are for this record too
+            _parse_stored(store, record)
     for record in records:
         record.events = context.stamp(record.events)
     return Batch(batch.lake, records)
+
+
+def _parse_stored(store: Store, record: DocumentRecord) -> bool:
+    """Parse a record from its archived bytes; False when they are missing (the record then says so)."""
+    assert record.sha256 is not None
+    started = now_iso()
+    try:
+        data = read_raw(store, record.sha256)
+    except KeyError:
+        record.fail(
+            "extract",
+            "raw_missing",
+            f"archived bytes missing for {record.source} ({record.sha256[:12]}); run again with --force",
+        )
+        record.event("extract", "failed", started, now_iso(), error="raw document missing from the lake")
+        return False
+    parse_record(record, data)
+    return True

@@ -33,6 +33,9 @@ from gongkai.pipeline.record import DocumentRecord, Prior, tally_records
 from gongkai.runs import DEFAULT_BATCH_SIZE, AgencyRun
 
 DEFAULT_REVALIDATE_AFTER = dt.timedelta(hours=12)
+# documents a flow plans at once as discovery finds them: each plan reads the year's lineage, so not
+# too few; the run holds about two chunks between discovery and fetch, so not too many
+PLAN_CHUNK = 2000
 
 
 @functools.lru_cache(maxsize=8)

@@ -105,6 +105,17 @@ def _status_without_validation(report: Report) -> str:
     return status_for(report, [])
 
 
+def record_discoveries(
+    lake: str | None, events: Sequence[LineageEvent], *, context: RunContext = NO_CONTEXT
+) -> int:
+    """Write discovery's lineage (one event per agency) as a run goes, so that a long run does not hold
+    a year's worth of them until it ends; returns how many events were new."""
+    if not events:
+        return 0
+    with CPU_LOCK:
+        return write_lineage(lake_store(lake), context.stamp(events)).lineage_events
+
+
 def record_run(
     summary: RunSummary, events: Sequence[LineageEvent] = (), *, context: RunContext = NO_CONTEXT
 ) -> str:

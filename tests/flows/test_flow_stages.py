@@ -7,6 +7,8 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from gongkai.lake.raw import archive_raw
 from gongkai.model import LineageEvent
 from gongkai.pipeline.batch import Batch
@@ -201,3 +203,35 @@ def test_parcels_survive_pickling_whatever_they_hold() -> None:
 
     for value in (None, [], 0, {"a": 1}, DocumentRecord("a", 2024, "http://127.0.0.1/x")):
         assert pickle.loads(pickle.dumps(Parcel(value))).value == value
+
+
+def test_documents_parsed_at_once_keep_their_order_and_the_same_bytes_are_parsed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lake = str(tmp_path / "lake")
+    store = lake_store(lake)
+    docs = []
+    for seed in SEEDS[:4]:
+        sha, _ = archive_raw(store, seed.read_bytes())
+        docs.append(_fetched(f"http://127.0.0.1:1/{seed.name}", sha))
+    docs.insert(2, _fetched("http://127.0.0.1:1/same-bytes-again.txt", docs[0].sha256 or ""))
+    docs.insert(1, _fetched("http://127.0.0.1:1/gone.txt", "0" * 64))
+    docs.append(_fetched("http://127.0.0.1:1/gone-again.txt", "0" * 64))
+    one = parse_batch(Batch(lake, docs))
+    monkeypatch.setenv("GONGKAI_PARSE_WORKERS", "3")
+    three = parse_batch(Batch(lake, docs))
+    for parsed in (one, three):
+        assert [r.source for r in parsed.records] == [d.source for d in docs]
+        assert [r.outcomes.get("parse") for r in parsed.records] == [
+            "parsed",
+            None,  # its bytes are gone
+            "parsed",
+            "skipped",  # the same bytes as the first: parsed once
+            "parsed",
+            "parsed",
+            None,
+        ]
+        assert [p.code for r in parsed.records for p in r.problems] == ["raw_missing", "raw_missing"]
+    assert [r.report.sha256 for r in three.parsed if r.report] == [
+        r.report.sha256 for r in one.parsed if r.report
+    ]

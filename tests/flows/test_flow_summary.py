@@ -209,3 +209,23 @@ def test_lake_status_from_reports_and_run_records(tmp_path: Path) -> None:
     assert flagged.years_missing == [2019] and "expects a report" in flagged.problems[0]
     # only the agencies asked for
     assert [s.agency_id for s in lake_status(store, ["other"])] == ["other"]
+
+
+def test_a_national_run_lists_the_agencies_that_need_a_look_first_and_keeps_every_one_in_its_record(
+    tmp_path: Path,
+) -> None:
+    agencies = [AgencyRun(f"ok-{i}", 2023, found=1, fetched=1, parsed=1, written=1) for i in range(5)]
+    agencies.insert(3, AgencyRun("broken", 2023, found=1, fetch_failed=1))
+    summary = RunSummary("20240101T000000-abc", "file:///lake", [2023], "2024-01-01T00:00:00+00:00")
+    summary.agencies = agencies
+    assert [r["agency"] for r in summary.table_rows(limit=3)] == ["broken", "ok-0", "ok-1"]
+    assert len(summary.table_rows()) == 6
+    text = summary.markdown(limit=3)
+    assert "| broken | 2023 | failed |" in text and "| ok-2 |" not in text
+    assert "3 more agencies not listed here" in text
+    # the record in the lake: the bytes json.dumps gives, written agency by agency
+    store = open_store(str(tmp_path / "lake"))
+    save_run(store, summary)
+    record = store.get(f"runs/{summary.run_id}.json")
+    assert record == json.dumps(summary.to_json(), ensure_ascii=False, indent=1).encode()
+    assert RunSummary.from_json(json.loads(record)) == summary
