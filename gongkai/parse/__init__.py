@@ -644,7 +644,8 @@ def _broken(identity: forms.Identity, over: str, report: Report, row_keys: list[
     if partial and (identity.partial_message is None or len(blank_plus) == len(plus)):
         return None
     if partial and any(
-        "legal_persons_aggregated" in getattr(cells.get(identity.cell(over, t)), "flags", ()) for t in blank_plus
+        "legal_persons_aggregated" in getattr(cells.get(identity.cell(over, t)), "flags", ())
+        for t in blank_plus
     ):
         return None  # not blank: printed together in one column (checked where the row was read)
     total = sum(values[t] or 0 for t in plus) - sum(values[t] or 0 for t in identity.minus)

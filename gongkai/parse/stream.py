@@ -44,6 +44,7 @@ class Segment:
     # the text of the cell that spans them (what a header cell stands over)
     columns: tuple[int, ...] | None = None
     filled: tuple[str, ...] | None = None
+    spans: tuple[int, ...] | None = None  # the column span of the cell at each position of `filled`
 
     @property
     def text(self) -> str:
@@ -129,11 +130,11 @@ def _on_its_side(table: Table) -> bool:
     return {"自然人", "总计"} <= down and len({k for k in along if k}) >= 5
 
 
-def _filled(table: Table) -> list[list[str]]:
-    """The grid with every position a span covers holding the spanning cell's text (Table.grid() leaves
-    None there): what each header cell stands over."""
+def _filled(table: Table) -> list[list[tuple[str, int]]]:
+    """The grid with every position a span covers holding the spanning cell's text and column span
+    (Table.grid() leaves None there): what each header cell stands over."""
     grid = table.grid()
-    out = [["" for _ in row] for row in grid]
+    out = [[("", 1) for _ in row] for row in grid]
     taken: set[tuple[int, int]] = set()
     for r, row in enumerate(table.rows):
         c = 0
@@ -144,7 +145,7 @@ def _filled(table: Table) -> list[list[str]]:
                 for dc in range(cell.col_span):
                     taken.add((r + dr, c + dc))
                     if r + dr < len(out) and c + dc < len(out[r + dr]):
-                        out[r + dr][c + dc] = cell.text
+                        out[r + dr][c + dc] = (cell.text, cell.col_span)
             c += cell.col_span
     return out
 
@@ -194,7 +195,8 @@ def segments_of(document: Document) -> list[Segment]:
                         source=block.source,
                         gridded=gridded,
                         columns=tuple(c for c, _ in placed) if gridded else None,
-                        filled=tuple(_clean(t) for t in filled[r]) if gridded else None,
+                        filled=tuple(_clean(t) for t, _ in filled[r]) if gridded else None,
+                        spans=tuple(n for _, n in filled[r]) if gridded else None,
                     )
                 )
     return out

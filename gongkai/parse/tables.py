@@ -208,13 +208,19 @@ def _head_word(text: str) -> str | None:
     return None
 
 
-def _column_class(stack: list[str]) -> str | None:
-    """A grid column's canonical key from the header cells above it, top to bottom."""
-    words = [w for w in (_head_word(t) for t in stack) if w]
+def _column_class(stack: list[tuple[str, int]]) -> str | None:
+    """A grid column's canonical key from the header cells above it (text, column span), top to bottom.
+    Two cells naming different columns: the narrower names this one (a PDF's rulings can stretch a header
+    cell over its neighbours, never shrink one), the same width cannot be told apart."""
+    named = [(w, span) for w, span in ((_head_word(t), n) for t, n in stack) if w]
+    words = [w for w, _ in named]
     if _AMBIGUOUS in words:
         return _AMBIGUOUS
     legal = "legal" in words
-    leaves = set(words) - {"legal"}
+    leaves = {w for w in words if w != "legal"}
+    if len(leaves) > 1:
+        narrowest = min(n for w, n in named if w != "legal")
+        leaves = {w for w, n in named if w != "legal" and n == narrowest}
     if len(leaves) > 1:
         return _AMBIGUOUS
     leaf = leaves.pop() if leaves else None
@@ -239,6 +245,10 @@ class Header:
     def keys(self) -> tuple[str, ...]:
         return tuple(k for k, _ in self.slots)
 
+    def shifted(self, offset: int) -> Header:
+        """The header over a table whose grid has `offset` more columns on its left."""
+        return Header(tuple((k, tuple(c + offset for c in cols)) for k, cols in self.slots), self.ambiguous)
+
     @property
     def national(self) -> bool:
         """The national form's seven columns in its order: read as every 表三 has always been read."""
@@ -251,11 +261,13 @@ def _header_of(run: list[Segment]) -> Header | None:
     width = max(len(s.filled or ()) for s in run)
     classes: list[str | None] = []
     for c in range(width):
-        stack: list[str] = []
+        stack: list[tuple[str, int]] = []
         for seg in run:
-            text = seg.filled[c] if seg.filled and c < len(seg.filled) else ""
-            if text.strip() and (not stack or stack[-1] != text):
-                stack.append(text)
+            if not seg.filled or not seg.spans or c >= len(seg.filled):
+                continue
+            cell = (seg.filled[c], seg.spans[c])
+            if cell[0].strip() and (not stack or stack[-1] != cell):
+                stack.append(cell)
         classes.append(_column_class(stack))
     named = {k for k in classes if k is not None}
     if len(named) < 2:
@@ -283,11 +295,14 @@ def _header_of(run: list[Segment]) -> Header | None:
 
 def table_headers(segments: list[Segment]) -> dict[int, Header]:
     """Each grid table's 表三 header (by block index): the value-less grid rows above its first row of
-    numbers. A table with no header of its own (表三 continued after a page break) takes the header of
-    the table before it when their grids are as wide."""
+    numbers. A table of header rows alone (a PDF whose header and body rulings differ is read as two
+    tables) is the header of the table right after it, their value columns flush right. A table with no
+    header of its own (表三 continued after a page break) takes the header of the table before it when
+    their grids are as wide. A table printing two different headers has none that can be trusted."""
     headers: dict[int, Header] = {}
     runs: dict[int, list[Segment]] = {}
     widths: dict[int, int] = {}
+    valued: set[int] = set()  # tables with a row of numbers
     last: int | None = None
     for seg in segments:
         if not seg.gridded or seg.filled is None:
@@ -297,15 +312,29 @@ def table_headers(segments: list[Segment]) -> dict[int, Header]:
         if not any(classify(c) == "value" for c in seg.cells):
             runs.setdefault(block, []).append(seg)
             continue
+        valued.add(block)
         run = runs.pop(block, [])
         found = _header_of(run) if run else None
+        if block in headers:  # rows of numbers seen before in this table: a header printed again
+            if found is not None and found.slots != headers[block].slots:
+                headers[block] = Header(headers[block].slots, "the table prints two different headers")
+            continue
+        above = max((b for b in runs if b < block), default=None)
+        if found is None and above is not None and above not in valued:
+            alone = _header_of(runs[above])
+            if alone is not None and alone.slots and alone.slots[-1][1][-1] == widths[above] - 1:
+                found = alone.shifted(widths[block] - widths[above])
+        if found is None and last is not None:
+            before = headers[last]
+            if widths.get(last) == widths[block]:
+                found = before
+            elif before.slots and before.slots[-1][1][-1] == widths[last] - 1:
+                found = before.shifted(widths[block] - widths[last])  # the value columns flush right
+        for b in [b for b in runs if b < block]:
+            del runs[b]
         if found is not None:
-            if block in headers and headers[block] != found:
-                found = Header(found.slots, "the table prints two different headers")
             headers[block] = found
             last = block
-        elif block not in headers and last is not None and widths.get(last) == widths[block]:
-            headers[block] = headers[last]
     return headers
 
 
@@ -465,6 +494,8 @@ def _read_applications(
     headers = headers or {}
     # the headers of the tables the rows were read from (one, or one per page of a split 表三)
     used = list(dict.fromkeys(headers[r.block] for r in rows if r.block in headers))
+    # a header naming other columns than the national seven: no row of 表三 is read as the national seven
+    foreign = next((h for h in used if not h.ambiguous and not h.national), None)
     keys = [None if r.split_from_previous else _match_row(r.labels) for r in rows]
     if "other_handling" in keys and set(keys) & {
         "other_overdue_correction",
@@ -521,9 +552,9 @@ def _read_applications(
             reading.cells[final] = [CellValue(None, "", list(row.source_flags)) for _ in range(7)]
         elif printed is not None and header is not None:
             reading.cells[final] = _cells_by_header(printed, final, hint, label_flags, reading)
-        elif header is not None and not header.national:
-            # the header names other columns than the national seven, and this row's cells do not sit under
-            # them: no column can be told, so none is guessed
+        elif foreign is not None and (header is None or not header.national):
+            # 表三's header names other columns than the national seven, and this row's cells do not sit
+            # under them (or it was read from no grid under that header): no column can be told, none is guessed
             shown = " ".join(v.strip() for v in row.values if v.strip())
             reading.cells[final] = [
                 CellValue(None, shown, ["column_inferred", *label_flags]) for _ in range(7)
@@ -531,8 +562,8 @@ def _read_applications(
             reading.problems.append(
                 Problem(
                     "row_off_header",
-                    f"表三 row {final} prints cells ({shown}) that do not sit under its header's columns "
-                    f"({', '.join(header.keys)}); its cells are left null",
+                    f"表三 row {final} prints cells ({shown}) that do not sit under the header's columns "
+                    f"({', '.join((header or foreign).keys)}); its cells are left null",
                     "warning",
                     f"applications.{final}",
                 )
