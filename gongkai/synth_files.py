@@ -330,6 +330,7 @@ ATTENTION_FLAGS = frozenset(
         "ocr_unreadable",
         "glued_row_not_found",
         "grid_misfit",
+        "legal_persons_aggregated",
     }
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from gongkai import forms
@@ -303,6 +304,7 @@ def table_headers(segments: list[Segment]) -> dict[int, Header]:
     runs: dict[int, list[Segment]] = {}
     widths: dict[int, int] = {}
     valued: set[int] = set()  # tables with a row of numbers
+    numbers: dict[int, Counter[int]] = {}  # per table: how many rows print a number in each column
     last: int | None = None
     for seg in segments:
         if not seg.gridded or seg.filled is None:
@@ -313,6 +315,9 @@ def table_headers(segments: list[Segment]) -> dict[int, Header]:
             runs.setdefault(block, []).append(seg)
             continue
         valued.add(block)
+        numbers.setdefault(block, Counter()).update(
+            c for c, text in zip(seg.columns or (), seg.cells, strict=False) if classify(text) == "value"
+        )
         run = runs.pop(block, [])
         found = _header_of(run) if run else None
         if block in headers:  # rows of numbers seen before in this table: a header printed again
@@ -335,6 +340,12 @@ def table_headers(segments: list[Segment]) -> dict[int, Header]:
         if found is not None:
             headers[block] = found
             last = block
+    # a header is understood only where it names every column the table prints numbers in (a word it
+    # does not know, a misread one, a column it does not name: not understood, read as before)
+    for block, header in list(headers.items()):
+        named = {c for _, cols in header.slots for c in cols}
+        if not header.ambiguous and {c for c, n in numbers[block].items() if n >= 2} - named:
+            del headers[block]
     return headers
 
 
