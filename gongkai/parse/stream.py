@@ -9,6 +9,7 @@ rows glued together.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -230,6 +231,7 @@ def unglue_label(text: str) -> list[str]:
     return [text]
 
 
+@functools.lru_cache(maxsize=8192)  # a pure function of the text, asked of every cell more than once
 def classify(text: str) -> CellKind:
     t = text.strip()
     if not t:

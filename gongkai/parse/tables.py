@@ -311,13 +311,12 @@ def table_headers(segments: list[Segment]) -> dict[int, Header]:
             continue
         block = seg.block_index
         widths[block] = len(seg.filled)
-        if not any(classify(c) == "value" for c in seg.cells):
+        at = [c for c, text in zip(seg.columns or (), seg.cells, strict=False) if classify(text) == "value"]
+        if not at:
             runs.setdefault(block, []).append(seg)
             continue
         valued.add(block)
-        numbers.setdefault(block, Counter()).update(
-            c for c, text in zip(seg.columns or (), seg.cells, strict=False) if classify(text) == "value"
-        )
+        numbers.setdefault(block, Counter()).update(at)
         run = runs.pop(block, [])
         found = _header_of(run) if run else None
         if block in headers:  # rows of numbers seen before in this table: a header printed again
@@ -374,8 +373,8 @@ def _by_header(row: LogicalRow, header: Header) -> dict[str, str] | None:
     return out
 
 
-def _num_of(raw: str) -> float | None:
-    value = parse_value(raw).value
+def _num_of(raw: str, hint: str | None) -> float | None:
+    value = parse_value(raw, hint).value
     return None if value is None else float(value)
 
 
@@ -397,9 +396,11 @@ def _cells_by_header(
         else:
             extra = ("legal_persons_aggregated",) if aggregated and key in LEGAL_KINDS else ()
             cells.append(CellValue(None, "", [*extra, *flags]))
-    parts = [_num_of(printed[k]) for k in LEGAL_KINDS if k in printed]
-    if SUBTOTAL in printed and (subtotal := _num_of(printed[SUBTOTAL])) is not None:
-        added = sum(p for p in parts if p is not None)
+    if SUBTOTAL in printed and (subtotal := _num_of(printed[SUBTOTAL], hint)) is not None:
+        parts = [
+            cell.value for key, cell in zip(forms.APPLICANT_KEYS, cells, strict=True) if key in LEGAL_KINDS
+        ]
+        added = sum(float(p) for p in parts if p is not None)
         if abs(added - subtotal) > 1e-9:
             reading.problems.append(
                 Problem(
@@ -412,8 +413,7 @@ def _cells_by_header(
             )
     if aggregated:
         reading.aggregated[final] = printed[AGGREGATE].strip()
-        natural, group = _num_of(printed.get("natural_person", "")), _num_of(printed[AGGREGATE])
-        total = _num_of(printed.get("total", ""))
+        natural, group, total = cells[0].value, _num_of(printed[AGGREGATE], hint), cells[6].value
         if total is not None and (natural is not None or group is not None):
             added = (natural or 0) + (group or 0)
             if abs(added - total) > 1e-9:
