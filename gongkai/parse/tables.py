@@ -257,8 +257,12 @@ class Header:
 
 
 def _header_of(run: list[Segment]) -> Header | None:
-    """The header of a run of value-less grid rows, or None when the run names fewer than two kinds of
-    applicant column (a heading, a blank row, a label): not 表三's header."""
+    """The header of a run of value-less grid rows, or None when the run names neither 自然人 nor 法人或其他组织,
+    or fewer than two kinds of applicant column (a heading, blank rows whose labels read 其他 or 总计): not
+    表三's header."""
+    texts = {normalize_label(t) for s in run for t in s.filled or ()}
+    if not any("自然人" in t or _LEGAL_GROUP.search(t) for t in texts):
+        return None
     width = max(len(s.filled or ()) for s in run)
     classes: list[str | None] = []
     for c in range(width):

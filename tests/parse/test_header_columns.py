@@ -227,3 +227,23 @@ def test_a_header_word_the_parser_does_not_know_leaves_the_table_read_as_before(
     assert values == [3, 0, None, 0, 0, 3, 6]
     codes = {p.code for p in report.problems}
     assert not codes & {"row_off_header", "header_columns_ambiguous", "columns_not_printed"}
+
+
+def test_blank_rows_whose_labels_read_like_column_names_are_not_a_header() -> None:
+    # (六)3.其他 and (七)总计 printed blank, one above the other, under the national header: their labels
+    # name 其他 and 总计, yet they are rows, not a second header
+    page = _corpus_page(
+        NATIONAL_HEADER, 7, lambda n: [""] * 7 if n in (23, 24) else [f"{n}", "0", "", "0", "0", "0", f"{n}"]
+    )
+    report = parse_bytes(page, "r.html", budget=False)
+    assert [report.applications[("other_other", c)].value for c in forms.APPLICANT_KEYS] == [None] * 7
+    assert [report.applications[("granted", c)].value for c in forms.APPLICANT_KEYS] == [
+        3,
+        0,
+        None,
+        0,
+        0,
+        0,
+        3,
+    ]
+    assert not {p.code for p in report.problems} & {"header_columns_ambiguous", "row_off_header"}
