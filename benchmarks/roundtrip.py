@@ -160,7 +160,8 @@ def run(
         synth = syntheses[index]
         name = LAYOUTS[fmt].file_name if fmt in LAYOUTS else FILE_NAMES.get(fmt, "r.txt")
         report = parse_document(extract_bytes(data, name))
-        counts = score(report, expected_cells(synth), synth.form)
+        aggregated = fmt in LAYOUTS and LAYOUTS[fmt].legal_persons_aggregated
+        counts = score(report, expected_cells(synth, legal_persons_aggregated=aggregated), synth.form)
         results[fmt] += counts
         results[fmt]["reports"] += 1
         if counts["silent"] and on_silent is not None:

@@ -301,12 +301,17 @@ def to_markdown(synth: SynthReport, rng: random.Random, tables: str = "pipe") ->
     return "\n\n".join(parts) + "\n"
 
 
-def expected_cells(synth: SynthReport) -> dict[str, int | float | None]:
-    """Every cell the report prints, by 'table.row.column' — what parsing must give back."""
+def expected_cells(
+    synth: SynthReport, *, legal_persons_aggregated: bool = False
+) -> dict[str, int | float | None]:
+    """Every cell the report prints, by 'table.row.column' — what parsing must give back. A layout printing
+    法人或其他组织 as one column (`legal_persons_aggregated`) does not print its five kinds: those cells must
+    come back null (the sum they print is no canonical cell), and a number there is a wrong number."""
     out: dict[str, int | float | None] = {}
     for row in synth.rows:
         for column, value in zip(forms.APPLICANT_KEYS, synth.applications[row.key], strict=True):
-            out[f"applications.{row.key}.{column}"] = value
+            printed = not (legal_persons_aggregated and column in forms.APPLICANT_KEYS[1:6])
+            out[f"applications.{row.key}.{column}"] = value if printed else None
     for column, value in zip(forms.REVIEW_COLUMNS, synth.review, strict=True):
         out[f"review_litigation.{column}"] = value
     for (item, metric), amount in synth.active.items():
@@ -325,6 +330,7 @@ ATTENTION_FLAGS = frozenset(
         "ocr_unreadable",
         "glued_row_not_found",
         "grid_misfit",
+        "legal_persons_aggregated",
     }
 )
 

@@ -9,6 +9,11 @@ synthetic report (gongkai.synth_files.consistent_report) the way one kind of pub
 - `html_transposed`: 表三 on its side (a row per applicant kind, 法人或其他组织 spanning its five).
 - `pdf_unruled` (via DOCX → PDF): tables with no ruling lines, columns only by position.
 - `pdf_split`: 表三 split over two pages with its header rows repeated on the second (DOCX → PDF).
+- `html_legal_aggregate`, `pdf_legal_aggregate`: 表三 with 法人或其他组织 as one column (自然人 | 法人或其他组织 |
+  总计): the five kinds are not printed, so the harness expects them null (`Layout.legal_persons_aggregated`).
+- `html_legal_subtotal`, `docx_legal_subtotal`: a 小计 (or 合计) column after the five kinds, under 法人或其他组织.
+- `html_columns_reordered`, `pdf_columns_reordered`: the applicant columns in another order (总计 first, the
+  five kinds shuffled), the header over two or three rows.
 
 Every file must parse back to its values or flag what it cannot read — never a silent wrong number.
 """
@@ -21,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from gongkai.model import Cell, Document, Paragraph, Table
-from gongkai.synth import SynthReport
-from gongkai.synth_files import decorated, document_docx
+from gongkai.synth import SynthReport, _fmt
+from gongkai.synth_files import decorated, document_docx, tables_html
 
 _CJK_BREAKS = ("（区分处理的", "、行政机关", "政府信息公开申请数量")
 
@@ -214,11 +219,124 @@ def to_transposed_html(synth: SynthReport, rng: random.Random) -> bytes:
     ).encode()
 
 
+_KINDS = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
+_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+
+
+def _is_applications(block: Paragraph | Table) -> bool:
+    return isinstance(block, Table) and any("自然人" in c.text for row in block.rows[:3] for c in row)
+
+
+def _legal_sum(values: list[int | None]) -> int | None:
+    parts = values[1:6]
+    return None if all(p is None for p in parts) else sum(p or 0 for p in parts)
+
+
+def _aggregate_table(table: Table, synth: SynthReport, rng: random.Random) -> Table:
+    """自然人 | 法人或其他组织 | 总计: the five kinds of legal person printed as one column (their sum)."""
+    body = table.rows[3:]
+    if rng.random() < 0.5:
+        header = [
+            [Cell(_NOTE, row_span=2, col_span=2), Cell("申请人情况", col_span=3)],
+            [Cell("自然人"), Cell("法人或其他组织"), Cell("总计")],
+        ]
+    else:
+        header = [[Cell(_NOTE, col_span=2), Cell("自然人"), Cell("法人或其他组织"), Cell("总计")]]
+    rows = [
+        [*row[:-7], row[-7], Cell(_fmt(_legal_sum(synth.applications[key]))), row[-1]]
+        for row, key in zip(body, (r.key for r in synth.rows), strict=True)
+    ]
+    return replace(table, rows=[*header, *rows])
+
+
+def _subtotal_table(table: Table, synth: SynthReport, rng: random.Random) -> Table:
+    """The national columns with a 小计 (or 合计) of the five kinds after them, under 法人或其他组织."""
+    body = table.rows[3:]
+    word = rng.choice(("小计", "合计"))
+    header = [
+        [Cell(_NOTE, row_span=3, col_span=2), Cell("申请人情况", col_span=8)],
+        [Cell("自然人", row_span=2), Cell("法人或其他组织", col_span=6), Cell("总计", row_span=2)],
+        [*(Cell(k) for k in _KINDS), Cell(word)],
+    ]
+    rows = [
+        [*row[:-1], Cell(_fmt(_legal_sum(synth.applications[key]))), row[-1]]
+        for row, key in zip(body, (r.key for r in synth.rows), strict=True)
+    ]
+    return replace(table, rows=[*header, *rows])
+
+
+def _reordered_table(table: Table, synth: SynthReport, rng: random.Random) -> Table:
+    """The applicant columns in another order: 总计 first (or 自然人 after the group), the five kinds
+    shuffled; the header over three rows, or two with no 申请人情况 above."""
+    body = table.rows[3:]
+    kinds = list(range(1, 6))
+    rng.shuffle(kinds)
+    tops = rng.choice(
+        (("total", "natural", "legal"), ("legal", "natural", "total"), ("total", "legal", "natural"))
+    )
+    spread = rng.random() < 0.5  # 申请人情况 over the columns
+    lead = [Cell(_NOTE, row_span=3 if spread else 2, col_span=2)]
+    first: list[Cell] = [*lead, Cell("申请人情况", col_span=7)] if spread else []
+    second: list[Cell] = [] if spread else list(lead)
+    order: list[int] = []
+    for top in tops:
+        if top == "legal":
+            second.append(Cell("法人或其他组织", col_span=5))
+            order += kinds
+        else:
+            second.append(Cell("总计" if top == "total" else "自然人", row_span=2))
+            order.append(6 if top == "total" else 0)
+    third = [Cell(_KINDS[k - 1]) for k in kinds]
+    header = [r for r in (first, second, third) if r]
+    rows = [[*row[:-7], *(row[-7:][i] for i in order)] for row in body]
+    return replace(table, rows=[*header, *rows])
+
+
+def _recolumned(synth: SynthReport, rng: random.Random, style: Callable[..., Table]) -> Document:
+    document = decorated(synth, rng)
+    blocks = [style(b, synth, rng) if _is_applications(b) else b for b in document.blocks]
+    return replace(document, blocks=blocks)
+
+
+def _page(document: Document, rng: random.Random) -> bytes:
+    title = html.escape(document.blocks[0].text)  # type: ignore[union-attr]
+    return (
+        f"<html><head><meta charset='utf-8'><title>{title}</title></head><body><div class='article'>"
+        f"{''.join(tables_html(document, rng))}</div></body></html>"
+    ).encode()
+
+
+def to_aggregate_html(synth: SynthReport, rng: random.Random) -> bytes:
+    return _page(_recolumned(synth, rng, _aggregate_table), rng)
+
+
+def to_aggregate_docx(synth: SynthReport, rng: random.Random) -> bytes:
+    return document_docx(_recolumned(synth, rng, _aggregate_table), landscape=True, font_size=9)
+
+
+def to_subtotal_html(synth: SynthReport, rng: random.Random) -> bytes:
+    return _page(_recolumned(synth, rng, _subtotal_table), rng)
+
+
+def to_subtotal_docx(synth: SynthReport, rng: random.Random) -> bytes:
+    return document_docx(_recolumned(synth, rng, _subtotal_table), landscape=True, font_size=9)
+
+
+def to_reordered_html(synth: SynthReport, rng: random.Random) -> bytes:
+    return _page(_recolumned(synth, rng, _reordered_table), rng)
+
+
+def to_reordered_docx(synth: SynthReport, rng: random.Random) -> bytes:
+    return document_docx(_recolumned(synth, rng, _reordered_table), landscape=True, font_size=9)
+
+
 @dataclass(frozen=True)
 class Layout:
     render: Callable[[SynthReport, random.Random], bytes]
     file_name: str
     via_pdf: bool = False  # the rendering is a Word file the harness converts to PDF with LibreOffice
+    # 表三 prints 法人或其他组织 as one column: its five kinds are not printed, and must be read as null
+    legal_persons_aggregated: bool = False
 
 
 LAYOUTS: dict[str, Layout] = {
@@ -229,4 +347,10 @@ LAYOUTS: dict[str, Layout] = {
     "lines_no_label": Layout(to_unlabelled_cell_lines, "r.txt"),
     "pdf_unruled": Layout(to_unruled_docx, "r.pdf", via_pdf=True),
     "pdf_split": Layout(to_split_docx, "r.pdf", via_pdf=True),
+    "html_legal_aggregate": Layout(to_aggregate_html, "r.html", legal_persons_aggregated=True),
+    "pdf_legal_aggregate": Layout(to_aggregate_docx, "r.pdf", via_pdf=True, legal_persons_aggregated=True),
+    "html_legal_subtotal": Layout(to_subtotal_html, "r.html"),
+    "docx_legal_subtotal": Layout(to_subtotal_docx, "r.docx"),
+    "html_columns_reordered": Layout(to_reordered_html, "r.html"),
+    "pdf_columns_reordered": Layout(to_reordered_docx, "r.pdf", via_pdf=True),
 }

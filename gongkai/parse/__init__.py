@@ -21,8 +21,9 @@ from gongkai.parse.stream import Segment, classify, segments_of, upright
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
 from gongkai.values import parse_value
 
-PARSER_VERSION = "1.5.1"  # 1.5: blank rows whose label ran into the next, rows whose label was lost, all placements at once
-# 1.5.1: years and dates in Chinese numerals (二〇二三年度…报告, 二〇二四年一月二十五日) are read
+PARSER_VERSION = "1.6.0"  # 1.6: 表三 columns placed by the header's names (法人或其他组织 as one column, a 小计, other orders)
+# 1.5.1: years and dates in Chinese numerals (二〇二三年度…报告, 二〇二四年一月二十五日) are read;
+# 1.5: blank rows whose label ran into the next, rows whose label was lost, all placements at once
 
 _H2 = re.compile(r"主动公开政府信息(情况)?$")
 _H3 = re.compile(r"收到和处理政府信息公开申请(情况)?$")
@@ -644,6 +645,11 @@ def _broken(identity: forms.Identity, over: str, report: Report, row_keys: list[
     partial = bool(blank_plus)
     if partial and (identity.partial_message is None or len(blank_plus) == len(plus)):
         return None
+    if partial and any(
+        "legal_persons_aggregated" in getattr(cells.get(identity.cell(over, t)), "flags", ())
+        for t in blank_plus
+    ):
+        return None  # not blank: printed together in one column (checked where the row was read)
     total = sum(values[t] or 0 for t in plus) - sum(values[t] or 0 for t in identity.minus)
     if abs(total - printed) <= 1e-6:
         return None

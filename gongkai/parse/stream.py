@@ -9,6 +9,7 @@ rows glued together.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -40,6 +41,11 @@ class Segment:
     source: str = "text"  # the block's: "ocr" when read from a page image
     # a row of a real grid (HTML, DOCX, PDF rulings): its blank cells are cells, not layout debris
     gridded: bool = False
+    # of a grid row: the grid column of each cell, and the whole grid row with spanned positions holding
+    # the text of the cell that spans them (what a header cell stands over)
+    columns: tuple[int, ...] | None = None
+    filled: tuple[str, ...] | None = None
+    spans: tuple[int, ...] | None = None  # the column span of the cell at each position of `filled`
 
     @property
     def text(self) -> str:
@@ -70,6 +76,9 @@ class LogicalRow:
     gridded: bool = False
     # a row whose label is printed with nothing after it (text where empty cells leave nothing): blank
     printed_blank: bool = False
+    # of a grid row: the grid column of each value, and the table (block index) it was read from
+    columns: list[int] | None = None
+    block: int | None = None
 
     @property
     def source_flags(self) -> tuple[str, ...]:
@@ -122,6 +131,26 @@ def _on_its_side(table: Table) -> bool:
     return {"自然人", "总计"} <= down and len({k for k in along if k}) >= 5
 
 
+def _filled(table: Table) -> list[list[tuple[str, int]]]:
+    """The grid with every position a span covers holding the spanning cell's text and column span
+    (Table.grid() leaves None there): what each header cell stands over."""
+    grid = table.grid()
+    out = [[("", 1) for _ in row] for row in grid]
+    taken: set[tuple[int, int]] = set()
+    for r, row in enumerate(table.rows):
+        c = 0
+        for cell in row:
+            while (r, c) in taken:
+                c += 1
+            for dr in range(cell.row_span):
+                for dc in range(cell.col_span):
+                    taken.add((r + dr, c + dc))
+                    if r + dr < len(out) and c + dc < len(out[r + dr]):
+                        out[r + dr][c + dc] = (cell.text, cell.col_span)
+            c += cell.col_span
+    return out
+
+
 def upright(document: Document) -> Document:
     """The document with any table printed on its side (表三 with a row per applicant kind) turned upright."""
     if not any(isinstance(b, Table) and b.layout == "grid" and _on_its_side(b) for b in document.blocks):
@@ -144,9 +173,17 @@ def segments_of(document: Document) -> list[Segment]:
                 )
             continue
         kind: Literal["paragraph", "row"] = "paragraph" if block.layout == "cell_stream" else "row"
-        for row in block.grid():
+        gridded = block.layout == "grid" and kind == "row"
+        filled = _filled(block) if gridded else []
+        for r, row in enumerate(block.grid()):
             # positions covered by spans drop out; a label glued to its number is two cells
-            cells = [part for c in row if c is not None for part in unglue_label(_clean(c))]
+            placed = [
+                (c, part)
+                for c, text in enumerate(row)
+                if text is not None
+                for part in unglue_label(_clean(text))
+            ]
+            cells = [part for _, part in placed]
             if any(cells) and not _PAGE_NUMBER.match("".join(cells)):
                 glued = len(cells) > sum(1 for c in row if c is not None)
                 out.append(
@@ -157,7 +194,10 @@ def segments_of(document: Document) -> list[Segment]:
                         index,
                         glued=glued,
                         source=block.source,
-                        gridded=block.layout == "grid" and kind == "row",
+                        gridded=gridded,
+                        columns=tuple(c for c, _ in placed) if gridded else None,
+                        filled=tuple(_clean(t) for t, _ in filled[r]) if gridded else None,
+                        spans=tuple(n for _, n in filled[r]) if gridded else None,
                     )
                 )
     return out
@@ -191,6 +231,7 @@ def unglue_label(text: str) -> list[str]:
     return [text]
 
 
+@functools.lru_cache(maxsize=8192)  # a pure function of the text, asked of every cell more than once
 def classify(text: str) -> CellKind:
     t = text.strip()
     if not t:
@@ -232,6 +273,7 @@ def logical_rows(segments: list[Segment], width: int, header_words: tuple[str, .
                 last = label_positions[-1]
                 labels = [seg.cells[i] for i in label_positions]
                 values = seg.cells[last + 1 :]
+                columns = list(seg.columns[last + 1 :]) if seg.columns is not None else None
                 if (
                     current is not None
                     and not current.values
@@ -254,9 +296,12 @@ def logical_rows(segments: list[Segment], width: int, header_words: tuple[str, .
             ):
                 current.values = list(seg.cells)  # label on its own row, values on the next
                 current.gridded = current.gridded and seg.gridded
+                columns = list(seg.columns) if seg.columns is not None else None
             else:
                 current = start([], seg.page, seg.gridded)
                 current.values = list(seg.cells)
+                columns = list(seg.columns) if seg.columns is not None else None
+            current.columns, current.block = columns, seg.block_index
             current.sources.add(seg.source)
             continue
         # a single cell: a paragraph, a line of a cell stream, a one-cell row
@@ -271,8 +316,10 @@ def logical_rows(segments: list[Segment], width: int, header_words: tuple[str, .
                     current = start([], seg.page)
                 current.values.append(cell)
                 current.glued = current.glued or seg.glued
+                current.columns = None
             elif current is not None and current.values:
                 current.values.append(cell)
+                current.columns = None
         if current is not None:
             current.sources.add(seg.source)
     return _split_glued_rows(rows, width)

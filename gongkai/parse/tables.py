@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from gongkai import forms
@@ -53,6 +54,8 @@ class ApplicationsReading:
     # the cells a gridless row printed, in order, when its own label named it: a row below it whose label
     # was lost may have printed its numbers right after them (parse._place_by_identities)
     printed: dict[str, list[str]] = field(default_factory=dict)
+    # the 法人或其他组织 column as printed, by row, where the header prints it as one column with no kinds
+    aggregated: dict[str, str] = field(default_factory=dict)
 
     @property
     def prints_other_subrows(self) -> bool:
@@ -160,6 +163,276 @@ def _rejoined(rows: list[LogicalRow]) -> list[LogicalRow]:
     return out
 
 
+# ---------------------------------------------------------------- 表三 columns named by the header
+
+LEGAL_KINDS = forms.APPLICANT_KEYS[1:6]
+AGGREGATE = "legal_persons"  # 法人或其他组织 printed as one column, no kinds under it: no canonical cell
+SUBTOTAL = "legal_persons_subtotal"  # 小计/合计 of the five kinds: a check, not a canonical cell
+_AMBIGUOUS = "?"
+_LEAVES = (
+    ("自然人", "natural_person"),
+    ("商业企业", "commercial_enterprise"),
+    ("科研机构", "research_institution"),
+    ("公益组织", "public_interest_org"),
+    ("法律服务机构", "legal_service_org"),
+)
+_LEGAL_GROUP = re.compile(r"法人(或者?|和|及|与|或其他|其他)?其?[他它]?组织|^法人$")
+_OTHER_WORDS = frozenset({"其他", "其它", "其他组织", "其它组织"})
+_SUM_WORDS = frozenset({"总计", "合计", "总数"})
+
+
+def _head_word(text: str) -> str | None:
+    """What one header cell names: a canonical column, the legal-person group, a sum (总计/合计: the
+    table's or the group's, by where it stands), 小计, or nothing the parser knows (None)."""
+    norm = normalize_label(text)
+    if not norm:
+        return None
+    legal = _LEGAL_GROUP.search(norm)
+    rest = _LEGAL_GROUP.sub("", norm) if legal else norm
+    if legal:
+        if "自然人" in rest:
+            return _AMBIGUOUS  # 自然人、法人或其他组织 in one cell
+        if "小计" in rest or any(w in rest for w in _SUM_WORDS):
+            return SUBTOTAL
+        return "legal" if not rest or rest in ("申请人", "申请人情况") else _AMBIGUOUS
+    found = {key for word, key in _LEAVES if word in norm}
+    if len(found) > 1:
+        return _AMBIGUOUS
+    if found:
+        return found.pop()
+    if norm in _OTHER_WORDS:
+        return "other_org"
+    if norm == "小计":
+        return SUBTOTAL
+    if norm in _SUM_WORDS:
+        return "sum"
+    return None
+
+
+def _column_class(stack: list[tuple[str, int]]) -> str | None:
+    """A grid column's canonical key from the header cells above it (text, column span), top to bottom.
+    Two cells naming different columns: the narrower names this one (a PDF's rulings can stretch a header
+    cell over its neighbours, never shrink one), the same width cannot be told apart."""
+    named = [(w, span) for w, span in ((_head_word(t), n) for t, n in stack) if w]
+    words = [w for w, _ in named]
+    if _AMBIGUOUS in words:
+        return _AMBIGUOUS
+    legal = "legal" in words
+    leaves = {w for w in words if w != "legal"}
+    if len(leaves) > 1:
+        narrowest = min(n for w, n in named if w != "legal")
+        leaves = {w for w, n in named if w != "legal" and n == narrowest}
+    if len(leaves) > 1:
+        return _AMBIGUOUS
+    leaf = leaves.pop() if leaves else None
+    if leaf is None:
+        return AGGREGATE if legal else None
+    if leaf == "sum":
+        return SUBTOTAL if legal else "total"
+    if leaf == "natural_person" and legal:
+        return _AMBIGUOUS
+    return leaf
+
+
+@dataclass(frozen=True)
+class Header:
+    """表三's value columns as its header names them: each slot (a canonical key, AGGREGATE or SUBTOTAL)
+    with the grid columns under it (one, or adjacent ones a ruling split)."""
+
+    slots: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    ambiguous: str = ""  # why the header could not be read (then it is not used)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(k for k, _ in self.slots)
+
+    def shifted(self, offset: int) -> Header:
+        """The header over a table whose grid has `offset` more columns on its left."""
+        return Header(tuple((k, tuple(c + offset for c in cols)) for k, cols in self.slots), self.ambiguous)
+
+    @property
+    def national(self) -> bool:
+        """The national form's seven columns in its order: read as every 表三 has always been read."""
+        return self.keys == forms.APPLICANT_KEYS
+
+
+def _header_of(run: list[Segment]) -> Header | None:
+    """The header of a run of value-less grid rows, or None when the run names neither 自然人 nor 法人或其他组织,
+    or fewer than two kinds of applicant column (a heading, blank rows whose labels read 其他 or 总计): not
+    表三's header."""
+    texts = {normalize_label(t) for s in run for t in s.filled or ()}
+    if not any("自然人" in t or _LEGAL_GROUP.search(t) for t in texts):
+        return None
+    width = max(len(s.filled or ()) for s in run)
+    classes: list[str | None] = []
+    for c in range(width):
+        stack: list[tuple[str, int]] = []
+        for seg in run:
+            if not seg.filled or not seg.spans or c >= len(seg.filled):
+                continue
+            cell = (seg.filled[c], seg.spans[c])
+            if cell[0].strip() and (not stack or stack[-1] != cell):
+                stack.append(cell)
+        classes.append(_column_class(stack))
+    named = {k for k in classes if k is not None}
+    if len(named) < 2:
+        return None
+    slots: list[tuple[str, list[int]]] = []
+    for c, key in enumerate(classes):
+        if key is None:
+            continue
+        if slots and slots[-1][0] == key and slots[-1][1][-1] == c - 1:
+            slots[-1][1].append(c)
+        else:
+            slots.append((key, [c]))
+    keys = [k for k, _ in slots]
+    why = ""
+    if _AMBIGUOUS in keys:
+        why = "a header cell names more than one applicant column"
+    elif len(set(keys)) < len(keys):
+        why = "a column name is printed over two columns apart"
+    elif AGGREGATE in keys and (set(LEGAL_KINDS) | {SUBTOTAL}) & set(keys):
+        why = "法人或其他组织 stands over one column of its own beside its kinds"
+    elif SUBTOTAL in keys and not set(LEGAL_KINDS) & set(keys):
+        why = "a 小计 column with no kinds of 法人或其他组织 to add up"
+    return Header(tuple((k, tuple(cols)) for k, cols in slots), why)
+
+
+def table_headers(segments: list[Segment]) -> dict[int, Header]:
+    """Each grid table's 表三 header (by block index): the value-less grid rows above its first row of
+    numbers. A table of header rows alone (a PDF whose header and body rulings differ is read as two
+    tables) is the header of the table right after it, their value columns flush right. A table with no
+    header of its own (表三 continued after a page break) takes the header of the table before it when
+    their grids are as wide. A table printing two different headers has none that can be trusted."""
+    headers: dict[int, Header] = {}
+    runs: dict[int, list[Segment]] = {}
+    widths: dict[int, int] = {}
+    valued: set[int] = set()  # tables with a row of numbers
+    numbers: dict[int, Counter[int]] = {}  # per table: how many rows print a number in each column
+    last: int | None = None
+    for seg in segments:
+        if not seg.gridded or seg.filled is None:
+            continue
+        block = seg.block_index
+        widths[block] = len(seg.filled)
+        at = [c for c, text in zip(seg.columns or (), seg.cells, strict=False) if classify(text) == "value"]
+        if not at:
+            runs.setdefault(block, []).append(seg)
+            continue
+        valued.add(block)
+        numbers.setdefault(block, Counter()).update(at)
+        run = runs.pop(block, [])
+        found = _header_of(run) if run else None
+        if block in headers:  # rows of numbers seen before in this table: a header printed again
+            if found is not None and found.slots != headers[block].slots:
+                headers[block] = Header(headers[block].slots, "the table prints two different headers")
+            continue
+        above = max((b for b in runs if b < block), default=None)
+        if found is None and above is not None and above not in valued:
+            alone = _header_of(runs[above])
+            if alone is not None and alone.slots and alone.slots[-1][1][-1] == widths[above] - 1:
+                found = alone.shifted(widths[block] - widths[above])
+        if found is None and last is not None:
+            before = headers[last]
+            if widths.get(last) == widths[block]:
+                found = before
+            elif before.slots and before.slots[-1][1][-1] == widths[last] - 1:
+                found = before.shifted(widths[block] - widths[last])  # the value columns flush right
+        for b in [b for b in runs if b < block]:
+            del runs[b]
+        if found is not None:
+            headers[block] = found
+            last = block
+    # a header is understood only where it names every column the table prints numbers in (a word it
+    # does not know, a misread one, a column it does not name: not understood, read as before)
+    for block, header in list(headers.items()):
+        named = {c for _, cols in header.slots for c in cols}
+        if not header.ambiguous and {c for c, n in numbers[block].items() if n >= 2} - named:
+            del headers[block]
+    return headers
+
+
+def _by_header(row: LogicalRow, header: Header) -> dict[str, str] | None:
+    """The row's printed text under each of the header's slots, or None when its cells do not sit under
+    the header's columns (a cell missing, two numbers under one column, a number under no column)."""
+    columns = row.columns
+    if (
+        not row.gridded
+        or columns is None
+        or len(columns) != len(row.values)
+        or len(set(columns)) < len(columns)
+    ):
+        return None
+    at = dict(zip(columns, row.values, strict=True))
+    out: dict[str, str] = {}
+    for key, cols in header.slots:
+        present = [at[c] for c in cols if c in at]
+        filled = [v for v in present if v.strip()]
+        if not present or len(filled) > 1:
+            return None
+        out[key] = (filled or present)[0]
+    under = {c for _, cols in header.slots for c in cols}
+    if any(v.strip() and c not in under for c, v in at.items()):
+        return None
+    return out
+
+
+def _num_of(raw: str, hint: str | None) -> float | None:
+    value = parse_value(raw, hint).value
+    return None if value is None else float(value)
+
+
+def _cells_by_header(
+    printed: dict[str, str],
+    final: str,
+    hint: str | None,
+    flags: tuple[str, ...],
+    reading: ApplicationsReading,
+) -> list[CellValue]:
+    """The seven canonical cells of a row read under its header: a column the header does not print is
+    null (flagged legal_persons_aggregated when 法人或其他组织 was printed as one column); an aggregate's
+    and a 小计's numbers are checked against the row's other cells."""
+    aggregated = AGGREGATE in printed
+    cells = []
+    for key in forms.APPLICANT_KEYS:
+        if key in printed:
+            cells.append(cell_value(printed[key], hint, flags))
+        else:
+            extra = ("legal_persons_aggregated",) if aggregated and key in LEGAL_KINDS else ()
+            cells.append(CellValue(None, "", [*extra, *flags]))
+    if SUBTOTAL in printed and (subtotal := _num_of(printed[SUBTOTAL], hint)) is not None:
+        parts = [
+            cell.value for key, cell in zip(forms.APPLICANT_KEYS, cells, strict=True) if key in LEGAL_KINDS
+        ]
+        added = sum(float(p) for p in parts if p is not None)
+        if abs(added - subtotal) > 1e-9:
+            reading.problems.append(
+                Problem(
+                    "legal_subtotal_mismatch",
+                    f"表三 row {final}: the 法人或其他组织 columns printed sum to {added:g} (the others blank) but "
+                    f"its 小计 column prints {subtotal:g}; one of them is misread or misprinted",
+                    "warning",
+                    f"applications.{final}",
+                )
+            )
+    if aggregated:
+        reading.aggregated[final] = printed[AGGREGATE].strip()
+        natural, group, total = cells[0].value, _num_of(printed[AGGREGATE], hint), cells[6].value
+        if total is not None and (natural is not None or group is not None):
+            added = (natural or 0) + (group or 0)
+            if abs(added - total) > 1e-9:
+                reading.problems.append(
+                    Problem(
+                        "identity_row_total",
+                        f"表三 row {final}: 自然人 and 法人或其他组织 (printed as one column) sum to {added:g} but "
+                        f"总计 prints {total:g}",
+                        "warning",
+                        f"applications.{final}.total",
+                    )
+                )
+    return cells
+
+
 def read_applications(segments: list[Segment]) -> ApplicationsReading:
     logical = _blank_rows_split_off(_rejoined(logical_rows(segments, 7, APPLICANT_HEADER_WORDS)))
     valued = [r for r in logical if any(v.strip() for v in r.values) or r.printed_blank]
@@ -181,16 +454,63 @@ def read_applications(segments: list[Segment]) -> ApplicationsReading:
             and _match_row(r.labels) not in {*named, None}
         )
     ]
+    headers = table_headers(segments)
     if len(with_blank) == len(valued):
-        return _read_applications(valued)
-    readings = [_read_applications(with_blank), _read_applications(valued)]
+        return _read_applications(valued, headers)
+    readings = [_read_applications(with_blank, headers), _read_applications(valued, headers)]
     return min(readings, key=lambda r: sum(1 for p in r.problems if p.code == "row_unplaced"))
 
 
-def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
+def _header_problems(reading: ApplicationsReading, headers: list[Header]) -> None:
+    """What the tables' headers say about the whole of 表三: columns it prints another way, or not at all."""
+    for why in dict.fromkeys(h.ambiguous for h in headers if h.ambiguous):
+        reading.problems.append(
+            Problem(
+                "header_columns_ambiguous",
+                f"表三's header does not say which column is which ({why}); its cells were placed as the "
+                "national form's seven columns, check them",
+                "warning",
+                "applications",
+            )
+        )
+    if reading.aggregated:
+        shown = ", ".join(f"{k} {v or '(blank)'}" for k, v in reading.aggregated.items())
+        reading.problems.append(
+            Problem(
+                "legal_persons_aggregated",
+                "表三 prints 法人或其他组织 as one column, without 商业企业, 科研机构, 社会公益组织, 法律服务机构 and "
+                "其他: those five columns are null (flag legal_persons_aggregated). The column as printed, by "
+                f"row: {shown}",
+                "warning",
+                "applications",
+            )
+        )
+    used = [h for h in headers if not h.ambiguous]
+    missing = [k for k in forms.APPLICANT_KEYS if used and all(k not in h.keys for h in used)]
+    if any(AGGREGATE in h.keys for h in used):
+        missing = [k for k in missing if k not in LEGAL_KINDS]
+    if missing:
+        reading.problems.append(
+            Problem(
+                "columns_not_printed",
+                f"表三's header prints no column for {', '.join(missing)}: those cells are null",
+                "info",
+                "applications",
+            )
+        )
+
+
+def _read_applications(
+    rows: list[LogicalRow], headers: dict[int, Header] | None = None
+) -> ApplicationsReading:
     reading = ApplicationsReading()
     if not rows:
         return reading
+    headers = headers or {}
+    # the headers of the tables the rows were read from (one, or one per page of a split 表三)
+    used = list(dict.fromkeys(headers[r.block] for r in rows if r.block in headers))
+    # a header naming other columns than the national seven: no row of 表三 is read as the national seven
+    foreign = next((h for h in used if not h.ambiguous and not h.national), None)
     keys = [None if r.split_from_previous else _match_row(r.labels) for r in rows]
     if "other_handling" in keys and set(keys) & {
         "other_overdue_correction",
@@ -239,8 +559,30 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
         label_flags = (*row.source_flags, *(("label_inferred",) if key is None else ()))
         hint = row.labels[-1] if row.labels else None
         digits = "".join(v.strip() for v in row.values)
+        header = headers.get(row.block) if row.block is not None else None
+        if header is not None and header.ambiguous:
+            header = None
+        printed = _by_header(row, header) if header is not None and not row.printed_blank else None
         if row.printed_blank:
             reading.cells[final] = [CellValue(None, "", list(row.source_flags)) for _ in range(7)]
+        elif printed is not None and header is not None:
+            reading.cells[final] = _cells_by_header(printed, final, hint, label_flags, reading)
+        elif foreign is not None and (header is None or not header.national):
+            # 表三's header names other columns than the national seven, and this row's cells do not sit
+            # under them (or it was read from no grid under that header): no column can be told, none is guessed
+            shown = " ".join(v.strip() for v in row.values if v.strip())
+            reading.cells[final] = [
+                CellValue(None, shown, ["column_inferred", *label_flags]) for _ in range(7)
+            ]
+            reading.problems.append(
+                Problem(
+                    "row_off_header",
+                    f"表三 row {final} prints cells ({shown}) that do not sit under the header's columns "
+                    f"({', '.join((header or foreign).keys)}); its cells are left null",
+                    "warning",
+                    f"applications.{final}",
+                )
+            )
         elif (
             (glued or (row.glued and len(row.trimmed_values()) == 1))
             and digits.isdigit()
@@ -281,6 +623,7 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
                     f"applications.{final}",
                 )
             )
+    _header_problems(reading, used)
     return reading
 
 
