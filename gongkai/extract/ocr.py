@@ -530,7 +530,13 @@ def _glyph_span(band: np.ndarray, dpi: float) -> tuple[int, int]:
     bottom = max(boxes[i][1] + boxes[i][3] for i in glyphs)
     start = x0
     for i, (x, y, w, h) in enumerate(boxes):
-        if not i or x + w > x0 or x0 - (x + w) > max(3, dpi * 0.03) or w < max(3, dpi * 0.025):
+        # (its end may reach under the foot of a '1' that follows)
+        if (
+            not i
+            or x >= x0 - 2
+            or not -dpi * 0.02 <= x0 - (x + w) <= max(3, dpi * 0.03)
+            or w < max(3, dpi * 0.025)
+        ):
             continue
         # a minus: a flat bar (rows inked across most of its width fewer than its width) at mid-height
         # of the glyphs; a speck of dust touching it leaves it a minus
@@ -752,6 +758,73 @@ def _reread_numbers(
     return out
 
 
+def _separator_gaps(mask: np.ndarray) -> list[bool]:
+    """The gaps between a line's glyphs wide enough to hold a decimal point or a thousands comma, left
+    to right, each True when a small mark stands in it low in the line. A point or comma has an
+    advance of its own, so the digits either side of it stand well apart; a speck of dust on or
+    between close-set digits leaves no such gap."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return []
+    top, height = int(rows[0]), int(rows[-1] - rows[0] + 1)
+    inked = mask > 0
+    first = np.where(inked.any(axis=0), inked.argmax(axis=0), -1)
+    last = np.where(inked.any(axis=0), mask.shape[0] - 1 - inked[::-1].argmax(axis=0), -1)
+    # a glyph's columns hold ink over much of the line's height; a point's, a comma's, a speck's or
+    # a bridge of blur between a point and a digit do not
+    columns = np.flatnonzero((first >= 0) & (last - first + 1 >= 0.4 * height))
+    breaks = np.flatnonzero(np.diff(columns) > 1)
+    out = []
+    for b in breaks:
+        a, z = int(columns[b]) + 1, int(columns[b + 1])  # the gap's columns [a, z)
+        if z - a < max(3, 0.25 * height):
+            continue
+        # a mark stands apart: a run of inked columns with blank columns either side of it, its ink in
+        # the lower part of the line (the end of a '2' reaching into the gap touches the '2')
+        used = np.concatenate(([0], (first[a:z] >= 0).astype(np.int8), [0]))
+        edges = np.flatnonzero(np.diff(used))
+        runs = [(int(s) + a, int(e) + a) for s, e in zip(edges[::2], edges[1::2], strict=True)]
+        out.append(any(s > a and e < z and bool((first[s:e] - top >= 0.5 * height).all()) for s, e in runs))
+    return out
+
+
+_NUMBER_READ = re.compile(r"(-?\d[\d.,]*?)([.,]*)(件|个|项|次|万元|元)?")
+
+
+def _check_separators(
+    read: list[tuple[str, float, str]], ink: np.ndarray, boxes: list[tuple[int, int, int, int]]
+) -> list[tuple[str, float, str]]:
+    """Points and commas read in a number checked against its ink. Read where no gap between the
+    glyphs could hold one (digits set close: a speck read as a point, '757' as '75.7'), or trailing
+    the digits ('3007.', '0.件': no number ends with a point), they are dropped ("nopoint:<reading>"),
+    unless the line has more glyphs than the reading keeps. A number whose gaps hold more or fewer
+    marks than it has points (a point the reading lacks, a point where none stands) is unsure."""
+    out = []
+    for (text, score, status), (x0, y0, x1, y1) in zip(read, boxes, strict=True):
+        t = text.strip().replace(" ", "")
+        m = _NUMBER_READ.fullmatch(t)
+        if status == "unsure" or m is None:
+            out.append((text, score, status))
+            continue
+        number, trailing, unit = m.group(1), m.group(2), m.group(3) or ""
+        line = ink[y0:y1, x0:x1]
+        gaps = _separator_gaps(line)
+        if unit and gaps:
+            gaps = gaps[:-1]  # the space before the unit
+        separators = sum(ch in ".," for ch in number)
+        if trailing and _glyphs(line) > sum(ch.isdigit() for ch in number) + len(unit):
+            out.append((text, 0.0, "unsure"))
+        elif separators and not gaps:
+            out.append((re.sub(r"[.,]", "", number) + unit, score, f"nopoint:{text}"))
+        elif separators != sum(gaps):
+            out.append((text, 0.0, "unsure"))
+        elif trailing:
+            out.append((number + unit, score, f"nopoint:{text}"))
+        else:
+            out.append((text, score, status))
+    return out
+
+
 def ocr_page(image: np.ndarray, number: int, dpi: float) -> PageText:
     """One page image → its blocks in reading order, all with ``source="ocr"``."""
     import cv2
@@ -807,7 +880,17 @@ def ocr_page(image: np.ndarray, number: int, dpi: float) -> PageText:
         ("—", 1.0) if y1 - y0 < flat and x1 - x0 >= 1.5 * (y1 - y0) else reading
         for ((x0, y0, x1, y1), _), reading in zip(boxes, recognise(crops), strict=True)
     ]
-    read = _reread_numbers(first, crops, text_mask, [line for line, _ in boxes])
+    # points and commas are checked against the ink before numbers are read again ('3007.' is '3007'
+    # when its glyphs allow, not a line no reading confirms) and after (a second reading's points);
+    # on the ink with its tiny specks: a decimal point can be as small as the specks despeckling drops
+    near = np.where(specks, 0, ink).astype(np.uint8)
+    lines = [line for line, _ in boxes]
+    checked = _check_separators([(t, s, "") for t, s in first], near, lines)
+    read = _reread_numbers([(t, s) for t, s, _ in checked], crops, text_mask, lines)
+    read = [
+        (t, s, status or (before if s else "unsure"))
+        for (t, s, status), (_, _, before) in zip(_check_separators(read, near, lines), checked, strict=True)
+    ]
     texts: dict[tuple[int, int], list[tuple[str, float, str]]] = {}
     for owner, result in zip(owners, read, strict=True):
         texts.setdefault(owner, []).append(result)
@@ -894,6 +977,16 @@ def _cell_text(parts: list[tuple[str, float, str]], problems: list[Problem], whe
         )
         return UNREADABLE
     for t, _, status in kept:
+        if status.startswith("nopoint:"):
+            problems.append(
+                Problem(
+                    "ocr_corrected",
+                    f"{where}: OCR read {status[8:]!r}, but no gap between its digits holds a point or "
+                    f"a comma (a speck of dust read as one): taken as {fixed}",
+                    "info",
+                    where,
+                )
+            )
         if status.startswith("reread:"):
             problems.append(
                 Problem(
