@@ -758,6 +758,25 @@ def _reread_numbers(
     return out
 
 
+def _slash(mask: np.ndarray) -> bool:
+    """Whether a line's ink (its largest piece: specks beside it are not part of it) is one thin straight
+    stroke leaning 13–45° off the vertical to the right: a '/' (a '1' stands upright or, by its flag,
+    leans left; a '7' has its bar)."""
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count < 2:
+        return False
+    ys, xs = np.nonzero(labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])))
+    if ys.size < 8 or ys.max() - ys.min() < 8:
+        return False
+    values, vectors = np.linalg.eigh(np.cov(np.vstack([xs, ys]).astype(float)))
+    if values[0] <= 0 or values[1] / values[0] < 16:  # not thin: longer than 4 × its width
+        return False
+    dx, dy = vectors[:, 1]
+    return bool(dx * dy < 0 and abs(dy) * np.tan(np.radians(13)) < abs(dx) < abs(dy))
+
+
 def _separator_gaps(mask: np.ndarray) -> list[bool]:
     """The gaps between a line's glyphs wide enough to hold a decimal point or a thousands comma, left
     to right, each True when a small mark stands in it low in the line. A point or comma has an
@@ -875,9 +894,14 @@ def ocr_page(image: np.ndarray, number: int, dpi: float) -> PageText:
                 boxes.append((box, within))
     # a line of nothing but a flat bar, far lower than a digit, is a dash (a blank cell's mark) whatever
     # the recogniser makes of it: it reads '—' as '一' (one), and a short one even as '1'
+    # and a lone thin stroke leaning well off the vertical is a slash (the same mark), read as '1' or '7'
     flat = max(4, int(dpi * 0.05))
     first = [
-        ("—", 1.0) if y1 - y0 < flat and x1 - x0 >= 1.5 * (y1 - y0) else reading
+        ("—", 1.0)
+        if y1 - y0 < flat and x1 - x0 >= 1.5 * (y1 - y0)
+        else ("/", 1.0)
+        if len(re.sub(r"[\s.,·。，]", "", reading[0])) == 1 and _slash(text_mask[y0:y1, x0:x1])
+        else reading
         for ((x0, y0, x1, y1), _), reading in zip(boxes, recognise(crops), strict=True)
     ]
     # points and commas are checked against the ink before numbers are read again ('3007.' is '3007'

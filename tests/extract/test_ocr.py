@@ -20,6 +20,7 @@ from gongkai.extract.ocr import (
     _glyphs,
     _joined,
     _open_edges,
+    _slash,
     _stray_specks,
     _text_lines,
     clean_number,
@@ -266,3 +267,17 @@ def test_a_row_cut_open_by_the_page_break_gets_its_missing_bottom_edge() -> None
     assert _open_edges([(float(x), 100, 221) for x in (50, 300, 400)], horizontals, 4, 200) == []  # closed
     # the strokes of a large title crossing two stroke-'rulings' make no table edge
     assert _open_edges([(float(x), 240, 330) for x in (50, 90, 130)], [240.0, 292.0], 4, 200) == []
+
+
+def test_a_slash_is_told_from_a_one() -> None:
+    slash = np.zeros((28, 12), np.uint8)
+    for y in range(25):  # a stroke leaning right, as '/' is printed for a blank cell (read as '1' or '7')
+        x = 8 - int(y * 0.3)
+        slash[y, x : x + 3] = 255
+    slash[26:28, 9:11] = 255  # a speck beside it
+    assert _slash(slash)
+    one = np.zeros((28, 12), np.uint8)
+    one[2:26, 6:9] = 255  # an upright stem with its flag
+    one[2:6, 3:6] = 255
+    assert not _slash(one)
+    assert not _slash(np.full((20, 80), 255, np.uint8))  # a wide line of text is no stroke
