@@ -31,6 +31,7 @@ from gongkai.synth_files import (
     to_html,
     to_markdown,
     to_sanitized_html,
+    turned_pdf,
 )
 from gongkai.synth_layouts import LAYOUTS
 
@@ -53,6 +54,7 @@ FILE_NAMES = {
     "markdown_pipe": "r.md",
     "markdown_html": "r.md",
     "pdf": "r.pdf",
+    "pdf_rotated": "r.pdf",
     "scan": "r.pdf",
 }
 
@@ -138,7 +140,7 @@ def run(
             for path in paths:
                 fmt, index = path.stem.rsplit("_", 1)
                 files[(fmt, int(index))] = path.with_suffix(".pdf").read_bytes()
-    if "pdf" in formats or "scan" in formats:
+    if {"pdf", "pdf_rotated", "scan"} & set(formats):
         with tempfile.TemporaryDirectory() as scratch:
             paths = []
             for index, synth in enumerate(syntheses):
@@ -150,6 +152,8 @@ def run(
                 pdf = (Path(scratch) / f"r{index:04d}.pdf").read_bytes()
                 if "pdf" in formats:
                     files[("pdf", index)] = pdf
+                if "pdf_rotated" in formats:  # pages turned in a viewer and saved: /Rotate 90, 180 or 270
+                    files[("pdf_rotated", index)] = turned_pdf(pdf, 90 * (1 + index % 3))
                 if "scan" in formats:
                     # the seed picks the skew, blur and specks too, so other seeds test other scans
                     files[("scan", index)] = scan_of(pdf, random.Random(seed * 1000 + index), dpi)
@@ -178,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--formats", default=",".join([*TEXT_FORMATS, "pdf", *LAYOUTS]))
+    parser.add_argument("--formats", default=",".join([*TEXT_FORMATS, "pdf", "pdf_rotated", *LAYOUTS]))
     parser.add_argument("--scans", action="store_true", help="also scans of the PDFs (slow: OCR)")
     parser.add_argument("--dpi", type=int, default=200)
     args = parser.parse_args(argv if argv is not None else [])

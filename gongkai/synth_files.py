@@ -250,6 +250,22 @@ def _row_text(row: list[Cell]) -> str:
     return "".join(c.text for c in row)
 
 
+def turned_pdf(pdf: bytes, degrees: int) -> bytes:
+    """The PDF as a viewer saves it after turning its pages: content drawn turned by -degrees, /Rotate
+    degrees, so it looks the same. (pypdf, a development dependency: generators only.)"""
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
+        added = writer.add_page(page)
+        added.rotate(-degrees)
+        added.transfer_rotation_to_content()
+        added.rotate(degrees)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def to_glued_text(synth: SynthReport, rng: random.Random, style: str = "rows") -> str:
     """A crawler's text dump of the page: every cell's text run together with no separator, blanks gone.
     `style`: "rows" (a line per table row), "table" (a whole table on one line), "page" (the report body

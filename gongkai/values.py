@@ -159,12 +159,22 @@ def looks_numeric(text: str) -> bool:
     )
 
 
+_SPACED_DIGITS = re.compile(r"(?<![\d.])\d+(?: +\d+)+")
+_SPACE_GROUPED = re.compile(r"\d{1,3}(?: \d{3})+")
+
+
 def parse_value(text: str | None, row_hint: str | None = None) -> Parsed:
     """Parse a cell. `row_hint` is the row's label, used to pick the number that belongs to it
     when the cell is prose with several numbers in it."""
     if text is None:
         return Parsed(None)
-    t = normalize(text).replace(" ", "")
+    spaced = normalize(text)
+    runs = _SPACED_DIGITS.findall(spaced)
+    if any(not _SPACE_GROUPED.fullmatch(run) for run in runs):
+        # "5 12" is two numbers in one cell (a ruling not printed, cells run together), not 512;
+        # only thousands in groups of three ("1 234") are one number
+        return Parsed(None, ["numbers_in_one_cell"])
+    t = spaced.replace(" ", "")
     if t in NULL_MARKS:
         return Parsed(None)
     if t == UNREADABLE:
@@ -172,7 +182,7 @@ def parse_value(text: str | None, row_hint: str | None = None) -> Parsed:
     m = _NUMBER_RE.match(t)
     if m:
         sign, digits, frac, multiplier, unit = m.groups()
-        flags = ["thousands_separator"] if "," in digits else []
+        flags = ["thousands_separator"] if "," in digits or runs else []
         number = _number(digits.replace(",", ""), frac, multiplier)
         if multiplier:
             flags.append("rounded_multiplier")  # "1.2万" is a rounded statement, not a count

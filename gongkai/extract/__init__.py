@@ -5,18 +5,21 @@ from __future__ import annotations
 import errno
 import os
 
+from gongkai.extract.glyphs import unify_document
 from gongkai.extract.limits import extract_limited
 from gongkai.extract.sniff import sniff_media_type
 from gongkai.extract.text import decode_text, extract_text
 from gongkai.model import Document
 from gongkai.settings import get_settings
 
-EXTRACTOR_VERSION = "8"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
+EXTRACTOR_VERSION = "9"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
 # 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text;
 # 6: OCR cells it cannot read are marked (null + ocr_unreadable, in their column), HTML heading rows in tables;
 # 7: a cell with ink OCR reads as nothing, or as low-confidence marks that are not words, is unreadable, not blank;
-# 8: scans: jagged rulings carried to the crossing ruling, character strokes no longer walls, stray specks wiped,
-# points and commas checked against the gaps between digits, minus signs kept, a lone flat bar is a dash
+# 8: look-alike ideographs (Kangxi radicals, compatibility ideographs from Word/WPS PDF fonts) are unified,
+# rulings of pages with /Rotate are read as the axis-aligned lines they are (float noise made them slant);
+# 9: scans: jagged rulings carried to the crossing ruling, character strokes no longer walls, stray specks wiped,
+# points and commas checked against the gaps between digits, minus signs kept, a lone flat bar or slash is a blank
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads
@@ -71,6 +74,10 @@ def read_document_file(path: str | os.PathLike[str]) -> bytes:
 
 def extract_bytes(data: bytes, filename: str | None = None) -> Document:
     """Extract a document; never raises for bad input: problems say what went wrong."""
+    return unify_document(_extract(data, filename))
+
+
+def _extract(data: bytes, filename: str | None) -> Document:
     media_type = sniff_media_type(data, filename)
     if media_type == "application/x-empty":
         return Document.refused(

@@ -90,6 +90,8 @@ def extract_html(data: bytes) -> Document:
         )
     for element in root.iter(*_DROP):
         element.drop_tree()
+    for element in [e for e in root.iter() if isinstance(e.tag, str) and _hidden(e)]:
+        element.drop_tree()  # a reader never sees it: a stale copy of a table, digits hidden from crawlers
     for element in list(root.iter()):
         attrs = f"{element.get('class', '')} {element.get('id', '')}"
         if (
@@ -104,7 +106,37 @@ def extract_html(data: bytes) -> Document:
         blocks.append(Paragraph(" ".join(title.split())))
     body = root.find("body")
     _walk(body if body is not None else root, blocks)
+    pictures = _pictures(body if body is not None else root)
+    if pictures:
+        problems.append(
+            Problem(
+                "page_pictures",
+                f"the page shows {len(pictures)} picture(s) among its text ({', '.join(pictures[:3])}"
+                f"{' …' if len(pictures) > 3 else ''}); a table published as a picture is not read from an "
+                "HTML page: if a table is missing, look for the report as a PDF or Word attachment",
+                "info",
+            )
+        )
     return Document(blocks=blocks, media_type="text/html", extractor="html", problems=problems)
+
+
+_HIDDEN_STYLE = re.compile(
+    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)", re.I
+)
+
+
+def _hidden(element: html.HtmlElement) -> bool:
+    """Hidden by its own attributes (a style sheet's rules are not applied: they are not in the page)."""
+    return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+
+
+def _pictures(element: html.HtmlElement) -> list[str]:
+    """The file names of the content's pictures (logos and icons of the site's chrome were dropped)."""
+    names = []
+    for img in element.iter("img"):
+        source = (img.get("src") or img.get("data-src") or "").split("?")[0].rstrip("/")
+        names.append(source.rsplit("/", 1)[-1] or "(inline)")
+    return names
 
 
 def _more_elements_than(text: str, cap: int) -> bool:

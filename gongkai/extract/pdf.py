@@ -172,7 +172,24 @@ def _failed(code: str, message: str) -> Document:
     return Document.refused("application/pdf", code, message, extractor="pdf")
 
 
+# a ruling whose ends differ by less than this (in points) is axis-aligned: float noise, not a slope
+AXIS_NOISE = 0.01
+
+
+def _snap_rulings(page: Any) -> None:
+    """Make near-axis-aligned rulings exactly so. On a page with /Rotate the rotation leaves a horizontal
+    line's top and bottom 1e-13 apart, and pdfplumber, which compares them exactly, takes it for a vertical
+    edge: the table loses most of its rows."""
+    for kind in ("line", "rect", "curve"):
+        for obj in page.objects.get(kind, ()):
+            if obj["top"] != obj["bottom"] and abs(obj["bottom"] - obj["top"]) < AXIS_NOISE:
+                obj["bottom"], obj["y0"], obj["height"] = obj["top"], obj["y1"], 0
+            if obj["x0"] != obj["x1"] and abs(obj["x1"] - obj["x0"]) < AXIS_NOISE:
+                obj["x1"], obj["width"] = obj["x0"], 0
+
+
 def _page_blocks(page: Any, number: int) -> list[Paragraph | Table]:
+    _snap_rulings(page)
     found = page.find_tables()
     boxes = [t.bbox for t in found]
 

@@ -5,6 +5,7 @@ Knows nothing of files or formats: it reads the document model only.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from itertools import groupby
@@ -20,7 +21,8 @@ from gongkai.parse.stream import Segment, classify, segments_of, upright
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
 from gongkai.values import parse_value
 
-PARSER_VERSION = "1.4.0"  # 1.4: numbers with no printed column placed by the column identities
+PARSER_VERSION = "1.5.1"  # 1.5: blank rows whose label ran into the next, rows whose label was lost, all placements at once
+# 1.5.1: years and dates in Chinese numerals (二〇二三年度…报告, 二〇二四年一月二十五日) are read
 
 _H2 = re.compile(r"主动公开政府信息(情况)?$")
 _H3 = re.compile(r"收到和处理政府信息公开申请(情况)?$")
@@ -460,46 +462,123 @@ _BLANK_MARK = re.compile(r"[—\-–－/／无\\]+")
 def _place_by_identities(form: str, reading: ApplicationsReading) -> None:
     """Rows whose values were placed by count (a sanitizer removed their empty cells, a converter dropped
     blanks): the cells they printed, in order, are put back into the columns the table's identities allow
-    (parse/placing.py). A cell is taken where every placement left agrees; elsewhere it stays null with
+    (parse/placing.py). So are the rows whose label was lost in text with no grid: their numbers follow the
+    row above's, and each way of cutting that run into the rows is a reading. A cell is taken where every
+    choice of readings that meets all the identities at once agrees; elsewhere it stays null with
     column_inferred. Nothing changes when the identities cannot all hold."""
-    counted = [k for k in reading.unplaced if k in reading.cells]
-    if not counted or form not in forms.APPLICATION_ROWS:
+    if form not in forms.APPLICATION_ROWS:
         return
-    domains: dict[str, list[placing.Reading]] = {}
+    rows = forms.printed_rows(form, forms.single_other_row(reading.cells))
+    lost = _lost_rows(rows, reading)
+    counted = [k for k in reading.unplaced if k in reading.cells]
+    if not counted and not lost:
+        return
+    groups: dict[placing.Group, list[placing.Joint]] = {}
     for key, cells in reading.cells.items():
+        if key in lost:
+            continue
         if key not in counted:
             # a row joins the sums when each cell is a count or printed blank (not unreadable, not words)
             if all(
                 isinstance(c.value, int) or (c.value is None and _BLANK_MARK.fullmatch(c.raw.strip() or "-"))
                 for c in cells
             ):
-                domains[key] = [tuple(c.value if isinstance(c.value, int) else None for c in cells)]
+                groups[(key,)] = [(tuple(c.value if isinstance(c.value, int) else None for c in cells),)]
         elif (
             len({tuple(c.flags) for c in cells}) == 1
         ):  # no cell flagged on its own (OCR could not read it …)
             found = _placements(reading.unplaced[key])
             if found is not None:
-                domains[key] = found
-    rows = forms.printed_rows(form, forms.single_other_row(reading.cells))
-    if not set(counted) <= set(domains) or not placing.narrow(rows[2:-2], domains):
+                groups[(key,)] = [(r,) for r in found]
+    for above, below in lost.items():
+        joints = _lost_row_readings(reading.printed[above], len(below))
+        if joints is not None:
+            groups[(above, *below)] = joints
+    placed = {r for g in groups for r in g}
+    if not set(counted) <= placed:
+        return
+    values_of = placing.settle(rows[2:-2], groups)
+    if values_of is False or values_of is True:
         return
     settled: set[str] = set()
-    for key in counted:
-        cells = reading.cells[key]
-        placed = placing.agreed(domains[key], 7)
-        flags = [f for f in cells[0].flags if f != "column_inferred"]
-        printed = " ".join(v.strip() for v in reading.unplaced[key] if v.strip())
-        reading.cells[key] = [
-            CellValue(value, "" if value is None else str(value), [*flags, "column_identities_used"])
-            if known
-            else CellValue(None, printed, [*flags, "column_inferred"])
-            for known, value in placed
+    inferred = {k for below in lost.values() for k in below if k in placed}
+    for key in [*counted, *(k for k in lost if k in placed and k not in counted), *inferred]:
+        flags = [] if key in inferred else [f for f in reading.cells[key][0].flags if f != "column_inferred"]
+        flags += ["label_inferred"] if key in inferred else []
+        printed = reading.unplaced.get(key) or reading.printed.get(key) or []
+        if key in inferred:
+            above = next(a for a, below in lost.items() if key in below)
+            printed = reading.printed[above]
+        shown = " ".join(v.strip() for v in printed if v.strip())
+        cells = [
+            CellValue(
+                next(iter(values)),
+                "" if next(iter(values)) is None else str(next(iter(values))),
+                [*flags, "column_identities_used"],
+            )
+            if len(values) == 1
+            else CellValue(None, shown, [*flags, "column_inferred"])
+            for values in values_of[key]
         ]
-        if all(known for known, _ in placed):
+        reading.cells[key] = cells
+        if all(c.value is not None or "column_inferred" not in c.flags for c in cells):
             settled.add(f"applications.{key}")
+    for key in inferred:
+        reading.problems.append(
+            Problem(
+                "label_inferred",
+                f"表三 row {key} printed no label in text with no grid: its numbers were cut from the run after "
+                "the row above, where the table's column identities allow one reading",
+                "info",
+                f"applications.{key}",
+            )
+        )
     reading.problems[:] = [
         p for p in reading.problems if not (p.code == "grid_misfit" and p.where in settled)
     ]
+
+
+MAX_LOST = 2  # rows in a row whose label was lost, below one whose label is printed
+MAX_JOINTS = 20_000  # readings of a row and the rows below it whose label was lost
+
+
+def _lost_rows(rows: tuple[str, ...], reading: ApplicationsReading) -> dict[str, tuple[str, ...]]:
+    """Rows the table did not print a label for, by the row above whose numbers may hold theirs: a gridless
+    row named by its own label, and the run of rows missing right after it (at most MAX_LOST)."""
+    out: dict[str, tuple[str, ...]] = {}
+    index = 0
+    while index < len(rows):
+        key = rows[index]
+        end = index + 1
+        while end < len(rows) and rows[end] not in reading.cells:
+            end += 1
+        below = rows[index + 1 : end]
+        if key in reading.printed and below and len(below) <= MAX_LOST:
+            out[key] = below
+        index = end
+    return out
+
+
+def _lost_row_readings(printed: list[str], lost: int) -> list[placing.Joint] | None:
+    """Each way the cells a row printed may be its own and then those of the `lost` rows below it (each
+    possibly printed blank: no cells), every row's cells placed as _placements places them."""
+    # only the numbers: an empty cell or a blank mark may be the lost label's, not a column of a row
+    cells = [c for c in printed if c.strip() and not _BLANK_MARK.fullmatch(c.strip())]
+    out: list[placing.Joint] = []
+    for cuts in itertools.combinations_with_replacement(range(len(cells) + 1), lost):
+        bounds = [0, *cuts, len(cells)]
+        options: list[list[placing.Reading]] = []
+        for start, stop in itertools.pairwise(bounds):
+            found = _placements(cells[start:stop]) if stop > start else [(None,) * 7]
+            if not found:
+                break
+            options.append(found)
+        else:
+            for joint in itertools.product(*options):
+                out.append(joint)
+                if len(out) > MAX_JOINTS:
+                    return None
+    return out or None
 
 
 def _placements(printed: list[str]) -> list[placing.Reading] | None:

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections import Counter
 
+from gongkai.values import chinese_numeral
+
 _AGENCY_SUFFIX = (
     r"(?:人民政府|人民政府办公室|残疾人联合会|残联|联合会|委员会|管理委员会|办公室|办公厅|政府|局|厅|部|署|院|"
     r"中心|总队|支队|大队|委|会|所|站|处|分局|街道办事处|办事处|镇|乡)"
@@ -31,7 +33,27 @@ _DATE_LINE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s
 
 
 def _norm(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip()
+    return _arabic_dates(unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip())
+
+
+_CN_YEAR = re.compile(r"([一二][〇○零一二三四五六七八九]{3})(?=\s*年)")
+_CN_MONTH_DAY = re.compile(
+    r"(\d{4}\s*年\s*)([一二三四五六七八九十]{1,2})(\s*月\s*)([一二三四五六七八九十]{1,3})(?=\s*日)"
+)
+_CN_YEAR_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
+
+
+def _arabic_dates(text: str) -> str:
+    """二〇二四年一月二十五日 (a signature's date, a title's year) → 2024年1月25日; other text unchanged."""
+    text = _CN_YEAR.sub(lambda m: m.group(1).translate(_CN_YEAR_DIGITS), text)
+
+    def month_day(m: re.Match[str]) -> str:
+        month, day = chinese_numeral(m.group(2)), chinese_numeral(m.group(4))
+        if month is None or day is None:
+            return m.group(0)
+        return f"{m.group(1)}{month}{m.group(3)}{day}"
+
+    return _CN_MONTH_DAY.sub(month_day, text)
 
 
 def _title_candidates(lines: list[str], limit: int) -> list[str]:

@@ -108,3 +108,133 @@ def agreed(readings: Iterable[Reading], width: int) -> list[tuple[bool, int | No
         for column, value in enumerate(reading):
             values[column].add(value)
     return [(True, next(iter(v))) if len(v) == 1 else (False, None) for v in values]
+
+
+# ---------------------------------------------------------------- every reading at once
+
+Group = tuple[str, ...]  # rows whose readings go together (a row and the rows whose label it lost)
+Joint = tuple[Reading, ...]  # one reading of each row of a group
+MAX_NODES = 200_000  # steps of the search over the rows' readings before it gives up
+MAX_SUFFIX_SUMS = 50_000
+
+
+def solve(
+    result_rows: Sequence[str], groups: dict[Group, list[Joint]]
+) -> dict[str, list[set[int | None]]] | None | bool:
+    """Every choice of one reading per group that meets all the table's column identities at once (the
+    identities of _equations, among the rows the groups hold): per row, per column, the values the cell
+    takes over those choices. A cell is known where that set has one value. False when no choice meets
+    the identities (the rows are not a table that adds up); None when no identity applies or the search
+    is too large to finish (then nothing may be settled from it)."""
+    rows = {r for group in groups for r in group}
+    equations = _equations(tuple(result_rows), rows)
+    if not equations:
+        return None
+    # first the identities one at a time on each row's own readings (cheap, and never drops a reading
+    # some choice could use), then the groups' joint readings those leave
+    domains: dict[str, list[Reading]] = {r: [] for r in rows}
+    for group, joints in groups.items():
+        for joint in joints:
+            for row, reading in zip(group, joint, strict=True):
+                domains[row].append(reading)
+    domains = {r: list(dict.fromkeys(d)) for r, d in domains.items()}
+    if not _narrow(domains, equations):
+        return False
+    kept = {r: set(d) for r, d in domains.items()}
+    pruned = {
+        g: [j for j in joints if all(r in kept[row] for row, r in zip(g, j, strict=True))]
+        for g, joints in groups.items()
+    }
+    if any(not joints for joints in pruned.values()):
+        return False
+    order = sorted(pruned, key=lambda g: len(pruned[g]))
+    terms = [(coefficients, column) for coefficients, column in equations]
+
+    def contribution(group: Group, joint: Joint) -> tuple[int, ...]:
+        return tuple(
+            sum(
+                coefficients.get(row, 0) * (reading[column] or 0)
+                for row, reading in zip(group, joint, strict=True)
+            )
+            for coefficients, column in terms
+        )
+
+    contributions = [[contribution(g, j) for j in pruned[g]] for g in order]
+    # per identity, the sums the groups from depth i on can still make (None: too many to follow)
+    suffix: list[list[set[int] | None]] = [[{0}] * len(terms)]
+    for options in reversed(contributions):
+        following = suffix[0]
+        level: list[set[int] | None] = []
+        for t in range(len(terms)):
+            after = following[t]
+            if after is None:
+                level.append(None)
+                continue
+            values = {c[t] for c in options}
+            level.append(
+                {a + b for a in values for b in after}
+                if len(values) * len(after) <= MAX_SUFFIX_SUMS
+                else None
+            )
+        suffix.insert(0, level)
+    seen: dict[str, list[set[int | None]]] = {r: [set() for _ in range(len(domains[r][0]))] for r in rows}
+    open_cells = sum(len(cells) for cells in seen.values())
+    nodes = 0
+    chosen: list[int] = []
+
+    def settled() -> bool:
+        return all(len(values) > 1 for cells in seen.values() for values in cells)
+
+    def walk(depth: int, sums: tuple[int, ...]) -> bool:
+        """False when the search must stop (too large, or every cell already has two values)."""
+        nonlocal nodes
+        if depth == len(order):
+            if any(sums):
+                return True
+            for g, index in zip(order, chosen, strict=True):
+                for row, reading in zip(g, pruned[g][index], strict=True):
+                    for column, value in enumerate(reading):
+                        seen[row][column].add(value)
+            return not settled()
+        for index, add in enumerate(contributions[depth]):
+            nodes += 1
+            if nodes > MAX_NODES:
+                return False
+            after = tuple(s + a for s, a in zip(sums, add, strict=True))
+            if any(
+                left is not None and -s not in left for s, left in zip(after, suffix[depth + 1], strict=True)
+            ):
+                continue
+            chosen.append(index)
+            going = walk(depth + 1, after)
+            chosen.pop()
+            if not going:
+                return False
+        return True
+
+    finished = walk(0, (0,) * len(terms))
+    if not finished and nodes > MAX_NODES:
+        return None
+    if open_cells and not any(values for cells in seen.values() for values in cells):
+        return False
+    return seen
+
+
+def settle(
+    result_rows: Sequence[str], groups: dict[Group, list[Joint]]
+) -> dict[str, list[set[int | None]]] | bool:
+    """Per row, per column, the values a cell may take under the table's column identities: from every
+    choice of readings at once (solve), or, when that search is too large, from each identity on its own
+    (narrow). False when the identities cannot hold or none applies: nothing may be settled by the sums."""
+    found = solve(result_rows, groups)
+    if found is not None:
+        return found
+    domains: dict[str, list[Reading]] = {}
+    for group, joints in groups.items():
+        for position, row in enumerate(group):
+            domains[row] = list(dict.fromkeys(joint[position] for joint in joints))
+    if not narrow(result_rows, domains):
+        return False
+    return {
+        row: [{r[c] for r in readings} for c in range(len(readings[0]))] for row, readings in domains.items()
+    }

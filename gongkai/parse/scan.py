@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from gongkai import forms
 from gongkai.model import CellValue, Problem
 from gongkai.parse.glued import pieces_of, readings, row_readings
-from gongkai.parse.placing import Reading, narrow
+from gongkai.parse.placing import Reading, settle
 from gongkai.values import parse_value
 
 # label words that start a row, searched in the raw text: the form's patterns without anchors
@@ -238,17 +238,19 @@ def _settle_by_identities(
     a cell is taken where every reading left gives it the same value, else it is null and flagged. False
     (nothing taken) when the identities cannot all hold with the rows' readings: the text is not a table
     that adds up, so nothing may be settled by its sums."""
-    known = {k: list(d) for k, d in domains.items() if d is not None}
-    if not narrow(forms.RESULT_ROWS[form], known):
+    known = {(k,): [(r,) for r in d] for k, d in domains.items() if d is not None}
+    values_of = settle(forms.RESULT_ROWS[form], known)
+    if values_of is False:
         return False
-    for key, readings_left in known.items():
-        width = len(readings_left[0])
+    assert values_of is not True
+    for key, column_values in values_of.items():
+        width = len(column_values)
         run = " ".join(runs_of[key])
         several = len(domains[key] or []) > 1
         flags = ["glued_cells_split", *(["column_identities_used"] if several else [])]
         cells: list[CellValue] = []
         for column in range(width):
-            values = {r[column] for r in readings_left}
+            values = column_values[column]
             if len(values) == 1:
                 (value,) = values
                 cells.append(

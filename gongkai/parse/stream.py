@@ -68,6 +68,8 @@ class LogicalRow:
     sources: set[str] = field(default_factory=set)
     # every segment it was read from was a grid row: its cell positions are the table's columns
     gridded: bool = False
+    # a row whose label is printed with nothing after it (text where empty cells leave nothing): blank
+    printed_blank: bool = False
 
     @property
     def source_flags(self) -> tuple[str, ...]:

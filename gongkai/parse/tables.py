@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gongkai import forms
 from gongkai.forms import Key, match_key, normalize_label
 from gongkai.model import CellValue, Problem
 from gongkai.parse.glued import looks_glued, pieces_of, readings
-from gongkai.parse.stream import LogicalRow, Segment, classify, logical_rows
+from gongkai.parse.stream import LogicalRow, Segment, _is_header_like, classify, logical_rows
 from gongkai.values import parse_value
 
 APPLICANT_HEADER_WORDS = (
@@ -50,6 +50,9 @@ class ApplicationsReading:
     # rows read from text with no grid: there a row printed blank leaves no trace, and the numbers under
     # its label may be the next row's, whose label was lost
     gridless: set[str] = field(default_factory=set)
+    # the cells a gridless row printed, in order, when its own label named it: a row below it whose label
+    # was lost may have printed its numbers right after them (parse._place_by_identities)
+    printed: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def prints_other_subrows(self) -> bool:
@@ -80,15 +83,103 @@ def _match_row(labels: list[str]) -> str | None:
     return None
 
 
+# the rows in printed order, （六）其他处理 printed as one row where its three rows would be
+_FORM_ORDER = {
+    k.key: i
+    for i, k in enumerate(
+        (*forms.APPLICATION_ROWS["f2021"][:-2], forms.OTHER_HANDLING, *forms.APPLICATION_ROWS["f2021"][-2:])
+    )
+}
+
+
+def _blank_rows_split_off(rows: list[LogicalRow]) -> list[LogicalRow]:
+    """Rows printed blank in text where empty cells leave nothing: their label runs straight into the next
+    row's ('3.危及“三安全一稳定”' then '4.保护第三方合法权益 0 0 …'), and the two labels read as one row's.
+    A label naming a row of its own that the form prints before the row its last label names is that blank
+    row — only in a table read row by row (every value run under a label, none split off a longer run)
+    and where no other row of the table names it."""
+    valued = [r for r in rows if any(v.strip() for v in r.values)]
+    if 3 * sum(1 for r in valued if r.labels) < 2 * len(valued):
+        return rows  # labels and values not read row by row (a column of labels, then the numbers)
+    named = [_match_row(r.labels) for r in rows]
+    out: list[LogicalRow] = []
+    for row, key in zip(rows, named, strict=True):
+        own = match_key(row.labels[-1], _ROW_KEYS) if row.labels else None
+        if own is None or own != key or len(row.labels) < 2:
+            out.append(row)
+            continue
+        blanks: list[tuple[int, str]] = []
+        for index, label in enumerate(row.labels[:-1]):
+            other = match_key(label, _ROW_KEYS)
+            if (
+                other is None
+                or other in named
+                or any(other == b for _, b in blanks)
+                or _names_two_rows([label])
+                or _FORM_ORDER[other] >= _FORM_ORDER[own]
+                or (other == forms.OTHER_HANDLING.key and own in forms.OTHER_SUBROWS)
+                or (blanks and _FORM_ORDER[other] <= _FORM_ORDER[blanks[-1][1]])
+            ):
+                continue
+            blanks.append((index, other))
+        if not blanks or len(blanks) > len(forms.ALL_APPLICATION_ROW_KEYS) // 3:
+            out.append(row)
+            continue
+        for index, _ in blanks:
+            out.append(
+                replace(
+                    row, labels=[row.labels[index]], values=[], printed_blank=True, sources=set(row.sources)
+                )
+            )
+        out.append(replace(row, labels=row.labels[blanks[-1][0] + 1 :]))
+    return out
+
+
+MAX_REJOINED = 21  # values of a labelled row and the rows split off it that are put back together
+
+
+def _rejoined(rows: list[LogicalRow]) -> list[LogicalRow]:
+    """Rows that logical_rows split off a labelled row's run of 14 or 21 values (taken for rows whose
+    labels were lost), put back into it: in text that drops empty cells a row prints fewer than seven, so
+    the run is cut by the table's identities instead (parse._place_by_identities)."""
+    out: list[LogicalRow] = []
+    for row in rows:
+        parent = out[-1] if out else None
+        if (
+            row.split_from_previous
+            and parent is not None
+            and parent.labels
+            and not parent.gridded
+            and len(parent.values) + len(row.values) <= MAX_REJOINED
+        ):
+            out[-1] = replace(
+                parent, values=[*parent.values, *row.values], sources=parent.sources | row.sources
+            )
+            continue
+        out.append(row)
+    return out
+
+
 def read_applications(segments: list[Segment]) -> ApplicationsReading:
-    logical = logical_rows(segments, 7, APPLICANT_HEADER_WORDS)
-    valued = [r for r in logical if any(v.strip() for v in r.values)]
+    logical = _blank_rows_split_off(_rejoined(logical_rows(segments, 7, APPLICANT_HEADER_WORDS)))
+    valued = [r for r in logical if any(v.strip() for v in r.values) or r.printed_blank]
     # a grid row whose seven cells are all blank is a row all the same, when its label names one — unless
-    # it is the rest of a row that a page break cut in two (its values above it, under a broken label)
+    # it is the rest of a row that a page break cut in two (its values above it, under a broken label);
+    # so is a text row printing seven empty cells (a pipe table's '| 5.属于三类内部事务信息 | | … |')
+    first = next((i for i, r in enumerate(logical) if any(v.strip() for v in r.values)), len(logical))
+    named = {_match_row(r.labels) for r in valued}
     with_blank = [
         r
-        for r in logical
-        if any(v.strip() for v in r.values) or (r.gridded and len(r.values) == 7 and _match_row(r.labels))
+        for i, r in enumerate(logical)
+        if any(v.strip() for v in r.values)
+        or r.printed_blank
+        or (r.gridded and len(r.values) == 7 and _match_row(r.labels))
+        or (
+            i > first  # below the first row of numbers: not a header row
+            and len(r.values) >= 7
+            and not _is_header_like(r.labels, APPLICANT_HEADER_WORDS)
+            and _match_row(r.labels) not in {*named, None}
+        )
     ]
     if len(with_blank) == len(valued):
         return _read_applications(valued)
@@ -148,7 +239,9 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
         label_flags = (*row.source_flags, *(("label_inferred",) if key is None else ()))
         hint = row.labels[-1] if row.labels else None
         digits = "".join(v.strip() for v in row.values)
-        if (
+        if row.printed_blank:
+            reading.cells[final] = [CellValue(None, "", list(row.source_flags)) for _ in range(7)]
+        elif (
             (glued or (row.glued and len(row.trimmed_values()) == 1))
             and digits.isdigit()
             and len(digits) >= 7
@@ -158,6 +251,8 @@ def _read_applications(rows: list[LogicalRow]) -> ApplicationsReading:
             )
         else:
             raw_cells, column_flags = _columns(row, totals_only)
+            if not row.gridded and key is not None:
+                reading.printed[final] = row.trimmed_values()
             reading.cells[final] = [cell_value(raw, hint, (*column_flags, *label_flags)) for raw in raw_cells]
             if column_flags and len(row.trimmed_values()) <= 7:
                 reading.unplaced[final] = row.trimmed_values()

@@ -137,6 +137,19 @@ def test_zfxxgk_year_sub_columns_are_sections() -> None:
     assert [link.title for link in listing.items] == ["某局2023年政府信息公开工作年度报告", "政务公开"]
 
 
+def test_zfxxgk_year_link_back_to_the_column_itself_is_not_a_section() -> None:
+    # 莆田市财政局's menu names its one reports column "2019年" and "2018年以前" (tests/fixtures/sites)
+    page = (
+        '<html><body><a href="/zfxxgk/zfxxgknb/">2019年</a><a href="/zfxxgk/zfxxgknb/index.html">2018年</a>'
+        '<a href="/zfxxgk/zfxxgknb/2017/">2017年</a></body></html>'
+    )
+    _, listing = read_listing(page, "http://x.gov.cn/zfxxgk/zfxxgknb/index.html")
+    assert [(s.url, s.title) for s in listing.sections] == [
+        ("http://x.gov.cn/zfxxgk/zfxxgknb/2017/", "2017年")
+    ]
+    assert [link.title for link in listing.items] == ["2019年", "2018年"]
+
+
 PAGES = {
     "/col/col1229/index.html": ("text/html", COLUMN),
     "/module/web/jpage/dataproxy.jsp": ("text/xml", PROXY_ANSWER),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gongkai.parse import metadata
 from gongkai.parse.metadata import agency_name, report_year
 
 
@@ -30,3 +31,21 @@ def test_agency_name(lines: list[str], name: str | None) -> None:
 
 def test_year_from_a_title_with_the_agency_after_it() -> None:
     assert report_year(["2019年上海市人民政府办公厅政府信息公开工作年度报告"]) == 2019
+
+
+@pytest.mark.parametrize(
+    ("lines", "year", "date"),
+    [
+        (
+            ["二〇二三年度政府信息公开工作年度报告", "……", "某某县人民政府", "二〇二四年一月二十五日"],
+            2023,
+            "2024-01-25",
+        ),
+        (["某某县人民政府二○二三年政府信息公开工作年度报告", "二○二四年十二月三十一日"], 2023, "2024-12-31"),
+        (["二零二零年政府信息公开工作年度报告"], 2020, None),
+        (["二〇二四年一月"], None, None),  # no day: not a date
+    ],
+)
+def test_years_and_dates_in_chinese_numerals(lines: list[str], year: int | None, date: str | None) -> None:
+    assert metadata.report_year(lines) == year
+    assert metadata.published_date(lines) == date

@@ -30,7 +30,10 @@ def read(page: Page) -> Listing:
     items = []
     for link in listing.items:
         path = urlsplit(link.url).path
-        if _YEAR_ONLY.match(link.title) and path.startswith(column) and is_column(link.url):
+        # a year-named link back to this very column (a menu entry such as 莆田's "2019年" → zfxxgknb/) is
+        # navigation, not a sub-column: following it would read the listing again as that year's column
+        itself = path.rsplit("/", 1)[0] + "/" == column
+        if _YEAR_ONLY.match(link.title) and path.startswith(column) and is_column(link.url) and not itself:
             listing.sections.append(link)
         else:
             items.append(link)
