@@ -28,8 +28,10 @@ def _accuracy_per_resolution() -> None:
     from gongkai.settings import get_settings
 
     limit = get_settings().ocr_bench_docs or len(SOURCES)
-    print("| dpi | documents | pages | pages/s | cell accuracy | wrong numbers | metadata exact |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| dpi | documents | pages | s/page | pages/s | peak MB | cell accuracy | wrong numbers | metadata exact |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for dpi in (150, 200, 300):
         pages = cells = missing = wrong = meta = 0
         seconds = 0.0
@@ -52,10 +54,22 @@ def _accuracy_per_resolution() -> None:
             meta += len(diffs) == len(cell_diffs)
         n = min(limit, len(SOURCES))
         print(
-            f"| {dpi} | {n} | {pages} | {pages / seconds:.2f} | {1 - (missing + wrong) / cells:.4f} "
-            f"| {wrong} | {meta}/{n} |",
+            f"| {dpi} | {n} | {pages} | {seconds / pages:.1f} | {pages / seconds:.2f} | {_peak_mb():.0f} "
+            f"| {1 - (missing + wrong) / cells:.4f} | {wrong} | {meta}/{n} |",
             flush=True,
         )
+
+
+def _peak_mb() -> float:
+    """The largest resident set so far of this process and of the children it waited for (OCR runs in
+    a time-limited child): what a scanned report costs in memory at most."""
+    import resource
+
+    peak = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+    return peak / 1024  # kB on Linux
 
 
 def _engines() -> None:

@@ -155,7 +155,8 @@ def run(
                 if "pdf_rotated" in formats:  # pages turned in a viewer and saved: /Rotate 90, 180 or 270
                     files[("pdf_rotated", index)] = turned_pdf(pdf, 90 * (1 + index % 3))
                 if "scan" in formats:
-                    files[("scan", index)] = scan_of(pdf, random.Random(index), dpi)
+                    # the seed picks the skew, blur and specks too, so other seeds test other scans
+                    files[("scan", index)] = scan_of(pdf, random.Random(seed * 1000 + index), dpi)
     for (fmt, index), data in sorted(files.items()):
         synth = syntheses[index]
         name = LAYOUTS[fmt].file_name if fmt in LAYOUTS else FILE_NAMES.get(fmt, "r.txt")

@@ -83,14 +83,20 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return image.astype(np.uint8)
 
 
-def ink_mask(gray: np.ndarray, dpi: float = OCR_DPI) -> np.ndarray:
+def ink_mask(gray: np.ndarray, dpi: float = OCR_DPI, contrast: int = 25) -> np.ndarray:
     """Dark pixels as 255, against the local paper level: thin faint rulings of a soft scan count,
-    uneven lighting and sensor noise do not."""
+    uneven lighting and sensor noise do not. A pixel is ink when it is `contrast` levels darker than
+    the mean around it."""
     import cv2
 
     block = max(15, int(dpi * 0.2)) | 1
     blurred = cv2.GaussianBlur(gray, (3, 3), 0)
-    return cv2.adaptiveThreshold(blurred, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 25)
+    return cv2.adaptiveThreshold(
+        blurred, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, contrast
+    )
+
+
+FAINT_CONTRAST = 10  # the ink of a ruling's faint stretches (see _extended): never used to find rulings
 
 
 def skew_angle(mask: np.ndarray) -> float:
@@ -150,11 +156,16 @@ def _cluster(values: list[float], tolerance: float) -> list[int]:
     return [int(round(sum(g) / len(g))) for g in out]
 
 
-def find_grids(mask: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
+def find_grids(
+    mask: np.ndarray, dpi: float, faint: np.ndarray | None = None
+) -> tuple[list[Grid], np.ndarray]:
     """Ruled tables on a deskewed page, and the mask of their rulings (to erase before reading text).
 
     A ruling is a straight run longer than a character stroke whose ends meet the crossing rulings:
-    that keeps dashes ('——' as a blank mark) and long strokes of characters out of the grid."""
+    that keeps dashes ('——' as a blank mark) and long strokes of characters out of the grid.
+    `faint` (a more sensitive ink mask) only carries a ruling found in `mask` on to the crossing
+    ruling it stops short of; it never adds a ruling of its own (a global dark mask that added rulings
+    split real cells of a real scan and gave wrong numbers)."""
     import cv2
 
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))  # bridge noise-broken lines
@@ -170,10 +181,19 @@ def find_grids(mask: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
     gap = max(4.0, dpi * 0.05)
     h_segments = _joined(_segments(horizontal, axis=0), tolerance, gap)
     v_segments = _joined(_segments(vertical, axis=1), tolerance, gap)
-    h_segments += _open_edges(v_segments, [s[0] for s in h_segments], tolerance, dpi)
+    edges = _open_edges(v_segments, [s[0] for s in h_segments], tolerance, dpi)
+    h_segments += edges
+    # a thin ruling left a hair askew steps from one pixel row to the next; a piece between its end and
+    # the first step shorter than the run asked for is lost, and the ruling stops short of the crossing
+    # ruling it meets (the table's edge): ends are carried on to a crossing ruling the ink reaches
+    faint = closed if faint is None else cv2.bitwise_or(closed, faint)
+    v_segments = _extended(v_segments, h_segments, faint, 1, dpi * 0.3, tolerance, shortest=dpi * 0.2)
+    h_segments = _extended(h_segments, v_segments, faint, 0, dpi * 0.75, tolerance)
     # verticals must run from one horizontal ruling to another; then horizontals between verticals
-    v_segments = _between(v_segments, [s[0] for s in h_segments], tolerance * 2)
-    h_segments = _between(h_segments, [s[0] for s in v_segments], tolerance * 2)
+    v_segments = _between(
+        v_segments, [s[0] for s in h_segments], tolerance * 2, faint, 1, tuple(e[0] for e in edges)
+    )
+    h_segments = _between(h_segments, [s[0] for s in v_segments], tolerance * 2, faint, 0)
     horizontal = _draw(horizontal.shape, h_segments, axis=0, thickness=max(1, int(dpi * 0.008)))
     vertical = _draw(vertical.shape, v_segments, axis=1, thickness=max(1, int(dpi * 0.008)))
     lines = cv2.bitwise_or(horizontal, vertical)
@@ -232,14 +252,103 @@ def _joined(
     return [(a, int(b), int(c)) for a, b, c, inked in out if inked >= MIN_RULING_INK * (c - b + 1)]
 
 
+def _extended(
+    segments: list[tuple[float, int, int]],
+    crossing: list[tuple[float, int, int]],
+    ink: np.ndarray,
+    axis: int,
+    reach: float,
+    tolerance: float,
+    shortest: float = 0.0,
+) -> list[tuple[float, int, int]]:
+    """Segments whose end stops short of a crossing ruling (one that runs across the segment's line)
+    by less than `reach` carried on to it, when ink covers the gap (MIN_RULING_INK of it, within a
+    few pixels of the line): a dash in a cell stops clear of the cell's wall and stays as it is."""
+    out: list[tuple[float, int, int]] = []
+    half = max(2, int(round(tolerance / 2)))
+    for at, start, end in segments:
+        if end - start < shortest:  # the stroke of a character, which stops a few pixels short of a wall
+            out.append((at, start, end))
+            continue
+        across = [c for c, c0, c1 in crossing if c0 - tolerance <= at <= c1 + tolerance]
+        before = [c for c in across if start - reach <= c < start - tolerance]
+        after = [c for c in across if end + tolerance < c <= end + reach]
+        if before and _inked(ink, axis, at, int(round(max(before))), start, half):
+            start = int(round(max(before)))
+        if after and _inked(ink, axis, at, end, int(round(min(after))), half):
+            end = int(round(min(after)))
+        out.append((at, start, end))
+    return out
+
+
+def _bridged(ink: np.ndarray, axis: int, at: float, start: int, end: int, half: int) -> bool:
+    """Whether ink runs unbroken (but for single blank pixels) from start to end along a line at `at`."""
+    a = int(round(at))
+    if axis == 0:
+        band = ink[max(0, a - half) : a + half + 1, max(0, start) : end + 1]
+        covered = band.max(axis=0) > 0 if band.size else np.zeros(0, bool)
+    else:
+        band = ink[max(0, start) : end + 1, max(0, a - half) : a + half + 1]
+        covered = band.max(axis=1) > 0 if band.size else np.zeros(0, bool)
+    blank = ~covered
+    return not bool(np.any(blank[1:] & blank[:-1]))
+
+
+def _inked(ink: np.ndarray, axis: int, at: float, start: int, end: int, half: int) -> bool:
+    """Whether ink covers most of the run from start to end along a line at `at` (±half pixels)."""
+    a = int(round(at))
+    if axis == 0:
+        band = ink[max(0, a - half) : a + half + 1, max(0, start) : end + 1]
+        covered = band.max(axis=0) > 0 if band.size else np.zeros(0, bool)
+    else:
+        band = ink[max(0, start) : end + 1, max(0, a - half) : a + half + 1]
+        covered = band.max(axis=1) > 0 if band.size else np.zeros(0, bool)
+    if not covered.size or float(np.mean(covered)) < MIN_RULING_INK:
+        return False
+    # …without a blank stretch longer than noise leaves in a ruling (text has wider gaps between glyphs
+    # and a cell's padding before its wall)
+    blank = np.flatnonzero(np.diff(np.concatenate(([1], covered.astype(np.int8), [1]))))
+    if blank.size and int(np.max(blank[1::2] - blank[::2])) > max(3, half * 2):
+        return False
+    # …and thin: clear on one side at least (a line of text crossed through its middle has ink on both)
+    sides = []
+    for lo, hi in ((a - 3 * half - 1, a - half - 1), (a + half + 2, a + 3 * half + 2)):
+        if axis == 0:
+            side = ink[max(0, lo) : max(0, hi), max(0, start) : end + 1].max(axis=0, initial=0) > 0
+        else:
+            side = ink[max(0, start) : end + 1, max(0, lo) : max(0, hi)].max(axis=1, initial=0) > 0
+        sides.append(float(np.mean(side)) if side.size else 0.0)
+    return min(sides) < 0.3
+
+
 def _between(
-    segments: list[tuple[float, int, int]], crossing: list[float], tolerance: float
+    segments: list[tuple[float, int, int]],
+    crossing: list[float],
+    tolerance: float,
+    ink: np.ndarray | None = None,
+    axis: int = 0,
+    drawn: tuple[float, ...] = (),
 ) -> list[tuple[float, int, int]]:
     """Segments cut to run from one crossing ruling to another; those that reach fewer than two are
-    strokes of text, not rulings."""
+    strokes of text, not rulings. With `ink`, a segment that stops short of a crossing ruling reaches it
+    only when ink bridges the gap: a ruling meets the rulings it crosses, while the stroke of a
+    character as tall as a tight row stops a few blank pixels short of them (and once split
+    '规范性文件' into two cells). `drawn` crossings (edges supplied where a page break cut a row open)
+    have no ink to meet."""
     out: list[tuple[float, int, int]] = []
+    half = max(2, int(round(tolerance / 4)))
     for at, start, end in segments:
-        reached = [c for c in crossing if start - tolerance <= c <= end + tolerance]
+        reached = [
+            c
+            for c in crossing
+            if start - tolerance <= c <= end + tolerance
+            and (
+                ink is None
+                or c in drawn
+                or (c >= start - 2 or _bridged(ink, axis, at, int(round(c)), start, half))
+                and (c <= end + 2 or _bridged(ink, axis, at, end, int(round(c)), half))
+            )
+        ]
         if len(reached) >= 2:
             out.append((at, int(round(min(reached))), int(round(max(reached)))))
     return out
@@ -396,10 +505,51 @@ def _text_lines(mask: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]
         glyphs = [g for g in groups if g[2] >= min_height or g[1] - g[0] >= dpi * 0.08]
         if not glyphs:
             continue  # specks only, not a line of text (a dash as a blank mark is wide)
-        x0, x1 = glyphs[0][0], glyphs[-1][1]
+        x0, x1 = _glyph_span(mask[y0 : y1 + 1, glyphs[0][0] : glyphs[-1][1]], dpi)
+        x0, x1 = glyphs[0][0] + x0, glyphs[0][0] + x1
         rows_in = np.nonzero(mask[y0 : y1 + 1, x0:x1].sum(axis=1) > 0)[0]
         out.append((x0, y0 + int(rows_in[0]), x1, y0 + int(rows_in[-1]) + 1))
     return out
+
+
+def _glyph_span(band: np.ndarray, dpi: float) -> tuple[int, int]:
+    """The columns from a line's first glyph to its last: a speck before the first or after the last
+    is no part of it (a point after '3007' reads as '3007.', a number no reading confirms); a minus
+    sign just before the first (flat: half as wide again as tall at least) is."""
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+    min_height = max(4, int(dpi * 0.05))
+    boxes = [tuple(int(v) for v in stats[i][:4]) for i in range(count)]
+    glyphs = [i for i, (_, _, w, h) in enumerate(boxes) if i and (h >= min_height or w >= dpi * 0.08)]
+    if not glyphs:
+        return 0, band.shape[1]
+    x0 = min(boxes[i][0] for i in glyphs)
+    x1 = max(boxes[i][0] + boxes[i][2] for i in glyphs)
+    top = min(boxes[i][1] for i in glyphs)
+    bottom = max(boxes[i][1] + boxes[i][3] for i in glyphs)
+    start = x0
+    for i, (x, y, w, h) in enumerate(boxes):
+        # (its end may reach under the foot of a '1' that follows)
+        if (
+            not i
+            or x >= x0 - 2
+            or not -dpi * 0.02 <= x0 - (x + w) <= max(3, dpi * 0.03)
+            or w < max(3, dpi * 0.025)
+        ):
+            continue
+        # a minus: a flat bar (rows inked across most of its width fewer than its width) at mid-height
+        # of the glyphs; a speck of dust touching it leaves it a minus
+        rows = (labels[y : y + h, x : x + w] == i).sum(axis=1)
+        core = np.flatnonzero(rows >= 0.6 * w)
+        middle = (core[0] + core[-1]) / 2 + y if core.size else -1
+        if (
+            core.size
+            and 3 * core.size <= 2 * w
+            and top + 0.3 * (bottom - top) <= middle <= bottom - 0.3 * (bottom - top)
+        ):
+            start = min(start, x)
+    return start, x1
 
 
 def _ink_groups(band: np.ndarray, gap: int) -> list[tuple[int, int, int]]:
@@ -418,6 +568,25 @@ def _ink_groups(band: np.ndarray, gap: int) -> list[tuple[int, int, int]]:
     return out
 
 
+def _stray_specks(ink: np.ndarray, dpi: float) -> np.ndarray:
+    """Pixels of small ink specks further than a few pixels from any glyph (a stroke as tall as a
+    digit, or a dash as wide as one): dust and sensor noise. A decimal point, a comma, a minus sign or
+    the dots of a character lie close to a glyph and stay."""
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    min_height = max(4, int(dpi * 0.05))
+    big = (stats[:, cv2.CC_STAT_HEIGHT] >= min_height) | (stats[:, cv2.CC_STAT_WIDTH] >= dpi * 0.08)
+    big[0] = False
+    reach = max(3, int(round(dpi * 0.03)))
+    near = cv2.dilate(big[labels].astype(np.uint8), np.ones((2 * reach + 1,) * 2, np.uint8)) > 0
+    touching = np.zeros(count, bool)
+    touching[np.unique(labels[near])] = True
+    stray = ~big & ~touching
+    stray[0] = False
+    return stray[labels]
+
+
 def _despeckle(mask: np.ndarray, dpi: float) -> np.ndarray:
     """Drop connected specks too small to be part of a character (noise, dust)."""
     import cv2
@@ -434,19 +603,33 @@ def _crop(
     box: tuple[int, int, int, int],
     pad: int,
     within: tuple[int, int, int, int] | None = None,
+    ink: np.ndarray | None = None,
 ) -> np.ndarray:
     """A text line cut tightly from the page with its rulings erased, on a white margin: the
     recogniser reads lone digits reliably only without neighbouring lines in view. The cut keeps a
     few pixels of the page around the line's ink (inside the cell `within`): the ink mask misses the
-    faint strokes of a soft scan, and a cut at its edge loses them (a '4' read as '1')."""
+    faint strokes of a soft scan, and a cut at its edge loses them (a '4' read as '1'). Specks of `ink`
+    in that margin beside the line (wholly left or right of it) are wiped: read as a point."""
     import cv2
 
+    bx0, bx1 = box[0], box[2]
     x0, y0, x1, y1 = box
     if within is not None:  # a thin margin only: wider ones take in the residue of erased rulings
         margin = max(1, (y1 - y0) // 8)
         x0, y0 = min(x0, max(within[0], x0 - margin)), min(y0, max(within[1], y0 - margin))
         x1, y1 = max(x1, min(within[2], x1 + margin)), max(y1, min(within[3], y1 + margin))
     piece = clean[y0:y1, x0:x1]
+    if ink is not None and (x0 < bx0 or x1 > bx1):
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
+        left, right = (
+            stats[:, cv2.CC_STAT_LEFT] + x0,
+            stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] + x0,
+        )
+        beside = (right <= bx0) | (left >= bx1)
+        beside[0] = False
+        if beside.any():
+            wipe = cv2.dilate(beside[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+            piece = np.where(wipe, 255, piece).astype(np.uint8)
     piece = cv2.copyMakeBorder(piece, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
     return cv2.cvtColor(piece, cv2.COLOR_GRAY2BGR)
 
@@ -575,6 +758,92 @@ def _reread_numbers(
     return out
 
 
+def _slash(mask: np.ndarray) -> bool:
+    """Whether a line's ink (its largest piece: specks beside it are not part of it) is one thin straight
+    stroke leaning 13–45° off the vertical to the right: a '/' (a '1' stands upright or, by its flag,
+    leans left; a '7' has its bar)."""
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count < 2:
+        return False
+    ys, xs = np.nonzero(labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])))
+    if ys.size < 8 or ys.max() - ys.min() < 8:
+        return False
+    values, vectors = np.linalg.eigh(np.cov(np.vstack([xs, ys]).astype(float)))
+    if values[0] <= 0 or values[1] / values[0] < 16:  # not thin: longer than 4 × its width
+        return False
+    dx, dy = vectors[:, 1]
+    return bool(dx * dy < 0 and abs(dy) * np.tan(np.radians(13)) < abs(dx) < abs(dy))
+
+
+def _separator_gaps(mask: np.ndarray) -> list[bool]:
+    """The gaps between a line's glyphs wide enough to hold a decimal point or a thousands comma, left
+    to right, each True when a small mark stands in it low in the line. A point or comma has an
+    advance of its own, so the digits either side of it stand well apart; a speck of dust on or
+    between close-set digits leaves no such gap."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return []
+    top, height = int(rows[0]), int(rows[-1] - rows[0] + 1)
+    inked = mask > 0
+    first = np.where(inked.any(axis=0), inked.argmax(axis=0), -1)
+    last = np.where(inked.any(axis=0), mask.shape[0] - 1 - inked[::-1].argmax(axis=0), -1)
+    # a glyph's columns hold ink over much of the line's height; a point's, a comma's, a speck's or
+    # a bridge of blur between a point and a digit do not
+    columns = np.flatnonzero((first >= 0) & (last - first + 1 >= 0.4 * height))
+    breaks = np.flatnonzero(np.diff(columns) > 1)
+    out = []
+    for b in breaks:
+        a, z = int(columns[b]) + 1, int(columns[b + 1])  # the gap's columns [a, z)
+        if z - a < max(3, 0.25 * height):
+            continue
+        # a mark stands apart: a run of inked columns with blank columns either side of it, its ink in
+        # the lower part of the line (the end of a '2' reaching into the gap touches the '2')
+        used = np.concatenate(([0], (first[a:z] >= 0).astype(np.int8), [0]))
+        edges = np.flatnonzero(np.diff(used))
+        runs = [(int(s) + a, int(e) + a) for s, e in zip(edges[::2], edges[1::2], strict=True)]
+        out.append(any(s > a and e < z and bool((first[s:e] - top >= 0.5 * height).all()) for s, e in runs))
+    return out
+
+
+_NUMBER_READ = re.compile(r"(-?\d[\d.,]*?)([.,]*)(件|个|项|次|万元|元)?")
+
+
+def _check_separators(
+    read: list[tuple[str, float, str]], ink: np.ndarray, boxes: list[tuple[int, int, int, int]]
+) -> list[tuple[str, float, str]]:
+    """Points and commas read in a number checked against its ink. Read where no gap between the
+    glyphs could hold one (digits set close: a speck read as a point, '757' as '75.7'), or trailing
+    the digits ('3007.', '0.件': no number ends with a point), they are dropped ("nopoint:<reading>"),
+    unless the line has more glyphs than the reading keeps. A number whose gaps hold more or fewer
+    marks than it has points (a point the reading lacks, a point where none stands) is unsure."""
+    out = []
+    for (text, score, status), (x0, y0, x1, y1) in zip(read, boxes, strict=True):
+        t = text.strip().replace(" ", "")
+        m = _NUMBER_READ.fullmatch(t)
+        if status == "unsure" or m is None:
+            out.append((text, score, status))
+            continue
+        number, trailing, unit = m.group(1), m.group(2), m.group(3) or ""
+        line = ink[y0:y1, x0:x1]
+        gaps = _separator_gaps(line)
+        if unit and gaps:
+            gaps = gaps[:-1]  # the space before the unit
+        separators = sum(ch in ".," for ch in number)
+        if trailing and _glyphs(line) > sum(ch.isdigit() for ch in number) + len(unit):
+            out.append((text, 0.0, "unsure"))
+        elif separators and not gaps:
+            out.append((re.sub(r"[.,]", "", number) + unit, score, f"nopoint:{text}"))
+        elif separators != sum(gaps):
+            out.append((text, 0.0, "unsure"))
+        elif trailing:
+            out.append((number + unit, score, f"nopoint:{text}"))
+        else:
+            out.append((text, score, status))
+    return out
+
+
 def ocr_page(image: np.ndarray, number: int, dpi: float) -> PageText:
     """One page image → its blocks in reading order, all with ``source="ocr"``."""
     import cv2
@@ -592,15 +861,20 @@ def ocr_page(image: np.ndarray, number: int, dpi: float) -> PageText:
                 where,
             )
         )
-    grids, lines = find_grids(mask, dpi)
+    grids, lines = find_grids(mask, dpi, ink_mask(gray, dpi, FAINT_CONTRAST))
     # a ruling of a soft scan is wider than its fitted line: erase ±1.5 % inch around it, or a sliver of
     # it stays at a cell's edge and is read as '1', '[' or ']'
     erase = cv2.dilate(lines, np.ones((max(5, int(dpi * 0.035)) | 1,) * 2, np.uint8))
-    text_mask = _despeckle(cv2.bitwise_and(mask, cv2.bitwise_not(erase)), dpi)
+    ink = cv2.bitwise_and(mask, cv2.bitwise_not(erase))
+    # dust standing apart from any glyph is wiped from the page the cells are cut from: left in a cut
+    # it is read as '.', '1' or '0' ('0' read as '0.', a line read as nothing sure at all)
+    specks = _stray_specks(ink, dpi)
+    text_mask = _despeckle(np.where(specks, 0, ink).astype(np.uint8), dpi)
     inset = max(2, int(dpi * 0.015))
     pad = max(4, int(dpi * 0.027))
     clean = gray.copy()
     clean[erase > 0] = 255
+    clean[cv2.dilate(specks.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] = 255
 
     # every text line of every cell, recognised in one batch
     crops: list[np.ndarray] = []
@@ -615,10 +889,32 @@ def ocr_page(image: np.ndarray, number: int, dpi: float) -> PageText:
             within = (x0 + inset, y0 + inset, x1 - inset, y1 - inset)  # clear of erased rulings' residue
             for lx0, ly0, lx1, ly1 in _text_lines(text_mask[y0:y1, x0:x1], dpi):
                 box = (x0 + lx0, y0 + ly0, x0 + lx1, y0 + ly1)
-                crops.append(_crop(clean, box, pad, within))
+                crops.append(_crop(clean, box, pad, within, ink))
                 owners.append((g, k))
                 boxes.append((box, within))
-    read = _reread_numbers(recognise(crops), crops, text_mask, [line for line, _ in boxes])
+    # a line of nothing but a flat bar, far lower than a digit, is a dash (a blank cell's mark) whatever
+    # the recogniser makes of it: it reads '—' as '一' (one), and a short one even as '1'
+    # and a lone thin stroke leaning well off the vertical is a slash (the same mark), read as '1' or '7'
+    flat = max(4, int(dpi * 0.05))
+    first = [
+        ("—", 1.0)
+        if y1 - y0 < flat and x1 - x0 >= 1.5 * (y1 - y0)
+        else ("/", 1.0)
+        if len(re.sub(r"[\s.,·。，]", "", reading[0])) == 1 and _slash(text_mask[y0:y1, x0:x1])
+        else reading
+        for ((x0, y0, x1, y1), _), reading in zip(boxes, recognise(crops), strict=True)
+    ]
+    # points and commas are checked against the ink before numbers are read again ('3007.' is '3007'
+    # when its glyphs allow, not a line no reading confirms) and after (a second reading's points);
+    # on the ink with its tiny specks: a decimal point can be as small as the specks despeckling drops
+    near = np.where(specks, 0, ink).astype(np.uint8)
+    lines = [line for line, _ in boxes]
+    checked = _check_separators([(t, s, "") for t, s in first], near, lines)
+    read = _reread_numbers([(t, s) for t, s, _ in checked], crops, text_mask, lines)
+    read = [
+        (t, s, status or (before if s else "unsure"))
+        for (t, s, status), (_, _, before) in zip(_check_separators(read, near, lines), checked, strict=True)
+    ]
     texts: dict[tuple[int, int], list[tuple[str, float, str]]] = {}
     for owner, result in zip(owners, read, strict=True):
         texts.setdefault(owner, []).append(result)
@@ -705,6 +1001,16 @@ def _cell_text(parts: list[tuple[str, float, str]], problems: list[Problem], whe
         )
         return UNREADABLE
     for t, _, status in kept:
+        if status.startswith("nopoint:"):
+            problems.append(
+                Problem(
+                    "ocr_corrected",
+                    f"{where}: OCR read {status[8:]!r}, but no gap between its digits holds a point or "
+                    f"a comma (a speck of dust read as one): taken as {fixed}",
+                    "info",
+                    where,
+                )
+            )
         if status.startswith("reread:"):
             problems.append(
                 Problem(

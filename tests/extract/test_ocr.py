@@ -15,9 +15,13 @@ import pytest
 from gongkai.extract import extract_bytes
 from gongkai.extract.ocr import (
     _as_number,
+    _between,
+    _extended,
     _glyphs,
     _joined,
     _open_edges,
+    _slash,
+    _stray_specks,
     _text_lines,
     clean_number,
     ocr_available,
@@ -200,8 +204,50 @@ def test_a_speck_apart_from_the_glyphs_is_not_part_of_the_line() -> None:
     mask[10:30, 10:22] = 255  # a digit
     mask[27:30, 100:103] = 255  # dust, far to its right: read as '.' or '2' if kept
     assert _text_lines(mask, 200) == [(10, 10, 22, 30)]
-    mask[27:30, 25:28] = 255  # a point next to the digit stays
-    assert _text_lines(mask, 200) == [(10, 10, 28, 30)]
+    mask[27:30, 25:28] = 255  # a speck just after the last digit: '3007.' is no number
+    assert _text_lines(mask, 200) == [(10, 10, 22, 30)]
+    mask[10:30, 31:43] = 255  # …but between two digits it is a decimal point and stays
+    assert _text_lines(mask, 200) == [(10, 10, 43, 30)]
+
+
+def test_a_minus_sign_is_part_of_the_line_and_a_speck_before_it_is_not() -> None:
+    mask = np.zeros((40, 80), np.uint8)
+    mask[10:30, 20:32] = 255  # a digit
+    mask[19:22, 10:18] = 255  # a flat bar at mid-height just before it: '-5'
+    assert _text_lines(mask, 200) == [(10, 10, 32, 30)]
+    mask[19:22, 10:18] = 0
+    mask[25:29, 13:17] = 255  # a round speck there is dust
+    assert _text_lines(mask, 200) == [(20, 10, 32, 30)]
+
+
+def test_stray_specks_are_those_apart_from_any_glyph() -> None:
+    ink = np.zeros((60, 120), np.uint8)
+    ink[10:30, 10:22] = 255  # a digit
+    ink[27:30, 25:28] = 255  # a point beside it
+    ink[45:48, 90:93] = 255  # dust
+    stray = _stray_specks(ink, 200)
+    assert stray[46, 91] and not stray[28, 26] and not stray[20, 15]
+
+
+def test_a_ruling_reaches_the_crossing_ruling_a_character_stroke_stops_short_of() -> None:
+    ink = np.zeros((100, 100), np.uint8)
+    ink[10, :] = ink[50, :] = 255  # two horizontal rulings
+    ink[10:51, 20] = 255  # a vertical ruling meeting both
+    ink[16:45, 60] = 255  # the stroke of a character in the row, 6 px clear of each ruling
+    verticals = [(20.0, 10, 50), (60.0, 16, 44)]
+    assert _between(verticals, [10.0, 50.0], 8, ink, 1) == [(20.0, 10, 50)]
+    assert len(_between(verticals, [10.0, 50.0], 8)) == 2  # (without the ink to look at)
+
+
+def test_a_jagged_ruling_is_carried_on_to_the_edge_its_ink_reaches() -> None:
+    ink = np.zeros((60, 400), np.uint8)
+    ink[5:55, 10] = ink[5:55, 390] = 255  # the table's edges
+    ink[30, 10:60] = 255  # the ruling's first stretch, one row off the rest (lost to the run test)
+    ink[31, 60:391] = 255
+    ink[45, 100:300] = 255  # a dash inside a cell, clear of the walls
+    edges = [(10.0, 5, 54), (390.0, 5, 54)]
+    found = [(31.0, 60, 390), (45.0, 100, 300)]
+    assert _extended(found, edges, ink, 0, 150, 4) == [(31.0, 10, 390), (45.0, 100, 300)]
 
 
 def test_glyph_count_and_look_alikes() -> None:
@@ -221,3 +267,17 @@ def test_a_row_cut_open_by_the_page_break_gets_its_missing_bottom_edge() -> None
     assert _open_edges([(float(x), 100, 221) for x in (50, 300, 400)], horizontals, 4, 200) == []  # closed
     # the strokes of a large title crossing two stroke-'rulings' make no table edge
     assert _open_edges([(float(x), 240, 330) for x in (50, 90, 130)], [240.0, 292.0], 4, 200) == []
+
+
+def test_a_slash_is_told_from_a_one() -> None:
+    slash = np.zeros((28, 12), np.uint8)
+    for y in range(25):  # a stroke leaning right, as '/' is printed for a blank cell (read as '1' or '7')
+        x = 8 - int(y * 0.3)
+        slash[y, x : x + 3] = 255
+    slash[26:28, 9:11] = 255  # a speck beside it
+    assert _slash(slash)
+    one = np.zeros((28, 12), np.uint8)
+    one[2:26, 6:9] = 255  # an upright stem with its flag
+    one[2:6, 3:6] = 255
+    assert not _slash(one)
+    assert not _slash(np.full((20, 80), 255, np.uint8))  # a wide line of text is no stroke
