@@ -41,6 +41,7 @@ from gongkai.pipeline.discover import Discovered, discovery_failed, select_agenc
 from gongkai.pipeline.plan import PLAN_CHUNK, group_size, lake_store, make_batches, settle_known
 from gongkai.pipeline.record import DocumentRecord
 from gongkai.pipeline.run import BATCH_STAGES, batch_tallies
+from gongkai.pipeline.write import WriteResult
 from gongkai.runs import (
     DEFAULT_BATCH_SIZE,
     ProgressLog,
@@ -139,7 +140,7 @@ def ingest_year(
     parts = Tallies()  # per agency, added up as batches settle
     parts.extend(known.tallies)
     events: list[LineageEvent] = []  # discovery's, until written with the next chunk's planning
-    recorded: list[PrefectFuture] = []
+    recorded: list[tuple[PrefectFuture, Parcel]] = []
     fresh = {t.agency_id for t in known.tallies}
     stale = [slug for slug in selected if slug not in fresh]
     workers = get_settings().workers
@@ -183,6 +184,8 @@ def ingest_year(
             unplanned.extend(result.records)
             parts.extend(result.tallies)
             events.extend(result.events)
+            # Prefect keeps every task's result until the run ends: keep it empty (as _release does)
+            result.records, result.tallies, result.events, result.problems = [], [], [], {}
         else:
             agencies_failed += len(group)
             parts.extend(discovery_failed(group, year, _message(future)))
@@ -193,7 +196,10 @@ def ingest_year(
         nonlocal docs_done, docs_total
         records = list(unplanned)
         unplanned.clear()
-        planned = plan.submit(Parcel(records), lake, force).result().value
+        sent = Parcel(records)
+        answer = plan.submit(sent, lake, force).result()
+        planned = answer.value
+        sent.value = answer.value = None  # kept by Prefect until the run ends: emptied (see _release)
         # documents fetched recently and already in the lake from this parser need no task at all
         work, settled = settle_known(planned, dt.timedelta(hours=revalidate_after_hours))
         parts.extend(settled)
@@ -203,8 +209,12 @@ def ingest_year(
                 record.release()
         ready.extend(work)
         if events:  # the discovery lineage of these documents' agencies, written now, not at the end
-            recorded.append(record_discoveries.submit(lake, Parcel(list(events))))
+            parcel = Parcel(list(events))
+            recorded.append((record_discoveries.submit(lake, parcel), parcel))
             events.clear()
+        for future, parcel in recorded:
+            if future.state.is_final():
+                parcel.value = []
         docs_total += len(planned)
         docs_done += len(planned) - len(work)
         progress("documents", docs_done, docs_total, docs_failed)
@@ -267,7 +277,7 @@ def ingest_year(
         discover_more()
     while in_flight:
         settle(*in_flight.popleft())
-    for future in recorded:
+    for future, _ in recorded:
         future.wait()
 
     summary.agencies = parts.runs()
@@ -304,6 +314,8 @@ def _release(futures: list[PrefectFuture]) -> None:
             result = future.result()
             if isinstance(result, Parcel):
                 result.value = None
+            elif isinstance(result, WriteResult):  # its tallies were counted (batch_tallies)
+                result.tallies, result.written, result.unchanged = [], [], []
 
 
 def _flow_run_id() -> str | None:
