@@ -281,28 +281,26 @@ def _extended(
     return out
 
 
-def _bridged(ink: np.ndarray, axis: int, at: float, start: int, end: int, half: int) -> bool:
-    """Whether ink runs unbroken (but for single blank pixels) from start to end along a line at `at`."""
+def _covered(ink: np.ndarray, axis: int, at: float, start: int, end: int, half: int) -> np.ndarray:
+    """Per pixel from start to end along a line at `at` (axis 0: a row, 1: a column): any ink within ±half."""
     a = int(round(at))
     if axis == 0:
         band = ink[max(0, a - half) : a + half + 1, max(0, start) : end + 1]
-        covered = band.max(axis=0) > 0 if band.size else np.zeros(0, bool)
-    else:
-        band = ink[max(0, start) : end + 1, max(0, a - half) : a + half + 1]
-        covered = band.max(axis=1) > 0 if band.size else np.zeros(0, bool)
-    blank = ~covered
+        return band.max(axis=0) > 0 if band.size else np.zeros(0, bool)
+    band = ink[max(0, start) : end + 1, max(0, a - half) : a + half + 1]
+    return band.max(axis=1) > 0 if band.size else np.zeros(0, bool)
+
+
+def _bridged(ink: np.ndarray, axis: int, at: float, start: int, end: int, half: int) -> bool:
+    """Whether ink runs unbroken (but for single blank pixels) from start to end along a line at `at`."""
+    blank = ~_covered(ink, axis, at, start, end, half)
     return not bool(np.any(blank[1:] & blank[:-1]))
 
 
 def _inked(ink: np.ndarray, axis: int, at: float, start: int, end: int, half: int) -> bool:
     """Whether ink covers most of the run from start to end along a line at `at` (±half pixels)."""
     a = int(round(at))
-    if axis == 0:
-        band = ink[max(0, a - half) : a + half + 1, max(0, start) : end + 1]
-        covered = band.max(axis=0) > 0 if band.size else np.zeros(0, bool)
-    else:
-        band = ink[max(0, start) : end + 1, max(0, a - half) : a + half + 1]
-        covered = band.max(axis=1) > 0 if band.size else np.zeros(0, bool)
+    covered = _covered(ink, axis, at, start, end, half)
     if not covered.size or float(np.mean(covered)) < MIN_RULING_INK:
         return False
     # …without a blank stretch longer than noise leaves in a ruling (text has wider gaps between glyphs

@@ -102,8 +102,8 @@ def _clean(text: str) -> str:
 _APPLICATION_ROW_KEYS = tuple(dict.fromkeys(k for rows in APPLICATION_ROWS.values() for k in rows))
 
 
-def _transposed(table: Table) -> Table:
-    """The table turned on its diagonal: rows become columns, a row span a column span."""
+def _origins(table: Table) -> list[tuple[int, int, Cell]]:
+    """Each printed cell with the grid row and column it starts at (positions spans above take skipped)."""
     origins: list[tuple[int, int, Cell]] = []
     taken: set[tuple[int, int]] = set()
     for r, row in enumerate(table.rows):
@@ -114,7 +114,14 @@ def _transposed(table: Table) -> Table:
             origins.append((r, c, cell))
             taken |= {(r + dr, c + dc) for dr in range(cell.row_span) for dc in range(cell.col_span)}
             c += cell.col_span
-    rows: list[list[Cell]] = [[] for _ in range(max((c for _, c in taken), default=-1) + 1)]
+    return origins
+
+
+def _transposed(table: Table) -> Table:
+    """The table turned on its diagonal: rows become columns, a row span a column span."""
+    origins = _origins(table)
+    width = max((c + cell.col_span for _, c, cell in origins), default=0)
+    rows: list[list[Cell]] = [[] for _ in range(width)]
     for _, c, cell in sorted(origins, key=lambda o: (o[1], o[0])):
         rows[c].append(Cell(cell.text, row_span=cell.col_span, col_span=cell.row_span))
     return replace(table, rows=[row for row in rows if row])
@@ -136,18 +143,11 @@ def _filled(table: Table) -> list[list[tuple[str, int]]]:
     (Table.grid() leaves None there): what each header cell stands over."""
     grid = table.grid()
     out = [[("", 1) for _ in row] for row in grid]
-    taken: set[tuple[int, int]] = set()
-    for r, row in enumerate(table.rows):
-        c = 0
-        for cell in row:
-            while (r, c) in taken:
-                c += 1
-            for dr in range(cell.row_span):
-                for dc in range(cell.col_span):
-                    taken.add((r + dr, c + dc))
-                    if r + dr < len(out) and c + dc < len(out[r + dr]):
-                        out[r + dr][c + dc] = (cell.text, cell.col_span)
-            c += cell.col_span
+    for r, c, cell in _origins(table):
+        for dr in range(cell.row_span):
+            for dc in range(cell.col_span):
+                if r + dr < len(out) and c + dc < len(out[r + dr]):
+                    out[r + dr][c + dc] = (cell.text, cell.col_span)
     return out
 
 
