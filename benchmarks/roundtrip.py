@@ -4,6 +4,7 @@ a problem, or the report is quarantined/failed), and silently wrong (must be 0).
 
     python -m benchmarks roundtrip                      # 24 reports, every format but scans
     python -m benchmarks.roundtrip --reports 60 --scans --formats pdf,scan
+    python -m benchmarks.roundtrip --formats html_pictures      # pages whose tables are pictures (slow: OCR)
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from gongkai.synth_files import (
     turned_pdf,
 )
 from gongkai.synth_layouts import LAYOUTS
+from gongkai.synth_pictures import PicturePage, bundle, picture_page, screenshots, table_pages
 
 TEXT_FORMATS: dict[str, Callable[[SynthReport, random.Random], bytes]] = {
     "html": lambda s, r: to_html(s, r),
@@ -56,10 +58,11 @@ FILE_NAMES = {
     "pdf": "r.pdf",
     "pdf_rotated": "r.pdf",
     "scan": "r.pdf",
+    "html_pictures": "r.mht",
 }
 
 
-def _soffice_pdfs(docx_files: list[Path], out_dir: Path) -> None:
+def _soffice_pdfs(docx_files: list[Path], out_dir: Path, target: str = "pdf") -> None:
     binary = shutil.which("soffice") or shutil.which("libreoffice")
     if binary is None:
         raise SystemExit("soffice not found: PDF round trip needs LibreOffice")
@@ -71,7 +74,7 @@ def _soffice_pdfs(docx_files: list[Path], out_dir: Path) -> None:
                     "--headless",
                     f"-env:UserInstallation=file://{profile}",
                     "--convert-to",
-                    "pdf",
+                    target,
                     "--outdir",
                     str(out_dir),
                     *map(str, docx_files[start : start + 20]),
@@ -110,12 +113,27 @@ def scan_of(pdf: bytes, rng: random.Random, dpi: int) -> bytes:
         return buffer.getvalue()
 
 
+def picture_bundle(page: PicturePage, rng: random.Random) -> bytes:
+    """A page whose tables are pictures (gongkai/synth_pictures.py), each table laid out by LibreOffice."""
+    with tempfile.TemporaryDirectory() as scratch:
+        sources = []
+        for n, markup in enumerate(table_pages(page)):
+            sources.append(Path(scratch) / f"t{n}.html")
+            sources[-1].write_text(markup, encoding="utf-8")
+        _soffice_pdfs(sources, Path(scratch), "pdf:writer_web_pdf_Export")
+        pictures = [
+            screenshots(p.with_suffix(".pdf").read_bytes(), page, n, rng) for n, p in enumerate(sources)
+        ]
+    return bundle(page, pictures, rng)
+
+
 def run(
     reports: int,
     seed: int,
     formats: list[str],
     dpi: int = 200,
     on_silent: Callable[[str, int, str], None] | None = None,
+    timings: dict[tuple[str, int], float] | None = None,
 ) -> dict[str, Counter[str]]:
     syntheses = consistent_variants(seed, reports)
     results: dict[str, Counter[str]] = {f: Counter() for f in formats}
@@ -157,11 +175,21 @@ def run(
                 if "scan" in formats:
                     # the seed picks the skew, blur and specks too, so other seeds test other scans
                     files[("scan", index)] = scan_of(pdf, random.Random(seed * 1000 + index), dpi)
+    pages: dict[int, PicturePage] = {}
+    if "html_pictures" in formats:
+        for index, synth in enumerate(syntheses):
+            pages[index] = picture_page(synth, random.Random(seed * 1000 + index))
+            files[("html_pictures", index)] = picture_bundle(pages[index], random.Random(seed * 1000 + index))
     for (fmt, index), data in sorted(files.items()):
         synth = syntheses[index]
         name = LAYOUTS[fmt].file_name if fmt in LAYOUTS else FILE_NAMES.get(fmt, "r.txt")
+        started = time.perf_counter()
         report = parse_document(extract_bytes(data, name))
-        aggregated = fmt in LAYOUTS and LAYOUTS[fmt].legal_persons_aggregated
+        if timings is not None:
+            timings[(fmt, index)] = time.perf_counter() - started
+        aggregated = (fmt in LAYOUTS and LAYOUTS[fmt].legal_persons_aggregated) or (
+            fmt == "html_pictures" and pages[index].legal_persons_aggregated
+        )
         counts = score(report, expected_cells(synth, legal_persons_aggregated=aggregated), synth.form)
         results[fmt] += counts
         results[fmt]["reports"] += 1
@@ -189,14 +217,23 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv if argv is not None else [])
     formats = args.formats.split(",") + (["scan"] if args.scans and "scan" not in args.formats else [])
     started = time.perf_counter()
+    timings: dict[tuple[str, int], float] = {}
     results = run(
         args.reports,
         args.seed,
         formats,
         args.dpi,
         on_silent=lambda f, i, form: print(f"  silent wrong cells: {f} report {i} (read as {form})"),
+        timings=timings,
     )
     print_table(results, time.perf_counter() - started)
+    for fmt in ("scan", "html_pictures"):  # the OCR formats: what reading one report costs
+        seconds = sorted(t for (f, _), t in timings.items() if f == fmt)
+        if seconds:
+            print(
+                f"{fmt}: {sum(seconds) / len(seconds):.1f} s per report to extract and parse "
+                f"(median {seconds[len(seconds) // 2]:.1f}, max {seconds[-1]:.1f})"
+            )
 
 
 if __name__ == "__main__":
