@@ -88,7 +88,7 @@ def picture_page(synth: SynthReport, rng: random.Random) -> PicturePage:
         page_cm=rng.choice((21, 21, 29.7)),
         pad=rng.choice((1, 2, 4)),
         split=split,
-        max_width=rng.choice((None, None, None, 760, 900)),
+        max_width=rng.choice((None, None, None, 640, 760, 900)),
         heading_inside={n for n in range(len(tables)) if rng.random() < 0.15},
     )
 
@@ -186,12 +186,17 @@ def screenshots(pdf: bytes, page: PicturePage, table: int, rng: random.Random) -
         image = _with_heading(image, heading, page)
     parts = [image]
     if table in page.split:
-        cut = _ruling_near_middle(np.asarray(image.convert("L")), rng)
-        if cut is not None:
-            # each screenshot holds the ruling, and a few pixels of the row beyond it (a hand-made crop)
+        found = _ruling_near_middle(np.asarray(image.convert("L")), rng)
+        if found is not None:
+            # hand-made crops: the ruling in both screenshots (with a pixel or two of the row beyond it),
+            # or only in the upper one (the lower opens on a row with no top ruling), or only in the lower
+            top, bottom = found
+            where = rng.choice(("both", "both", "upper", "lower"))
+            upper_end = bottom + 1 + rng.randint(0, 2) if where != "lower" else top - rng.randint(1, 3)
+            lower_start = top - rng.randint(0, 2) if where != "upper" else bottom + rng.randint(2, 4)
             parts = [
-                image.crop((0, 0, image.width, cut + 1 + rng.randint(0, 2))),
-                image.crop((0, cut - rng.randint(0, 2), image.width, image.height)),
+                image.crop((0, 0, image.width, upper_end)),
+                image.crop((0, lower_start, image.width, image.height)),
             ]
     out = []
     for part in parts:
@@ -204,17 +209,21 @@ def screenshots(pdf: bytes, page: PicturePage, table: int, rng: random.Random) -
     return out
 
 
-def _ruling_near_middle(gray: object, rng: random.Random) -> int | None:
-    """The y of a horizontal ruling between 35 % and 65 % of the picture's height (the table's own rows)."""
+def _ruling_near_middle(gray: object, rng: random.Random) -> tuple[int, int] | None:
+    """The first and last pixel row of a horizontal ruling between 35 % and 65 % of the picture's height
+    (the table's own rows)."""
     import numpy as np
 
     dark = np.asarray(gray) < 160
-    rows = np.flatnonzero(dark.mean(axis=1) > 0.6)
     height = dark.shape[0]
-    inside = [int(y) for y in rows if 0.35 * height <= y <= 0.65 * height]
-    # a ruling more than a pixel thick counts once (its last row)
-    lines = [y for y in inside if y + 1 not in inside]
-    return rng.choice(lines) if lines else None
+    rows = [int(y) for y in np.flatnonzero(dark.mean(axis=1) > 0.6) if 0.35 * height <= y <= 0.65 * height]
+    rulings: list[tuple[int, int]] = []
+    for y in rows:
+        if rulings and y == rulings[-1][1] + 1:
+            rulings[-1] = (rulings[-1][0], y)
+        else:
+            rulings.append((y, y))
+    return rng.choice(rulings) if rulings else None
 
 
 def bundle(page: PicturePage, pictures: list[list[bytes]], rng: random.Random) -> bytes:

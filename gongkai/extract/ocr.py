@@ -660,6 +660,9 @@ _CLEAN_NUMBER = re.compile(r"\d+(?:\.\d+)?|\d{1,3}(?:,\d{3})+")
 # Roman numerals for 11, stray points
 _WORDS = re.compile(r"[\u4e00-\u9fff]")  # a line with Chinese characters is words, not a number
 _DIGIT_LIKE = re.compile(r"^[\d,.，。OoDQ〇○lI|!\[\]ⅠⅡ'’]+$")
+# digits among Latin letters: a number some of whose glyphs were read as letters ('54443' as 'EAA43');
+# no cell of a report's tables holds such a thing, and the digits left in it are not the number
+_LETTERED = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[\dA-Za-z,.，。〇○|!\[\]ⅠⅡ'’]+$")
 
 
 def _as_number(text: str, look_alikes: bool = True) -> str | None:
@@ -688,7 +691,7 @@ def _doubtful(text: str, score: float, glyphs: int) -> bool:
     t = text.strip().replace(" ", "")
     if not t or len(t) > 12:
         return False
-    if _DIGIT_LIKE.match(t):
+    if _DIGIT_LIKE.match(t) or _LETTERED.match(t):
         number = _as_number(t)
         return (
             number is None
@@ -746,7 +749,8 @@ def _reread_numbers(
         value = next(iter(values)) if len(values) == 1 else None
         digits = sum(ch.isdigit() for ch in value) if value else 0
         if value is None or digits < glyphs[i] or (any(lk for _, _, lk in votes) and digits != glyphs[i]):
-            out[i] = (text, 0.0, "unsure") if _DIGIT_LIKE.match(text.strip().replace(" ", "")) else out[i]
+            t = text.strip().replace(" ", "")
+            out[i] = (text, 0.0, "unsure") if _DIGIT_LIKE.match(t) or _LETTERED.match(t) else out[i]
         elif _as_number(text) == value and score >= NUMERIC_MIN_SCORE:  # the first reading confirmed
             out[i] = (value, score, "" if _as_number(text, look_alikes=False) == value else f"reread:{text}")
         elif len(votes) >= 2:
