@@ -53,7 +53,6 @@ class PicturePage:
     """What one page looks like: its document and how its tables were screenshot."""
 
     document: Document
-    legal_persons_aggregated: bool  # 表三 prints 法人或其他组织 as one column: its five kinds are not printed
     dpi: int
     points: float  # the tables' text size
     rule: str  # CSS width of the rulings (0.5pt is under a pixel at 96 dpi: a grey line)
@@ -62,6 +61,12 @@ class PicturePage:
     split: set[int] = field(default_factory=set)  # tables (by index) cut into two screenshots
     max_width: int | None = None  # the CMS shrank pictures wider than this
     heading_inside: set[int] = field(default_factory=set)  # tables screenshot with their heading above
+    columns: str = "plain"  # how 表三 prints its applicant columns: plain, reordered, subtotal, aggregate
+
+    @property
+    def legal_persons_aggregated(self) -> bool:
+        """表三 prints 法人或其他组织 as one column: its five kinds are not printed (must come back null)."""
+        return self.columns == "aggregate"
 
 
 def picture_page(synth: SynthReport, rng: random.Random) -> PicturePage:
@@ -81,7 +86,6 @@ def picture_page(synth: SynthReport, rng: random.Random) -> PicturePage:
     split = {n for n in long_tables if rng.random() < 0.35}
     return PicturePage(
         document=document,
-        legal_persons_aggregated=style == "aggregate",
         dpi=rng.choice(DPIS),
         points=rng.choice((9, 10.5, 10.5, 12)),
         rule=rng.choice(("1px", "1px", "0.5pt", "1pt")),
@@ -90,6 +94,7 @@ def picture_page(synth: SynthReport, rng: random.Random) -> PicturePage:
         split=split,
         max_width=rng.choice((None, None, None, 640, 760, 900)),
         heading_inside={n for n in range(len(tables)) if rng.random() < 0.15},
+        columns=style,
     )
 
 

@@ -33,14 +33,21 @@ def main() -> None:
         stem = f"seed{seed}-report{index}"
         (OUT / f"{stem}.mht").write_bytes(picture_bundle(page, random.Random(seed * 1000 + index)))
         cells = expected_cells(synth, legal_persons_aggregated=page.legal_persons_aggregated)
-        expected = {"form_version": synth.form, "cells": cells}
+        plan = {
+            "dpi": page.dpi,
+            "points": page.points,
+            "split": sorted(page.split),
+            "max_width": page.max_width,
+            "columns": page.columns,
+        }
+        expected = {"form_version": synth.form, "plan": plan, "cells": cells}
         (OUT / f"{stem}.json").write_text(
             json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
         print(
             f"{stem}: {synth.form}, {len(cells)} cells, {page.dpi} dpi, {page.points} pt, tables cut in two "
             f"{sorted(page.split)}, shrunk to {page.max_width or '-'} px, 法人或其他组织 as one column "
-            f"{page.legal_persons_aggregated}"
+            f"{page.legal_persons_aggregated}, 表三 columns {page.columns}"
         )
 
 

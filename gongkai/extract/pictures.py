@@ -219,11 +219,14 @@ def estimated_dpi(gray: object) -> float | None:
         return None
     # numbers are lower than words (digits stand ~0.75 em): in 表三, where numbers outnumber the words,
     # the median was a number's height and the picture was scaled a third larger than meant (slower
-    # OCR, 10 Mpx for one table). The words' height is the tallest common one (a few merged blobs aside)
-    top = float(np.percentile(heights, 95))
-    words_only = heights[(heights >= 0.85 * top) & (heights <= 1.1 * top)]
-    height = np.median(words_only if len(words_only) >= 3 else heights)
-    return float(height) / (WORD_HEIGHT_EM * TEXT_POINTS / 72)
+    # OCR, 10 Mpx for one table). The words' height is the tallest one common to many blobs: a few taller
+    # ones are not words (stretches of a shrunk picture's grey rulings joined into a box)
+    common = max(3, len(heights) // 12)
+    for height in sorted(set(heights.tolist()), reverse=True):
+        near = heights[(heights >= 0.9 * height) & (heights <= 1.1 * height)]
+        if len(near) >= common:
+            return float(np.median(near)) / (WORD_HEIGHT_EM * TEXT_POINTS / 72)
+    return float(np.median(heights)) / (WORD_HEIGHT_EM * TEXT_POINTS / 72)
 
 
 def resolve(source: str, page_url: str | None) -> str | None:

@@ -263,17 +263,7 @@ def _header_of(run: list[Segment]) -> Header | None:
     texts = {normalize_label(t) for s in run for t in s.filled or ()}
     if not any("自然人" in t or _LEGAL_GROUP.search(t) for t in texts):
         return None
-    width = max(len(s.filled or ()) for s in run)
-    classes: list[str | None] = []
-    for c in range(width):
-        stack: list[tuple[str, int]] = []
-        for seg in run:
-            if not seg.filled or not seg.spans or c >= len(seg.filled):
-                continue
-            cell = (seg.filled[c], seg.spans[c])
-            if cell[0].strip() and (not stack or stack[-1] != cell):
-                stack.append(cell)
-        classes.append(_column_class(stack))
+    classes = _column_classes(run)
     named = {k for k in classes if k is not None}
     if len(named) < 2:
         return None
@@ -298,6 +288,43 @@ def _header_of(run: list[Segment]) -> Header | None:
     return Header(tuple((k, tuple(cols)) for k, cols in slots), why)
 
 
+def _column_classes(run: list[Segment]) -> list[str | None]:
+    """What the header rows of `run` name over each grid column (_column_class), None where nothing."""
+    width = max(len(s.filled or ()) for s in run)
+    classes: list[str | None] = []
+    for c in range(width):
+        stack: list[tuple[str, int]] = []
+        for seg in run:
+            if not seg.filled or not seg.spans or c >= len(seg.filled):
+                continue
+            cell = (seg.filled[c], seg.spans[c])
+            if cell[0].strip() and (not stack or stack[-1] != cell):
+                stack.append(cell)
+        classes.append(_column_class(stack))
+    return classes
+
+
+def _against_national(run: list[Segment], width: int) -> str:
+    """Why the header rows of `run` forbid reading the table's last seven columns as the national form's
+    seven, in its order: a column named where that order has another (其他 over the first value column,
+    总计 over the second). '' when nothing the header names says so."""
+    offset = width - len(forms.APPLICANT_KEYS)
+    wrong = [
+        (c, key)
+        for c, key in enumerate(_column_classes(run))
+        if key in forms.APPLICANT_KEYS
+        and 0 <= c - offset < len(forms.APPLICANT_KEYS)
+        and forms.APPLICANT_KEYS[c - offset] != key
+    ]
+    if not wrong:
+        return ""
+    c, key = wrong[0]
+    return (
+        f"it names {key} over value column {c - offset + 1}, where the national form prints "
+        f"{forms.APPLICANT_KEYS[c - offset]}, but not every column could be read"
+    )
+
+
 def table_headers(segments: list[Segment]) -> dict[int, Header]:
     """Each grid table's 表三 header (by block index): the value-less grid rows above its first row of
     numbers. A table of header rows alone (a PDF whose header and body rulings differ is read as two
@@ -308,6 +335,8 @@ def table_headers(segments: list[Segment]) -> dict[int, Header]:
     runs: dict[int, list[Segment]] = {}
     widths: dict[int, int] = {}
     valued: set[int] = set()  # tables with a row of numbers
+    # per table: why its header rows, not understood, still forbid reading its columns in the national order
+    misplaced: dict[int, str] = {}
     numbers: dict[int, Counter[int]] = {}  # per table: how many rows print a number in each column
     last: int | None = None
     for seg in segments:
@@ -323,6 +352,8 @@ def table_headers(segments: list[Segment]) -> dict[int, Header]:
         numbers.setdefault(block, Counter()).update(at)
         run = runs.pop(block, [])
         found = _header_of(run) if run else None
+        if run and block not in headers and block not in misplaced:
+            misplaced[block] = _against_national(run, widths[block])
         if block in headers:  # rows of numbers seen before in this table: a header printed again
             if found is not None and found.slots != headers[block].slots:
                 headers[block] = Header(headers[block].slots, "the table prints two different headers")
@@ -349,6 +380,12 @@ def table_headers(segments: list[Segment]) -> dict[int, Header]:
         named = {c for _, cols in header.slots for c in cols}
         if not header.ambiguous and {c for c, n in numbers[block].items() if n >= 2} - named:
             del headers[block]
+    # …unless what it does name is not where the national order has it (a reordered header, a word of it
+    # misread): read in the national order all the same, but said to be in doubt — a column read in the
+    # wrong order breaks no identity
+    for block, why in misplaced.items():
+        if why and block not in headers:
+            headers[block] = Header((), why)
     return headers
 
 

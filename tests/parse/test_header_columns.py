@@ -229,6 +229,34 @@ def test_a_header_word_the_parser_does_not_know_leaves_the_table_read_as_before(
     assert not codes & {"row_off_header", "header_columns_ambiguous", "columns_not_printed"}
 
 
+def test_a_reordered_header_with_a_word_misread_is_read_as_before_but_flagged() -> None:
+    # the columns in another order, and OCR read 自然人 as 自然入: the header names six of the seven
+    # columns, not where the national form has them; read in the national order, every cell is in doubt
+    header = (
+        "<tr><td rowspan=2>总计</td><td colspan=5>法人或其他组织</td><td rowspan=2>自然入</td></tr>"
+        "<tr><td>其他</td><td>法律服务机构</td><td>商业企业</td><td>科研机构</td><td>社会公益组织</td></tr>"
+    )
+    page = _corpus_page(header, 7, lambda n: [f"{3 * n}", "0", "", f"{n}", "0", "0", f"{2 * n}"])
+    report = parse_bytes(page, "r.html", budget=False)
+    ambiguous = [p for p in report.problems if p.code == "header_columns_ambiguous"]
+    assert [(p.severity, p.where) for p in ambiguous] == [("warning", "applications")]
+    assert "names total over value column 1" in ambiguous[0].message
+    assert report.applications[("granted", "natural_person")].value == 9  # the national grid, as before
+
+
+def test_a_header_of_unread_words_naming_a_column_out_of_place_is_flagged() -> None:
+    # OCR read none of 自然人 / 法人或其他组织 (so no header is found), but 其他 over the second value column
+    header = (
+        "<tr><td rowspan=2>总□</td><td colspan=5>□□□□□□□</td><td rowspan=2>□□□</td></tr>"
+        "<tr><td>其他</td><td>□□□□□□</td><td>□□□□</td><td>□□□□</td><td>□□□□□□</td></tr>"
+    )
+    page = _corpus_page(header, 7, lambda n: [f"{3 * n}", "0", "", f"{n}", "0", "0", f"{2 * n}"])
+    report = parse_bytes(page, "r.html", budget=False)
+    ambiguous = [p for p in report.problems if p.code == "header_columns_ambiguous"]
+    assert [(p.severity, p.where) for p in ambiguous] == [("warning", "applications")]
+    assert "names other_org over value column 2" in ambiguous[0].message
+
+
 def test_blank_rows_whose_labels_read_like_column_names_are_not_a_header() -> None:
     # (六)3.其他 and (七)总计 printed blank, one above the other, under the national header: their labels
     # name 其他 and 总计, yet they are rows, not a second header
