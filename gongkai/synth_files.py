@@ -266,6 +266,46 @@ def turned_pdf(pdf: bytes, degrees: int) -> bytes:
     return out.getvalue()
 
 
+def stamped_pdf(pdf: bytes, header: str = "") -> bytes:
+    """The PDF with a page number ('- 1 -') at each page's foot and `header` at its head, drawn in
+    Helvetica over what the page holds: what a portal or an assembling tool stamps on a scan, so the
+    scan gets a thin text layer. (pypdf, a development dependency: generators only.)"""
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(pdf))
+    for number, page in enumerate(writer.pages, 1):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        lines = [(width / 2 - 12, 20.0, f"- {number} -")] + ([(40.0, height - 30, header)] if header else [])
+        page.merge_page(pypdf.PdfReader(io.BytesIO(_text_page(width, height, lines))).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _text_page(width: float, height: float, lines: list[tuple[float, float, str]]) -> bytes:
+    """A one-page PDF of ASCII text lines at (x, y), written out by hand (no PDF writer needed)."""
+    stream = "".join(f"BT /F1 10 Tf {x:.1f} {y:.1f} Td ({text}) Tj ET\n" for x, y, text in lines).encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] "
+        "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
 def to_glued_text(synth: SynthReport, rng: random.Random, style: str = "rows") -> str:
     """A crawler's text dump of the page: every cell's text run together with no separator, blanks gone.
     `style`: "rows" (a line per table row), "table" (a whole table on one line), "page" (the report body

@@ -17,6 +17,11 @@ from gongkai.model import Cell, Document, Paragraph, Problem, Table
 from gongkai.values import join_wrapped, looks_numeric
 
 MIN_TEXT_CHARS_PER_PAGE = 5
+# A page mostly covered by pictures whose text layer holds only a few characters (a page number, a URL
+# or a date stamped on a scan) is a scan too: that text cannot be its content, and OCR of the rendered
+# page reads it along with the rest
+SCAN_PICTURE_SHARE = 0.5
+SCAN_MAX_TEXT_CHARS = 80
 
 
 def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") -> Document:
@@ -70,20 +75,38 @@ def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") 
                     )
                 )
                 continue
-            if not page_blocks and page.images:
+            if page.images and (not page_blocks or _scan_with_stamped_text(page, page_blocks)):
                 scanned.append(number)
+                continue
             append_joining_tables(blocks, page_blocks)
         if scanned:
             problems.append(
                 Problem(
                     "scanned_pages",
-                    f"pages {scanned} have no text layer (scanned images): their content needs OCR",
+                    f"pages {scanned} have no text layer, or a few characters stamped on a picture (scanned "
+                    "images): their content needs OCR",
                     "warning" if len(scanned) < len(pages) else "error",
                 )
             )
     return Document(
         blocks=blocks, media_type="application/pdf", problems=problems, extractor="pdf", scanned_pages=scanned
     )
+
+
+def _scan_with_stamped_text(page: Any, page_blocks: list[Paragraph | Table]) -> bool:
+    text = "".join(
+        b.text if isinstance(b, Paragraph) else "".join(c.text for r in b.rows for c in r)
+        for b in page_blocks
+    )
+    if len("".join(text.split())) >= SCAN_MAX_TEXT_CHARS:
+        return False
+    area = float(page.width * page.height)
+    covered = sum(
+        max(0.0, min(i["x1"], page.width) - max(i["x0"], 0.0))
+        * max(0.0, min(i["bottom"], page.height) - max(i["top"], 0.0))
+        for i in page.images
+    )
+    return area > 0 and covered >= SCAN_PICTURE_SHARE * area
 
 
 def ocr_scanned_pages(data: bytes, document: Document) -> Document:
@@ -137,7 +160,8 @@ def _ocr_pages(data: bytes, document: Document) -> Document:
     problems.append(
         Problem(
             "ocr_pages",
-            f"pages {pages} have no text layer and were read by OCR: their values carry the flag ocr",
+            f"pages {pages} have no text layer, or a few characters stamped on a picture, and were read by "
+            "OCR: their values carry the flag ocr",
             "info",
         )
     )

@@ -103,6 +103,27 @@ def test_scanned_fixture_parses_with_ocr_flags_and_no_wrong_numbers(path: Path) 
 
 
 @needs_ocr
+def test_a_scan_with_page_numbers_stamped_on_it_is_still_read_by_ocr() -> None:
+    from gongkai.extract.pdf import extract_pdf
+    from gongkai.synth_files import stamped_pdf
+
+    path = FIXTURES / "scanned" / "000_79fb0eaf2da186ab.150dpi.pdf"
+    stamped = stamped_pdf(path.read_bytes())
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(stamped)) as pdf:  # a text layer: the stamps only
+        assert pdf.pages[0].extract_text() == "- 1 -"
+    text_layer = extract_pdf(stamped)
+    assert text_layer.scanned_pages == [1, 2, 3, 4] and not text_layer.blocks
+    report = parse_bytes(stamped, "stamped.pdf")
+    assert any(p.code == "ocr_pages" for p in report.problems)
+    assert {k: c.value for k, c in report.applications.items()} == {
+        k: c.value for k, c in scanned_report(path).applications.items()
+    }
+    assert len(report.applications) == len(scanned_report(path).applications) > 150
+
+
+@needs_ocr
 def test_scanned_fixtures_reach_the_stated_cell_accuracy() -> None:
     total = wrong = 0
     for path in SCANNED:
