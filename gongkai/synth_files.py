@@ -282,6 +282,22 @@ def stamped_pdf(pdf: bytes, header: str = "") -> bytes:
     return out.getvalue()
 
 
+def without_unicode_maps(pdf: bytes) -> bytes:
+    """The PDF with its fonts' ToUnicode maps removed: it looks the same, but its text layer reads as
+    glyph codes — what some converters and print drivers write. (pypdf: generators only.)"""
+    import pypdf
+    from pypdf.generic import NameObject
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(pdf))
+    for page in writer.pages:
+        fonts = page["/Resources"].get_object().get("/Font")
+        for font in (fonts.get_object() if fonts else {}).values():
+            font.get_object().pop(NameObject("/ToUnicode"), None)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def _text_page(width: float, height: float, lines: list[tuple[float, float, str]]) -> bytes:
     """A one-page PDF of ASCII text lines at (x, y), written out by hand (no PDF writer needed)."""
     stream = "".join(f"BT /F1 10 Tf {x:.1f} {y:.1f} Td ({text}) Tj ET\n" for x, y, text in lines).encode()

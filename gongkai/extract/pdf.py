@@ -9,6 +9,7 @@ text layer are reported (they need OCR).
 from __future__ import annotations
 
 import io
+import re
 from typing import Any, Literal
 
 from gongkai.extract.limits import extract_limited
@@ -22,6 +23,10 @@ MIN_TEXT_CHARS_PER_PAGE = 5
 # page reads it along with the rest
 SCAN_PICTURE_SHARE = 0.5
 SCAN_MAX_TEXT_CHARS = 80
+# A text layer whose fonts map their glyphs to no characters (no ToUnicode: control codes, (cid:N), private
+# use) cannot be read as text, though the page shows it: the rendered page is read by OCR instead
+GARBLED_SHARE = 0.25
+_CID = re.compile(r"\(cid:\d+\)")
 
 
 def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") -> Document:
@@ -62,6 +67,7 @@ def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") 
         if backend == "pdfium":
             pages = pdfium_pages(data, pages)
         scanned: list[int] = []
+        garbled: list[int] = []
         for number, page in enumerate(pages, 1):
             try:
                 page_blocks = with_fallback(_page_blocks, page, number)
@@ -75,16 +81,30 @@ def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") 
                     )
                 )
                 continue
-            if page.images and (not page_blocks or _scan_with_stamped_text(page, page_blocks)):
+            text = _page_text(page_blocks)
+            if page.images and (not page_blocks or _scan_with_stamped_text(page, text)):
+                scanned.append(number)
+                continue
+            if _garbled(text):
+                garbled.append(number)
                 scanned.append(number)
                 continue
             append_joining_tables(blocks, page_blocks)
+        if garbled:
+            problems.append(
+                Problem(
+                    "unreadable_text_layer",
+                    f"pages {garbled} have a text layer whose fonts map their glyphs to no characters (the "
+                    "PDF lacks ToUnicode maps): the pages are read from their rendering by OCR instead",
+                    "warning",
+                )
+            )
         if scanned:
             problems.append(
                 Problem(
                     "scanned_pages",
-                    f"pages {scanned} have no text layer, or a few characters stamped on a picture (scanned "
-                    "images): their content needs OCR",
+                    f"pages {scanned} have no readable text layer (scanned images, a few characters stamped "
+                    "on a picture, or fonts that map no characters): their content needs OCR",
                     "warning" if len(scanned) < len(pages) else "error",
                 )
             )
@@ -93,12 +113,28 @@ def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") 
     )
 
 
-def _scan_with_stamped_text(page: Any, page_blocks: list[Paragraph | Table]) -> bool:
+def _page_text(page_blocks: list[Paragraph | Table]) -> str:
+    """The page's text without whitespace."""
     text = "".join(
         b.text if isinstance(b, Paragraph) else "".join(c.text for r in b.rows for c in r)
         for b in page_blocks
     )
-    if len("".join(text.split())) >= SCAN_MAX_TEXT_CHARS:
+    return "".join(text.split())
+
+
+def _garbled(text: str) -> bool:
+    if not text:
+        return False
+    cids = _CID.findall(text)
+    rest = _CID.sub("", text)
+    unmapped = sum(
+        1 for c in rest if ord(c) < 0x20 or c == "\ufffd" or 0xE000 <= ord(c) <= 0xF8FF or ord(c) == 0x7F
+    )
+    return len(cids) + unmapped >= GARBLED_SHARE * (len(cids) + len(rest))
+
+
+def _scan_with_stamped_text(page: Any, text: str) -> bool:
+    if len(text) >= SCAN_MAX_TEXT_CHARS:
         return False
     area = float(page.width * page.height)
     covered = sum(
