@@ -266,16 +266,21 @@ def turned_pdf(pdf: bytes, degrees: int) -> bytes:
     return out.getvalue()
 
 
-def stamped_pdf(pdf: bytes, header: str = "") -> bytes:
-    """The PDF with a page number ('- 1 -') at each page's foot and `header` at its head, drawn in
-    Helvetica over what the page holds: what a portal or an assembling tool stamps on a scan, so the
-    scan gets a thin text layer. (pypdf, a development dependency: generators only.)"""
+def stamped_pdf(pdf: bytes, header: str = "", footer: str = "") -> bytes:
+    """The PDF with running heads and feet drawn in Helvetica over what each page holds: a page number
+    ('- 1 -') at the foot, or `footer` and 'n/N' as a browser prints a page's address; `header` at the
+    head (a browser's print date and title). What browsers, portals and assembling tools add to a report,
+    and what gives a scan a thin text layer. (pypdf, a development dependency: generators only.)"""
     import pypdf
 
     writer = pypdf.PdfWriter(clone_from=io.BytesIO(pdf))
+    pages = len(writer.pages)
     for number, page in enumerate(writer.pages, 1):
         width, height = float(page.mediabox.width), float(page.mediabox.height)
-        lines = [(width / 2 - 12, 20.0, f"- {number} -")] + ([(40.0, height - 30, header)] if header else [])
+        foot = [(30.0, 16.0, footer), (width - 50, 16.0, f"{number}/{pages}")] if footer else []
+        lines = (foot or [(width / 2 - 12, 20.0, f"- {number} -")]) + (
+            [(30.0, height - 24, header)] if header else []
+        )
         page.merge_page(pypdf.PdfReader(io.BytesIO(_text_page(width, height, lines))).pages[0])
     out = io.BytesIO()
     writer.write(out)

@@ -26,6 +26,9 @@ SCAN_MAX_TEXT_CHARS = 80
 # A text layer whose fonts map their glyphs to no characters (no ToUnicode: control codes, (cid:N), private
 # use) cannot be read as text, though the page shows it: the rendered page is read by OCR instead
 GARBLED_SHARE = 0.25
+# lines within this share of the page's height from its top or bottom edge are running heads and feet:
+# body text and tables start 9-11 % down in every report measured (Word, WPS, LibreOffice, 公文 margins)
+RUNNING_BAND = 0.07
 _CID = re.compile(r"\(cid:\d+\)")
 
 
@@ -264,13 +267,15 @@ def _page_blocks(page: Any, number: int) -> list[Paragraph | Table]:
     text_page = page.filter(outside_tables) if boxes else page
     chars = 0
     number_lines = 0  # lines with a number standing apart from other words: rows of a table without lines
+    band = RUNNING_BAND * float(page.height)
     for line in text_page.extract_text_lines(keep_blank_chars=False):
         text = line["text"].strip()
         if text:
             chars += len(text)
             words = text.split()
             number_lines += len(words) > 1 and any(looks_numeric(word) for word in words)
-            placed.append((line["top"], Paragraph(text, page=number)))
+            running = line["bottom"] < band or line["top"] > float(page.height) - band
+            placed.append((line["top"], Paragraph(text, page=number, running=running)))
     for table in found:
         rows = _rows_with_spans(table.extract())
         if rows:
