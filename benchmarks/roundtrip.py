@@ -32,6 +32,7 @@ from gongkai.synth_files import (
     consistent_variants,
     expected_cells,
     score,
+    stamped_pdf,
     synth_from_golden,
     to_docx,
     to_glued_text,
@@ -64,6 +65,7 @@ FILE_NAMES = {
     "markdown_html": "r.md",
     "pdf": "r.pdf",
     "pdf_rotated": "r.pdf",
+    "pdf_printed": "r.pdf",
     "scan": "r.pdf",
 }
 
@@ -157,7 +159,7 @@ def run(
             for path in paths:
                 fmt, index = path.stem.rsplit("_", 1)
                 files[(fmt, int(index))] = path.with_suffix(".pdf").read_bytes()
-    if {"pdf", "pdf_rotated", "scan"} & set(formats):
+    if {"pdf", "pdf_rotated", "pdf_printed", "scan"} & set(formats):
         with tempfile.TemporaryDirectory() as scratch:
             paths = []
             for index, synth in enumerate(syntheses):
@@ -171,6 +173,10 @@ def run(
                     files[("pdf", index)] = pdf
                 if "pdf_rotated" in formats:  # pages turned in a viewer and saved: /Rotate 90, 180 or 270
                     files[("pdf_rotated", index)] = turned_pdf(pdf, 90 * (1 + index % 3))
+                if "pdf_printed" in formats:  # the page printed by a browser: print date, URL and n/N
+                    files[("pdf_printed", index)] = stamped_pdf(
+                        pdf, f"2024/1/{index % 28 + 1} 10:32", f"https://www.example.gov.cn/art/{index}.html"
+                    )
                 if "scan" in formats:
                     # the seed picks the skew, blur and specks too, so other seeds test other scans
                     files[("scan", index)] = scan_of(pdf, random.Random(seed * 1000 + index), dpi)
@@ -200,7 +206,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--formats", default=",".join([*TEXT_FORMATS, "pdf", "pdf_rotated", *LAYOUTS]))
+    parser.add_argument(
+        "--formats", default=",".join([*TEXT_FORMATS, "pdf", "pdf_rotated", "pdf_printed", *LAYOUTS])
+    )
     parser.add_argument("--scans", action="store_true", help="also scans of the PDFs (slow: OCR)")
     parser.add_argument("--dpi", type=int, default=200)
     parser.add_argument(
