@@ -129,6 +129,8 @@ def real_values() -> list[SynthReport]:
     paths = [*(FIXTURES / "seeds" / "expected").glob("*.json"), *(FIXTURES / "real").glob("*.json")]
     paths += (FIXTURES / "corpus").glob("*.json")
     return [synth_from_golden(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(paths)]
+
+
 def picture_bundle(page: PicturePage, rng: random.Random) -> bytes:
     """A page whose tables are pictures (gongkai/synth_pictures.py), each table laid out by LibreOffice."""
     with tempfile.TemporaryDirectory() as scratch:
