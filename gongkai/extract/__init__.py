@@ -26,7 +26,8 @@ EXTRACTOR_VERSION = "12"  # 3: OCR of scanned PDF pages and page images; 4: OCR 
 # and so is a page whose fonts map their glyphs to no characters (no ToUnicode); PDF lines in the top and bottom
 # 7 % of a page are marked running heads and feet, and a table continues across them;
 # 12: a picture's resolution judged from its words, not its numbers (表三 was scaled a third too large);
-# an OCR number with Latin letters among its digits ('EAA43') is read again or left unreadable, not text
+# an OCR number with Latin letters among its digits ('EAA43') is read again or left unreadable, not text;
+# a short piece of "ruling" standing alone (the tops of close-set digits: 66777) is not erased before reading
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads

@@ -197,10 +197,15 @@ def find_grids(
     horizontal = _draw(horizontal.shape, h_segments, axis=0, thickness=max(1, int(dpi * 0.008)))
     vertical = _draw(vertical.shape, v_segments, axis=1, thickness=max(1, int(dpi * 0.008)))
     lines = cv2.bitwise_or(horizontal, vertical)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(lines, np.ones((5, 5), np.uint8)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(lines, np.ones((5, 5), np.uint8)))
     grids: list[Grid] = []
+    # what is erased before text is read: the grids' rulings and long lines (a rule across the page); not
+    # a short piece standing alone — the tops of digits set close ('66777' at 10 pt) close into a run as
+    # long as a ruling, and erased, the 7s lost their bars and read as 1s: 66117
+    stray = np.zeros(count, bool)
     for i in range(1, count):
         x, y, w, h, _area = stats[i]
+        stray[i] = max(w, h) < dpi * 1.0
         if w < dpi * 1.0 or h < dpi * 0.2:
             continue
         ys = _cluster(
@@ -213,6 +218,8 @@ def find_grids(
             continue
         grids.append(Grid(x, y, x + w, y + h, ys, xs, _spans(horizontal, vertical, ys, xs, dpi)))
     grids.sort(key=lambda g: g.y0)
+    if stray.any():
+        lines = np.where(stray[labels], 0, lines).astype(lines.dtype)
     return grids, lines
 
 

@@ -23,14 +23,15 @@ needs_ocr = pytest.mark.skipif(not ocr_available(), reason="rapidocr-onnxruntime
 
 
 def test_the_pages_cover_both_forms_cut_tables_and_small_pictures() -> None:
+    assert len(PAGES) >= 3
     plans = [json.loads(p.with_suffix(".json").read_text(encoding="utf-8")) for p in PAGES]
     assert {p["form_version"] for p in plans} == {"f2019", "f2021"}
-    assert all(p["plan"]["split"] for p in plans)  # a table cut into two pictures on every page
+    assert sum(bool(p["plan"]["split"]) for p in plans) >= 2  # tables cut into two pictures
     assert any(p["plan"]["max_width"] for p in plans)  # pictures the CMS shrank
     assert {p["plan"]["columns"] for p in plans} >= {"aggregate"}
-    for page in PAGES:  # the pictures are in the bundle, one more than the tables where one is cut
+    for page in PAGES:  # the pictures are in the bundle, one per table or piece of one
         bundle = read_bundle(page.read_bytes())
-        assert bundle is not None and len(bundle.resources) > 3
+        assert bundle is not None and len(bundle.resources) >= 3
 
 
 @needs_ocr
