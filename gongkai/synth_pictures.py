@@ -6,7 +6,7 @@ A page is made in three steps, the middle one by the harness (it batches LibreOf
 1. `picture_page(synth, rng)`: the plan — the report's document (表三 printed as most reports print it,
    with its columns reordered, with a 小计 column, or with 法人或其他组织 as one column), the picture's
    resolution (96–150 dpi, what CMS screenshots have), text size, ruling width, which tables are cut into
-   two screenshots, whether the CMS shrank wide pictures; and `table_page(...)`: each table alone as an
+   two screenshots, whether the CMS shrank wide pictures; and `table_pages(page)`: each table alone as an
    HTML file, for LibreOffice to lay out as a PDF.
 2. LibreOffice: HTML → PDF (`soffice --convert-to pdf:writer_web_pdf_Export`).
 3. `screenshots(pdf, ...)`: the PDF rasterised at the plan's resolution, cropped to its ink, cut in two at
@@ -70,6 +70,8 @@ class PicturePage:
 
 
 def picture_page(synth: SynthReport, rng: random.Random) -> PicturePage:
+    """How one report's page is published: its document (表三's columns printed one of four ways) and how
+    its tables were screenshot, all drawn from `rng`."""
     document = decorated(synth, rng)
     style = rng.choices(("plain", "reordered", "subtotal", "aggregate"), (5, 2, 1, 2))[0]
     if style != "plain":
@@ -158,7 +160,7 @@ def _with_heading(image: Image.Image, text: str, page: PicturePage) -> Image.Ima
         check=True,
     ).stdout.split("\n")
     font = ImageFont.truetype(found[0], round(page.points * page.dpi / 72), index=int(found[1] or 0))
-    left, top, right, bottom = font.getbbox(text)
+    _, _, right, bottom = (int(v) for v in font.getbbox(text))
     gap = round(page.dpi / 10)
     out = Image.new(
         "RGB", (max(image.width, right + 2 * MARGIN), bottom + gap + image.height + MARGIN), "white"
