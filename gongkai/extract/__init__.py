@@ -22,8 +22,9 @@ EXTRACTOR_VERSION = "11"  # 3: OCR of scanned PDF pages and page images; 4: OCR 
 # points and commas checked against the gaps between digits, minus signs kept, a lone flat bar or slash is a blank;
 # 10: saved web pages (MHTML: a page and its pictures, what fetch archives for a page whose tables are
 # pictures) are read, their pictures by OCR where they stand; 11: laid-out text (unruled PDFs): the label lines
-# of a row printed blank stay a row of their own instead of running into the next row's label cell, and a
-# label centred over several lines keeps its lines in order
+# of a row printed blank stay a row of their own instead of running into the next row's label cell, a label
+# centred over several lines keeps its lines in order, and short rows at the top of a page are placed under
+# the columns of the nearest fuller row below
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads

@@ -246,30 +246,51 @@ def _blanks_restored(rows: list[list[tuple[int, str]]]) -> list[list[tuple[int, 
     """A row with fewer numbers than the fuller row above it left some cells blank; white space does not
     say which. Each of its numbers is placed under the nearest number column of that row (by the middle
     of the text), and blanks fill the others — only when every number sits clearly in a column of its
-    own. Otherwise the row stays as it is. A block heading ('第二十条…') starts afresh."""
+    own. Otherwise the row stays as it is. A row with no fuller row above it (the first under a page break
+    or a paragraph that cut the table) is placed under the nearest fuller row below it, the same way — in
+    the same table: not past a line of words that is no row's label (another table's header). A block
+    heading ('第二十条…') starts afresh."""
+    middles_of = [_number_middles(row) for row in rows]
+    # per row, the number columns of the nearest row below it with more numbers, in the same table
+    below: list[list[float] | None] = [None] * len(rows)
+    nearest: dict[int, tuple[int, list[float]]] = {}  # count of numbers → the nearest row below with it
+    for i in range(len(rows) - 1, -1, -1):
+        middles = middles_of[i]
+        if middles is None:
+            if _CLAUSE_HEADING.match(rows[i][0][1]) or not _LABEL_START.match(rows[i][0][1]):
+                nearest = {}
+            continue
+        fuller = [found for count, found in nearest.items() if count > len(middles)]
+        below[i] = min(fuller)[1] if fuller else None
+        nearest[len(middles)] = (i, middles)
     out: list[list[tuple[int, str]]] = []
     reference: list[float] | None = None  # the number columns' middles of the fullest row so far
-    for row in rows:
-        numbers = [k for k, (_, text) in enumerate(row) if _is_number(text)]
-        if not numbers:
+    for row, middles, after in zip(rows, middles_of, below, strict=True):
+        if middles is None:
             if _CLAUSE_HEADING.match(row[0][1]):
                 reference = None
             out.append(row)
             continue
-        middles = [row[k][0] + len(row[k][1]) / 2 for k in numbers]
-        if reference is None or len(numbers) >= len(reference):
+        guide = reference
+        if reference is None or len(middles) >= len(reference):
             reference = middles
-            out.append(row)
+            guide = after
+        numbers = [k for k, (_, text) in enumerate(row) if _is_number(text)]
+        columns = None if guide is None else _columns_of(middles, guide)
+        if guide is None or columns is None or numbers != list(range(numbers[0], len(row))):
+            out.append(row)  # nothing to place it under, a number in no clear column, or labels after numbers
             continue
-        columns = _columns_of(middles, reference)
-        if columns is None or numbers != list(range(numbers[0], len(row))):  # labels first, then numbers
-            out.append(row)
-            continue
-        values: list[tuple[int, str]] = [(round(m), "") for m in reference]
+        values: list[tuple[int, str]] = [(round(m), "") for m in guide]
         for k, column in zip(numbers, columns, strict=True):
             values[column] = row[k]
         out.append(row[: numbers[0]] + values)
     return out
+
+
+def _number_middles(row: list[tuple[int, str]]) -> list[float] | None:
+    """The middle of each number cell of a layout row (by characters); None when it holds no number."""
+    middles = [start + len(text) / 2 for start, text in row if _is_number(text)]
+    return middles or None
 
 
 def _columns_of(middles: list[float], reference: list[float]) -> list[int] | None:
@@ -301,12 +322,12 @@ def _opened(row: list[tuple[int, str]], opening: list[list[tuple[int, str]]]) ->
             above.setdefault(k, []).append((line, start, text))
         if leftover:
             placed.append((line, leftover))
-    for k, fragments in above.items():
+    for k, parts in above.items():
         groups: list[list[tuple[int, int, str]]] = []
-        for fragment in fragments:
-            if not groups or _LABEL_START.match(fragment[2]):
+        for part in parts:
+            if not groups or _LABEL_START.match(part[2]):
                 groups.append([])
-            groups[-1].append(fragment)
+            groups[-1].append(part)
         if not _LABEL_START.match(row[k][1]):
             top = groups.pop()
             row[k] = (row[k][0], "".join(text for _, _, text in top) + row[k][1])

@@ -17,9 +17,10 @@ from gongkai.synth_files import consistent_variants
 from gongkai.synth_layouts import LAYOUTS, to_cell_lines
 
 # share of cells read exactly (6 reports, seed 3). A dump whose empty cells left no line can place a row's
-# numbers only where the column identities leave one placement; a PDF with no rulings merges a blank row's
-# wrapped label into the next row's label cell, and that row is left unplaced (flagged)
-FLOOR = {"text_cell_lines": 0.96, "lines_no_label": 0.94, "markdown_grid": 0.99, "pdf_unruled": 0.95}
+# numbers only where the column identities leave one placement; a PDF with no rulings places a short row's
+# numbers by their position under the fuller rows', and leaves a cell null where that is unclear (99.2 %
+# with parser 1.6.1 and extractor 11; 98.0 % before, when a blank row's label ran into the next row's)
+FLOOR = {"text_cell_lines": 0.96, "lines_no_label": 0.94, "markdown_grid": 0.99, "pdf_unruled": 0.985}
 
 
 @pytest.mark.parametrize("fmt", list(LAYOUTS))

@@ -150,3 +150,38 @@ def test_a_row_whose_numbers_share_its_labels_line_keeps_them_when_the_row_below
     codes = {(p.code, p.where) for p in report.problems}
     assert ("label_inferred", "applications.denied_process_information") in codes
     assert not [p for p in report.problems if p.code in ("row_missing", "row_values_unsure", "row_unplaced")]
+
+
+# the top of a page of 表三 (round-trip seed 1, report 18): the page starts with rows printing fewer numbers
+# than the table has columns, and no fuller row stands above them on this page
+PAGE_TOP = """\
+          全一稳定”
+          4.保护第三方                     4742               0        0        4742件
+          合法权益
+          5.属于三类内                              0         4425     0        4425
+          部事务信息
+          6.属于四类过  0         2        12       305       1        12       332
+          程性信息
+          7.属于行政执  0         0        4        0         0        0        4
+          法案卷
+"""
+
+
+def test_short_rows_at_the_top_of_a_page_are_placed_under_the_fuller_row_below() -> None:
+    table = next(b for b in extract_text(PAGE_TOP).blocks if isinstance(b, Table))
+    rows = {row[0].text: [c.text for c in row[1:]] for row in table.rows}
+    # extractor 10 left them as four cells, placed by count: the column identities could not place every zero
+    assert rows["4.保护第三方合法权益"] == ["", "", "4742", "", "0", "0", "4742件"]
+    assert rows["5.属于三类内部事务信息"] == ["", "", "", "0", "4425", "0", "4425"]
+    assert rows["6.属于四类过程性信息"] == ["0", "2", "12", "305", "1", "12", "332"]
+
+
+def test_a_row_is_not_placed_under_another_tables_columns() -> None:
+    # a line of words that is no row's label (表四's header) ends the table the short row can be placed by
+    text = (
+        "          4.保护第三方                     4742               0        0        4742件\n"
+        "          行政复议   行政诉讼\n"
+        "          6.属于四类过  0         2        12       305       1        12       332\n"
+    )
+    table = next(b for b in extract_text(text).blocks if isinstance(b, Table))
+    assert [c.text for c in table.rows[0]] == ["4.保护第三方", "4742", "0", "0", "4742件"]
