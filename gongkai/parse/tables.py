@@ -530,6 +530,10 @@ def _read_applications(
     orders = [[k.key for k in forms.APPLICATION_ROWS[f]] for f in ("f2021", "f2019")]
     if "other_handling" in keys:
         orders.reverse()
+    if "other_handling" in keys or set(keys) & set(forms.OTHER_SUBROWS):
+        # a label names which set the table prints: a lost label is one of that set's rows (taken for the
+        # other set's, the rows of the set it prints were left null with no word)
+        orders = orders[:1]
     readings = [_infer_lost_labels(keys, order) for order in orders]
     inferred = min(
         readings, key=lambda r: sum(1 for k, i in zip(keys, r, strict=True) if k is None and i is None)
