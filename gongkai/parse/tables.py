@@ -530,9 +530,10 @@ def _read_applications(
     orders = [[k.key for k in forms.APPLICATION_ROWS[f]] for f in ("f2021", "f2019")]
     if "other_handling" in keys:
         orders.reverse()
-    if "other_handling" in keys or set(keys) & set(forms.OTHER_SUBROWS):
-        # a label names which set the table prints: a lost label is one of that set's rows (taken for the
-        # other set's, the rows of the set it prints were left null with no word)
+    printing = {k for k, r in zip(keys, rows, strict=True) if k is not None and not r.printed_blank}
+    if "other_handling" in printing or printing & set(forms.OTHER_SUBROWS):
+        # a labelled row with numbers names which set the table prints: a lost label is one of that set's
+        # rows (taken for the other set's, the rows of the set it prints were left null with no word)
         orders = orders[:1]
     readings = [_infer_lost_labels(keys, order) for order in orders]
     inferred = min(
