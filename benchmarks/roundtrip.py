@@ -4,12 +4,18 @@ a problem, or the report is quarantined/failed), and silently wrong (must be 0).
 
     python -m benchmarks roundtrip                      # 24 reports, every format but scans
     python -m benchmarks.roundtrip --reports 60 --scans --formats pdf,scan
+    python -m benchmarks.roundtrip --values real         # the 13 real reports' values, not random ones
+
+Random values (the default) are adversarial: any magnitude, zeros and blanks mixed in a row. `--values real`
+renders the values careful readers wrote down for the real reports in tests/fixtures (seeds, the shared
+corpus, real PDFs) instead: the nearest the harness comes to the held-out real reports.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import random
 import shutil
 import subprocess
@@ -26,6 +32,8 @@ from gongkai.synth_files import (
     consistent_variants,
     expected_cells,
     score,
+    stamped_pdf,
+    synth_from_golden,
     to_docx,
     to_glued_text,
     to_html,
@@ -34,6 +42,8 @@ from gongkai.synth_files import (
     turned_pdf,
 )
 from gongkai.synth_layouts import LAYOUTS
+
+FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures"
 
 TEXT_FORMATS: dict[str, Callable[[SynthReport, random.Random], bytes]] = {
     "html": lambda s, r: to_html(s, r),
@@ -55,6 +65,7 @@ FILE_NAMES = {
     "markdown_html": "r.md",
     "pdf": "r.pdf",
     "pdf_rotated": "r.pdf",
+    "pdf_printed": "r.pdf",
     "scan": "r.pdf",
 }
 
@@ -110,14 +121,22 @@ def scan_of(pdf: bytes, rng: random.Random, dpi: int) -> bytes:
         return buffer.getvalue()
 
 
+def real_values() -> list[SynthReport]:
+    """The real reports whose every cell a careful reader wrote down, as reports to render."""
+    paths = [*(FIXTURES / "seeds" / "expected").glob("*.json"), *(FIXTURES / "real").glob("*.json")]
+    paths += (FIXTURES / "corpus").glob("*.json")
+    return [synth_from_golden(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(paths)]
+
+
 def run(
     reports: int,
     seed: int,
     formats: list[str],
     dpi: int = 200,
     on_silent: Callable[[str, int, str], None] | None = None,
+    syntheses: list[SynthReport] | None = None,
 ) -> dict[str, Counter[str]]:
-    syntheses = consistent_variants(seed, reports)
+    syntheses = syntheses if syntheses is not None else consistent_variants(seed, reports)
     results: dict[str, Counter[str]] = {f: Counter() for f in formats}
     files: dict[tuple[str, int], bytes] = {}
     for index, synth in enumerate(syntheses):
@@ -140,7 +159,7 @@ def run(
             for path in paths:
                 fmt, index = path.stem.rsplit("_", 1)
                 files[(fmt, int(index))] = path.with_suffix(".pdf").read_bytes()
-    if {"pdf", "pdf_rotated", "scan"} & set(formats):
+    if {"pdf", "pdf_rotated", "pdf_printed", "scan"} & set(formats):
         with tempfile.TemporaryDirectory() as scratch:
             paths = []
             for index, synth in enumerate(syntheses):
@@ -154,6 +173,10 @@ def run(
                     files[("pdf", index)] = pdf
                 if "pdf_rotated" in formats:  # pages turned in a viewer and saved: /Rotate 90, 180 or 270
                     files[("pdf_rotated", index)] = turned_pdf(pdf, 90 * (1 + index % 3))
+                if "pdf_printed" in formats:  # the page printed by a browser: print date, URL and n/N
+                    files[("pdf_printed", index)] = stamped_pdf(
+                        pdf, f"2024/1/{index % 28 + 1} 10:32", f"https://www.example.gov.cn/art/{index}.html"
+                    )
                 if "scan" in formats:
                     # the seed picks the skew, blur and specks too, so other seeds test other scans
                     files[("scan", index)] = scan_of(pdf, random.Random(seed * 1000 + index), dpi)
@@ -171,11 +194,11 @@ def run(
 
 
 def print_table(results: dict[str, Counter[str]], seconds: float) -> None:
-    print(f"{'format':<15}{'reports':>8}{'cells':>8}{'exact':>9}{'flagged':>9}{'silent':>8}")
+    print(f"{'format':<24}{'reports':>8}{'cells':>8}{'exact':>9}{'flagged':>9}{'silent':>8}")
     for fmt, c in results.items():
         cells = c["exact"] + c["flagged"] + c["silent"]
         pct = 100 * c["exact"] / cells if cells else 0.0
-        print(f"{fmt:<15}{c['reports']:>8}{cells:>8}{pct:>8.1f}%{c['flagged']:>9}{c['silent']:>8}")
+        print(f"{fmt:<24}{c['reports']:>8}{cells:>8}{pct:>8.1f}%{c['flagged']:>9}{c['silent']:>8}")
     print(f"({seconds:.1f} s)")
 
 
@@ -183,9 +206,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--formats", default=",".join([*TEXT_FORMATS, "pdf", "pdf_rotated", *LAYOUTS]))
+    parser.add_argument(
+        "--formats", default=",".join([*TEXT_FORMATS, "pdf", "pdf_rotated", "pdf_printed", *LAYOUTS])
+    )
     parser.add_argument("--scans", action="store_true", help="also scans of the PDFs (slow: OCR)")
     parser.add_argument("--dpi", type=int, default=200)
+    parser.add_argument(
+        "--values", choices=("random", "real"), default="random", help="real: the 13 real reports' values"
+    )
     args = parser.parse_args(argv if argv is not None else [])
     formats = args.formats.split(",") + (["scan"] if args.scans and "scan" not in args.formats else [])
     started = time.perf_counter()
@@ -195,6 +223,7 @@ def main(argv: list[str] | None = None) -> None:
         formats,
         args.dpi,
         on_silent=lambda f, i, form: print(f"  silent wrong cells: {f} report {i} (read as {form})"),
+        syntheses=real_values() if args.values == "real" else None,
     )
     print_table(results, time.perf_counter() - started)
 

@@ -48,6 +48,9 @@ class Paragraph:
     text: str
     page: int | None = None
     source: Source = "text"
+    # a running head or foot: a line in the page's top or bottom margin (page numbers, the URL and date a
+    # browser prints on each page); a table cut by the page break continues across it
+    running: bool = False
 
 
 @dataclass

@@ -266,6 +266,67 @@ def turned_pdf(pdf: bytes, degrees: int) -> bytes:
     return out.getvalue()
 
 
+def stamped_pdf(pdf: bytes, header: str = "", footer: str = "") -> bytes:
+    """The PDF with running heads and feet drawn in Helvetica over what each page holds: a page number
+    ('- 1 -') at the foot, or `footer` and 'n/N' as a browser prints a page's address; `header` at the
+    head (a browser's print date and title). What browsers, portals and assembling tools add to a report,
+    and what gives a scan a thin text layer. (pypdf, a development dependency: generators only.)"""
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(pdf))
+    pages = len(writer.pages)
+    for number, page in enumerate(writer.pages, 1):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        foot = [(30.0, 16.0, footer), (width - 50, 16.0, f"{number}/{pages}")] if footer else []
+        lines = (foot or [(width / 2 - 12, 20.0, f"- {number} -")]) + (
+            [(30.0, height - 24, header)] if header else []
+        )
+        page.merge_page(pypdf.PdfReader(io.BytesIO(_text_page(width, height, lines))).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def without_unicode_maps(pdf: bytes) -> bytes:
+    """The PDF with its fonts' ToUnicode maps removed: it looks the same, but its text layer reads as
+    glyph codes — what some converters and print drivers write. (pypdf: generators only.)"""
+    import pypdf
+    from pypdf.generic import NameObject
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(pdf))
+    for page in writer.pages:
+        fonts = page["/Resources"].get_object().get("/Font")
+        for font in (fonts.get_object() if fonts else {}).values():
+            font.get_object().pop(NameObject("/ToUnicode"), None)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _text_page(width: float, height: float, lines: list[tuple[float, float, str]]) -> bytes:
+    """A one-page PDF of ASCII text lines at (x, y), written out by hand (no PDF writer needed)."""
+    stream = "".join(f"BT /F1 10 Tf {x:.1f} {y:.1f} Td ({text}) Tj ET\n" for x, y, text in lines).encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] "
+        "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
 def to_glued_text(synth: SynthReport, rng: random.Random, style: str = "rows") -> str:
     """A crawler's text dump of the page: every cell's text run together with no separator, blanks gone.
     `style`: "rows" (a line per table row), "table" (a whole table on one line), "page" (the report body

@@ -169,7 +169,8 @@ def segments_of(document: Document) -> list[Segment]:
     out: list[Segment] = []
     for index, block in enumerate(document.blocks):
         if isinstance(block, Paragraph):
-            if _clean(block.text).strip() and not _PAGE_NUMBER.match(block.text):
+            # running heads and feet (page numbers, a browser's URL and date) are no part of any table
+            if _clean(block.text).strip() and not _PAGE_NUMBER.match(block.text) and not block.running:
                 cells = unglue_label(_clean(block.text))
                 out.append(
                     Segment(cells, block.page, "paragraph", index, glued=len(cells) > 1, source=block.source)

@@ -103,6 +103,54 @@ def test_scanned_fixture_parses_with_ocr_flags_and_no_wrong_numbers(path: Path) 
 
 
 @needs_ocr
+def test_a_scan_with_page_numbers_stamped_on_it_is_still_read_by_ocr() -> None:
+    from gongkai.extract.pdf import extract_pdf
+    from gongkai.synth_files import stamped_pdf
+
+    path = FIXTURES / "scanned" / "000_79fb0eaf2da186ab.150dpi.pdf"
+    stamped = stamped_pdf(path.read_bytes())
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(stamped)) as pdf:  # a text layer: the stamps only
+        assert pdf.pages[0].extract_text() == "- 1 -"
+    text_layer = extract_pdf(stamped)
+    assert text_layer.scanned_pages == [1, 2, 3, 4] and not text_layer.blocks
+    report = parse_bytes(stamped, "stamped.pdf")
+    assert any(p.code == "ocr_pages" for p in report.problems)
+    assert {k: c.value for k, c in report.applications.items()} == {
+        k: c.value for k, c in scanned_report(path).applications.items()
+    }
+    assert len(report.applications) == len(scanned_report(path).applications) > 150
+
+
+def test_a_text_layer_of_glyph_codes_is_garbled_and_a_real_one_is_not() -> None:
+    from gongkai.extract.pdf import _garbled
+
+    assert _garbled("(cid:1)(cid:2)(cid:3)一")
+    assert _garbled("\x01\x04\x05\x06\x07ab")
+    assert _garbled("\ue001\ue002\ue003本年")
+    assert not _garbled("一、本年新收政府信息公开申请数量80100081")
+    assert not _garbled("")
+
+
+@needs_ocr
+def test_a_pdf_whose_fonts_map_no_characters_is_read_from_its_rendering() -> None:
+    from gongkai.extract.pdf import extract_pdf
+    from gongkai.synth_files import without_unicode_maps
+
+    name = "000_79fb0eaf2da186ab"
+    garbled = without_unicode_maps((FIXTURES / "corpus" / f"{name}.pdf").read_bytes())
+    text_layer = extract_pdf(garbled)
+    assert text_layer.scanned_pages == [1, 2, 3, 4] and not text_layer.blocks
+    assert [p.code for p in text_layer.problems] == ["unreadable_text_layer", "scanned_pages"]
+    report = parse_bytes(garbled, f"{name}.pdf")
+    assert report.form_version == "f2021"
+    expected = json.loads((FIXTURES / "corpus" / f"{name}.json").read_text(encoding="utf-8"))
+    assert differences(report, expected) == []
+    assert all("ocr" in c.flags for c in cells_of(report) if c.raw)
+
+
+@needs_ocr
 def test_scanned_fixtures_reach_the_stated_cell_accuracy() -> None:
     total = wrong = 0
     for path in SCANNED:

@@ -4,6 +4,7 @@ notices that are not reports, and a report title without a year reported, not dr
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -135,6 +136,39 @@ def test_zfxxgk_year_sub_columns_are_sections() -> None:
         ("http://x.gov.cn/zfxxgk/zfxxgknb/2022/index.html", "2022年度"),
     ]
     assert [link.title for link in listing.items] == ["某局2023年政府信息公开工作年度报告", "政务公开"]
+
+
+def test_ucap_columns_list_the_inlined_json_articles_whatever_their_address() -> None:
+    # as 江西省生态环境厅's column (tests/fixtures/sites/ucap): a Hanweb-style address, the list in a script
+    articles = [
+        {
+            "title": "某局2023年政府信息公开工作年度报告",
+            "urls": '{"pc":"/s/col/col9/content/content_1.html"}',
+        },
+        {
+            "title": " 某局 2022年政府信息公开工作年度报告",
+            "urls": {"pc": "/s/col/col9/content/content_2.html"},
+        },
+        {"title": "no address", "urls": "{broken"},
+        {"title": "", "urls": '{"pc":"/s/col/col9/content/content_3.html"}'},
+        "not an article",
+    ]
+    script = f"<script>var websiteId = '1', websiteCode = 's';\nvar listData = {{articleList: {json.dumps(articles)},\n}};</script>"
+    page = f"<html><head>{script}</head><body><a href='/s/index.html'>首页</a></body></html>"
+    for url in ("http://x.gov.cn/s/col/col9/index.html", "http://x.gov.cn/s/zfxxgk/zfxxgknb/index.html"):
+        family, listing = read_listing(page, url)
+        assert family == "ucap"
+        assert [(link.url, link.title) for link in listing.items] == [
+            ("http://x.gov.cn/s/index.html", "首页"),
+            ("http://x.gov.cn/s/col/col9/content/content_1.html", "某局2023年政府信息公开工作年度报告"),
+            ("http://x.gov.cn/s/col/col9/content/content_2.html", "某局 2022年政府信息公开工作年度报告"),
+        ]
+        assert listing.pages == []
+    # a list the script builds otherwise (not a JSON literal) is not read, and nothing breaks
+    family, listing = read_listing(
+        script.replace("articleList: [", "articleList: [build(),"), "http://x.gov.cn/"
+    )
+    assert (family, listing.items) == ("ucap", [])
 
 
 def test_zfxxgk_year_link_back_to_the_column_itself_is_not_a_section() -> None:

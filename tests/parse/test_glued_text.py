@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from gongkai.synth_files import expected_cells, score, synth_from_golden, to_glu
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 GOLDEN = sorted([*(FIXTURES / "seeds" / "expected").glob("*.json"), *(FIXTURES / "real").glob("*.json")])
+# every real report whose every cell a careful reader wrote down: the seeds, the shared corpus, real PDFs
+REAL_VALUES = [*GOLDEN, *sorted((FIXTURES / "corpus").glob("*.json"))]
 
 
 @pytest.mark.parametrize("style", ["rows", "table", "page"])
@@ -33,6 +36,21 @@ def test_glued_renderings_of_real_values_parse_exactly_or_flag(golden_path: Path
         counts = score(report, expected_cells(synth), synth.form)
         assert counts["silent"] == 0, (style, attempt, counts)
         assert counts["exact"] >= 0.4 * sum(counts.values()), counts
+
+
+@pytest.mark.parametrize("style", ["rows", "table", "page"])
+def test_glued_text_of_real_reports_reads_at_least_95_percent_of_cells(style: str) -> None:
+    # Real values, not the harness's random ones: real tables are mostly zeros and small numbers, and
+    # what is left unread is what no sound cut can read (表二 '1011' is 1,0,11 or 10,1,1; a 表四 whose
+    # 总计 the publisher got wrong). Issue #17 asks >= 95 % of cells on glued crawler text.
+    counts: Counter[str] = Counter()
+    for golden_path in REAL_VALUES:
+        synth = synth_from_golden(json.loads(golden_path.read_text(encoding="utf-8")))
+        report = parse_document(extract_text(to_glued_text(synth, random.Random(0), style)))
+        counts += score(report, expected_cells(synth), synth.form)
+    assert len(REAL_VALUES) == 13
+    assert counts["silent"] == 0, counts
+    assert counts["exact"] >= 0.95 * sum(counts.values()), counts
 
 
 def test_a_run_together_table_is_cut_by_the_rows_identity() -> None:

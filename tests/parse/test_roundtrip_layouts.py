@@ -19,7 +19,7 @@ from gongkai.synth_layouts import LAYOUTS, to_cell_lines
 # share of cells read exactly (6 reports, seed 3). A dump whose empty cells left no line can place a row's
 # numbers only where the column identities leave one placement; a PDF with no rulings places a short row's
 # numbers by their position under the fuller rows', and leaves a cell null where that is unclear (99.2 %
-# with parser 1.6.1 and extractor 11; 98.0 % before, when a blank row's label ran into the next row's)
+# with parser 1.6.2 and extractor 12; 98.0 % before, when a blank row's label ran into the next row's)
 FLOOR = {"text_cell_lines": 0.96, "lines_no_label": 0.94, "markdown_grid": 0.99, "pdf_unruled": 0.985}
 
 

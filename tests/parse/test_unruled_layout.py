@@ -95,7 +95,7 @@ def _labels(text: str) -> list[str]:
 
 
 def test_a_blank_rows_label_lines_are_a_row_of_their_own_not_the_top_of_the_next_label() -> None:
-    # extractor 10 put them in front of the next row's label cell, last line first
+    # extractor 11 put them in front of the next row's label cell, last line first
     # ('程性信息6.属于四类过7.属于行政执法案卷'): a cell naming two rows, whose numbers were left unplaced
     labels = _labels(TABLE_3)
     at = labels.index("6.属于四类过程性信息")
@@ -105,7 +105,7 @@ def test_a_blank_rows_label_lines_are_a_row_of_their_own_not_the_top_of_the_next
 
 def test_a_label_centred_over_its_numbers_keeps_its_lines_in_order() -> None:
     # a label cell whose first two lines stand above its line of numbers (no enumerator starts that line);
-    # extractor 10 put them in front of it last line first ('关确认或重新5.要求行政机出具已获取信息')
+    # extractor 11 put them in front of it last line first ('关确认或重新5.要求行政机出具已获取信息')
     text = TABLE_3.replace(
         "          5.要求行政机  0         4192     0        0         0        2495     6687\n"
         "          关确认或重新\n          出具已获取信\n",
@@ -170,7 +170,7 @@ PAGE_TOP = """\
 def test_short_rows_at_the_top_of_a_page_are_placed_under_the_fuller_row_below() -> None:
     table = next(b for b in extract_text(PAGE_TOP).blocks if isinstance(b, Table))
     rows = {row[0].text: [c.text for c in row[1:]] for row in table.rows}
-    # extractor 10 left them as four cells, placed by count: the column identities could not place every zero
+    # extractor 11 left them as four cells, placed by count: the column identities could not place every zero
     assert rows["4.保护第三方合法权益"] == ["", "", "4742", "", "0", "0", "4742件"]
     assert rows["5.属于三类内部事务信息"] == ["", "", "", "0", "4425", "0", "4425"]
     assert rows["6.属于四类过程性信息"] == ["0", "2", "12", "305", "1", "12", "332"]

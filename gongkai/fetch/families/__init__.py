@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from gongkai.fetch.families import generic, hanweb, trs, zfxxgk
+from gongkai.fetch.families import generic, hanweb, trs, ucap, zfxxgk
 from gongkai.fetch.families.base import (
     DOCUMENT_SUFFIXES,
     NOT_A_REPORT,
@@ -24,7 +24,8 @@ from gongkai.fetch.families.base import (
     unique,
 )
 
-FAMILIES: tuple[ModuleType, ...] = (hanweb, zfxxgk, trs, generic)
+# ucap first: its columns keep Hanweb's /col/colN/ addresses (and may sit under /zfxxgk/) but list in JSON
+FAMILIES: tuple[ModuleType, ...] = (ucap, hanweb, zfxxgk, trs, generic)
 
 
 def family_of(page: Page) -> ModuleType:
