@@ -292,6 +292,9 @@ def drive(lake: str, registry: str, dask_workers: int, batch_size: int) -> None:
     from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    from benchmarks.memtrace import MemTrace
+
+    trace = MemTrace.from_env()  # GONGKAI_MEMTRACE=DIR: what this process holds over the run
     server = SubprocessASGIServer()
     server.start(timeout=180)
     os.environ["PREFECT_API_URL"] = server.api_url  # inherited by Dask workers
@@ -311,6 +314,8 @@ def drive(lake: str, registry: str, dask_workers: int, batch_size: int) -> None:
             first_s = time.perf_counter() - start
             first_cpu, api_cpu = (b - a for a, b in zip(cpu_start, _cpu_seconds(api), strict=True))
             peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            if trace:
+                trace.stop()
             start = time.perf_counter()
             again = flow(year=YEAR, registry=registry, lake=lake, **options)
             rerun_s = time.perf_counter() - start
