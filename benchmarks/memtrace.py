@@ -147,6 +147,7 @@ class MemTrace:
             "total": self.docs_total,
             "rss": round(_rss_mib(), 1),
             "threads": threading.active_count(),
+            "py_blocks_k": sys.getallocatedblocks() // 1000,  # Python's small objects (pymalloc, not malloc)
             **{k: round(v, 1) for k, v in _mallinfo().items()},
         }
         if self.frames:
