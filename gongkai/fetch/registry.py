@@ -57,7 +57,7 @@ class RegistryError(ValueError):
     """The registry is wrong; the message says where (file:line) and how to fix it."""
 
 
-@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+@pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="forbid"))  # 100,000 in a national run
 class Agency:
     """One publishing agency, validated when made (also by dataclasses.replace). Unknown keys are
     errors: a misspelt key would otherwise be ignored."""
