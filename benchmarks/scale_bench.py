@@ -3,6 +3,8 @@
     python -m benchmarks scale_bench                                   # 1,000 documents, local lake
     python -m benchmarks.scale_bench --docs 10000 --stores local,s3    # the 10k figure, both stores
     python -m benchmarks.scale_bench --docs 1000 --dask 2              # tasks on a LocalCluster of 2 workers
+    GONGKAI_MEMTRACE=DIR python -m benchmarks.scale_bench --docs 20000 # what the flow process holds, over
+                                                                       # time (benchmarks/memtrace.py)
 
 The corpus is made from the real layouts, cheaply at any N: a few hundred distinct documents are rendered
 once (the golden reports and generated consistent reports through gongkai.synth_files' renderers — CMS
