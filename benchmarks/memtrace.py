@@ -1,16 +1,16 @@
 """What a long run's process holds, over time: RSS, the Python heap, glibc's and Arrow's pools, live objects
 per type, and tracemalloc snapshots to compare between two moments of the steady state.
 
-    GONGKAI_MEMTRACE=DIR python -m benchmarks.scale_bench --docs 5000     # the flow process is sampled
+    python -m benchmarks.scale_bench --docs 5000 --memtrace DIR [--memtrace-frames 8]  # the flow process
     python -m benchmarks.memtrace compare DIR/snap-01000.pickle DIR/snap-04000.pickle
     python -m benchmarks.memtrace show DIR/samples.jsonl
     python -m benchmarks.memtrace peaks DIR/peaks.jsonl          # what ran at each new high of RSS
 
-Set in the flow process (scale_bench's driver) by `MemTrace.from_env()`: a sample every
-GONGKAI_MEMTRACE_EVERY seconds (default 10) into DIR/samples.jsonl, the live objects per type every
-sixth sample, and a tracemalloc snapshot (GONGKAI_MEMTRACE_FRAMES frames, default 8; 0 = no tracemalloc,
-which costs time and memory of its own) each GONGKAI_MEMTRACE_SNAP_DOCS documents done (default 1,000).
-A figure that grows between two snapshots taken after the start is what the run holds per document.
+Started in the flow process (scale_bench's driver): a sample every 10 s into DIR/samples.jsonl, the live
+objects per type every sixth sample, each new high of RSS with every thread's stack (DIR/peaks.jsonl),
+and with `--memtrace-frames N` (default 0: none; tracemalloc makes a run 2–3× slower) a tracemalloc
+snapshot of N frames each 1,000 documents done. A figure that grows between two moments taken after the
+start is what the run holds per document.
 """
 
 from __future__ import annotations
@@ -83,18 +83,6 @@ class MemTrace:
         self.peak = 0.0
         self.peaks = threading.Thread(target=self._watch_peaks, name="memtrace-peaks", daemon=True)
         self.peaks.start()
-
-    @classmethod
-    def from_env(cls) -> MemTrace | None:
-        directory = os.environ.get("GONGKAI_MEMTRACE")
-        if not directory:
-            return None
-        return cls(
-            Path(directory),
-            every_s=float(os.environ.get("GONGKAI_MEMTRACE_EVERY", "10")),
-            snap_docs=int(os.environ.get("GONGKAI_MEMTRACE_SNAP_DOCS", "1000")),
-            frames=int(os.environ.get("GONGKAI_MEMTRACE_FRAMES", "8")),
-        )
 
     def _progress(self, what: str, done: int, total: int, failed: int) -> None:
         if what != "documents":
