@@ -26,8 +26,8 @@ EXTRACTOR_VERSION = "12"  # 3: OCR of scanned PDF pages and page images; 4: OCR 
 # and so is a page whose fonts map their glyphs to no characters (no ToUnicode); PDF lines in the top and bottom
 # 7 % of a page are marked running heads and feet, and a table continues across them;
 # 12: laid-out text (unruled PDFs): the label lines of a row printed blank stay a row of their own instead of
-# running into the next row's label cell, a label centred over several lines keeps its lines in order, and
-# short rows at the top of a page are placed under the columns of the nearest fuller row below
+# running into the next row's label cell, a label centred over several lines keeps its lines in order, and short
+# rows at the top of a page are placed under the columns of the nearest fuller row below
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads

@@ -21,10 +21,9 @@ from gongkai.parse.stream import Segment, classify, segments_of, upright
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
 from gongkai.values import parse_value
 
-PARSER_VERSION = "1.6.2"  # 1.6.2: numbers on a row's label line are its own (not a lost row's below it)
+PARSER_VERSION = "1.6.2"  # 1.6: 表三 columns placed by the header's names (法人或其他组织 as one column, a 小计, other orders)
 # 1.6.1: running heads and feet (a browser's print date, URL and n/N) are read into no table row, nor as the
-# publication date
-# 1.6: 表三 columns placed by the header's names (法人或其他组织 as one column, a 小计, other orders)
+# publication date; 1.6.2: numbers on a row's label line are its own (not a lost row's below it)
 # 1.5.1: years and dates in Chinese numerals (二〇二三年度…报告, 二〇二四年一月二十五日) are read;
 # 1.5: blank rows whose label ran into the next, rows whose label was lost, all placements at once
 
