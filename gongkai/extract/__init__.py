@@ -12,7 +12,7 @@ from gongkai.extract.text import decode_text, extract_text
 from gongkai.model import Document
 from gongkai.settings import get_settings
 
-EXTRACTOR_VERSION = "10"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
+EXTRACTOR_VERSION = "11"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
 # 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text;
 # 6: OCR cells it cannot read are marked (null + ocr_unreadable, in their column), HTML heading rows in tables;
 # 7: a cell with ink OCR reads as nothing, or as low-confidence marks that are not words, is unreadable, not blank;
@@ -21,7 +21,10 @@ EXTRACTOR_VERSION = "10"  # 3: OCR of scanned PDF pages and page images; 4: OCR 
 # 9: scans: jagged rulings carried to the crossing ruling, character strokes no longer walls, stray specks wiped,
 # points and commas checked against the gaps between digits, minus signs kept, a lone flat bar or slash is a blank;
 # 10: saved web pages (MHTML: a page and its pictures, what fetch archives for a page whose tables are
-# pictures) are read, their pictures by OCR where they stand
+# pictures) are read, their pictures by OCR where they stand;
+# 11: scans: a ruling reaches only crossing rulings that run across it (no grid of character strokes and
+# digits' feet), a point must sit on the baseline and be point-sized, a colon amid digits is a speck, a
+# number read without the minus its ink begins with is unreadable
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads
