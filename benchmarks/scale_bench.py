@@ -3,6 +3,8 @@
     python -m benchmarks scale_bench                                   # 1,000 documents, local lake
     python -m benchmarks.scale_bench --docs 10000 --stores local,s3    # the 10k figure, both stores
     python -m benchmarks.scale_bench --docs 1000 --dask 2              # tasks on a LocalCluster of 2 workers
+    python -m benchmarks.scale_bench --docs 20000 --memtrace DIR       # what the flow process holds, over
+                                                                       # time (benchmarks/memtrace.py)
 
 The corpus is made from the real layouts, cheaply at any N: a few hundred distinct documents are rendered
 once (the golden reports and generated consistent reports through gongkai.synth_files' renderers — CMS
@@ -287,11 +289,21 @@ def serve(directory: Path, count: int, scans: int) -> None:
 # ---------------------------------------------------------------- the flow's process
 
 
-def drive(lake: str, registry: str, dask_workers: int, batch_size: int) -> None:
+def drive(
+    lake: str,
+    registry: str,
+    dask_workers: int,
+    batch_size: int,
+    memtrace: Path | None = None,
+    frames: int = 0,
+) -> None:
     """Child process: a Prefect API server of its own, the first run, the unchanged re-run; prints JSON."""
     from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    from benchmarks.memtrace import MemTrace
+
+    trace = MemTrace(memtrace, frames=frames) if memtrace else None  # what this process holds over the run
     server = SubprocessASGIServer()
     server.start(timeout=180)
     os.environ["PREFECT_API_URL"] = server.api_url  # inherited by Dask workers
@@ -311,6 +323,8 @@ def drive(lake: str, registry: str, dask_workers: int, batch_size: int) -> None:
             first_s = time.perf_counter() - start
             first_cpu, api_cpu = (b - a for a, b in zip(cpu_start, _cpu_seconds(api), strict=True))
             peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            if trace:
+                trace.stop()
             start = time.perf_counter()
             again = flow(year=YEAR, registry=registry, lake=lake, **options)
             rerun_s = time.perf_counter() - start
@@ -517,6 +531,13 @@ def measure(
                 str(args.dask),
                 "--batch-size",
                 str(args.batch_size),
+                *(
+                    ["--memtrace", str(args.memtrace.resolve() / f"{store_kind}-{count}")]
+                    if args.memtrace
+                    else []
+                ),
+                "--memtrace-frames",
+                str(args.memtrace_frames),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -594,6 +615,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--templates", type=Path, help="rendered templates file (default: in the work folder)"
     )
+    parser.add_argument(
+        "--memtrace",
+        type=Path,
+        help="sample the flow process's memory into DIR/<store>-<N> (benchmarks/memtrace.py)",
+    )
+    parser.add_argument(
+        "--memtrace-frames", type=int, default=0, help="with --memtrace: tracemalloc snapshots of N frames"
+    )
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--drive", nargs=2, metavar=("LAKE", "REGISTRY"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv if argv is not None else [])
@@ -607,7 +636,7 @@ def main(argv: list[str] | None = None) -> None:
         serve(args.serve, int(args.docs), args.scans)
         return
     if args.drive:
-        drive(*args.drive, args.dask, args.batch_size)
+        drive(*args.drive, args.dask, args.batch_size, args.memtrace, args.memtrace_frames)
         return
     sizes = [int(n) for n in str(args.docs).split(",")]
     stores = args.stores.split(",")

@@ -215,7 +215,9 @@ def printed_rows(form: str, single_other: bool = False) -> tuple[str, ...]:
     other_handling in place of the three other_* rows. No rows for pre2019/unknown."""
     rows = tuple(k.key for k in APPLICATION_ROWS.get(form, ()))
     if single_other and OTHER_HANDLING.key not in rows:
-        rows = tuple(r for r in rows if r not in OTHER_SUBROWS) + (OTHER_HANDLING.key,)
+        # in the place of the three, before (七)总计: the order is the table's (its sums take rows[2:-2])
+        first = rows.index(OTHER_SUBROWS[0])
+        rows = (*rows[:first], OTHER_HANDLING.key, *(r for r in rows[first:] if r not in OTHER_SUBROWS))
     return rows
 
 

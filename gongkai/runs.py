@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
@@ -36,7 +37,7 @@ REPORT_STATUSES = ("valid", "warnings", "quarantined", "failed")
 MAX_ERRORS_KEPT = 20  # per agency in a run record; counts stay exact
 
 
-@dataclass
+@dataclass(slots=True)  # a national run holds one per agency: no per-instance dict
 class AgencyRun:
     """One agency in one run (one report year)."""
 
@@ -110,6 +111,9 @@ def _added(counts: dict[str, int], more: dict[str, int]) -> dict[str, int]:
     """counts + more as a new dict (what dict(Counter(counts) + Counter(more)) gives, without the Counters)."""
     out = dict(counts)
     for key, value in more.items():
+        # interned: the same few codes in every agency's tally, each a string of its own when it came
+        # from a worker process
+        key = sys.intern(key)
         out[key] = out.get(key, 0) + value
     return {key: value for key, value in out.items() if value > 0}
 

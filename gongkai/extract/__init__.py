@@ -12,7 +12,7 @@ from gongkai.extract.text import decode_text, extract_text
 from gongkai.model import Document
 from gongkai.settings import get_settings
 
-EXTRACTOR_VERSION = "12"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
+EXTRACTOR_VERSION = "14"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
 # 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text;
 # 6: OCR cells it cannot read are marked (null + ocr_unreadable, in their column), HTML heading rows in tables;
 # 7: a cell with ink OCR reads as nothing, or as low-confidence marks that are not words, is unreadable, not blank;
@@ -25,7 +25,13 @@ EXTRACTOR_VERSION = "12"  # 3: OCR of scanned PDF pages and page images; 4: OCR 
 # 11: a page mostly picture with a few characters of text (page numbers stamped on a scan) is OCR'd as a scan,
 # and so is a page whose fonts map their glyphs to no characters (no ToUnicode); PDF lines in the top and bottom
 # 7 % of a page are marked running heads and feet, and a table continues across them;
-# 12: a picture's resolution judged from its words, not its numbers (表三 was scaled a third too large);
+# 12: laid-out text (unruled PDFs): the label lines of a row printed blank stay a row of their own instead of
+# running into the next row's label cell, a label centred over several lines keeps its lines in order, and short
+# rows at the top of a page are placed under the columns of the nearest fuller row below;
+# 13: scans: a ruling reaches only crossing rulings that run across it (no grid of character strokes and
+# digits' feet), a point must sit on the baseline and be point-sized, a colon amid digits is a speck, a
+# number read without the minus its ink begins with is unreadable;
+# 14: a picture's resolution judged from its words, not its numbers (表三 was scaled a third too large);
 # an OCR number with Latin letters among its digits ('EAA43') is read again or left unreadable, not text;
 # a short piece of "ruling" standing alone (the tops of close-set digits: 66777) is not erased before reading
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -190,10 +190,8 @@ def find_grids(
     v_segments = _extended(v_segments, h_segments, faint, 1, dpi * 0.3, tolerance, shortest=dpi * 0.2)
     h_segments = _extended(h_segments, v_segments, faint, 0, dpi * 0.75, tolerance)
     # verticals must run from one horizontal ruling to another; then horizontals between verticals
-    v_segments = _between(
-        v_segments, [s[0] for s in h_segments], tolerance * 2, faint, 1, tuple(e[0] for e in edges)
-    )
-    h_segments = _between(h_segments, [s[0] for s in v_segments], tolerance * 2, faint, 0)
+    v_segments = _between(v_segments, h_segments, tolerance * 2, faint, 1, tuple(e[0] for e in edges))
+    h_segments = _between(h_segments, v_segments, tolerance * 2, faint, 0)
     horizontal = _draw(horizontal.shape, h_segments, axis=0, thickness=max(1, int(dpi * 0.008)))
     vertical = _draw(vertical.shape, v_segments, axis=1, thickness=max(1, int(dpi * 0.008)))
     lines = cv2.bitwise_or(horizontal, vertical)
@@ -328,25 +326,29 @@ def _inked(ink: np.ndarray, axis: int, at: float, start: int, end: int, half: in
 
 def _between(
     segments: list[tuple[float, int, int]],
-    crossing: list[float],
+    crossing: list[tuple[float, int, int]],
     tolerance: float,
     ink: np.ndarray | None = None,
     axis: int = 0,
     drawn: tuple[float, ...] = (),
 ) -> list[tuple[float, int, int]]:
     """Segments cut to run from one crossing ruling to another; those that reach fewer than two are
-    strokes of text, not rulings. With `ink`, a segment that stops short of a crossing ruling reaches it
-    only when ink bridges the gap: a ruling meets the rulings it crosses, while the stroke of a
-    character as tall as a tight row stops a few blank pixels short of them (and once split
-    '规范性文件' into two cells). `drawn` crossings (edges supplied where a page break cut a row open)
-    have no ink to meet."""
+    strokes of text, not rulings. A crossing ruling is reached only where it runs across the segment's
+    line: the bottoms of close-set digits, bridged by blur, make short flat runs inside a cell, and
+    every character stroke on the page as tall as the gap between two of them once 'reached' them
+    (a grid of strokes whose erased lines cut the digits' feet: '1233' read as '233'). With `ink`, a
+    segment that stops short of a crossing ruling reaches it only when ink bridges the gap: a ruling
+    meets the rulings it crosses, while the stroke of a character as tall as a tight row stops a few
+    blank pixels short of them (and once split '规范性文件' into two cells). `drawn` crossings (edges
+    supplied where a page break cut a row open) have no ink to meet."""
     out: list[tuple[float, int, int]] = []
     half = max(2, int(round(tolerance / 4)))
     for at, start, end in segments:
         reached = [
             c
-            for c in crossing
+            for c, c0, c1 in crossing
             if start - tolerance <= c <= end + tolerance
+            and c0 - tolerance <= at <= c1 + tolerance
             and (
                 ink is None
                 or c in drawn
@@ -786,21 +788,69 @@ def _slash(mask: np.ndarray) -> bool:
     return bool(dx * dy < 0 and abs(dy) * np.tan(np.radians(13)) < abs(dx) < abs(dy))
 
 
+def _leading_bar(mask: np.ndarray) -> bool:
+    """Whether a line's ink begins with a flat bar at mid-height at least a third as long as the digits
+    are tall: a minus sign, standing apart or (blurred) run into the first digit's ink ('-4' read as '4'
+    when its bar joins the 4's crossbar). A '4's crossbar stops within a few pixels of its diagonal.
+    Columns are judged by their longest run of ink (a speck above or below is not the bar's)."""
+    inked = mask > 0
+    rows = np.flatnonzero(inked.any(axis=1))
+    if rows.size == 0:
+        return False
+    height = int(rows[-1] - rows[0] + 1)
+    runs: list[tuple[int, int]] = []  # per column: (top, bottom) of its longest run, (-1, -1) if blank
+    for column in inked.T:
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], column.astype(np.int8), [0]))))
+        if edges.size == 0:
+            runs.append((-1, -1))
+            continue
+        k = int(np.argmax(edges[1::2] - edges[::2]))
+        runs.append((int(edges[2 * k]), int(edges[2 * k + 1]) - 1))
+    tall = [x for x, (t, b) in enumerate(runs) if t >= 0 and b - t + 1 >= 0.4 * height]
+    if not tall:
+        return False
+    cap, base = min(runs[x][0] for x in tall), max(runs[x][1] for x in tall)
+    glyph = max(1.0, base - cap + 1)
+    bar = sum(
+        1
+        for t, b in runs[: tall[0]]
+        if t >= cap + 0.25 * glyph and 0 <= b <= base - 0.2 * glyph and b - t < 0.3 * glyph
+    )
+    return bar >= glyph / 3
+
+
 def _separator_gaps(mask: np.ndarray) -> list[bool]:
     """The gaps between a line's glyphs wide enough to hold a decimal point or a thousands comma, left
     to right, each True when a small mark stands in it low in the line. A point or comma has an
     advance of its own, so the digits either side of it stand well apart; a speck of dust on or
-    between close-set digits leaves no such gap."""
+    between close-set digits leaves no such gap. A mark is a point or a comma only when it sits on the
+    digits' baseline and is as large as a point (12 % of the digits' height each way): a pixel of noise in the gap after a '1' (whose advance is wide) read as a point gave '51.796'."""
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
         return []
-    top, height = int(rows[0]), int(rows[-1] - rows[0] + 1)
+    height = int(rows[-1] - rows[0] + 1)
     inked = mask > 0
     first = np.where(inked.any(axis=0), inked.argmax(axis=0), -1)
     last = np.where(inked.any(axis=0), mask.shape[0] - 1 - inked[::-1].argmax(axis=0), -1)
     # a glyph's columns hold ink over much of the line's height; a point's, a comma's, a speck's or
     # a bridge of blur between a point and a digit do not
     columns = np.flatnonzero((first >= 0) & (last - first + 1 >= 0.4 * height))
+    if columns.size == 0:
+        return []
+    # the digits' cap line and baseline (a speck above or below the line moves neither)
+    cap, base = float(np.median(first[columns])), float(np.median(last[columns]))
+    glyph = max(1.0, base - cap + 1)
+    size = max(2.0, 0.12 * glyph)
+
+    def point(s: int, e: int) -> bool:
+        lo, hi = int(first[s:e].min()), int(last[s:e].max())
+        return (
+            lo - cap >= 0.5 * glyph  # low in the line
+            and base - 0.15 * glyph <= hi <= base + 0.5 * glyph  # on the baseline (a comma hangs from it)
+            and e - s >= size
+            and hi - lo + 1 >= size
+        )
+
     breaks = np.flatnonzero(np.diff(columns) > 1)
     out = []
     for b in breaks:
@@ -812,21 +862,25 @@ def _separator_gaps(mask: np.ndarray) -> list[bool]:
         used = np.concatenate(([0], (first[a:z] >= 0).astype(np.int8), [0]))
         edges = np.flatnonzero(np.diff(used))
         runs = [(int(s) + a, int(e) + a) for s, e in zip(edges[::2], edges[1::2], strict=True)]
-        out.append(any(s > a and e < z and bool((first[s:e] - top >= 0.5 * height).all()) for s, e in runs))
+        out.append(any(s > a and e < z and point(s, e) for s, e in runs))
     return out
 
 
-_NUMBER_READ = re.compile(r"(-?\d[\d.,]*?)([.,]*)(件|个|项|次|万元|元)?")
+_NUMBER_READ = re.compile(r"(-?\d[\d.,:;：；·]*?)([.,]*)(件|个|项|次|万元|元)?")
+# what a speck amid digits is read as; only '.' and ',' belong in a number
+_MARKS = re.compile(r"[.,:;：；·]")
 
 
 def _check_separators(
     read: list[tuple[str, float, str]], ink: np.ndarray, boxes: list[tuple[int, int, int, int]]
 ) -> list[tuple[str, float, str]]:
     """Points and commas read in a number checked against its ink. Read where no gap between the
-    glyphs could hold one (digits set close: a speck read as a point, '757' as '75.7'), or trailing
-    the digits ('3007.', '0.件': no number ends with a point), they are dropped ("nopoint:<reading>"),
-    unless the line has more glyphs than the reading keeps. A number whose gaps hold more or fewer
-    marks than it has points (a point the reading lacks, a point where none stands) is unsure."""
+    glyphs could hold one (digits set close: a speck read as a point, '757' as '75.7', or as a colon,
+    '10423' as '104:23'), or trailing the digits ('3007.', '0.件': no number ends with a point), they are
+    dropped ("nopoint:<reading>"), unless the line has more glyphs than the reading keeps. A number whose
+    gaps hold more or fewer marks than it has points (a point the reading lacks, a point where none
+    stands), or a mark that is no separator where a gap could hold one, is unsure; so is one read
+    without the minus sign its ink begins with."""
     out = []
     for (text, score, status), (x0, y0, x1, y1) in zip(read, boxes, strict=True):
         t = text.strip().replace(" ", "")
@@ -839,12 +893,14 @@ def _check_separators(
         gaps = _separator_gaps(line)
         if unit and gaps:
             gaps = gaps[:-1]  # the space before the unit
-        separators = sum(ch in ".," for ch in number)
-        if trailing and _glyphs(line) > sum(ch.isdigit() for ch in number) + len(unit):
+        separators = len(_MARKS.findall(number))
+        if (trailing and _glyphs(line) > sum(ch.isdigit() for ch in number) + len(unit)) or (
+            not number.startswith("-") and _leading_bar(line)  # a minus the reading lost
+        ):
             out.append((text, 0.0, "unsure"))
         elif separators and not gaps:
-            out.append((re.sub(r"[.,]", "", number) + unit, score, f"nopoint:{text}"))
-        elif separators != sum(gaps):
+            out.append((_MARKS.sub("", number) + unit, score, f"nopoint:{text}"))
+        elif separators != sum(gaps) or re.search(r"[^\d.,-]", number):
             out.append((text, 0.0, "unsure"))
         elif trailing:
             out.append((number + unit, score, f"nopoint:{text}"))

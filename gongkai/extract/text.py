@@ -215,17 +215,15 @@ def _spaced_rows(lines: list[list[tuple[int, str]]]) -> list[list[tuple[int, str
     numbers. A line without numbers after such a row continues its label cells, column by column ('（三）
     不予公 / 开' and '1.属于 / 国家秘 / 密' become '（三）不予公开' and '1.属于国家秘密'), unless it starts
     a new enumerated label ('2.其他', '（四）'): then it and the lines after it open the next row, as a
-    vertically centred label does. Lines before the first row with numbers (the header) and after a block
-    heading ('第二十条第（五）项') stay as they are, and so does a fragment in no column of the row it follows."""
+    vertically centred label does (see _opened). Lines before the first row with numbers (the header) and
+    after a block heading ('第二十条第（五）项') stay as they are, and so does a fragment in no column of the
+    row it follows."""
     rows: list[list[tuple[int, str]]] = []
     anchor: list[tuple[int, str]] | None = None  # the last row with numbers
     opening: list[list[tuple[int, str]]] = []  # label lines of the row to come
     for cells in lines:
         if any(_is_number(text) for _, text in cells):
-            for before in opening:
-                leftover = _join_by_column(cells, before, prepend=True)
-                if leftover:
-                    rows.append(leftover)
+            rows.extend(_opened(cells, opening))
             opening = []
             rows.append(cells)
             anchor = cells
@@ -237,7 +235,7 @@ def _spaced_rows(lines: list[list[tuple[int, str]]]) -> list[list[tuple[int, str
         elif opening or any(_LABEL_START.match(text) for _, text in cells):
             opening.append(cells)
         else:
-            leftover = _join_by_column(anchor, cells, prepend=False)
+            leftover = _join_by_column(anchor, cells)
             if leftover:
                 rows.append(leftover)
     rows.extend(opening)
@@ -248,30 +246,51 @@ def _blanks_restored(rows: list[list[tuple[int, str]]]) -> list[list[tuple[int, 
     """A row with fewer numbers than the fuller row above it left some cells blank; white space does not
     say which. Each of its numbers is placed under the nearest number column of that row (by the middle
     of the text), and blanks fill the others — only when every number sits clearly in a column of its
-    own. Otherwise the row stays as it is. A block heading ('第二十条…') starts afresh."""
+    own. Otherwise the row stays as it is. A row with no fuller row above it (the first under a page break
+    or a paragraph that cut the table) is placed under the nearest fuller row below it, the same way — in
+    the same table: not past a line of words that is no row's label (another table's header). A block
+    heading ('第二十条…') starts afresh."""
+    middles_of = [_number_middles(row) for row in rows]
+    # per row, the number columns of the nearest row below it with more numbers, in the same table
+    below: list[list[float] | None] = [None] * len(rows)
+    nearest: dict[int, tuple[int, list[float]]] = {}  # count of numbers → the nearest row below with it
+    for i in range(len(rows) - 1, -1, -1):
+        middles = middles_of[i]
+        if middles is None:
+            if _CLAUSE_HEADING.match(rows[i][0][1]) or not _LABEL_START.match(rows[i][0][1]):
+                nearest = {}
+            continue
+        fuller = [found for count, found in nearest.items() if count > len(middles)]
+        below[i] = min(fuller)[1] if fuller else None
+        nearest[len(middles)] = (i, middles)
     out: list[list[tuple[int, str]]] = []
     reference: list[float] | None = None  # the number columns' middles of the fullest row so far
-    for row in rows:
-        numbers = [k for k, (_, text) in enumerate(row) if _is_number(text)]
-        if not numbers:
+    for row, middles, after in zip(rows, middles_of, below, strict=True):
+        if middles is None:
             if _CLAUSE_HEADING.match(row[0][1]):
                 reference = None
             out.append(row)
             continue
-        middles = [row[k][0] + len(row[k][1]) / 2 for k in numbers]
-        if reference is None or len(numbers) >= len(reference):
+        guide = reference
+        if reference is None or len(middles) >= len(reference):
             reference = middles
-            out.append(row)
+            guide = after
+        numbers = [k for k, (_, text) in enumerate(row) if _is_number(text)]
+        columns = None if guide is None else _columns_of(middles, guide)
+        if guide is None or columns is None or numbers != list(range(numbers[0], len(row))):
+            out.append(row)  # nothing to place it under, a number in no clear column, or labels after numbers
             continue
-        columns = _columns_of(middles, reference)
-        if columns is None or numbers != list(range(numbers[0], len(row))):  # labels first, then numbers
-            out.append(row)
-            continue
-        values: list[tuple[int, str]] = [(round(m), "") for m in reference]
+        values: list[tuple[int, str]] = [(round(m), "") for m in guide]
         for k, column in zip(numbers, columns, strict=True):
             values[column] = row[k]
         out.append(row[: numbers[0]] + values)
     return out
+
+
+def _number_middles(row: list[tuple[int, str]]) -> list[float] | None:
+    """The middle of each number cell of a layout row (by characters); None when it holds no number."""
+    middles = [start + len(text) / 2 for start, text in row if _is_number(text)]
+    return middles or None
 
 
 def _columns_of(middles: list[float], reference: list[float]) -> list[int] | None:
@@ -287,11 +306,43 @@ def _columns_of(middles: list[float], reference: list[float]) -> list[int] | Non
     return columns
 
 
-def _join_by_column(
-    row: list[tuple[int, str]], fragments: list[tuple[int, str]], *, prepend: bool
-) -> list[tuple[int, str]]:
-    """Join each fragment to the label cell of `row` that starts in its column (in place); the fragments
-    that match no label cell are returned."""
+def _opened(row: list[tuple[int, str]], opening: list[list[tuple[int, str]]]) -> list[list[tuple[int, str]]]:
+    """The label lines above a row of numbers, put where they belong; the rows to place before it are
+    returned (`row` is changed in place). Each label cell of the row takes the fragments above it in its
+    column, in line order. Where that cell starts an enumerated label of its own ('7.属于行政执'), the
+    fragments above are not its top: they are the labels of rows printed blank, which have no line of
+    numbers ('6.属于四类过 / 程性信息'), each a row of its own from its enumerator on. Otherwise the last of
+    them (from its last enumerator on) is the top of the cell's label, vertically centred on the numbers,
+    and is put in front of it. A line with a fragment in no column of the row stays a row of its own."""
+    placed: list[tuple[int, list[tuple[int, str]]]] = []  # (line, cells): rows before `row`
+    above: dict[int, list[tuple[int, int, str]]] = {}  # label cell → its fragments (line, start, text)
+    for line, fragments in enumerate(opening):
+        matched, leftover = _by_column(row, fragments)
+        for k, start, text in matched:
+            above.setdefault(k, []).append((line, start, text))
+        if leftover:
+            placed.append((line, leftover))
+    for k, parts in above.items():
+        groups: list[list[tuple[int, int, str]]] = []
+        for part in parts:
+            if not groups or _LABEL_START.match(part[2]):
+                groups.append([])
+            groups[-1].append(part)
+        if not _LABEL_START.match(row[k][1]):
+            top = groups.pop()
+            row[k] = (row[k][0], "".join(text for _, _, text in top) + row[k][1])
+        for group in groups:
+            line, start, _ = group[0]
+            placed.append((line, [(start, "".join(text for _, _, text in group))]))
+    return [cells for _, cells in sorted(placed, key=lambda p: (p[0], p[1][0][0]))]  # by line, then column
+
+
+def _by_column(
+    row: list[tuple[int, str]], fragments: list[tuple[int, str]]
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, str]]]:
+    """Each fragment with the label cell of `row` that starts in its column, as (cell, start, text); and
+    the fragments that match no label cell (all of them when the line has more than the row's labels)."""
+    matched: list[tuple[int, int, str]] = []
     leftover: list[tuple[int, str]] = []
     labels = [k for k, (_, text) in enumerate(row) if not _is_number(text)]
     for start, text in fragments:
@@ -299,8 +350,16 @@ def _join_by_column(
         if not near or len(fragments) > len(labels):
             leftover.append((start, text))
             continue
-        k = near[0]
-        row[k] = (row[k][0], text + row[k][1] if prepend else row[k][1] + text)
+        matched.append((near[0], start, text))
+    return matched, leftover
+
+
+def _join_by_column(row: list[tuple[int, str]], fragments: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Append each fragment to the label cell of `row` that starts in its column (in place); the fragments
+    that match no label cell are returned."""
+    matched, leftover = _by_column(row, fragments)
+    for k, _, text in matched:
+        row[k] = (row[k][0], row[k][1] + text)
     return leftover
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import ipaddress
 import json
 import re
@@ -57,7 +58,7 @@ class RegistryError(ValueError):
     """The registry is wrong; the message says where (file:line) and how to fix it."""
 
 
-@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+@pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="forbid"))  # 100,000 in a national run
 class Agency:
     """One publishing agency, validated when made (also by dataclasses.replace). Unknown keys are
     errors: a misspelt key would otherwise be ignored."""
@@ -373,20 +374,34 @@ class Registry:
 
     def allowed_private_hosts(self) -> set[str]:
         """Hosts that may be on loopback/private addresses: only those the registry says so for."""
-        return {h for a in self.agencies if a.allow_private for h in a.hosts}
+        return set(self._host_rules[0])
 
     def rate_limits(self) -> dict[str, tuple[float, int]]:
         """host → (requests per second, requests in flight): the strictest of the agencies on that host."""
-        limits: dict[str, tuple[float, int]] = {}
-        for agency in self.agencies:
-            for host in agency.hosts:
-                rate, concurrency = limits.get(host, (agency.rate_limit, agency.concurrency))
-                limits[host] = (min(rate, agency.rate_limit), min(concurrency, agency.concurrency))
-        return limits
+        return dict(self._host_rules[1])
 
     def insecure_hosts(self) -> set[str]:
         """Hosts whose TLS certificates are not verified (a registry quirk, never a default)."""
-        return {h for a in self.agencies if not a.verify_tls for h in a.hosts}
+        return set(self._host_rules[2])
+
+    @functools.cached_property
+    def _host_rules(self) -> tuple[set[str], dict[str, tuple[float, int]], set[str]]:
+        """The three above, from one walk of the agencies made once: every discovery group and fetch batch
+        opens a session that asks for them, and walking 100,000 agencies each time made a national run's
+        sessions cost grow with the square of its size (0.05 s a session at 10,000 agencies)."""
+        allowed: set[str] = set()
+        limits: dict[str, tuple[float, int]] = {}
+        insecure: set[str] = set()
+        for agency in self.agencies:
+            hosts = agency.hosts
+            if agency.allow_private:
+                allowed |= hosts
+            if not agency.verify_tls:
+                insecure |= hosts
+            for host in hosts:
+                rate, concurrency = limits.get(host, (agency.rate_limit, agency.concurrency))
+                limits[host] = (min(rate, agency.rate_limit), min(concurrency, agency.concurrency))
+        return allowed, limits, insecure
 
 
 _AGENCY_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*agency[ \t]*\]\]", re.MULTILINE)

@@ -23,7 +23,7 @@ import io
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,7 @@ RACE_BACKOFF_SECONDS = 0.05  # the first pause after a lost race; doubles, up to
 RACE_BACKOFF_CAP = 3.0
 LEASE_RENEW_SECONDS = 60.0  # a writer staging for longer renews its staging lease this often
 MERGED_ROW_GROUP_ROWS = 128 * 1024  # rows a compaction holds at once, and the row groups it writes
+SCAN_BATCH_ROWS = 32 * 1024  # rows decoded at once when a file is searched for some of its rows
 
 
 @dataclass
@@ -100,6 +101,33 @@ def open_file(store: Store, state: LakeState, key: str) -> Any:
     raise KeyError(key)
 
 
+Where = Callable[[pa.Table], Any]  # a batch of rows → a boolean mask of those wanted
+
+
+def matching_rows(source: pq.ParquetFile, columns: list[str] | None, where: Where) -> Iterator[pa.Table]:
+    """The rows of a Parquet file that `where` wants, `columns` only, in the file's order: decoded
+    SCAN_BATCH_ROWS at a time, so that looking up a few hundred ids holds a batch and the matches, never
+    the file (a year's lineage is ~7 rows a report, ~700,000 rows in one file at 100,000 reports)."""
+    for batch in source.iter_batches(batch_size=SCAN_BATCH_ROWS, columns=columns, use_threads=False):
+        part = pa.Table.from_batches([batch])
+        part = part.filter(where(part))
+        if part.num_rows:
+            yield part
+
+
+def column_in(column: str, values: pa.Array) -> Where:
+    """A `where`: the rows whose `column` is one of `values`."""
+    return lambda table: pc.is_in(table[column], value_set=values)
+
+
+def read_matching(
+    store: Store, state: LakeState, key: str, columns: list[str] | None, where: Where
+) -> list[pa.Table]:
+    """`matching_rows` of one committed data file (from staging if its commit is not yet published)."""
+    with open_file(store, state, key) as fh, pq.ParquetFile(fh) as source:
+        return list(matching_rows(source, columns, where))
+
+
 def _year_of(key: str) -> int:
     return int(key.split("/report_year=", 1)[1].split("/", 1)[0])
 
@@ -113,12 +141,17 @@ def existing_reports(
         return found
     wanted = pa.array(sorted(report_ids))
     for key in state.table_files("reports"):
-        table = read_file(store, state, key, ["report_id", "content_hash"])
-        table = table.filter(pc.is_in(table["report_id"], value_set=wanted))
-        for rid, digest in zip(
-            table["report_id"].to_pylist(), table["content_hash"].to_pylist(), strict=True
+        for table in read_matching(
+            store,
+            state,
+            key,
+            ["report_id", "content_hash"],
+            column_in("report_id", wanted),
         ):
-            found[rid] = (_year_of(key), digest)
+            for rid, digest in zip(
+                table["report_id"].to_pylist(), table["content_hash"].to_pylist(), strict=True
+            ):
+                found[rid] = (_year_of(key), digest)
     return found
 
 
@@ -171,15 +204,19 @@ class _Plan:
             return pq.read_table(pa.BufferReader(self.pending[key]), columns=columns)
         return read_file(self.store, self.state, key, columns)
 
+    def read_matching(self, key: str, columns: list[str] | None, where: Where) -> list[pa.Table]:
+        if key in self.pending:
+            with pq.ParquetFile(pa.BufferReader(self.pending[key])) as source:
+                return list(matching_rows(source, columns, where))
+        return read_matching(self.store, self.state, key, columns, where)
+
     def remove_rows(self, table: str, year: int, column: str, values: set[str]) -> int:
         """Rewrite the partition's files that hold rows whose `column` is in `values`, without them."""
         removed = 0
         value_set = pa.array(sorted(values))
         prefix = f"{partition_dir(table, year)}/"
         for key in [k for k in self.files.get(table, {}) if k.startswith(prefix)]:
-            ids = self.read(table, key, [column])[column]
-            hits = pc.is_in(ids, value_set=value_set)
-            if not pc.any(hits).as_py():
+            if not self.read_matching(key, [column], column_in(column, value_set)):
                 continue
             full = self.read(table, key)
             kept = full.filter(pc.invert(pc.is_in(full[column], value_set=value_set)))
@@ -384,9 +421,9 @@ def _lineage_plan(plan: _Plan, events: Iterable[LineageEvent]) -> int:
         ids = pa.array(sorted(rows))
         # an event is filed under its report year, or 0 when it came without one: look in both
         for key in {**plan.state_partition("lineage", year), **plan.state_partition("lineage", UNKNOWN_YEAR)}:
-            seen = plan.read("lineage", key, ["event_id"])["event_id"]
-            for event_id in seen.filter(pc.is_in(seen, value_set=ids)).to_pylist():
-                rows.pop(event_id, None)
+            for seen in plan.read_matching(key, ["event_id"], column_in("event_id", ids)):
+                for event_id in seen["event_id"].to_pylist():
+                    rows.pop(event_id, None)
         if rows:
             plan.add("lineage", year, to_arrow("lineage", rows.values()))
             added += len(rows)

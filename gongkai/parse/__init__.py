@@ -21,10 +21,10 @@ from gongkai.parse.stream import Segment, classify, segments_of, upright
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
 from gongkai.values import parse_value
 
-PARSER_VERSION = "1.6.2"  # 1.6: 表三 columns placed by the header's names (法人或其他组织 as one column, a 小计, other orders)
+PARSER_VERSION = "1.6.3"  # 1.6: 表三 columns placed by the header's names (法人或其他组织 as one column, a 小计, other orders)
 # 1.6.1: running heads and feet (a browser's print date, URL and n/N) are read into no table row, nor as the
-# publication date;
-# 1.6.2: a 表三 header not understood but naming a column out of the national order is flagged
+# publication date; 1.6.2: numbers on a row's label line are its own (not a lost row's below it);
+# 1.6.3: a 表三 header not understood but naming a column out of the national order is flagged
 # (header_columns_ambiguous), not read in that order silently;
 # 1.5.1: years and dates in Chinese numerals (二〇二三年度…报告, 二〇二四年一月二十五日) are read;
 # 1.5: blank rows whose label ran into the next, rows whose label was lost, all placements at once
@@ -482,7 +482,7 @@ def _place_by_identities(form: str, reading: ApplicationsReading) -> None:
         return
     groups: dict[placing.Group, list[placing.Joint]] = {}
     for key, cells in reading.cells.items():
-        if key in lost:
+        if key in lost and key not in reading.lined:
             continue
         if key not in counted:
             # a row joins the sums when each cell is a count or printed blank (not unreadable, not words)
@@ -498,6 +498,13 @@ def _place_by_identities(form: str, reading: ApplicationsReading) -> None:
             if found is not None:
                 groups[(key,)] = [(r,) for r in found]
     for above, below in lost.items():
+        if above in reading.lined:
+            # its numbers are all its own (printed on its label's line, a row's worth): the rows below whose
+            # label was lost printed no line of numbers, so they are blank — if the identities hold so
+            own = groups.pop((above,), None)
+            if own is not None:
+                groups[(above, *below)] = [(*joint, *[(None,) * 7] * len(below)) for joint in own]
+            continue
         joints = _lost_row_readings(reading.printed[above], len(below))
         if joints is not None:
             groups[(above, *below)] = joints
@@ -509,7 +516,8 @@ def _place_by_identities(form: str, reading: ApplicationsReading) -> None:
         return
     settled: set[str] = set()
     inferred = {k for below in lost.values() for k in below if k in placed}
-    for key in [*counted, *(k for k in lost if k in placed and k not in counted), *inferred]:
+    cut = [k for k in lost if k in placed and k not in counted and k not in reading.lined]
+    for key in [*counted, *cut, *inferred]:
         flags = [] if key in inferred else [f for f in reading.cells[key][0].flags if f != "column_inferred"]
         flags += ["label_inferred"] if key in inferred else []
         printed = reading.unplaced.get(key) or reading.printed.get(key) or []
@@ -531,11 +539,16 @@ def _place_by_identities(form: str, reading: ApplicationsReading) -> None:
         if all(c.value is not None or "column_inferred" not in c.flags for c in cells):
             settled.add(f"applications.{key}")
     for key in inferred:
+        above = next(a for a, below in lost.items() if key in below)
         reading.problems.append(
             Problem(
                 "label_inferred",
                 f"表三 row {key} printed no label in text with no grid: its numbers were cut from the run after "
-                "the row above, where the table's column identities allow one reading",
+                "the row above, where the table's column identities allow one reading"
+                if above not in reading.lined
+                else f"表三 row {key} printed no label and no line of numbers of its own (the row above, {above}, "
+                "printed its numbers on its label's line): read as printed blank, as the table's column "
+                "identities allow",
                 "info",
                 f"applications.{key}",
             )

@@ -76,6 +76,9 @@ class LogicalRow:
     gridded: bool = False
     # a row whose label is printed with nothing after it (text where empty cells leave nothing): blank
     printed_blank: bool = False
+    # its values were all printed on the source row (a line of cells) that prints its label: none of them
+    # can be a row's below whose label was lost (that row's numbers would be a line of their own)
+    lined: bool = False
     # of a grid row: the grid column of each value, and the table (block index) it was read from
     columns: list[int] | None = None
     block: int | None = None
@@ -289,6 +292,7 @@ def logical_rows(segments: list[Segment], width: int, header_words: tuple[str, .
                 else:
                     current = start(labels, seg.page, seg.gridded)
                     current.values = values
+                current.lined = bool(values)
             elif (
                 current is not None
                 and current.labels
@@ -297,6 +301,7 @@ def logical_rows(segments: list[Segment], width: int, header_words: tuple[str, .
             ):
                 current.values = list(seg.cells)  # label on its own row, values on the next
                 current.gridded = current.gridded and seg.gridded
+                current.lined = False
                 columns = list(seg.columns) if seg.columns is not None else None
             else:
                 current = start([], seg.page, seg.gridded)
@@ -318,9 +323,11 @@ def logical_rows(segments: list[Segment], width: int, header_words: tuple[str, .
                 current.values.append(cell)
                 current.glued = current.glued or seg.glued
                 current.columns = None
+                current.lined = False
             elif current is not None and current.values:
                 current.values.append(cell)
                 current.columns = None
+                current.lined = False
         if current is not None:
             current.sources.add(seg.source)
     return _split_glued_rows(rows, width)

@@ -54,6 +54,9 @@ class ApplicationsReading:
     # the cells a gridless row printed, in order, when its own label named it: a row below it whose label
     # was lost may have printed its numbers right after them (parse._place_by_identities)
     printed: dict[str, list[str]] = field(default_factory=dict)
+    # of those, the rows that printed their numbers (no more than one row's) on their label's own line: all
+    # of them are the row's, and a row below whose label was lost printed none there
+    lined: set[str] = field(default_factory=set)
     # the 法人或其他组织 column as printed, by row, where the header prints it as one column with no kinds
     aggregated: dict[str, str] = field(default_factory=dict)
 
@@ -156,7 +159,10 @@ def _rejoined(rows: list[LogicalRow]) -> list[LogicalRow]:
             and len(parent.values) + len(row.values) <= MAX_REJOINED
         ):
             out[-1] = replace(
-                parent, values=[*parent.values, *row.values], sources=parent.sources | row.sources
+                parent,
+                values=[*parent.values, *row.values],
+                sources=parent.sources | row.sources,
+                lined=False,
             )
             continue
         out.append(row)
@@ -561,6 +567,11 @@ def _read_applications(
     orders = [[k.key for k in forms.APPLICATION_ROWS[f]] for f in ("f2021", "f2019")]
     if "other_handling" in keys:
         orders.reverse()
+    printing = {k for k, r in zip(keys, rows, strict=True) if k is not None and not r.printed_blank}
+    if "other_handling" in printing or printing & set(forms.OTHER_SUBROWS):
+        # a labelled row with numbers names which set the table prints: a lost label is one of that set's
+        # rows (taken for the other set's, the rows of the set it prints were left null with no word)
+        orders = orders[:1]
     readings = [_infer_lost_labels(keys, order) for order in orders]
     inferred = min(
         readings, key=lambda r: sum(1 for k, i in zip(keys, r, strict=True) if k is None and i is None)
@@ -632,6 +643,8 @@ def _read_applications(
             raw_cells, column_flags = _columns(row, totals_only)
             if not row.gridded and key is not None:
                 reading.printed[final] = row.trimmed_values()
+                if row.lined and len(row.trimmed_values()) <= 7:
+                    reading.lined.add(final)
             reading.cells[final] = [cell_value(raw, hint, (*column_flags, *label_flags)) for raw in raw_cells]
             if column_flags and len(row.trimmed_values()) <= 7:
                 reading.unplaced[final] = row.trimmed_values()

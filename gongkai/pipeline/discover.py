@@ -270,14 +270,17 @@ def recent_discoveries(
         return result
     store = lake_store(lake)
     state = log.read_state(store)
+    wanted = pa.array(sorted(set(agency_ids)))
     table = read_columns(
-        store, state, "lineage", ["stage", "status", "agency_id", "ended_at", "details"], years=[year]
-    )
-    if table.num_rows == 0:
-        return result
-    mask = pc.and_(pc.equal(table["stage"], "discover"), pc.equal(table["status"], "ok"))
-    table = table.filter(
-        pc.and_(mask, pc.is_in(table["agency_id"], value_set=pa.array(sorted(set(agency_ids)))))
+        store,
+        state,
+        "lineage",
+        ["stage", "status", "agency_id", "ended_at", "details"],
+        years=[year],
+        where=lambda t: pc.and_(
+            pc.and_(pc.equal(t["stage"], "discover"), pc.equal(t["status"], "ok")),
+            pc.is_in(t["agency_id"], value_set=wanted),
+        ),
     )
     latest: dict[str, dict] = {}
     for row in table.to_pylist():

@@ -27,7 +27,7 @@ from gongkai.extract import EXTRACTOR_VERSION
 from gongkai.lake import log
 from gongkai.lake.schemas import TABLES
 from gongkai.lake.store import Store, open_store
-from gongkai.lake.writer import read_file
+from gongkai.lake.writer import Where, column_in, read_file, read_matching
 from gongkai.parse import PARSER_VERSION
 from gongkai.pipeline.record import DocumentRecord, Prior, tally_records
 from gongkai.runs import DEFAULT_BATCH_SIZE, AgencyRun
@@ -53,12 +53,23 @@ def _table_files(state: log.LakeState, table: str, years: Iterable[int] | None) 
 
 
 def read_columns(
-    store: Store, state: log.LakeState, table: str, columns: list[str], years: Iterable[int] | None = None
+    store: Store,
+    state: log.LakeState,
+    table: str,
+    columns: list[str],
+    years: Iterable[int] | None = None,
+    where: Where | None = None,
 ) -> pa.Table:
-    """Some columns of a lake table as of `state` (only the partitions of `years`, if given)."""
+    """Some columns of a lake table as of `state` (only the partitions of `years`, if given; only the rows
+    `where` wants, if given — read a batch at a time, so the memory is the matches', not the table's)."""
     schema = TABLES[table].schema
     present = [c for c in columns if c in schema.names]
-    parts = [read_file(store, state, key, present) for key in _table_files(state, table, years)]
+    parts = []
+    for key in _table_files(state, table, years):
+        if where is None:
+            parts.append(read_file(store, state, key, present))
+        else:
+            parts.extend(read_matching(store, state, key, present, where))
     if not parts:
         return pa.table({c: pa.array([], schema.field(c).type) for c in present})
     return pa.concat_tables(parts, promote_options="permissive")
@@ -95,10 +106,7 @@ def known_reports(
         "extractor_version",
         "report_year",
     ]
-    table = read_columns(store, state, "reports", columns)
-    if table.num_rows == 0:
-        return {}
-    table = table.filter(pc.is_in(table["sha256"], value_set=pa.array(wanted)))
+    table = read_columns(store, state, "reports", columns, where=column_in("sha256", pa.array(wanted)))
     return {row["sha256"]: row for row in table.to_pylist()}
 
 
@@ -130,13 +138,15 @@ def previous_fetches(
         "ended_at",
         "details",
     ]
-    table = read_columns(store, state, "lineage", columns, years=[*years, 0])
-    if table.num_rows == 0:
-        return {}
-    mask = pc.and_(
-        pc.equal(table["stage"], "fetch"), pc.is_in(table["input_uri"], value_set=pa.array(wanted))
+    urls = pa.array(wanted)
+    table = read_columns(
+        store,
+        state,
+        "lineage",
+        columns,
+        years=[*years, 0],
+        where=lambda t: pc.and_(pc.equal(t["stage"], "fetch"), pc.is_in(t["input_uri"], value_set=urls)),
     )
-    table = table.filter(mask)
     latest: dict[str, dict] = {}
     for row in table.to_pylist():
         if row["status"] not in ("ok", "unchanged"):

@@ -29,7 +29,7 @@ from gongkai.clock import new_run_id, now, now_iso
 from gongkai.lake import log
 from gongkai.lake.rows import agency_id_for
 from gongkai.lake.store import Store
-from gongkai.lake.writer import read_file
+from gongkai.lake.writer import read_matching
 from gongkai.model import LineageEvent, Report, report_id_for
 from gongkai.outcome import CheckFailure, ReportOutcome, ValidationOutcome, status_for
 from gongkai.settings import get_settings
@@ -309,39 +309,46 @@ def _previous_from_lake(
     store: Store, wanted: set[tuple[str, int]]
 ) -> dict[tuple[str, int, str], frames.Previous]:
     state = log.read_state(store)
-    agencies = sorted({a for a, _ in wanted})
+    agencies = pc.cast(sorted({a for a, _ in wanted}), "string")
     years = sorted({y for _, y in wanted})
     chosen: dict[tuple[str, int], tuple[str, Any]] = {}  # (agency, year) -> (report_id, ingested_at)
+    # a year's partitions hold every agency's rows: read a batch at a time, keeping only those wanted
     for year in years:
         for key in state.partition_files("reports", year):
-            t = read_file(store, state, key, ["report_id", "agency_id", "status", "ingested_at"])
-            t = t.filter(
-                pc.and_(
-                    pc.is_in(t["agency_id"], value_set=pc.cast(agencies, "string")),
-                    pc.not_equal(t["status"], "failed"),
-                )
-            )
-            for row in t.to_pylist():
-                k = (row["agency_id"], year)
-                if k in wanted and (k not in chosen or row["ingested_at"] > chosen[k][1]):
-                    chosen[k] = (row["report_id"], row["ingested_at"])
+            for t in read_matching(
+                store,
+                state,
+                key,
+                ["report_id", "agency_id", "status", "ingested_at"],
+                lambda t: pc.and_(
+                    pc.is_in(t["agency_id"], value_set=agencies), pc.not_equal(t["status"], "failed")
+                ),
+            ):
+                for row in t.to_pylist():
+                    k = (row["agency_id"], year)
+                    if k in wanted and (k not in chosen or row["ingested_at"] > chosen[k][1]):
+                        chosen[k] = (row["report_id"], row["ingested_at"])
     found: dict[tuple[str, int, str], frames.Previous] = {}
     by_report = {rid: k for k, (rid, _) in chosen.items()}
+    report_ids = pc.cast(sorted(by_report), "string")
     for year in years:
         for key in state.partition_files("applications", year):
-            t = read_file(store, state, key, ["report_id", "row", "applicant", "value"])
-            t = t.filter(
-                pc.and_(
-                    pc.is_in(t["report_id"], value_set=pc.cast(sorted(by_report), "string")),
+            for t in read_matching(
+                store,
+                state,
+                key,
+                ["report_id", "row", "applicant", "value"],
+                lambda t: pc.and_(
+                    pc.is_in(t["report_id"], value_set=report_ids),
                     pc.equal(t["row"], forms.CROSS_YEAR.previous_row),
-                )
-            )
-            for row in t.to_pylist():
-                agency, y = by_report[row["report_id"]]
-                if row["value"] is not None:
-                    found[(agency, y, row["applicant"])] = frames.Previous(
-                        float(row["value"]), row["report_id"]
-                    )
+                ),
+            ):
+                for row in t.to_pylist():
+                    agency, y = by_report[row["report_id"]]
+                    if row["value"] is not None:
+                        found[(agency, y, row["applicant"])] = frames.Previous(
+                            float(row["value"]), row["report_id"]
+                        )
     return found
 
 

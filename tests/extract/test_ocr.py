@@ -16,10 +16,13 @@ from gongkai.extract import extract_bytes
 from gongkai.extract.ocr import (
     _as_number,
     _between,
+    _check_separators,
     _extended,
     _glyphs,
     _joined,
+    _leading_bar,
     _open_edges,
+    _separator_gaps,
     _slash,
     _stray_specks,
     _text_lines,
@@ -283,8 +286,17 @@ def test_a_ruling_reaches_the_crossing_ruling_a_character_stroke_stops_short_of(
     ink[10:51, 20] = 255  # a vertical ruling meeting both
     ink[16:45, 60] = 255  # the stroke of a character in the row, 6 px clear of each ruling
     verticals = [(20.0, 10, 50), (60.0, 16, 44)]
-    assert _between(verticals, [10.0, 50.0], 8, ink, 1) == [(20.0, 10, 50)]
-    assert len(_between(verticals, [10.0, 50.0], 8)) == 2  # (without the ink to look at)
+    horizontals = [(10.0, 0, 99), (50.0, 0, 99)]
+    assert _between(verticals, horizontals, 8, ink, 1) == [(20.0, 10, 50)]
+    assert len(_between(verticals, horizontals, 8)) == 2  # (without the ink to look at)
+
+
+def test_a_stroke_reaches_no_ruling_that_does_not_run_across_it() -> None:
+    # two short flat runs (the bottoms of close-set digits, bridged by blur) far to the right of a
+    # character stroke spanning their height: no grid of strokes
+    verticals = [(20.0, 8, 30), (300.0, 8, 30)]
+    flats = [(12.0, 280, 330), (26.0, 280, 330)]
+    assert _between(verticals, flats, 8) == [(300.0, 12, 26)]
 
 
 def test_a_jagged_ruling_is_carried_on_to_the_edge_its_ink_reaches() -> None:
@@ -329,3 +341,44 @@ def test_a_slash_is_told_from_a_one() -> None:
     one[2:6, 3:6] = 255
     assert not _slash(one)
     assert not _slash(np.full((20, 80), 255, np.uint8))  # a wide line of text is no stroke
+
+
+def _digits(*spans: tuple[int, int]) -> np.ndarray:
+    """A line 20 px tall with a 4 px-wide 'digit' (a box outline) at each column span."""
+    mask = np.zeros((20, 80), np.uint8)
+    for x0, x1 in spans:
+        mask[0:20, x0 : x0 + 3] = mask[0:20, x1 - 3 : x1] = 255
+        mask[0:3, x0:x1] = mask[17:20, x0:x1] = 255
+    return mask
+
+
+def test_a_point_sits_on_the_baseline_and_is_as_large_as_a_point() -> None:
+    mask = _digits((0, 10), (22, 32))
+    mask[16:20, 14:18] = 255  # a point on the baseline in the gap
+    assert _separator_gaps(mask) == [True]
+    mask[16:20, 14:18] = 0
+    mask[13, 15:17] = 255  # a pixel of noise in the gap, above the baseline: no point
+    assert _separator_gaps(mask) == [False]
+    mask[13, 15:17] = 0
+    mask[19, 15] = 255  # a lone pixel on the baseline: too small for a point
+    assert _separator_gaps(mask) == [False]
+
+
+def test_a_speck_read_as_a_colon_between_close_set_digits_is_dropped() -> None:
+    ink = _digits((0, 10), (12, 22), (24, 34))
+    ink[8:10, 10:12] = 255  # specks between the first two digits, read as ':'
+    read = [("1:23", 0.95, "")]
+    assert _check_separators(read, ink, [(0, 0, 34, 20)]) == [("123", 0.95, "nopoint:1:23")]
+    wide = _digits((0, 10), (22, 32))
+    wide[16:20, 14:18] = 255  # a point in a gap wide enough for one, read as ':' (no separator)
+    assert _check_separators([("1:2", 0.95, "")], wide, [(0, 0, 32, 20)])[0][2] == "unsure"
+
+
+def test_a_number_read_without_the_minus_its_ink_begins_with_is_unsure() -> None:
+    ink = _digits((12, 22))
+    ink[9:12, 0:12] = 255  # a minus run into the digit's ink by blur
+    assert _leading_bar(ink)
+    assert _check_separators([("0", 0.99, "")], ink, [(0, 0, 22, 20)])[0][2] == "unsure"
+    assert _check_separators([("-0", 0.99, "")], ink, [(0, 0, 22, 20)])[0][2] == ""
+    ink[9:12, 0:10] = 0  # a crossbar's stub before the stem (a '4'): no minus
+    assert not _leading_bar(ink)

@@ -12,12 +12,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
 from gongkai import forms
-from gongkai.lake import log
+from gongkai.lake import log, writer
 from gongkai.lake.raw import archive_raw
 from gongkai.lake.reader import dataset, read_table
 from gongkai.lake.schemas import TABLES
@@ -196,6 +198,50 @@ def test_files_per_partition_stay_bounded(tmp_path: Path, parsed: dict[str, Repo
     # the fourteen runs' row groups are gathered into one, not kept as fourteen small ones
     assert pq.ParquetFile(io.BytesIO(store.get(key))).num_row_groups == 1
     assert read_table(store, "applications").num_rows == 14 * 175
+
+
+def test_a_lookup_reads_a_batch_of_rows_at_a_time_and_keeps_the_matches(
+    tmp_path: Path, parsed: dict[str, Report], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Looking up a few reports in a partition decodes SCAN_BATCH_ROWS rows at a time, so the memory is a
+    batch's and the matches', never the whole file (a national year's lineage is ~700,000 rows)."""
+    store = open_store(str(tmp_path / "lake"))
+    base = parsed[SEEDS[3]]
+    for i in range(6):
+        report = copy.deepcopy(base)
+        report.sha256 = f"{i:02x}" + base.sha256[2:]
+        write_batch(store, [report])
+    compact(store, ["applications"])
+    state = log.read_state(store)
+    [key] = state.table_files("applications")
+    whole = writer.read_file(store, state, key, ["report_id", "row", "applicant", "value"])
+    assert whole.num_rows == 6 * 175
+    wanted = sorted(set(whole["report_id"].to_pylist()))[1:3]
+    monkeypatch.setattr(writer, "SCAN_BATCH_ROWS", 100)
+    parts = writer.read_matching(
+        store,
+        state,
+        key,
+        ["report_id", "row", "applicant", "value"],
+        writer.column_in("report_id", pa.array(wanted)),
+    )
+    assert max(p.num_rows for p in parts) <= 100 and len(parts) >= 2 * 175 // 100
+    found = pa.concat_tables(parts)
+    assert found.num_rows == 2 * 175
+    # the same rows in the same order as reading the file and filtering it
+    expected = whole.filter(pc.is_in(whole["report_id"], value_set=pa.array(wanted)))
+    assert found.to_pylist() == expected.to_pylist()
+    assert writer.existing_reports(store, state, {*wanted, "absent"}) == {
+        rid: (2023, digest)
+        for rid, digest in zip(
+            *(
+                read_table(store, "reports", ["report_id", "content_hash"])[c].to_pylist()
+                for c in ("report_id", "content_hash")
+            ),
+            strict=True,
+        )
+        if rid in wanted
+    }
 
 
 def test_lineage_is_kept_once_per_distinct_event(lake_uri: str, parsed: dict[str, Report]) -> None:

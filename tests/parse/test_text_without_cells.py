@@ -14,7 +14,7 @@ import pytest
 from gongkai import forms
 from gongkai.extract import extract_bytes
 from gongkai.parse import parse_document, placing
-from gongkai.synth_files import expected_cells, score, synth_from_golden
+from gongkai.synth_files import consistent_variants, expected_cells, score, synth_from_golden
 from gongkai.synth_layouts import to_cell_lines, to_unlabelled_cell_lines
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -107,3 +107,22 @@ def test_every_choice_of_readings_at_once_settles_what_one_identity_at_a_time_ca
     assert found["a"][0] == {3} and found["b"][1] == {4} and found["b"][0] == {None}
     # numbers that cannot add up in any choice: nothing may be settled
     assert placing.solve(("a", "b"), {**fixed, ("a", "b"): [swapped[2]]}) is False
+
+
+def test_a_2021_report_printing_other_handling_as_one_row_is_placed_by_the_identities() -> None:
+    # （六）其他处理 printed as one row (the 2019 way) in a 2021-form report: its row stands before (七)总计, as
+    # printed. (It was put after 结转下年度 instead, so the identities summed (七)总计 with the result rows and
+    # left out 其他处理: they never held, and no short row was placed.)
+    assert forms.printed_rows("f2021", True)[-3:] == (
+        "other_handling",
+        "results_total",
+        "carried_forward_to_next_year",
+    )
+    synth = consistent_variants(1, 24)[22]
+    assert synth.form == "f2021" and "other_handling" in synth.applications
+    report = parse_document(extract_bytes(to_cell_lines(synth, random.Random(1022)), "r.txt"))
+    # '2 0 305 12 319': 0 may sit under 科研机构 or 社会公益组织 (the column sums leave both), the rest is placed
+    assert _row(report, "denied_state_secret") == [None, 2, None, None, 305, 12, 319]
+    assert "column_inferred" in report.applications[("denied_state_secret", "public_interest_org")].flags
+    assert _row(report, "other_handling") == [30, 15, 0, 2797, 0, 774, 3616]
+    assert score(report, expected_cells(synth), synth.form) == {"exact": 181, "flagged": 5}
