@@ -140,6 +140,7 @@ def _rows(
 
     from gongkai.lake.reader import dataset, table_keys
     from gongkai.lake.schemas import PARTITION_COLUMN, TABLES, UNKNOWN_YEAR
+    from gongkai.lake.writer import SCAN_BATCH_ROWS
 
     if not report_ids or not table_keys(store, table):
         return []
@@ -150,7 +151,7 @@ def _rows(
     batches = dataset(store, table).to_batches(
         columns=[c for c in columns if c in names],
         filter=wanted,
-        batch_size=32 * 1024,
+        batch_size=SCAN_BATCH_ROWS,
         batch_readahead=0,
         fragment_readahead=0,
         use_threads=False,

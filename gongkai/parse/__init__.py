@@ -71,10 +71,10 @@ def parse_document(
             (running if block.running else lines).append(block.text)
         else:
             lines.extend(" ".join(c.text for c in row) for row in block.rows)
-    report.report_year = metadata.report_year(lines + running)
-    report.agency_name = metadata.agency_name(lines + running)
     report.published_date = metadata.published_date(lines)
     lines += running
+    report.report_year = metadata.report_year(lines)
+    report.agency_name = metadata.agency_name(lines)
 
     full_text = "\n".join(lines)
     evidence = national_form_evidence(full_text, report.report_year)
