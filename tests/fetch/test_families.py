@@ -84,6 +84,31 @@ def test_hanweb_column_pages_on_to_the_data_proxy_groups() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "param",
+    [
+        "var param_9 = {col:1,webid:1,path:'/',columnid:1229,sourceContentType:1,unitid:'9',webname:'某 县',"
+        "permissiontype:0,keyWord:kw};",  # the call names it (山东省能源局's page, tests/fixtures/sites)
+        "",  # the object written in the call itself
+    ],
+)
+def test_hanweb_groups_carry_the_jpage_ajax_param_fields_the_nextgroup_link_lacks(param: str) -> None:
+    # jpage posts its ajaxParam with every group; the <nextgroup> link has no col=1 or sourceContentType
+    fields = "{col:1,webid:1,path:'/',columnid:1229,sourceContentType:1,unitid:'9',webname:'某 县',permissiontype:0}"
+    call = "ajaxParam:param_9" if param else f"ajaxParam:{fields}"
+    page = COLUMN.replace("proxyUrl:", f"{call},proxyUrl:").replace("<script>$(", f"<script>{param}$(")
+    _, listing = read_listing(page, "http://x.gov.cn/col/col1229/index.html")
+    proxy = (
+        "http://x.gov.cn/module/web/jpage/dataproxy.jsp?page=1&webid=1&path=/&columnid=1229&unitid=4735476"
+    )
+    # the link's own fields keep their values (unitid), a variable's value (keyWord:kw) is not read
+    added = "col=1&sourceContentType=1&webname=%E6%9F%90+%E5%8E%BF"
+    assert listing.pages == [
+        f"{proxy}&permissiontype=0&{added}&startrecord=3&endrecord=4&perpage=1",
+        f"{proxy}&permissiontype=0&{added}&startrecord=5&endrecord=5&perpage=1",
+    ]
+
+
 @pytest.mark.parametrize("site", COLUMNS, ids=[f"{s.family}/{s.name}" for s in COLUMNS])
 def test_a_real_column_yields_the_exact_links_and_pages(site: SavedSite) -> None:
     file = site.file_for(site.listing)
