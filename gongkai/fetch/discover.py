@@ -141,7 +141,7 @@ def discover_reports(
                     break
                 continue
             media_type = sniff_media_type(fetched.content, fetched.url)
-            if media_type not in _LISTING_TYPES:
+            if media_type not in _LISTING_TYPES and not _json_answer(fetched, media_type):
                 found.problems.append(
                     _listing_problem(
                         agency, page_url, "not_html", f"is {media_type}, not an HTML listing page", first
@@ -186,6 +186,15 @@ def discover_reports(
             )
     _report_years(found, agency, year, articles)
     return found
+
+
+def _json_answer(fetched: Fetched, media_type: str) -> bool:
+    """A list API's JSON answer (福建's /fjdzapp/search): a listing page all the same, read by its family."""
+    if media_type != "text/plain":
+        return False
+    return (
+        "json" in fetched.content_type.lower() or fetched.content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+    )
 
 
 MAX_PORTAL_HUBS = 4  # 政府信息公开 / 政务公开 pages opened in search of the reports column

@@ -209,6 +209,78 @@ def test_zfxxgk_year_link_back_to_the_column_itself_is_not_a_section() -> None:
     assert [link.title for link in listing.items] == ["2019年", "2018年"]
 
 
+# 福建's 政务公开平台: page 1 written statically, the rest asked by the `list` script from the search API
+PLATFORM_COLUMN = (
+    '<html><body><ul><li><a href="./202403/t20240301_9.htm" title="某局2023年政府信息公开工作年度报告">某局</a>'
+    "</li></ul><script>var SiteInfo = {\n was4doc :   210831  //文档检索的was频道号\n ,was4rel : 203629 };</script>"
+    "<script>require(['list'],function(listModel){ listModel({ Mode:'wasdoc', objArgs:{ listArgs:{"
+    ' channelid : SiteInfo.was4doc, classsql: "" || "chnlid=20271" ,sortfield: \'-docorderpri,-docreltime\' } },'
+    " pagebar:{ recordCount: '31' , prepage : 15, pgCountMode : 'recordCount' }, autoGetPage : false,"
+    " showStatic : true }) })</script></body></html>"
+)
+API_ANSWER = json.dumps(
+    {
+        "error": False,
+        "page": 2,
+        "prepage": 15,
+        "pageCount": 3,
+        "recordCount": 31,
+        "data": [
+            {
+                "doctitle": "某局<em>2022</em>年政府信息公开工作年度报告",
+                "docpuburl": "/zfxxgk/zfxxgknb/202301/t20230110_8.htm",
+            },
+            {
+                "doctitle": "某局2021年政府信息公开工作年度报告",
+                "chnldocurl": "/zfxxgk/zfxxgknb/202201/t1.htm",
+            },
+            {"doctitle": "", "docpuburl": "/zfxxgk/zfxxgknb/202101/t0.htm"},  # no title: not a link
+            "not an entry",
+        ],
+    },
+    ensure_ascii=False,
+)
+
+
+def test_zfxxgk_platform_column_pages_on_through_its_search_api() -> None:
+    family, listing = read_listing(PLATFORM_COLUMN, "http://czj.x.gov.cn/zfxxgk/zfxxgknb/index.html")
+    api = (
+        "http://czj.x.gov.cn/fjdzapp/search?channelid=210831&sortfield=-docorderpri%2C-docreltime"
+        "&classsql=chnlid%3D20271"
+    )
+    # 31 records, 15 a page: pages 2 and 3 come from the API, page 1 is the static list
+    assert (family, listing.pages) == ("zfxxgk", [f"{api}&page=2&prepage=15", f"{api}&page=3&prepage=15"])
+    assert [link.title for link in listing.items] == ["某局2023年政府信息公开工作年度报告"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("channelid : SiteInfo.was4doc", "channelid : SiteInfo.other"),  # a setting the page does not hold
+        ("Mode:'wasdoc'", "Mode:'other'"),  # an API whose address is not known
+        ("recordCount: '31'", "pgCountMode: '31'"),  # no record count: how many pages is not known
+    ],
+)
+def test_zfxxgk_platform_pages_are_not_guessed_without_what_the_call_needs(change: tuple[str, str]) -> None:
+    page = PLATFORM_COLUMN.replace(*change)
+    assert read_listing(page, "http://czj.x.gov.cn/zfxxgk/zfxxgknb/index.html")[1].pages == []
+
+
+def test_zfxxgk_search_api_answer_lists_its_documents_and_other_pages() -> None:
+    url = "http://x.gov.cn/fjdzapp/search?channelid=1&classsql=chnlid%3D5&page=2&prepage=15"
+    family, listing = read_listing(API_ANSWER, url)
+    assert family == "zfxxgk"
+    assert [(link.url, link.title) for link in listing.items] == [
+        ("http://x.gov.cn/zfxxgk/zfxxgknb/202301/t20230110_8.htm", "某局2022年政府信息公开工作年度报告"),
+        ("http://x.gov.cn/zfxxgk/zfxxgknb/202201/t1.htm", "某局2021年政府信息公开工作年度报告"),
+    ]
+    base = "http://x.gov.cn/fjdzapp/search?channelid=1&classsql=chnlid%3D5"
+    assert listing.pages == [f"{base}&page=3&prepage=15"]  # page 1 is the column's (or queued before)
+    # an answer that is not the API's JSON (an error page) is read as a page, not taken for an empty list
+    family, listing = read_listing('<html><body><a href="/a.htm">x</a></body></html>', url)
+    assert (family, [link.url for link in listing.items]) == ("zfxxgk", ["http://x.gov.cn/a.htm"])
+
+
 PAGES = {
     "/col/col1229/index.html": ("text/html", COLUMN),
     "/module/web/jpage/dataproxy.jsp": ("text/xml", PROXY_ANSWER),
@@ -232,6 +304,12 @@ PAGES = {
     "/zwgk/nb/": (
         "text/html",
         '<html><body><a href="/files/2023.pdf">某县2023年政府信息公开工作年度报告</a></body></html>',
+    ),
+    "/zfxxgk/zfxxgknb/index.html": ("text/html", PLATFORM_COLUMN),
+    "/fjdzapp/search": ("application/json", API_ANSWER),
+    "/zfxxgk/zfxxgknb/202301/t20230110_8.htm": (
+        "text/html",
+        '<html><body><a href="/files/2022nb.pdf">某局2022年政府信息公开工作年度报告.pdf</a></body></html>',
     ),
     "/zfxxgk/nb/2023/": (
         "text/html",
@@ -300,6 +378,13 @@ def test_discovery_reads_the_asked_year_sub_column_and_reports_an_undated_title(
         links, problems = _discover(base, "/zfxxgk/nb/index.html", 2023)
     assert links == [("/files/a.docx", "某局2023年政府信息公开工作年度报告", "attachment")]
     assert "report_year_missing" in problems  # 某局政府信息公开工作年度报告: a report without a year
+
+
+def test_discovery_reads_a_platform_column_s_later_pages_from_its_json_search_api() -> None:
+    with _site() as base:
+        links, problems = _discover(base, "/zfxxgk/zfxxgknb/index.html", 2022)
+    assert links == [("/files/2022nb.pdf", "某局2022年政府信息公开工作年度报告.pdf", "attachment")]
+    assert not [p for p in problems if p.startswith("listing")]  # the JSON answers are listing pages
 
 
 def test_without_a_listing_url_discovery_finds_the_column_on_the_portal() -> None:
