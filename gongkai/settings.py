@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -84,6 +85,11 @@ class Settings(BaseSettings):
         default=3 * 2**30,
         gt=0,
         description="memory one document's handling may add to its worker process's address space",
+    )
+    budget_worker_start: Literal["forkserver", "fork"] = Field(
+        default="forkserver",
+        description="how budget workers start: forked from a clean fork server (safe while the run's "
+        "threads work), or forked from the run itself (sees code patched in the run: tests)",
     )
     parse_workers: int = Field(
         default=0,

@@ -40,13 +40,15 @@ SLOW = (
 
 @pytest.fixture(autouse=True)
 def _fresh_budget_workers(request: pytest.FixtureRequest) -> Iterator[None]:
-    """A budget worker is a fork of this process: a test that patches code gets workers forked after its
-    patch, and leaves none behind that carry it (gongkai.extract.limits)."""
+    """A test that patches code gets budget workers forked from this process after its patch (not from the
+    fork server, which imported the code unpatched), and leaves none behind that carry it
+    (gongkai.extract.limits)."""
     if "monkeypatch" not in request.fixturenames:
         yield
         return
     from gongkai.extract.limits import stop_budget_workers
 
+    request.getfixturevalue("monkeypatch").setenv("GONGKAI_BUDGET_WORKER_START", "fork")
     stop_budget_workers()
     yield
     stop_budget_workers()

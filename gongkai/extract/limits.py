@@ -4,9 +4,12 @@
   format) runs in a budget worker with one time and memory budget (GONGKAI_DOCUMENT_SECONDS,
   GONGKAI_DOCUMENT_MEMORY_BYTES); exceeding it is the problem `document_budget_exceeded`. OCR and
   LibreOffice conversion, slow by nature, add their own allowance to the time budget (`grant_time`).
-- Budget workers are forked once and reused: a fork of a run that imported Prefect and Great Expectations
-  costs 25-45 ms (its page tables), more than parsing a text report. A worker is replaced when a document
-  overran its budget (killed), came near its memory limit, or left it much larger than it started.
+- Budget workers are started once and reused, and replaced when a document overran its budget (killed),
+  came near its memory limit, or left it much larger than it started. They are forked from a fork server
+  (a clean, single-threaded process that imported the parsers once), not from the run: a fork of the run
+  copies the locks its other threads hold at that instant (discovery parsing a listing with lxml), and
+  the worker hangs on the first it needs until its budget kills it (GONGKAI_BUDGET_WORKER_START=fork
+  forks from the run, which sees code patched in the run; tests use it).
 - `extract_limited`: PDF/DOCX extraction's own limits (GONGKAI_EXTRACTION_SECONDS/_MEMORY_BYTES). Inside
   a budget worker it runs there, its time limit watched by the parent; elsewhere, and for OCR (whose
   timeout keeps the text layer already read), in a child process of its own.
@@ -172,7 +175,7 @@ class _Worker:
     """One budget worker process and the run's end of its pipe."""
 
     def __init__(self) -> None:
-        context = multiprocessing.get_context("fork")
+        context = _context()
         self.conn, child_end = context.Pipe()
         # not a daemon: OCR starts its own child from it; stopped at exit (`stop_budget_workers`), and it
         # leaves by itself should the run be killed
@@ -196,6 +199,18 @@ class _Worker:
         with _lock:
             if self in _workers:
                 _workers.remove(self)
+
+
+# what a budget worker runs: imported once by the fork server, not by each worker
+_PRELOAD = ["gongkai.pipeline.parse"]
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    start = get_settings().budget_worker_start
+    context = multiprocessing.get_context(start)
+    if start == "forkserver":
+        context.set_forkserver_preload(_PRELOAD)
+    return context
 
 
 _lock = threading.Lock()

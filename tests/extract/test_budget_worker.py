@@ -1,7 +1,7 @@
-"""The document budget's worker process: forked once and reused document after document (a fork of a big
-run costs more than parsing a text report), replaced when a document overran it, and never out of date
-with the run's settings. Every test takes `monkeypatch`, so its workers are forked after this module was
-imported (tests/conftest.py) and can find the functions below."""
+"""The document budget's worker process: started once and reused document after document, replaced when a
+document overran it, and never out of date with the run's settings. A test that takes `monkeypatch` gets
+workers forked from the test process after this module was imported (tests/conftest.py); the others get
+the run's default, workers forked from a clean fork server."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from gongkai.extract import limits
@@ -39,6 +41,49 @@ def _allocate(data: bytes, megabytes: int) -> int:
 
 def _crash(data: bytes) -> None:
     os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer or a crashing C library would
+
+
+_TABLE_PAGE = ("<table>" + "<tr><td>一、本年新收</td><td>2</td></tr>" * 400 + "</table>").encode()
+
+
+def _html_cells(data: bytes) -> int:
+    return len(lxml.html.document_fromstring(data).xpath("//td"))
+
+
+def test_workers_started_while_other_threads_parse_html_do_not_hang() -> None:
+    """A run's threads parse listings with lxml while parse tasks start budget workers. A worker forked
+    from the run inherits lxml's state mid-parse and hung on its first page until its budget killed it
+    (every fresh worker, on this test, with GONGKAI_BUDGET_WORKER_START=fork): the 100,000-document
+    benchmark stalled on it. Workers come from a clean fork server instead."""
+    busy = threading.Event()
+    busy.set()
+
+    def parse_listings() -> None:
+        while busy.is_set():
+            lxml.html.document_fromstring(_TABLE_PAGE)
+
+    threads = [threading.Thread(target=parse_listings, daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        outcomes = []
+        for _ in range(8):  # a fresh worker each time
+            limits.stop_budget_workers()
+            outcomes.append(limits.run_within_budget(_html_cells, _TABLE_PAGE, seconds=20))
+    finally:
+        busy.clear()
+        for thread in threads:
+            thread.join()
+    assert outcomes == [800] * 8  # two cells a row
+
+
+def test_workers_come_from_the_fork_server_by_default() -> None:
+    worker = limits.run_within_budget(_parent, b"")
+    assert isinstance(worker, int) and worker != os.getpid()  # the fork server is the worker's parent
+
+
+def _parent(data: bytes) -> int:
+    return os.getppid()
 
 
 def _alive(pid: int) -> bool:
@@ -124,8 +169,9 @@ def whoami(data):
 def hang(data):
     time.sleep(600)
 
-print(limits.run_within_budget(whoami, b""), flush=True)
-limits.run_within_budget(hang, b"")
+if __name__ == "__main__":  # budget workers come from a fork server, which imports this file again
+    print(limits.run_within_budget(whoami, b""), flush=True)
+    limits.run_within_budget(hang, b"")
 """
 
 
@@ -138,10 +184,12 @@ def _running(pid: int) -> bool:
         return False
 
 
-def _start_run() -> tuple[subprocess.Popen[str], int]:
+def _start_run(folder: Path) -> tuple[subprocess.Popen[str], int]:
     """A run in a session of its own, its budget worker in `hang`: (the run, the worker's pid)."""
+    script = folder / "killed_run.py"
+    script.write_text(_RUN_KILLED_MIDWAY)
     run = subprocess.Popen(
-        [sys.executable, "-c", _RUN_KILLED_MIDWAY],
+        [sys.executable, str(script)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -162,15 +210,15 @@ def _gone(pid: int) -> bool:
     return not _running(pid)
 
 
-def test_a_worker_leaves_when_its_run_is_killed() -> None:
-    run, worker = _start_run()
+def test_a_worker_leaves_when_its_run_is_killed(tmp_path: Path) -> None:
+    run, worker = _start_run(tmp_path)
     run.kill()  # the run alone, as the OOM killer would
     run.communicate(timeout=30)
     assert _gone(worker)
 
 
-def test_ctrl_c_stops_the_run_and_its_worker_quietly() -> None:
-    run, worker = _start_run()
+def test_ctrl_c_stops_the_run_and_its_worker_quietly(tmp_path: Path) -> None:
+    run, worker = _start_run(tmp_path)
     os.killpg(run.pid, signal.SIGINT)  # what a terminal sends: to every process of the group
     _, stderr = run.communicate(timeout=30)
     assert "KeyboardInterrupt" in stderr  # the run's own, at run_within_budget
