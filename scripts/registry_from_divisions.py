@@ -23,6 +23,7 @@ import re
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 from pypinyin import lazy_pinyin
 
@@ -32,6 +33,7 @@ from gongkai.fetch.registry import BUNDLED, Agency, agency_toml, read_entries, r
 NATIONAL_FILE = "00-national.toml"
 STATE_COUNCIL = "state-council"
 HOSTS = BUNDLED / "portal_hosts.tsv"
+NO_HOST = "portal host not known here: add portal_host (or listing_urls) before discovery"
 # 自治州: the place name is what precedes the peoples named (延边朝鲜族自治州 → 延边)
 _AUTONOMOUS = re.compile(
     r"(?:(?:朝鲜|土家|苗|藏|羌|彝|布依|侗|哈尼|壮|傣|景颇|傈僳|白|回|蒙古|哈萨克|柯尔克孜)族?)+自治州$"
@@ -48,8 +50,9 @@ HEADER = """\
 # {province} ({code}): the province's government and 残疾人联合会, its prefecture-level governments, and
 # the province's other agencies. Made by scripts/registry_from_divisions.py from the division table
 # (divisions/README.md); run again, it keeps every entry as edited here and never changes a slug.
-# portal_host of a generated entry: from portal_hosts.tsv, the maintainers' knowledge, not fetched
-# (host_verified = false until someone sees the host serve the agency's pages).
+# portal_host of a generated entry: from portal_hosts.tsv (the maintainers' knowledge, or the public
+# source its notes name), not fetched: host_verified = false until someone sees the host serve the
+# agency's pages.
 # Fields and how to add an agency: docs/operations.md, "The registry".
 
 """
@@ -69,14 +72,31 @@ def government_name(division: Division) -> str:
     return division.name + ("行政公署" if division.name.endswith(("地区", "盟")) else "人民政府")
 
 
-def load_hosts(path: Path = HOSTS) -> dict[tuple[str, str], str]:
-    """(12-digit code, gov|dpf) → host."""
+class PortalHost(NamedTuple):
+    host: str
+    source: str = ""  # where the host was read (repository and path, or page); empty: maintainers' knowledge
+
+
+def load_hosts(path: Path = HOSTS) -> dict[tuple[str, str], PortalHost]:
+    """(12-digit code, gov|dpf) → host and its source. Columns (tab-separated): code, kind, host[, source]."""
     hosts = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            code, kind, host = line.split("\t")
-            hosts[(pad_code(code), kind)] = host.strip()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = [cell.strip() for cell in line.split("\t")]
+        if len(cells) not in (3, 4) or cells[1] not in ("gov", "dpf") or not cells[2]:
+            raise SystemExit(f"{path}:{number}: expected code, gov|dpf, host[, source] separated by tabs")
+        hosts[(pad_code(cells[0]), cells[1])] = PortalHost(cells[2], cells[3] if len(cells) == 4 else "")
     return hosts
+
+
+def host_note(host: PortalHost | None) -> str:
+    """The notes of an entry whose portal_host the script sets."""
+    if host is None:
+        return NO_HOST
+    if host.source:
+        return f"portal host read in {host.source} (not fetched)"
+    return ""
 
 
 def _is_dpf(agency: Agency) -> bool:
@@ -109,7 +129,7 @@ def build(registry_dir: Path, also: list[Path]) -> tuple[dict[Path, str], list[s
             level="province",
             parent=STATE_COUNCIL,
             code=province.code,
-            host=hosts.get((province.code, "gov"), ""),
+            host=hosts.get((province.code, "gov")),
             taken=taken,
         )
         dpf = _keep_or_make(
@@ -119,7 +139,7 @@ def build(registry_dir: Path, also: list[Path]) -> tuple[dict[Path, str], list[s
             level="department",
             parent=gov.slug,
             code=province.code,
-            host=hosts.get((province.code, "dpf"), ""),
+            host=hosts.get((province.code, "dpf")),
             taken=taken,
         )
         agencies = [gov, dpf]
@@ -134,7 +154,7 @@ def build(registry_dir: Path, also: list[Path]) -> tuple[dict[Path, str], list[s
                     level="prefecture",
                     parent=gov.slug,
                     code=division.code,
-                    host=hosts.get((division.code, "gov"), ""),
+                    host=hosts.get((division.code, "gov")),
                     taken=taken,
                 )
             )
@@ -178,13 +198,15 @@ def _keep_or_make(
     level: str,
     parent: str,
     code: str,
-    host: str,
+    host: PortalHost | None,
     taken: set[str],
 ) -> Agency:
     if agency is not None:  # kept as written; only what is empty is filled in
-        return dataclasses.replace(
-            agency, parent=agency.parent or parent, portal_host=agency.portal_host or host
-        )
+        if agency.portal_host or host is None:
+            return dataclasses.replace(agency, parent=agency.parent or parent)
+        # the "not known" note goes with the host it asked for; any other note is kept
+        notes = host_note(host) if agency.notes.startswith(NO_HOST) else agency.notes
+        return dataclasses.replace(agency, parent=agency.parent or parent, portal_host=host.host, notes=notes)
     if slug in taken:
         raise SystemExit(f"the new slug {slug!r} for {name} is taken: give the entry by hand")
     taken.add(slug)
@@ -194,10 +216,8 @@ def _keep_or_make(
         level=level,
         parent=parent,
         division_code=code,
-        portal_host=host,
-        notes=""
-        if host
-        else "portal host not known here: add portal_host (or listing_urls) before discovery",
+        portal_host=host.host if host else "",
+        notes=host_note(host),
     )
 
 

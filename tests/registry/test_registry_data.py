@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from gongkai.fetch.divisions import NATIONAL_CODE, divisions, pad_code, province_names, resolve_province
-from gongkai.fetch.registry import BUNDLED, LEVELS, Registry, lint_registry, load_registry, registry_files
+from gongkai.fetch.registry import (
+    BUNDLED,
+    LEVELS,
+    Agency,
+    Registry,
+    lint_registry,
+    load_registry,
+    registry_files,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 # slugs the lake already uses: never renamed
@@ -147,3 +155,19 @@ def test_the_shipped_files_are_what_the_script_makes() -> None:
 )  # fmt: skip
 def test_a_province_is_found_by_name_code_pinyin_or_iso(given: str, code: str | None) -> None:
     assert resolve_province(given) == code
+
+
+def test_a_host_read_in_a_source_is_in_the_entry_with_that_source(registry: Registry) -> None:
+    lines = (BUNDLED / "portal_hosts.tsv").read_text(encoding="utf-8").splitlines()
+    sourced = [line.split("\t") for line in lines if line.count("\t") == 3]
+    assert len(sourced) >= 17  # the provincial 残联 of issue #14
+    for code, kind, host, source in sourced:
+
+        def fits(a: Agency, kind: str = kind) -> bool:
+            if kind == "dpf":
+                return a.level == "department" and a.name.endswith("残疾人联合会")
+            return a.level in ("province", "prefecture")
+
+        (agency,) = [a for a in registry.agencies if a.division_code == pad_code(code) and fits(a)]
+        assert agency.portal_host == host and not agency.host_verified
+        assert source.split(";")[0] in agency.notes  # the entry says where its host was read

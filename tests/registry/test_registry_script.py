@@ -3,6 +3,7 @@ already written (slugs above all) and fills in only what is empty."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import shutil
 from pathlib import Path
@@ -69,3 +70,46 @@ def test_a_registry_is_built_from_the_table_keeping_what_is_written(
     (tmp_path / "46-hainan.toml").unlink()
     assert script.main(["--registry", str(tmp_path), "--check"]) == 1
     assert "46-hainan.toml is not what the script makes" in capsys.readouterr().out
+
+
+def test_a_host_line_may_name_its_source(script: ModuleType, tmp_path: Path) -> None:
+    table = tmp_path / "hosts.tsv"
+    table.write_text(
+        "# comment\n13\tgov\twww.hebei.gov.cn\n13\tdpf\twww.hebcl.org.cn\towner/repo@abc src/x.ts\n",
+        encoding="utf-8",
+    )
+    hosts = script.load_hosts(table)
+    assert hosts[("130000000000", "gov")] == script.PortalHost("www.hebei.gov.cn", "")
+    assert hosts[("130000000000", "dpf")] == script.PortalHost("www.hebcl.org.cn", "owner/repo@abc src/x.ts")
+    table.write_text("13\tdpf\n", encoding="utf-8")  # no host: refused, naming the line
+    with pytest.raises(SystemExit, match=r"hosts.tsv:1: expected code, gov\|dpf, host"):
+        script.load_hosts(table)
+    table.write_text("13\tcity\twww.x.cn\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="hosts.tsv:1"):
+        script.load_hosts(table)
+
+
+def test_a_filled_host_replaces_the_note_asking_for_it(script: ModuleType) -> None:
+    from gongkai.fetch.registry import Agency
+
+    asking = Agency(
+        slug="hebei-dpf",
+        name="河北省残疾人联合会",
+        level="department",
+        parent="hebei-gov",
+        division_code="130000000000",
+        notes=script.NO_HOST,
+    )
+    host = script.PortalHost("www.hebcl.org.cn", "owner/repo@abc src/x.ts")
+    kw = {"slug": "hebei-dpf", "name": "", "level": "department", "parent": "hebei-gov"}
+    kw |= {"code": "130000000000", "taken": set()}
+    filled = script._keep_or_make(asking, host=host, **kw)
+    assert (filled.portal_host, filled.notes) == (
+        "www.hebcl.org.cn",
+        "portal host read in owner/repo@abc src/x.ts (not fetched)",
+    )
+    other = script._keep_or_make(dataclasses.replace(asking, notes="odd site"), host=host, **kw)
+    assert (other.portal_host, other.notes) == ("www.hebcl.org.cn", "odd site")  # another note is kept
+    written = script._keep_or_make(filled, host=script.PortalHost("www.other.cn"), **kw)
+    assert written.portal_host == "www.hebcl.org.cn"  # a written host is never overwritten
+    assert script._keep_or_make(asking, host=None, **kw).notes == script.NO_HOST
