@@ -36,6 +36,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from gongkai.clock import new_run_id, now_iso
+from gongkai.heap import limit_heap_arenas, trim_free_heap
 from gongkai.model import LineageEvent
 from gongkai.pipeline.discover import Discovered, discovery_failed, select_agencies
 from gongkai.pipeline.plan import PLAN_CHUNK, group_size, lake_store, make_batches, settle_known
@@ -124,6 +125,7 @@ def ingest_year(
     """
     year = year or default_report_year()
     registry = registry or get_settings().registry
+    limit_heap_arenas()  # the task threads share a few malloc arenas: less freed memory kept in them
     summary = RunSummary(
         run_id=new_run_id(),
         lake=lake_store(lake).uri,
@@ -227,6 +229,7 @@ def ingest_year(
         _release(futures)
         for record in batch:
             record.release()
+        trim_free_heap()  # what the batch freed goes back to the system, not into the arenas' keep
         docs_done += len(batch)
         docs_failed += sum(t.fetch_failed + t.stage_failed for t in tallies)
         progress("documents", docs_done, docs_total, docs_failed)

@@ -95,15 +95,22 @@ def _restore_memory_limit(previous: tuple[int, int] | None) -> None:
 # ---------------------------------------------------------------- the budget worker (child side)
 
 
-def _exit_with_parent() -> None:
+def _exit_with_parent(lifeline: Connection | None = None) -> None:
     """A worker or an extraction child must not outlive the process waiting for it (a run killed with
     SIGKILL; a worker killed over its budget while its OCR child runs): it leaves within a second of being
-    orphaned. (Not PR_SET_PDEATHSIG: that fires when the forking thread ends, and runs fork from task threads.)"""
+    orphaned, or at once when `lifeline` (a pipe whose other end only the run holds) closes — a budget
+    worker's parent is the fork server, which outlives the run while any of its children lives.
+    (Not PR_SET_PDEATHSIG: that fires when the forking thread ends, and runs fork from task threads.)"""
     parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
-            time.sleep(1.0)
+            if lifeline is None:
+                time.sleep(1.0)
+                continue
+            with contextlib.suppress(OSError, EOFError):
+                if lifeline.poll(1.0):  # the run never writes: readable means its end closed
+                    break
         os._exit(1)
 
     threading.Thread(target=watch, name="gongkai-orphan-watch", daemon=True).start()
@@ -116,16 +123,17 @@ def _sync_environment(environment: dict[str, str]) -> None:
         os.environ.update(environment)
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, lifeline: Connection) -> None:
     """A budget worker: handle documents sent by the run, one at a time, until told to stop or the run
     closes the pipe. Each gets a fresh memory limit: what it may add to the worker as it is now."""
     global _budget_conn, _retire
-    _exit_with_parent()
+    _exit_with_parent(lifeline)
     # Ctrl-C reaches the whole process group: the run stops its workers, a worker need not say so itself
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for other in _workers:  # the run's ends of earlier workers' pipes: theirs, not this worker's
+    for other in _workers:  # the run's ends of earlier workers' pipes (forked from the run): not this one's
         with contextlib.suppress(OSError):
             other.conn.close()
+            other.lifeline.close()
     _workers.clear()
     _idle.clear()
     gc.freeze()  # what the run had built stays shared with it: the collector never touches those pages
@@ -177,11 +185,15 @@ class _Worker:
     def __init__(self) -> None:
         context = _context()
         self.conn, child_end = context.Pipe()
+        watched, self.lifeline = context.Pipe(duplex=False)  # the run holds its end until it exits
         # not a daemon: OCR starts its own child from it; stopped at exit (`stop_budget_workers`), and it
         # leaves by itself should the run be killed
-        self.process = context.Process(target=_serve, args=(child_end,), name="gongkai-budget", daemon=False)
+        self.process = context.Process(
+            target=_serve, args=(child_end, watched), name="gongkai-budget", daemon=False
+        )
         self.process.start()
         child_end.close()
+        watched.close()
 
     def stop(self) -> None:
         """An idle worker: ask it to leave, then make sure it has."""
@@ -196,6 +208,7 @@ class _Worker:
         self.process.join()
         with contextlib.suppress(OSError):
             self.conn.close()
+            self.lifeline.close()
         with _lock:
             if self in _workers:
                 _workers.remove(self)
