@@ -12,7 +12,7 @@ from gongkai.extract.text import decode_text, extract_text
 from gongkai.model import Document
 from gongkai.settings import get_settings
 
-EXTRACTOR_VERSION = "11"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
+EXTRACTOR_VERSION = "13"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
 # 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text;
 # 6: OCR cells it cannot read are marked (null + ocr_unreadable, in their column), HTML heading rows in tables;
 # 7: a cell with ink OCR reads as nothing, or as low-confidence marks that are not words, is unreadable, not blank;
@@ -25,6 +25,8 @@ EXTRACTOR_VERSION = "11"  # 3: OCR of scanned PDF pages and page images; 4: OCR 
 # 11: a page mostly picture with a few characters of text (page numbers stamped on a scan) is OCR'd as a scan,
 # and so is a page whose fonts map their glyphs to no characters (no ToUnicode); PDF lines in the top and bottom
 # 7 % of a page are marked running heads and feet, and a table continues across them
+# 13: pictures in a Word file's flow (a table pasted as a screenshot) are read by OCR
+# where they stand (DOC/WPS too, through their DOCX)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads
@@ -128,8 +130,10 @@ def _extract(data: bytes, filename: str | None) -> Document:
         return extract_limited(extract_image, data, media_type, seconds=seconds)
     if media_type == DOCX:
         from gongkai.extract.docx import extract_docx
+        from gongkai.extract.pictures import read_marked_pictures
 
-        return extract_limited(extract_docx, data, media_type)
+        # the pictures in its flow are read by OCR here: OCR starts children, the extraction's child cannot
+        return read_marked_pictures(extract_limited(extract_docx, data, media_type))
     if media_type in ("application/msword", "application/vnd.ms-works", "application/wps-office.wps"):
         from gongkai.extract.office import extract_office
 
