@@ -220,7 +220,6 @@ def table_screenshots(tables: list[Table], dpi: int, margin: int = 8) -> list[li
 
     import numpy as np
     import pypdfium2
-    from PIL import Image
 
     binary = shutil.which("soffice") or shutil.which("libreoffice")
     if binary is None:

@@ -26,7 +26,8 @@ EXTRACTOR_VERSION = "13"  # 3: OCR of scanned PDF pages and page images; 4: OCR 
 # and so is a page whose fonts map their glyphs to no characters (no ToUnicode); PDF lines in the top and bottom
 # 7 % of a page are marked running heads and feet, and a table continues across them
 # 13: pictures in a Word file's flow (a table pasted as a screenshot) are read by OCR
-# where they stand (DOC/WPS too, through their DOCX)
+# where they stand (DOC/WPS too, through their DOCX), and so are pictures large enough to hold a table on a
+# PDF page with text (rendered from the page, cropped to the picture)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads
@@ -118,7 +119,9 @@ def _extract(data: bytes, filename: str | None) -> Document:
             from gongkai.extract.pdf import ocr_scanned_pages
 
             document = ocr_scanned_pages(data, document)
-        return document
+        from gongkai.extract.pdf import ocr_pictures
+
+        return ocr_pictures(data, document)  # pictures of tables on pages with text, if any
     if media_type in IMAGE_TYPES:
         from gongkai.extract.ocr import extract_image
 

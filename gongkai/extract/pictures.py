@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -51,6 +51,7 @@ class PictureMark(Paragraph):
     name: str = ""
     data: bytes = b""
     shown_inches: float | None = None
+    box: tuple[float, float, float, float] | None = None  # a PDF's: x0, top, x1, bottom in points
 
 
 def read_marked_pictures(document: Document) -> Document:
@@ -134,11 +135,8 @@ class PictureReader:
     def read(self, name: str, data: bytes) -> list[Block] | None:
         """The picture's blocks (a table stays a table, values from OCR); None when it holds no table,
         could not be read or was skipped (each said in `problems`)."""
-        settings = get_settings()
-        if self.count >= MAX_PICTURES or time.monotonic() - self.started > settings.ocr_max_seconds:
-            self.skipped.append(name)
+        if self._skip(name):
             return None
-        self.count += 1
         if len(data) > MAX_PICTURE_BYTES:
             self.failed.append(f"{name} (over {MAX_PICTURE_BYTES // 2**20} MiB)")
             return None
@@ -146,7 +144,29 @@ class PictureReader:
         if media_type is None:
             self.failed.append(f"{name} (not a picture: {sniff_media_type(data)})")
             return None
-        document = extract_limited(read_picture, data, media_type, seconds=30 + settings.ocr_seconds_per_page)
+        return self.read_with(name, read_picture, data, media_type)
+
+    def _skip(self, name: str) -> bool:
+        if self.count >= MAX_PICTURES or time.monotonic() - self.started > get_settings().ocr_max_seconds:
+            self.skipped.append(name)
+            return True
+        self.count += 1
+        return False
+
+    def read_rendered(
+        self, name: str, render: Callable[[bytes], Document], data: bytes, media_type: str
+    ) -> list[Block] | None:
+        """As `read`, the picture got by `render(data)` in OCR's child (a PDF's picture rendered from its
+        page, then read as read_picture reads one)."""
+        if self._skip(name):
+            return None
+        return self.read_with(name, render, data, media_type)
+
+    def read_with(
+        self, name: str, render: Callable[[bytes], Document], data: bytes, media_type: str
+    ) -> list[Block] | None:
+        settings = get_settings()
+        document = extract_limited(render, data, media_type, seconds=30 + settings.ocr_seconds_per_page)
         if document.extractor == "none" and any(p.severity == "error" for p in document.problems):
             reason = next(p for p in document.problems if p.severity == "error")
             if reason.code == "ocr_unavailable":
