@@ -36,6 +36,7 @@ def photo_document() -> bytes:
     photo.save(buffer, "JPEG", quality=80)
     text = [
         Paragraph("某某局2023年政府信息公开工作年度报告"),
+        Paragraph(""),  # the photo's place
         Paragraph("一、总体情况"),
         Paragraph("2023年，我局认真贯彻落实《中华人民共和国政府信息公开条例》，全面推进政务公开工作。"),
     ]
