@@ -34,7 +34,8 @@ def test_tables_pasted_as_pictures_read_back_with_no_silent_wrong_cell(path: Pat
     expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     document = extract_bytes(path.read_bytes(), path.name)
     tables = [b for b in document.blocks if isinstance(b, Table)]
-    assert len(tables) == 3 and all(t.source == "ocr" for t in tables)  # 表二, 表三 (two pictures joined), 表四
+    # 表二, 表三 (two pictures joined), 表四
+    assert len(tables) == 3 and all(t.source == "ocr" for t in tables)
     assert any(p.code == "ocr_pictures" for p in document.problems)
     report = parse_document(document)
     assert report.form_version == expected["form_version"]
