@@ -27,7 +27,7 @@ EXTRACTOR_VERSION = "13"  # 3: OCR of scanned PDF pages and page images; 4: OCR 
 # 7 % of a page are marked running heads and feet, and a table continues across them
 # 13: pictures in a Word file's flow (a table pasted as a screenshot) are read by OCR
 # where they stand (DOC/WPS too, through their DOCX), and so are pictures large enough to hold a table on a
-# PDF page with text (rendered from the page, cropped to the picture)
+# PDF page with text (rendered from the page, cropped to the picture); OCR keeps a minus sign before a 7
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads
