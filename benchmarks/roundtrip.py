@@ -6,6 +6,7 @@ a problem, or the report is quarantined/failed), and silently wrong (must be 0).
     python -m benchmarks.roundtrip --reports 60 --scans --formats pdf,scan
     python -m benchmarks.roundtrip --values real         # the 13 real reports' values, not random ones
     python -m benchmarks.roundtrip --formats html_pictures      # pages whose tables are pictures (slow: OCR)
+    python -m benchmarks.roundtrip --reports 12 --formats docx_pictures,pdf_pictures   # tables as pictures (OCR)
 
 Random values (the default) are adversarial: any magnitude, zeros and blanks mixed in a row. `--values real`
 renders the values careful readers wrote down for the real reports in tests/fixtures (seeds, the shared
@@ -36,6 +37,7 @@ from gongkai.synth_files import (
     stamped_pdf,
     synth_from_golden,
     to_docx,
+    to_docx_pictures,
     to_glued_text,
     to_html,
     to_markdown,
@@ -70,7 +72,12 @@ FILE_NAMES = {
     "pdf_printed": "r.pdf",
     "scan": "r.pdf",
     "html_pictures": "r.mht",
+    "docx_pictures": "r.docx",
+    "pdf_pictures": "r.pdf",
 }
+# the Word file with each table pasted as a screenshot, and its PDF (LibreOffice): read by OCR, slow,
+# so not among the default formats
+PICTURE_FORMATS = ("docx_pictures", "pdf_pictures")
 
 
 def _soffice_pdfs(docx_files: list[Path], out_dir: Path, target: str = "pdf") -> None:
@@ -203,6 +210,20 @@ def run(
         for index, synth in enumerate(syntheses):
             pages[index] = picture_page(synth, random.Random(seed * 1000 + index))
             files[("html_pictures", index)] = picture_bundle(pages[index], random.Random(seed * 1000 + index))
+    if set(PICTURE_FORMATS) & set(formats):
+        with tempfile.TemporaryDirectory() as scratch:
+            paths = []
+            for index, synth in enumerate(syntheses):
+                pictured = to_docx_pictures(synth, random.Random(seed * 1000 + index))
+                if "docx_pictures" in formats:
+                    files[("docx_pictures", index)] = pictured
+                path = Path(scratch) / f"p{index:04d}.docx"
+                path.write_bytes(pictured)
+                paths.append(path)
+            if "pdf_pictures" in formats:
+                _soffice_pdfs(paths, Path(scratch))
+                for index, path in enumerate(paths):
+                    files[("pdf_pictures", index)] = path.with_suffix(".pdf").read_bytes()
     for (fmt, index), data in sorted(files.items()):
         synth = syntheses[index]
         name = LAYOUTS[fmt].file_name if fmt in LAYOUTS else FILE_NAMES.get(fmt, "r.txt")
@@ -256,7 +277,7 @@ def main(argv: list[str] | None = None) -> None:
         syntheses=real_values() if args.values == "real" else None,
     )
     print_table(results, time.perf_counter() - started)
-    for fmt in ("scan", "html_pictures"):  # the OCR formats: what reading one report costs
+    for fmt in ("scan", "html_pictures", *PICTURE_FORMATS):  # the OCR formats: what reading one report costs
         seconds = sorted(t for (f, _), t in timings.items() if f == fmt)
         if seconds:
             print(

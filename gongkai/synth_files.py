@@ -199,15 +199,79 @@ def to_docx(synth: SynthReport, rng: random.Random) -> bytes:
     return document_docx(decorated(synth, rng), landscape=True, font_size=9)
 
 
+def to_docx_pictures(synth: SynthReport, rng: random.Random) -> bytes:
+    """The report's Word file with each table pasted as a screenshot of it: the table alone in a Word file,
+    rendered by LibreOffice and rasterised at 96, 120 or 150 dpi (a screen's resolution), cropped to its ink;
+    shown at its size. A table longer than a page is two pictures one under the other. Needs soffice."""
+    document = decorated(synth, rng)
+    dpi = rng.choice((96, 120, 150))
+    tables = [(i, b) for i, b in enumerate(document.blocks) if isinstance(b, Table)]
+    shots = table_screenshots([t for _, t in tables], dpi)
+    pictures = {i: shot for (i, _), shot in zip(tables, shots, strict=True)}
+    return document_docx(document, landscape=True, font_size=9, pictures=pictures, picture_dpi=dpi)
+
+
+def table_screenshots(tables: list[Table], dpi: int, margin: int = 8) -> list[list[bytes]]:
+    """Each table as PNG pictures (one per page it takes), as a screenshot of it in a word processor."""
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+    import pypdfium2
+
+    binary = shutil.which("soffice") or shutil.which("libreoffice")
+    if binary is None:
+        raise RuntimeError("soffice not found: pictures of tables need LibreOffice")
+    shots: list[list[bytes]] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        paths = []
+        for n, table in enumerate(tables):
+            path = Path(scratch) / f"t{n:03d}.docx"
+            path.write_bytes(document_docx(Document([table]), landscape=True, font_size=9))
+            paths.append(str(path))
+        subprocess.run(
+            [binary, "--headless", f"-env:UserInstallation=file://{scratch}/profile", "--convert-to", "pdf"]
+            + ["--outdir", scratch, *paths],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+        for path in paths:
+            pdf = pypdfium2.PdfDocument(str(Path(path).with_suffix(".pdf")))
+            pages = []
+            for page in pdf:
+                image = page.render(scale=dpi / 72).to_pil().convert("RGB")
+                ink = np.argwhere(np.asarray(image.convert("L")) < 200)
+                if not len(ink):
+                    continue
+                (top, left), (bottom, right) = ink.min(axis=0), ink.max(axis=0)
+                box = (max(0, left - margin), max(0, top - margin), right + margin + 1, bottom + margin + 1)
+                out = io.BytesIO()
+                image.crop(box).save(out, "PNG", optimize=True)
+                pages.append(out.getvalue())
+            pdf.close()
+            shots.append(pages)
+    return shots
+
+
 def document_docx(
-    document: Document, *, ruled: bool = True, landscape: bool = False, font_size: float | None = None
+    document: Document,
+    *,
+    ruled: bool = True,
+    landscape: bool = False,
+    font_size: float | None = None,
+    pictures: dict[int, list[bytes]] | None = None,
+    picture_dpi: int = 96,
 ) -> bytes:
     """A document's paragraphs and tables as a Word file: merged cells for spans; `ruled` tables get
-    the "Table Grid" style, others the default (cells apart by white space, no lines)."""
+    the "Table Grid" style, others the default (cells apart by white space, no lines). `pictures`: block
+    index → the PNGs shown in its place (at `picture_dpi`, no wider than the page's text)."""
     import docx
     from docx.enum.section import WD_ORIENT
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Emu, Pt
 
     out = docx.Document()
     if landscape:
@@ -219,7 +283,16 @@ def document_docx(
     if font_size:
         style.font.size = Pt(font_size)
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Sans CJK SC")
-    for block in document.blocks:
+    section = out.sections[0]
+    text_width = section.page_width - section.left_margin - section.right_margin
+    for index, block in enumerate(document.blocks):
+        if pictures is not None and index in pictures:
+            from PIL import Image
+
+            for png in pictures[index]:
+                width = Image.open(io.BytesIO(png)).width * 914400 // picture_dpi
+                out.add_picture(io.BytesIO(png), width=Emu(min(width, text_width)))
+            continue
         if isinstance(block, Paragraph):
             out.add_paragraph(block.text)
             continue

@@ -12,7 +12,7 @@ from gongkai.extract.text import decode_text, extract_text
 from gongkai.model import Document
 from gongkai.settings import get_settings
 
-EXTRACTOR_VERSION = "14"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
+EXTRACTOR_VERSION = "15"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
 # 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text;
 # 6: OCR cells it cannot read are marked (null + ocr_unreadable, in their column), HTML heading rows in tables;
 # 7: a cell with ink OCR reads as nothing, or as low-confidence marks that are not words, is unreadable, not blank;
@@ -33,7 +33,10 @@ EXTRACTOR_VERSION = "14"  # 3: OCR of scanned PDF pages and page images; 4: OCR 
 # number read without the minus its ink begins with is unreadable;
 # 14: a picture's resolution judged from its words, not its numbers (表三 was scaled a third too large);
 # an OCR number with Latin letters among its digits ('EAA43') is read again or left unreadable, not text;
-# a short piece of "ruling" standing alone (the tops of close-set digits: 66777) is not erased before reading
+# a short piece of "ruling" standing alone (the tops of close-set digits: 66777) is not erased before reading;
+# 15: pictures in a Word file's flow (a table pasted as a screenshot) are read by OCR
+# where they stand (DOC/WPS too, through their DOCX), and so are pictures large enough to hold a table on a
+# PDF page with text (rendered from the page, cropped to the picture); OCR keeps a minus sign before a 7
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads
@@ -125,7 +128,9 @@ def _extract(data: bytes, filename: str | None) -> Document:
             from gongkai.extract.pdf import ocr_scanned_pages
 
             document = ocr_scanned_pages(data, document)
-        return document
+        from gongkai.extract.pdf import ocr_pictures
+
+        return ocr_pictures(data, document)  # pictures of tables on pages with text, if any
     if media_type in IMAGE_TYPES:
         from gongkai.extract.ocr import extract_image
 
@@ -137,8 +142,10 @@ def _extract(data: bytes, filename: str | None) -> Document:
         return extract_limited(extract_image, data, media_type, seconds=seconds)
     if media_type == DOCX:
         from gongkai.extract.docx import extract_docx
+        from gongkai.extract.pictures import read_marked_pictures
 
-        return extract_limited(extract_docx, data, media_type)
+        # the pictures in its flow are read by OCR here: OCR starts children, the extraction's child cannot
+        return read_marked_pictures(extract_limited(extract_docx, data, media_type))
     if media_type in ("application/msword", "application/vnd.ms-works", "application/wps-office.wps"):
         from gongkai.extract.office import extract_office
 

@@ -3,6 +3,11 @@
 Word stores a horizontal merge as `w:gridSpan` on one cell and a vertical merge as `w:vMerge`
 ("restart" on the first cell, continuation on the ones below); both become spans. The package is
 checked before parsing: a zip bomb or XML with entity declarations is refused.
+
+Pictures in the body's flow (`<w:drawing>` … `<a:blip r:embed>`, or VML `<v:imagedata r:id>`: a screenshot
+of the table pasted into the report) become PictureMark blocks carrying the picture's bytes where they
+stand; `read_marked_pictures` (gongkai.extract.pictures) reads them by OCR outside this extraction's
+child (OCR runs in children of its own).
 """
 
 from __future__ import annotations
@@ -10,13 +15,20 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 
+from gongkai.extract.pictures import PictureMark
 from gongkai.model import Cell, Document, Paragraph, Problem, Table
 
 MAX_UNCOMPRESSED_BYTES = 300 * 2**20
 MAX_COMPRESSION_RATIO = 200
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_V = "{urn:schemas-microsoft-com:vml}"
+_WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+EMU_PER_INCH = 914400
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -66,8 +78,38 @@ def extract_docx(data: bytes) -> Document:
             MEDIA_TYPE, "corrupt_file", f"the DOCX cannot be read ({exc!s:.120})", extractor="docx"
         )
     blocks: list[Paragraph | Table] = []
-    _walk(document.element.body, blocks)
+    parts = document.part.related_parts
+
+    def picture(relationship: str) -> tuple[str, bytes] | None:
+        part = parts.get(relationship)
+        blob = getattr(part, "blob", None)
+        return (str(part.partname).rsplit("/", 1)[-1], blob) if isinstance(blob, bytes) else None
+
+    _walk(document.element.body, blocks, picture)
     return Document(blocks=blocks, media_type=MEDIA_TYPE, extractor="docx")
+
+
+Pictures = Callable[[str], "tuple[str, bytes] | None"]  # a relationship id → the picture's name and bytes
+
+
+def _pictures(paragraph, pictures: Pictures) -> list[PictureMark]:  # type: ignore[no-untyped-def]
+    """The pictures a paragraph shows, in order (DrawingML blips, VML image data; a picture stored twice,
+    as DrawingML and its VML fallback, once)."""
+    marks: list[PictureMark] = []
+    for node in paragraph.iter(f"{_A}blip", f"{_V}imagedata"):
+        if any(a.tag == _MC_FALLBACK for a in node.iterancestors()):
+            continue
+        relationship = node.get(f"{_R}embed") if node.tag == f"{_A}blip" else node.get(f"{_R}id")
+        found = pictures(relationship) if relationship else None
+        if found is None:
+            continue
+        shown = None
+        frame = next((a for a in node.iterancestors(f"{_WP}inline", f"{_WP}anchor")), None)
+        extent = frame.find(f"{_WP}extent") if frame is not None else None
+        if extent is not None and (extent.get("cx") or "").isdigit():
+            shown = int(extent.get("cx")) / EMU_PER_INCH
+        marks.append(PictureMark("", name=found[0], data=found[1], shown_inches=shown))
+    return marks
 
 
 def _children(element, tag: str):  # type: ignore[no-untyped-def]
@@ -82,14 +124,15 @@ def _children(element, tag: str):  # type: ignore[no-untyped-def]
             yield child
 
 
-def _walk(container, blocks: list[Paragraph | Table]) -> None:  # type: ignore[no-untyped-def]
-    """Paragraphs and tables in document order. A table holding tables is page layout (a frame around
-    the report): its cells' contents are read in order instead, as the HTML extractor does."""
+def _walk(container, blocks: list[Paragraph | Table], pictures: Pictures) -> None:  # type: ignore[no-untyped-def]
+    """Paragraphs, tables and pictures in document order. A table holding tables is page layout (a frame
+    around the report): its cells' contents are read in order instead, as the HTML extractor does."""
     for element in _children(container, "*"):
         if element.tag == f"{_W}p":
             text = _text(element)
             if text.strip():
                 blocks.append(Paragraph(text.strip()))
+            blocks.extend(_pictures(element, pictures))
         elif element.tag == f"{_W}tbl":
             if (
                 element.find(f".//{_W}tc/{_W}tbl") is not None
@@ -97,7 +140,7 @@ def _walk(container, blocks: list[Paragraph | Table]) -> None:  # type: ignore[n
             ):
                 for tr in _children(element, f"{_W}tr"):
                     for tc in _children(tr, f"{_W}tc"):
-                        _walk(tc, blocks)
+                        _walk(tc, blocks, pictures)
                 continue
             table = _table(element)
             if table.rows:

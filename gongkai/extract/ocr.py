@@ -591,6 +591,22 @@ def _stray_specks(ink: np.ndarray, dpi: float) -> np.ndarray:
     touching[np.unique(labels[near])] = True
     stray = ~big & ~touching
     stray[0] = False
+    # a minus sign before a '7' (or '4'): its glyph's ink at mid-height stands further off than its box,
+    # so the bar touches nothing within reach; a flat bar just before a glyph's box, at its mid-height,
+    # is that minus (a clean screenshot's '-7' lost its sign and read as 7)
+    wide = max(3, dpi * 0.025)
+    glyphs = stats[big]
+    for i in np.flatnonzero(stray):
+        x, y, w, h = (int(v) for v in stats[i][:4])
+        if w < wide or w < 2 * h or not len(glyphs):
+            continue
+        gap = glyphs[:, 0] - (x + w)
+        middle = y + h / 2
+        top, height = glyphs[:, 1], glyphs[:, 3]
+        if np.any(
+            (gap >= -2) & (gap <= reach) & (middle >= top + 0.3 * height) & (middle <= top + 0.7 * height)
+        ):
+            stray[i] = False
     return stray[labels]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gongkai.extract.docx import extract_docx
 from gongkai.extract.limits import grant_time
+from gongkai.extract.pictures import read_marked_pictures
 from gongkai.model import Document
 
 CONVERT_SECONDS = 120
@@ -64,7 +65,7 @@ def extract_office(data: bytes, media_type: str = "application/msword") -> Docum
                 "LibreOffice could not convert the file: it is damaged or not a Word document",
                 extractor="office",
             )
-        document = extract_docx(converted.read_bytes())
+        document = read_marked_pictures(extract_docx(converted.read_bytes()))
     document.media_type = media_type
     document.extractor = "office"
     return document

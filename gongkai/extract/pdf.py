@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from gongkai.extract.limits import extract_limited
 from gongkai.extract.pages import append_joining_tables
+from gongkai.extract.pictures import PictureMark, PictureReader
 from gongkai.model import Cell, Document, Paragraph, Problem, Table
 from gongkai.values import join_wrapped, looks_numeric
 
@@ -251,6 +252,91 @@ def _snap_rulings(page: Any) -> None:
                 obj["x1"], obj["width"] = obj["x0"], 0
 
 
+# a picture on a page with text may be a table pasted as a screenshot: one this wide and this large a share
+# of the page is read by OCR (seals, logos and signatures are smaller); one with text over it is not (a
+# searchable scan's hidden text layer, a letterhead or watermark behind the text)
+PICTURE_MIN_INCHES = 2.0
+PICTURE_MIN_SHARE = 0.05
+PICTURE_MAX_CHARS = 10
+
+
+def _table_pictures(page: Any, number: int) -> list[tuple[float, PictureMark]]:
+    """The page's pictures that may hold a table, as marks at their top: read by OCR after extraction."""
+    marks: list[tuple[float, PictureMark]] = []
+    width, height = float(page.width), float(page.height)
+    for n, image in enumerate(page.images, 1):
+        x0, top = max(0.0, float(image["x0"])), max(0.0, float(image["top"]))
+        x1, bottom = min(width, float(image["x1"])), min(height, float(image["bottom"]))
+        if (
+            x1 - x0 < PICTURE_MIN_INCHES * 72
+            or (x1 - x0) * (bottom - top) < PICTURE_MIN_SHARE * width * height
+        ):
+            continue
+        inside = sum(
+            1
+            for c in page.chars
+            if x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom
+        )
+        if inside > PICTURE_MAX_CHARS:
+            continue
+        name = f"page {number} picture {n}"
+        marks.append(
+            (
+                top,
+                PictureMark(
+                    "", page=number, name=name, shown_inches=(x1 - x0) / 72, box=(x0, top, x1, bottom)
+                ),
+            )
+        )
+    return marks
+
+
+def ocr_pictures(data: bytes, document: Document) -> Document:
+    """The document with its marked pictures (`_table_pictures`) read by OCR where they stand: the page
+    rendered at OCR_DPI, cropped to the picture's box, read as a web picture is (a table stays a table,
+    its values flagged ocr; a picture with no table gives nothing). Tables continue across pictures and
+    pages as across page breaks."""
+    if not any(isinstance(b, PictureMark) for b in document.blocks):
+        return document
+    reader = PictureReader("document")
+    blocks: list[Paragraph | Table] = []
+    for block in document.blocks:
+        if not isinstance(block, PictureMark):
+            blocks.append(block)
+            continue
+        picture = reader.read_rendered(
+            block.name, lambda d, mark=block: _render_picture(d, mark), data, document.media_type
+        )
+        for read in picture or []:
+            read.page = block.page
+            if isinstance(read, Table):
+                read.pages = []
+        append_joining_tables(blocks, list(picture or []))  # type: ignore[arg-type]
+    document.blocks = blocks  # type: ignore[assignment]
+    document.problems.extend(reader.problems())
+    return document
+
+
+def _render_picture(data: bytes, mark: PictureMark) -> Document:
+    """In OCR's child: the marked picture as its page shows it, at OCR_DPI, read by OCR."""
+    import pypdfium2
+
+    from gongkai.extract.ocr import OCR_DPI
+    from gongkai.extract.pictures import read_picture
+
+    assert mark.box is not None and mark.page is not None
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        scale = OCR_DPI / 72
+        image = pdf[mark.page - 1].render(scale=scale, grayscale=True).to_pil().convert("L")
+    finally:
+        pdf.close()
+    x0, top, x1, bottom = (round(v * scale) for v in mark.box)
+    out = io.BytesIO()
+    image.crop((x0, top, x1, bottom)).save(out, "PNG", dpi=(OCR_DPI, OCR_DPI))
+    return read_picture(out.getvalue())
+
+
 def _page_blocks(page: Any, number: int) -> list[Paragraph | Table]:
     _snap_rulings(page)
     found = page.find_tables()
@@ -283,10 +369,12 @@ def _page_blocks(page: Any, number: int) -> list[Paragraph | Table]:
             placed.append((table.bbox[1], Table(rows=rows, page=number)))
     if chars < MIN_TEXT_CHARS_PER_PAGE:
         return []
+    pictures = _table_pictures(page, number) if page.images else []
     if not found and number_lines >= MIN_UNRULED_ROWS:
         laid_out = _unruled_table_blocks(page, number)
         if laid_out:
-            return laid_out
+            return laid_out + [mark for _, mark in pictures]  # positions are not kept there: after
+    placed.extend(pictures)
     placed.sort(key=lambda item: item[0])
     return [block for _, block in placed]
 

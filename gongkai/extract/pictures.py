@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from gongkai.extract.limits import extract_limited
+from gongkai.extract.pages import append_joining_tables
 from gongkai.extract.sniff import sniff_media_type
-from gongkai.model import Block, Document, Problem, Table
+from gongkai.model import Block, Document, Paragraph, Problem, Table
 from gongkai.settings import get_settings
 
 if TYPE_CHECKING:
@@ -36,6 +38,50 @@ PICTURE_TYPES = ("image/png", "image/jpeg", "image/bmp", "image/tiff")  # and GI
 TEXT_POINTS = 10.5  # the usual size of a report table's text (五号)
 WORD_HEIGHT_EM = 0.95  # the ink height of a line of CJK words, in ems (measured on rendered tables)
 MIN_SCALE, MAX_SCALE = 0.5, 4.0
+MIN_SHOWN_INCHES = (
+    2.0  # a picture a document shows narrower than 5 cm holds no legible table (a seal, an icon)
+)
+
+
+@dataclass
+class PictureMark(Paragraph):
+    """A picture standing among a document's blocks (a DOCX's <w:drawing>), to be read by OCR in its
+    place (`read_marked_pictures`); `shown_inches`: the width the document shows it at, when it says."""
+
+    name: str = ""
+    data: bytes = b""
+    shown_inches: float | None = None
+    box: tuple[float, float, float, float] | None = None  # a PDF's: x0, top, x1, bottom in points
+
+
+def read_marked_pictures(document: Document) -> Document:
+    """The document with each PictureMark replaced by the blocks OCR reads from its picture: a table stays
+    a table where the picture stood, every value flagged ocr; a picture with no table gives nothing. Runs
+    in the caller's process (each picture's OCR has its own time-limited child)."""
+    if not any(isinstance(b, PictureMark) for b in document.blocks):
+        return document
+    reader = PictureReader("document")
+    read: dict[str, list[Block] | None] = {}  # a picture shown twice is read once
+    blocks: list[Paragraph | Table] = []
+    for block in document.blocks:
+        if not isinstance(block, PictureMark):
+            blocks.append(block)  # type: ignore[arg-type]
+            continue
+        if block.shown_inches is not None and block.shown_inches < MIN_SHOWN_INCHES:
+            continue
+        if block.name not in read:
+            read[block.name] = reader.read(block.name, block.data)
+        picture = read[block.name]
+        if not picture:
+            continue
+        if blocks and isinstance(blocks[-1], Table) and blocks[-1].source == "ocr":
+            # a table cut into two pictures one under the other: joined as over a page break
+            append_joining_tables(blocks, list(picture))  # type: ignore[arg-type]
+        else:
+            blocks.extend(picture)  # type: ignore[arg-type]
+    document.blocks = blocks  # type: ignore[assignment]
+    document.problems.extend(reader.problems())
+    return document
 
 
 def picture_source(img: HtmlElement) -> list[str]:
@@ -50,103 +96,146 @@ def read_pictures(
 ) -> tuple[dict[str, list[Block]], list[Problem]]:
     """OCR the content's pictures found in `pictures`; each <img> read gets `mark` = a key of the
     returned blocks. Problems say what was read, what was missing and what failed."""
-    settings = get_settings()
+    reader = PictureReader("page")
     read: dict[str, list[Block]] = {}
-    problems: list[Problem] = []
-    tables_from: list[str] = []
-    no_table: list[str] = []
-    missing: list[str] = []
-    failed: list[str] = []
-    skipped: list[str] = []
-    started = time.monotonic()
     seen: dict[str, str] = {}  # address → its mark: a picture shown twice is read once
     for img in content.iter("img"):
         addresses = [a for a in (resolve(s, page_url) for s in picture_source(img)) if a]
         address = next((a for a in addresses if a in pictures), None)
         if address is None:
             if addresses and not addresses[0].startswith("cid:"):
-                missing.append(_name(addresses[0]))
+                reader.missing.append(_name(addresses[0]))
             continue
         if address in seen:
             img.set(mark, seen[address])
             continue
-        name = _name(address)
-        data = pictures[address]
-        if len(seen) >= MAX_PICTURES or time.monotonic() - started > settings.ocr_max_seconds:
-            skipped.append(name)
-            continue
         seen[address] = key = str(len(seen))
+        blocks = reader.read(_name(address), pictures[address])
+        if blocks is not None:
+            read[key] = blocks
+            img.set(mark, key)
+    return read, reader.problems()
+
+
+class PictureReader:
+    """Reads a document's pictures one by one by OCR within the limits (MAX_PICTURES, each picture's time,
+    GONGKAI_OCR_MAX_SECONDS in all) and keeps what its problems will say; `whose`: "page" or "document"."""
+
+    def __init__(self, whose: str = "page") -> None:
+        self.whose = whose
+        self.started = time.monotonic()
+        self.count = 0
+        self.tables_from: list[str] = []
+        self.no_table: list[str] = []
+        self.missing: list[str] = []
+        self.failed: list[str] = []
+        self.skipped: list[str] = []
+        self.found: list[Problem] = []  # problems of the pictures' own OCR
+
+    def read(self, name: str, data: bytes) -> list[Block] | None:
+        """The picture's blocks (a table stays a table, values from OCR); None when it holds no table,
+        could not be read or was skipped (each said in `problems`)."""
+        if self._skip(name):
+            return None
         if len(data) > MAX_PICTURE_BYTES:
-            failed.append(f"{name} (over {MAX_PICTURE_BYTES // 2**20} MiB)")
-            continue
+            self.failed.append(f"{name} (over {MAX_PICTURE_BYTES // 2**20} MiB)")
+            return None
         media_type = picture_type(data)
         if media_type is None:
-            failed.append(f"{name} (not a picture: {sniff_media_type(data)})")
-            continue
-        document = extract_limited(read_picture, data, media_type, seconds=30 + settings.ocr_seconds_per_page)
+            self.failed.append(f"{name} (not a picture: {sniff_media_type(data)})")
+            return None
+        return self.read_with(name, read_picture, data, media_type)
+
+    def _skip(self, name: str) -> bool:
+        if self.count >= MAX_PICTURES or time.monotonic() - self.started > get_settings().ocr_max_seconds:
+            self.skipped.append(name)
+            return True
+        self.count += 1
+        return False
+
+    def read_rendered(
+        self, name: str, render: Callable[[bytes], Document], data: bytes, media_type: str
+    ) -> list[Block] | None:
+        """As `read`, the picture got by `render(data)` in OCR's child (a PDF's picture rendered from its
+        page, then read as read_picture reads one)."""
+        if self._skip(name):
+            return None
+        return self.read_with(name, render, data, media_type)
+
+    def read_with(
+        self, name: str, render: Callable[[bytes], Document], data: bytes, media_type: str
+    ) -> list[Block] | None:
+        settings = get_settings()
+        document = extract_limited(render, data, media_type, seconds=30 + settings.ocr_seconds_per_page)
         if document.extractor == "none" and any(p.severity == "error" for p in document.problems):
             reason = next(p for p in document.problems if p.severity == "error")
             if reason.code == "ocr_unavailable":
-                failed.append(f"{name} (the OCR engine is not installed)")
+                self.failed.append(f"{name} (the OCR engine is not installed)")
             else:
-                failed.append(f"{name} ({reason.code})")
-            continue
+                self.failed.append(f"{name} ({reason.code})")
+            return None
         if not document.tables:
-            no_table.append(name)
-            continue
+            self.no_table.append(name)
+            return None
         for block in document.blocks:
-            block.page = None  # a web page has no pages
+            block.page = None  # the picture's own page numbers mean nothing in its document
             if isinstance(block, Table):
                 block.pages = []
-        read[key] = document.blocks
-        img.set(mark, key)
-        tables_from.append(name)
-        problems.extend(
+        self.tables_from.append(name)
+        self.found.extend(
             Problem(p.code, f"picture {name}: {p.message}", p.severity, p.where)
             for p in document.problems
             if p.code not in ("ocr_pages", "ocr_no_text")
         )
-    if tables_from or no_table:
-        problems.append(
-            Problem(
-                "ocr_pictures",
-                f"{len(tables_from) + len(no_table)} picture(s) of the page read by OCR"
-                + (
-                    f"; tables read from {', '.join(tables_from)}: their values carry the flag ocr"
-                    if tables_from
-                    else ""
+        return document.blocks
+
+    def problems(self) -> list[Problem]:
+        whose = self.whose
+        problems = list(self.found)
+        tables_from, no_table = self.tables_from, self.no_table
+        missing, failed, skipped = self.missing, self.failed, self.skipped
+        if tables_from or no_table:
+            problems.append(
+                Problem(
+                    "ocr_pictures",
+                    f"{len(tables_from) + len(no_table)} picture(s) of the {whose} read by OCR"
+                    + (
+                        f"; tables read from {', '.join(tables_from)}: their values carry the flag ocr"
+                        if tables_from
+                        else ""
+                    )
+                    + (f"; no table in {', '.join(no_table[:5])}" if no_table else ""),
+                    "info",
                 )
-                + (f"; no table in {', '.join(no_table[:5])}" if no_table else ""),
-                "info",
             )
-        )
-    if missing:
-        problems.append(
-            Problem(
-                "picture_missing",
-                f"{len(missing)} picture(s) of the page are not in the saved page ({', '.join(missing[:5])}"
-                f"{' …' if len(missing) > 5 else ''}): if a table is missing, it may be one of them",
-                "warning",
+        if missing:
+            problems.append(
+                Problem(
+                    "picture_missing",
+                    f"{len(missing)} picture(s) of the {whose} are not in the saved {whose} "
+                    f"({', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}): if a table is missing, "
+                    "it may be one of them",
+                    "warning",
+                )
             )
-        )
-    if failed:
-        problems.append(
-            Problem(
-                "picture_unreadable",
-                f"{len(failed)} picture(s) could not be read: {', '.join(failed[:5])}",
-                "warning",
+        if failed:
+            problems.append(
+                Problem(
+                    "picture_unreadable",
+                    f"{len(failed)} picture(s) could not be read: {', '.join(failed[:5])}",
+                    "warning",
+                )
             )
-        )
-    if skipped:
-        problems.append(
-            Problem(
-                "picture_skipped",
-                f"{len(skipped)} picture(s) were not read: over the {MAX_PICTURES} pictures read per page or "
-                f"its OCR time ({', '.join(skipped[:5])})",
-                "warning",
+        if skipped:
+            problems.append(
+                Problem(
+                    "picture_skipped",
+                    f"{len(skipped)} picture(s) were not read: over the {MAX_PICTURES} pictures read per "
+                    f"{whose} or its OCR time ({', '.join(skipped[:5])})",
+                    "warning",
+                )
             )
-        )
-    return read, problems
+        return problems
 
 
 def picture_type(data: bytes) -> str | None:

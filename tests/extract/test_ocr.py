@@ -382,3 +382,20 @@ def test_a_number_read_without_the_minus_its_ink_begins_with_is_unsure() -> None
     assert _check_separators([("-0", 0.99, "")], ink, [(0, 0, 22, 20)])[0][2] == ""
     ink[9:12, 0:10] = 0  # a crossbar's stub before the stem (a '4'): no minus
     assert not _leading_bar(ink)
+
+
+def test_a_minus_before_a_seven_is_not_wiped_as_a_speck() -> None:
+    """A '7''s ink at mid-height stands far right of its box: the minus before it touches no ink within the
+    speck reach (a clean screenshot's '-7' read as 7). A flat bar far from any glyph is still dust."""
+    from gongkai.extract.ocr import _stray_specks
+
+    ink = np.zeros((40, 90), np.uint8)
+    ink[8:11, 30:45] = 1  # the 7's bar
+    for row in range(10, 32):  # its stem, slanting down to the left
+        column = 44 - (row - 10) * 10 // 21
+        ink[row, column - 1 : column + 1] = 1
+    ink[19:21, 20:28] = 1  # the minus: 2 px before the 7's box, at its mid-height
+    ink[19:21, 70:78] = 1  # a flat speck far from any glyph
+    stray = _stray_specks(ink, 200)
+    assert not stray[19:21, 20:28].any()
+    assert stray[19:21, 70:78].all()
