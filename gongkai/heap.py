@@ -30,7 +30,11 @@ def _libc() -> Any:
 
 
 def trim_free_heap() -> bool:
-    """Return the C heap's free pages to the system; True when any were returned."""
+    """Return the free pages of the C heap and of Arrow's memory pool (mimalloc or jemalloc, which keep
+    theirs too) to the system; True when the C heap returned any."""
+    import pyarrow  # the lake's: imported by then
+
+    pyarrow.default_memory_pool().release_unused()
     libc = _libc()
     return bool(libc.malloc_trim(0)) if libc is not None else False
 

@@ -259,6 +259,8 @@ def _default_text(field: str) -> str:
 def _type_text(field: str) -> str:
     annotation = Settings.model_fields[field].annotation
     text = getattr(annotation, "__name__", None) if not hasattr(annotation, "__args__") else None
+    if getattr(annotation, "__origin__", None) is Literal:  # the choices, not "|": a table's separator
+        return " or ".join(f"`{choice}`" for choice in annotation.__args__)
     if text is None:  # Optional[X]: show X
         args = [a for a in getattr(annotation, "__args__", ()) if a is not type(None)]
         text = " | ".join(getattr(a, "__name__", str(a)) for a in args) or str(annotation)
