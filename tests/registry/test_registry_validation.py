@@ -142,3 +142,22 @@ def test_a_portal_host_may_name_its_port(portal_host: str, ok: bool) -> None:
     else:
         with pytest.raises((RegistryError, ValidationError), match="optionally with a port"):
             agency_from_dict(entry)
+
+
+def test_a_large_file_read_in_pieces_names_the_same_lines_and_errors(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A national registry is parsed a few thousand [[agency]] tables at a time (its heap stays compact):
+    the pieces give the same agencies and lines, and a TOML mistake in a later piece is named at its line
+    in the whole file."""
+    whole = lint_registry([BAD / "several_problems.toml"])  # 4 tables: one piece
+    monkeypatch.setattr("gongkai.fetch.registry._TOML_CHUNK", 2)  # two pieces
+    assert lint_registry([BAD / "several_problems.toml"]) == whole  # same agencies, problems and lines
+    text = (BAD / "several_problems.toml").read_text(encoding="utf-8")
+    broken = tmp_path / "broken.toml"
+    lines = text.splitlines()
+    last_header = max(i for i, line in enumerate(lines) if line.startswith("[[agency]]"))
+    lines.insert(last_header + 1, "name = ")  # in the last piece
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match=rf"broken.toml: not valid TOML \(.*line {last_header + 2}"):
+        load_registry(broken)
