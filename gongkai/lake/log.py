@@ -36,12 +36,15 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from gongkai.lake.schemas import TABLES
 from gongkai.lake.store import Store
 from gongkai.settings import get_settings
+
+T = TypeVar("T")
 
 LOG_PREFIX = "_lake/"
 COMMITS = "_lake/commits/"
@@ -229,6 +232,24 @@ def read_state(store: Store) -> LakeState:
             if final in current:
                 state.staged[final] = staged
     return state
+
+
+READ_ATTEMPTS = 5  # a reader reads the newest commit again this often before giving up
+
+
+def read_consistently(
+    store: Store, read: Callable[[LakeState], T], what: str, state: LakeState | None = None
+) -> T:
+    """`read(state)`, `state` by default the latest commit. A file of the state gone while it was read (a
+    newer commit's publish deletes the files it replaces, compaction's too: a KeyError) means the state is
+    stale: read again as of the newest commit."""
+    for _attempt in range(READ_ATTEMPTS):
+        current = state or read_state(store)
+        try:
+            return read(current)
+        except KeyError:
+            state = None
+    raise RuntimeError(f"the lake at {store.uri} kept changing while {what} was read")
 
 
 def try_commit(

@@ -36,26 +36,24 @@ def read_table(
 ) -> pa.Table:  # noqa: A002 - pyarrow's name
     """The whole table as of the latest commit, with `report_year` from the partition path."""
     definition = TABLES[table]
-    for _attempt in range(5):
-        state = log.read_state(store)
+
+    def read(state: LakeState) -> pa.Table:
         parts = []
-        try:
-            for key in sorted(state.table_files(table)):
-                data = read_file(store, state, key)
-                year = int(key.split(f"/{PARTITION_COLUMN}=", 1)[1].split("/", 1)[0])
-                parts.append(
-                    data.append_column(
-                        definition.dataset_schema.field(PARTITION_COLUMN),
-                        pa.array([year] * data.num_rows, pa.int32()),
-                    )
+        for key in sorted(state.table_files(table)):
+            data = read_file(store, state, key)
+            year = int(key.split(f"/{PARTITION_COLUMN}=", 1)[1].split("/", 1)[0])
+            parts.append(
+                data.append_column(
+                    definition.dataset_schema.field(PARTITION_COLUMN),
+                    pa.array([year] * data.num_rows, pa.int32()),
                 )
-        except KeyError:
-            continue  # a newer commit replaced a file while we read: read the new snapshot
-        result = pa.concat_tables(parts) if parts else definition.dataset_schema.empty_table()
-        if filter is not None:
-            result = result.filter(filter)
-        return result.select(columns) if columns else result
-    raise RuntimeError(f"the lake at {store.uri} kept changing while {table} was read")
+            )
+        return pa.concat_tables(parts) if parts else definition.dataset_schema.empty_table()
+
+    result = log.read_consistently(store, read, table)
+    if filter is not None:
+        result = result.filter(filter)
+    return result.select(columns) if columns else result
 
 
 def arrow_filesystem(store: Store) -> tuple[Any, str]:

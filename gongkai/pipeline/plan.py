@@ -52,9 +52,6 @@ def _table_files(state: log.LakeState, table: str, years: Iterable[int] | None) 
     return [k for k in keys if any(w in k for w in wanted)]
 
 
-READ_ATTEMPTS = 5  # a look-up reads the newest commit again this often before giving up
-
-
 def read_columns(
     store: Store,
     state: log.LakeState,
@@ -70,21 +67,19 @@ def read_columns(
     look-up failed its batch's task: 2 of the 500 batches of the 100,000-document benchmark."""
     schema = TABLES[table].schema
     present = [c for c in columns if c in schema.names]
-    for _attempt in range(READ_ATTEMPTS):
+
+    def read(state: log.LakeState) -> pa.Table:
         parts = []
-        try:
-            for key in _table_files(state, table, years):
-                if where is None:
-                    parts.append(read_file(store, state, key, present))
-                else:
-                    parts.extend(read_matching(store, state, key, present, where))
-        except KeyError:
-            state = log.read_state(store)
-            continue
+        for key in _table_files(state, table, years):
+            if where is None:
+                parts.append(read_file(store, state, key, present))
+            else:
+                parts.extend(read_matching(store, state, key, present, where))
         if not parts:
             return pa.table({c: pa.array([], schema.field(c).type) for c in present})
         return pa.concat_tables(parts, promote_options="permissive")
-    raise RuntimeError(f"the lake at {store.uri} kept changing while {table} was read")
+
+    return log.read_consistently(store, read, table, state)
 
 
 def details_of(value: Any) -> dict[str, Any]:
