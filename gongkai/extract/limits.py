@@ -104,16 +104,22 @@ def _exit_with_parent(lifeline: Connection | None = None) -> None:
     parent = os.getppid()
 
     def watch() -> None:
-        while os.getppid() == parent:
-            if lifeline is None:
-                time.sleep(1.0)
-                continue
-            with contextlib.suppress(OSError, EOFError):
-                if lifeline.poll(1.0):  # the run never writes: readable means its end closed
-                    break
+        while os.getppid() == parent and not _closed(lifeline):
+            pass
         os._exit(1)
 
     threading.Thread(target=watch, name="gongkai-orphan-watch", daemon=True).start()
+
+
+def _closed(lifeline: Connection | None) -> bool:
+    """Whether `lifeline`'s other end closed, waiting up to a second to know (a second in any case)."""
+    if lifeline is not None:
+        try:
+            return lifeline.poll(1.0)  # the run never writes: readable means its end closed
+        except (OSError, EOFError):
+            pass
+    time.sleep(1.0)
+    return False
 
 
 def _sync_environment(environment: dict[str, str]) -> None:

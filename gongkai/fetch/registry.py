@@ -478,7 +478,7 @@ def _read_file(path: Path, text: str, invalid: set[str] | None) -> tuple[list[tu
         if not isinstance(entries, list):
             problems.append(f"{path}: 'agency' must be [[agency]] tables")
             continue
-        piece_lines = lines[number * _TOML_CHUNK : (number + 1) * _TOML_CHUNK] if len(cuts) > 2 else lines
+        piece_lines = lines[number * _TOML_CHUNK : (number + 1) * _TOML_CHUNK]
         for offset, entry in enumerate(entries):
             index += 1
             if len(piece_lines) == len(entries):
