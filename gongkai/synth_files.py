@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import random
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from gongkai import forms
@@ -467,6 +469,20 @@ ATTENTION_FLAGS = frozenset(
         "legal_persons_aggregated",
     }
 )
+
+
+def write_expected(
+    path: Path, synth: SynthReport, cells: dict[str, int | float | None] | None = None, **made: Any
+) -> dict[str, Any]:
+    """Commit the values a rendered round-trip file prints, as JSON at `path` (beside the file): its form,
+    how it was made (`made`), and every cell (`expected_cells` unless given). Returns what was written."""
+    expected = {
+        "form_version": synth.form,
+        **made,
+        "cells": expected_cells(synth) if cells is None else cells,
+    }
+    path.write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return expected
 
 
 def covers(problem: Problem, cell: str) -> bool:

@@ -12,12 +12,11 @@ files (for the same LibreOffice and fonts).
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
 from benchmarks.roundtrip import picture_bundle
-from gongkai.synth_files import consistent_variants, expected_cells
+from gongkai.synth_files import consistent_variants, expected_cells, write_expected
 from gongkai.synth_pictures import picture_page
 
 OUT = Path(__file__).parents[1] / "tests" / "fixtures" / "pictures_roundtrip"
@@ -42,10 +41,7 @@ def main() -> None:
             "max_width": page.max_width,
             "columns": page.columns,
         }
-        expected = {"form_version": synth.form, "plan": plan, "cells": cells}
-        (OUT / f"{stem}.json").write_text(
-            json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
+        write_expected(OUT / f"{stem}.json", synth, cells, plan=plan)
         print(
             f"{stem}: {synth.form}, {len(cells)} cells, {page.dpi} dpi, {page.points} pt, tables cut in two "
             f"{sorted(page.split)}, shrunk to {page.max_width or '-'} px, 法人或其他组织 as one column "

@@ -11,14 +11,13 @@ whose only picture is a photo (not a table), as Word file and PDF: it must add n
 
 from __future__ import annotations
 
-import json
 import random
 import tempfile
 from pathlib import Path
 
 from benchmarks.roundtrip import _soffice_pdfs
 from gongkai.model import Document, Paragraph
-from gongkai.synth_files import consistent_variants, document_docx, expected_cells, to_docx_pictures
+from gongkai.synth_files import consistent_variants, document_docx, to_docx_pictures, write_expected
 
 ROOT = Path(__file__).parents[1]
 OUT = ROOT / "tests" / "fixtures" / "pictured_docs"
@@ -54,10 +53,7 @@ def main() -> None:
                 _soffice_pdfs([docx], Path(scratch))
             stem = f"seed{seed}-report{index}"
             (OUT / f"{stem}.{fmt}").write_bytes(docx.with_suffix(f".{fmt}").read_bytes())
-            expected = {"form_version": synth.form, "cells": expected_cells(synth)}
-            (OUT / f"{stem}.json").write_text(
-                json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-            )
+            expected = write_expected(OUT / f"{stem}.json", synth)
             print(f"{stem}.{fmt}: {synth.form}, {len(expected['cells'])} cells")
         photo = Path(scratch) / "photo.docx"
         photo.write_bytes(photo_document())

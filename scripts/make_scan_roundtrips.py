@@ -11,13 +11,12 @@ Seeded: the same plan gives the same files (for the same LibreOffice and fonts).
 
 from __future__ import annotations
 
-import json
 import random
 import tempfile
 from pathlib import Path
 
 from benchmarks.roundtrip import _soffice_pdfs, scan_of
-from gongkai.synth_files import consistent_variants, expected_cells, to_docx
+from gongkai.synth_files import consistent_variants, to_docx, write_expected
 
 OUT = Path(__file__).parents[1] / "tests" / "fixtures" / "scanned_roundtrip"
 # (harness seed, report index, dpi): both forms, both resolutions; ~0.7 MB a report at 150 dpi and
@@ -36,10 +35,7 @@ def main() -> None:
             pdf = docx.with_suffix(".pdf").read_bytes()
             stem = f"seed{seed}-report{index}.{dpi}dpi"
             (OUT / f"{stem}.pdf").write_bytes(scan_of(pdf, random.Random(seed * 1000 + index), dpi))
-            expected = {"form_version": synth.form, "cells": expected_cells(synth)}
-            (OUT / f"{stem}.json").write_text(
-                json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-            )
+            expected = write_expected(OUT / f"{stem}.json", synth)
             print(f"{stem}: {synth.form}, {len(expected['cells'])} cells")
 
 

@@ -58,3 +58,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
+    if any(item.get_closest_marker("ocr") for item in items):
+        from gongkai.extract.ocr import ocr_available
+
+        if not ocr_available():
+            skip = pytest.mark.skip(reason="rapidocr-onnxruntime (a dependency of gongkai) is not installed")
+            for item in items:
+                if item.get_closest_marker("ocr"):
+                    item.add_marker(skip)

@@ -14,12 +14,9 @@ import pytest
 from gongkai.cli import main
 from gongkai.extract import READABLE_SUFFIXES, extract_bytes
 from gongkai.extract.mhtml import read_bundle, write_bundle
-from gongkai.extract.ocr import ocr_available
 from gongkai.extract.pictures import picture_source, resolve
 from gongkai.extract.sniff import looks_like_mhtml, sniff_media_type
 from gongkai.pipeline import parse_bytes
-
-needs_ocr = pytest.mark.skipif(not ocr_available(), reason="rapidocr-onnxruntime is a dependency of gongkai")
 
 PAGE = Path(__file__).parents[1] / "fixtures" / "corpus" / "003_03c3a6963c974949.utf8.html"
 
@@ -146,7 +143,7 @@ def test_a_picture_not_in_the_saved_page_is_named() -> None:
     assert not document.tables
 
 
-@needs_ocr
+@pytest.mark.ocr
 def test_gongkai_parse_reads_a_saved_page_and_its_table_picture(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

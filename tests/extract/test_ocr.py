@@ -27,7 +27,6 @@ from gongkai.extract.ocr import (
     _stray_specks,
     _text_lines,
     clean_number,
-    ocr_available,
 )
 from gongkai.golden import differences
 from gongkai.model import Report
@@ -38,8 +37,6 @@ SCANNED = sorted((FIXTURES / "scanned").glob("*.pdf"))
 # the cell accuracy the scanned fixtures reach together (docs/ocr.md: 0.995), and each of them (0.990–1.000)
 MIN_OVERALL_ACCURACY = 0.99
 MIN_FIXTURE_ACCURACY = 0.985
-
-needs_ocr = pytest.mark.skipif(not ocr_available(), reason="rapidocr-onnxruntime is a dependency of gongkai")
 
 
 def expected_for(scan: Path) -> dict:
@@ -82,7 +79,7 @@ def extract_bytes_text_layer(path: Path) -> str:
         return "".join(page.extract_text() or "" for page in pdf.pages).strip()
 
 
-@needs_ocr
+@pytest.mark.ocr
 @pytest.mark.parametrize("path", SCANNED, ids=lambda p: p.name)
 def test_scanned_fixture_parses_with_ocr_flags_and_no_wrong_numbers(path: Path) -> None:
     expected = expected_for(path)
@@ -105,7 +102,7 @@ def test_scanned_fixture_parses_with_ocr_flags_and_no_wrong_numbers(path: Path) 
     assert any(p.code == "ocr_pages" for p in report.problems)
 
 
-@needs_ocr
+@pytest.mark.ocr
 def test_a_scan_with_page_numbers_stamped_on_it_is_still_read_by_ocr() -> None:
     from gongkai.extract.pdf import extract_pdf
     from gongkai.synth_files import stamped_pdf
@@ -136,7 +133,7 @@ def test_a_text_layer_of_glyph_codes_is_garbled_and_a_real_one_is_not() -> None:
     assert not _garbled("")
 
 
-@needs_ocr
+@pytest.mark.ocr
 def test_a_pdf_whose_fonts_map_no_characters_is_read_from_its_rendering() -> None:
     from gongkai.extract.pdf import extract_pdf
     from gongkai.synth_files import without_unicode_maps
@@ -153,7 +150,7 @@ def test_a_pdf_whose_fonts_map_no_characters_is_read_from_its_rendering() -> Non
     assert all("ocr" in c.flags for c in cells_of(report) if c.raw)
 
 
-@needs_ocr
+@pytest.mark.ocr
 def test_scanned_fixtures_reach_the_stated_cell_accuracy() -> None:
     total = wrong = 0
     for path in SCANNED:
@@ -168,7 +165,7 @@ def test_scanned_fixtures_reach_the_stated_cell_accuracy() -> None:
     assert 1 - wrong / total >= MIN_OVERALL_ACCURACY, f"{wrong} of {total} cells differ"
 
 
-@needs_ocr
+@pytest.mark.ocr
 def test_unread_cells_are_reported() -> None:
     for path in SCANNED:
         report = scanned_report(path)
@@ -191,7 +188,7 @@ def _image_pdf(pixels: np.ndarray) -> bytes:
     return out.getvalue()
 
 
-@needs_ocr
+@pytest.mark.ocr
 def test_blank_noisy_scan_gives_a_problem_and_no_numbers() -> None:
     rng = np.random.default_rng(7)
     page = np.clip(rng.normal(235, 8, (1754, 1240)), 0, 255).astype(np.uint8)
@@ -215,7 +212,7 @@ def test_without_the_engine_a_scan_gets_ocr_unavailable(monkeypatch: pytest.Monk
     assert all(c.value is None for c in cells_of(report))
 
 
-@needs_ocr
+@pytest.mark.ocr
 def test_a_page_image_file_is_read_by_ocr() -> None:
     import pypdfium2
     from PIL import Image

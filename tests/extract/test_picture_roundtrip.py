@@ -12,14 +12,11 @@ from pathlib import Path
 import pytest
 
 from gongkai.extract.mhtml import read_bundle
-from gongkai.extract.ocr import ocr_available
 from gongkai.pipeline import parse_bytes
 from gongkai.synth_files import score
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "pictures_roundtrip"
 PAGES = sorted(FIXTURES.glob("*.mht"))
-
-needs_ocr = pytest.mark.skipif(not ocr_available(), reason="rapidocr-onnxruntime is a dependency of gongkai")
 
 
 def test_the_pages_cover_both_forms_cut_tables_and_small_pictures() -> None:
@@ -34,7 +31,7 @@ def test_the_pages_cover_both_forms_cut_tables_and_small_pictures() -> None:
         assert bundle is not None and len(bundle.resources) >= 3
 
 
-@needs_ocr
+@pytest.mark.ocr
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
 def test_a_page_of_table_pictures_reads_back_exactly(path: Path) -> None:
     expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))

@@ -11,15 +11,12 @@ from pathlib import Path
 import pytest
 
 from gongkai.extract import extract_bytes
-from gongkai.extract.ocr import ocr_available
 from gongkai.model import Paragraph, Table
 from gongkai.parse import parse_document
 from gongkai.synth_files import score
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "pictured_docs"
 REPORTS = sorted(p for p in FIXTURES.glob("seed*") if p.suffix in (".docx", ".pdf"))
-
-needs_ocr = pytest.mark.skipif(not ocr_available(), reason="rapidocr-onnxruntime is a dependency of gongkai")
 
 
 def test_there_are_pictured_reports_of_both_forms_and_formats() -> None:
@@ -28,7 +25,7 @@ def test_there_are_pictured_reports_of_both_forms_and_formats() -> None:
     assert forms == {"f2019", "f2021"}
 
 
-@needs_ocr
+@pytest.mark.ocr
 @pytest.mark.parametrize("path", REPORTS, ids=lambda p: p.name)
 def test_tables_pasted_as_pictures_read_back_with_no_silent_wrong_cell(path: Path) -> None:
     expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
@@ -47,7 +44,7 @@ def test_tables_pasted_as_pictures_read_back_with_no_silent_wrong_cell(path: Pat
     assert values and all("ocr" in v.flags for v in values if v.value is not None)
 
 
-@needs_ocr
+@pytest.mark.ocr
 @pytest.mark.parametrize("name", ["photo.docx", "photo.pdf"])
 def test_a_photo_in_the_flow_adds_nothing(name: str) -> None:
     document = extract_bytes((FIXTURES / name).read_bytes(), name)

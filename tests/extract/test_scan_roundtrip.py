@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from gongkai.extract.ocr import ocr_available
 from gongkai.pipeline import parse_bytes
 from gongkai.synth_files import score
 
@@ -20,8 +19,6 @@ SCANS = sorted(FIXTURES.glob("*.pdf"))
 # seed2-report1 at 150 dpi loses a row of its 表二 grid (its verticals are not found: 184/198, all flagged)
 MIN_EXACT = 0.9
 
-needs_ocr = pytest.mark.skipif(not ocr_available(), reason="rapidocr-onnxruntime is a dependency of gongkai")
-
 
 def test_there_are_roundtrip_scans_of_both_forms_at_both_resolutions() -> None:
     assert len(SCANS) >= 3
@@ -30,7 +27,7 @@ def test_there_are_roundtrip_scans_of_both_forms_at_both_resolutions() -> None:
     assert {p.name.split(".")[1] for p in SCANS} == {"150dpi", "200dpi"}
 
 
-@needs_ocr
+@pytest.mark.ocr
 @pytest.mark.parametrize("path", SCANS, ids=lambda p: p.name)
 def test_a_scanned_synthetic_report_reads_back_with_no_silent_wrong_cell(path: Path) -> None:
     expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from gongkai.extract.mhtml import read_bundle
-from gongkai.extract.ocr import ocr_available
 from gongkai.extract.sniff import sniff_media_type
 from gongkai.fetch import FetchResult, PoliteSession, ReportLink, fetch_document
 from gongkai.fetch.pictures import national_tables, pictures_to_fetch
@@ -38,7 +37,6 @@ SERVED = {
 }
 
 Session = Callable[..., PoliteSession]
-needs_ocr = pytest.mark.skipif(not ocr_available(), reason="rapidocr-onnxruntime is a dependency of gongkai")
 
 
 def _publish(portal: Portal, page: bytes | None = None, etag: bool = True) -> ReportLink:
@@ -55,7 +53,7 @@ def _prior(store: Store, link: ReportLink, *results: FetchResult) -> Prior | Non
     return plan([DocumentRecord(link.agency, link.year, link.url, link=link)], store.uri)[0].prior
 
 
-@needs_ocr
+@pytest.mark.ocr
 def test_a_page_of_table_pictures_is_archived_with_them_and_parses_to_the_report(
     portal: Portal, session_for: Session, store: Store
 ) -> None:
