@@ -395,6 +395,11 @@ class Sampler:
 
     def _role(self, process: Any, driver_cmdline: list[str]) -> str:
         cmdline = " ".join(process.cmdline())
+        name = process.name()  # gongkai names its helper processes (gongkai.extract.limits.name_process)
+        if name == "gongkai-budget":
+            return "budget workers (largest)"
+        if name == "gongkai-valid":
+            return "validation process"
         if "uvicorn" in cmdline and "prefect" in cmdline:
             return "prefect API server"
         if "multiprocessing.spawn" in cmdline:

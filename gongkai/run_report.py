@@ -21,8 +21,9 @@ import html
 import json
 import posixpath
 import re
+import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -33,6 +34,7 @@ from gongkai.runs import REPORT_STATUSES, RUNS_PREFIX, RunSummary
 DOCS_PREFIX = "data_docs/"
 VALIDATIONS_PREFIX = f"{DOCS_PREFIX}validations/"
 STATUS_COLOURS = {"valid": "#2e7d32", "warnings": "#f9a825", "quarantined": "#ef6c00", "failed": "#c62828"}
+MAX_REPORTS_SHOWN = 1000  # quarantined or failed reports with a section on a run's page (failed first)
 MAX_BATCHES_INDEXED = 300  # the index lists the newest batches' pages; older ones stay in validations/
 CLEANED_MARK = "<!-- gongkai: offline -->"
 
@@ -55,11 +57,18 @@ def _e(value: Any) -> str:
 
 
 def _page(title: str, body: str, *, style: str = STYLE) -> str:
+    return f"{_page_head(title, style=style)}{body}{_PAGE_TAIL}"
+
+
+def _page_head(title: str, *, style: str = STYLE) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
-        f"<style>{style}</style></head>\n<body>\n{body}\n</body></html>\n"
+        f"<style>{style}</style></head>\n<body>\n"
     )
+
+
+_PAGE_TAIL = "\n</body></html>\n"
 
 
 # ---------------------------------------------------------------- charts (inline SVG)
@@ -252,6 +261,13 @@ def _report_section(
 
 def run_report_html(store: Store, summary: RunSummary) -> str:
     """The run report page (see the module docstring); it sits at runs/<run_id>.html."""
+    return "".join(run_report_parts(store, summary))
+
+
+def run_report_parts(store: Store, summary: RunSummary) -> Iterator[str]:
+    """The run report page, a part at a time: a national run's page lists 100,000 agencies (~35 MiB),
+    which is written out as it is made, never held whole. Of the quarantined and failed reports the first
+    MAX_REPORTS_SHOWN (failed first) get a section; the page says how many more the lake holds."""
     up = "../"  # runs/ → the lake root
     totals = summary.totals()
     per_year: dict[int, dict[str, int]] = defaultdict(dict)
@@ -277,11 +293,17 @@ def run_report_html(store: Store, summary: RunSummary) -> str:
         ],
         years,
     )
+    reports.sort(
+        key=lambda r: (r.get("status") != "failed", r.get("agency_id") or "", r.get("report_year") or 0)
+    )
+    listed, more = reports[:MAX_REPORTS_SHOWN], len(reports) - MAX_REPORTS_SHOWN
+    del reports
+    shown = {r["report_id"] for r in listed}
     failures: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in _rows(
         store,
         "validation_results",
-        ids,
+        shown,
         [
             "report_id",
             "check_name",
@@ -297,35 +319,9 @@ def run_report_html(store: Store, summary: RunSummary) -> str:
     ):
         failures[row["report_id"]].append(row)
     cells = _printed_cells(store, (f for fs in failures.values() for f in fs), years)
-    reports.sort(
-        key=lambda r: (r.get("status") != "failed", r.get("agency_id") or "", r.get("report_year") or 0)
-    )
 
-    agency_rows = "".join(
-        f"<tr><td>{_e(a.agency_id)}</td><td>{a.year}</td><td class='status-{_e(a.status)}'>{_e(a.status)}</td>"
-        + "".join(
-            f"<td class=n>{v}</td>"
-            for v in (
-                a.found,
-                a.fetched,
-                a.unchanged,
-                a.failures,
-                a.parsed,
-                a.written,
-                *(a.statuses.get(s, 0) for s in REPORT_STATUSES),
-            )
-        )
-        + "</tr>"
-        for a in summary.agencies
-        if a.status != "none"
-    )
-    none = [f"{a.agency_id} ({a.year})" for a in summary.agencies if a.status == "none"]
-    errors = "".join(
-        f"<li>{_e(a.agency_id)} {a.year}: {_e(message)}</li>"
-        for a in summary.agencies
-        for message in a.errors
-    )
-    body = f"""<h1>gongkai {_e(summary.kind)} {_e(", ".join(map(str, sorted(set(summary.years)))) or "")}:
+    yield _page_head(f"gongkai run {summary.run_id}")
+    yield f"""<h1>gongkai {_e(summary.kind)} {_e(", ".join(map(str, sorted(set(summary.years)))) or "")}:
 <span class="status-{_e(summary.status)}">{_e(summary.status)}</span></h1>
 <p class="muted">run <code>{_e(summary.run_id)}</code>{f" · flow run <code>{_e(summary.flow_run_id)}</code>" if summary.flow_run_id else ""}
 · started {_e(summary.started_at)} · ended {_e(summary.ended_at or "—")} · lake <code>{_e(summary.lake)}</code>
@@ -334,16 +330,57 @@ def run_report_html(store: Store, summary: RunSummary) -> str:
 {status_chart(totals.statuses)}
 <h2>Per report year</h2>
 {year_chart(dict(per_year))}
-<h2>Quarantined and failed reports ({len(reports)})</h2>
-{"".join(_report_section(store, r, failures.get(r["report_id"], []), cells, up) for r in reports) or "<p>None.</p>"}
-<h2>Per agency and year</h2>
+<h2>Quarantined and failed reports ({len(listed) + max(more, 0)})</h2>
+"""
+    for report in listed:
+        yield _report_section(store, report, failures.get(report["report_id"], []), cells, up)
+    if not listed:
+        yield "<p>None.</p>"
+    if more > 0:
+        yield (
+            f"<p class='muted'>{more} more are not shown here; the lake lists them all: the "
+            "<code>reports</code> table's rows of this run with status quarantined or failed, their "
+            "failing cells in <code>validation_results</code> (<code>gongkai status</code> counts them "
+            "per agency).</p>"
+        )
+    yield """<h2>Per agency and year</h2>
 <table><tr><th>agency</th><th>year</th><th>status</th><th>found</th><th>fetched</th><th>unchanged</th>
 <th>failed</th><th>parsed</th><th>written</th><th>valid</th><th>warnings</th><th>quarantined</th>
-<th>report failed</th></tr>{agency_rows}</table>
-{f"<p class='muted'>No report listed on the site: {_e(', '.join(none))}</p>" if none else ""}
-{f"<h2>What went wrong</h2><ul>{errors}</ul>" if errors else ""}
-{"".join(f"<p>note: {_e(n)}</p>" for n in summary.notes)}"""
-    return _page(f"gongkai run {summary.run_id}", body)
+<th>report failed</th></tr>"""
+    for a in summary.agencies:
+        if a.status == "none":
+            continue
+        yield (
+            f"<tr><td>{_e(a.agency_id)}</td><td>{a.year}</td><td class='status-{_e(a.status)}'>"
+            f"{_e(a.status)}</td>"
+            + "".join(
+                f"<td class=n>{v}</td>"
+                for v in (
+                    a.found,
+                    a.fetched,
+                    a.unchanged,
+                    a.failures,
+                    a.parsed,
+                    a.written,
+                    *(a.statuses.get(s, 0) for s in REPORT_STATUSES),
+                )
+            )
+            + "</tr>"
+        )
+    yield "</table>\n"
+    none = [a for a in summary.agencies if a.status == "none"]
+    if none:
+        yield "<p class='muted'>No report listed on the site: "
+        yield _e(", ".join(f"{a.agency_id} ({a.year})" for a in none))
+        yield "</p>\n"
+    if any(a.errors for a in summary.agencies):
+        yield "<h2>What went wrong</h2><ul>"
+        for a in summary.agencies:
+            for message in a.errors:
+                yield f"<li>{_e(a.agency_id)} {a.year}: {_e(message)}</li>"
+        yield "</ul>\n"
+    yield "".join(f"<p>note: {_e(n)}</p>" for n in summary.notes)
+    yield _PAGE_TAIL
 
 
 def run_report_key(run_id: str) -> str:
@@ -507,6 +544,9 @@ def finish_data_docs(store: Store) -> str | None:
 def write_run_pages(store: Store, summary: RunSummary) -> str:
     """The run's report page, then the offline Data Docs (which list it); returns the report's URI."""
     key = run_report_key(summary.run_id)
-    store.put(key, run_report_html(store, summary).encode())
+    with tempfile.TemporaryFile() as page:
+        for part in run_report_parts(store, summary):
+            page.write(part.encode())
+        store.put_file(key, page)
     finish_data_docs(store)
     return store.url(key)

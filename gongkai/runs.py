@@ -18,13 +18,13 @@ Exit codes: 0 when no agency is partial or failed, 2 when nothing at all succeed
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, BinaryIO
 
 from gongkai.clock import now
 from gongkai.lake.store import Store
@@ -107,15 +107,32 @@ class AgencyRun:
             self.quarantined_ids = list(self.quarantined_ids)
 
 
+# Count dicts of merged tallies, one object per distinct content: a national run keeps a tally per agency,
+# and 100,000 agencies' {"valid": 1} and problem counts were 100,000 dicts each (~35 MiB). Shared, they are
+# never changed in place: `merge` (the only writer of a merged tally) replaces them.
+_SHARED_COUNTS: dict[tuple[tuple[str, int], ...], dict[str, int]] = {}
+_MAX_SHARED_COUNTS = 50_000
+
+
 def _added(counts: dict[str, int], more: dict[str, int]) -> dict[str, int]:
-    """counts + more as a new dict (what dict(Counter(counts) + Counter(more)) gives, without the Counters)."""
+    """counts + more (what dict(Counter(counts) + Counter(more)) gives, without the Counters), as the one
+    shared dict of that content (see _SHARED_COUNTS)."""
+    if not more:
+        return counts if counts else _empty_counts()
     out = dict(counts)
     for key, value in more.items():
         # interned: the same few codes in every agency's tally, each a string of its own when it came
         # from a worker process
         key = sys.intern(key)
         out[key] = out.get(key, 0) + value
-    return {key: value for key, value in out.items() if value > 0}
+    out = {key: value for key, value in out.items() if value > 0}
+    if len(_SHARED_COUNTS) >= _MAX_SHARED_COUNTS:
+        return out
+    return _SHARED_COUNTS.setdefault(tuple(sorted(out.items())), out)
+
+
+def _empty_counts() -> dict[str, int]:
+    return _SHARED_COUNTS.setdefault((), {})
 
 
 def tally(agency_id: str, year: int) -> AgencyRun:
@@ -301,14 +318,19 @@ def run_record_key(summary: RunSummary) -> str:
 
 
 def save_run(store: Store, summary: RunSummary) -> str:
-    """Store the run record (JSON) in the lake; returns its URI. Run ids sort by start time."""
+    """Store the run record (JSON) in the lake; returns its URI. Run ids sort by start time.
+
+    Written agency by agency to a temporary file, then to the store a block at a time: the record of a
+    100,000-agency run is ~35 MiB, which a run need not hold (twice, as bytes and their copy) at its end."""
     key = run_record_key(summary)
-    store.put(key, run_record_bytes(summary))
+    with tempfile.TemporaryFile() as out:
+        write_run_record(summary, out)
+        store.put_file(key, out)
     return store.url(key)
 
 
 class _EachAsDict(list):  # type: ignore[type-arg]
-    """The agencies for json's encoder, each made a dict only as it is written (see run_record_bytes)."""
+    """The agencies for json's encoder, each made a dict only as it is written (see write_run_record)."""
 
     def __init__(self, runs: list[AgencyRun]) -> None:
         super().__init__()
@@ -321,9 +343,9 @@ class _EachAsDict(list):  # type: ignore[type-arg]
         return (asdict(run) for run in self.runs)
 
 
-def run_record_bytes(summary: RunSummary) -> bytes:
-    """The run record as JSON, the bytes json.dumps(summary.to_json(), indent=1) gives, written agency by
-    agency: a copy of a 100,000-agency run as dicts, then as one string, took ~460 MiB at once."""
+def write_run_record(summary: RunSummary, out: BinaryIO) -> None:
+    """The run record as JSON into `out`, the bytes json.dumps(summary.to_json(), indent=1) gives, written
+    agency by agency: a copy of a 100,000-agency run as dicts, then as one string, took ~460 MiB at once."""
     record: dict[str, Any] = {
         name: _EachAsDict(summary.agencies)
         if name == "agencies"
@@ -332,11 +354,9 @@ def run_record_bytes(summary: RunSummary) -> bytes:
         else getattr(summary, name)
         for name in summary.to_json_keys()
     }
-    out = io.BytesIO()
     encoder = json.JSONEncoder(ensure_ascii=False, indent=1)
     for chunk in encoder.iterencode(record):
         out.write(chunk.encode())
-    return out.getvalue()
 
 
 def load_runs(store: Store, *, limit: int | None = 500) -> list[RunSummary]:

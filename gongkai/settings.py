@@ -88,8 +88,14 @@ class Settings(BaseSettings):
     )
     budget_worker_start: Literal["forkserver", "fork"] = Field(
         default="forkserver",
-        description="how budget workers start: forked from a clean fork server (safe while the run's "
-        "threads work), or forked from the run itself (sees code patched in the run: tests)",
+        description="how budget workers and the validation process start: forked from a clean fork "
+        "server (safe while the run's threads work), or forked from the run itself (sees code patched in "
+        "the run: tests)",
+    )
+    validation: Literal["process", "inline"] = Field(
+        default="process",
+        description="where a run validates its batches: in a validation process of its own (the run "
+        "never imports Great Expectations, ~140 MiB), or in the run's own threads",
     )
     parse_workers: int = Field(
         default=0,

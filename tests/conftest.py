@@ -40,18 +40,21 @@ SLOW = (
 
 @pytest.fixture(autouse=True)
 def _fresh_budget_workers(request: pytest.FixtureRequest) -> Iterator[None]:
-    """A test that patches code gets budget workers forked from this process after its patch (not from the
-    fork server, which imported the code unpatched), and leaves none behind that carry it
-    (gongkai.extract.limits)."""
+    """A test that patches code gets budget workers and a validation process forked from this process after
+    its patch (not from the fork server, which imported the code unpatched), and leaves none behind that
+    carry it (gongkai.extract.limits, gongkai.pipeline.validate)."""
     if "monkeypatch" not in request.fixturenames:
         yield
         return
     from gongkai.extract.limits import stop_budget_workers
+    from gongkai.pipeline.validate import stop_validation_process
 
     request.getfixturevalue("monkeypatch").setenv("GONGKAI_BUDGET_WORKER_START", "fork")
     stop_budget_workers()
+    stop_validation_process()
     yield
     stop_budget_workers()
+    stop_validation_process()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

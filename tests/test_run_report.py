@@ -89,6 +89,27 @@ def test_the_run_report_lists_the_quarantined_report(
     assert "<svg" in text and ">quarantined</text>" in text
 
 
+def test_a_run_with_more_bad_reports_than_a_page_shows_says_how_many_more(
+    loaded: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A national run's thousands of quarantined reports do not all get a section: the page names them."""
+    from gongkai import run_report
+
+    lake, folder = loaded
+    [whole_page] = lake.glob("runs/*.html")
+    monkeypatch.setattr(run_report, "MAX_REPORTS_SHOWN", 0)
+    assert main(["load", folder, "--lake", str(tmp_path / "lake")]) == 0
+    [capped_page] = (tmp_path / "lake").glob("runs/*.html")
+    whole, capped = whole_page.read_text(encoding="utf-8"), capped_page.read_text(encoding="utf-8")
+    assert 'class="report"' not in capped and "<p>None.</p>" in capped
+    assert "Quarantined and failed reports (1)" in capped and "Quarantined and failed reports (1)" in whole
+    assert "1 more are not shown here" in capped and "more are not shown" not in whole
+    # the rest of the page is the same: the agencies' table, written row by row, and the page's end
+    assert capped.count("<tr><td>") == 2 < whole.count("<tr><td>")  # no failing cells, the two agencies
+    assert capped.split("<h2>Per agency and year</h2>")[1] == whole.split("<h2>Per agency and year</h2>")[1]
+    assert capped.endswith("</table>\n\n</body></html>\n")
+
+
 def test_no_page_loads_anything_from_outside_and_every_link_resolves(loaded: tuple[Path, str]) -> None:
     lake, _ = loaded
     pages = _check_pages(lake)

@@ -95,7 +95,7 @@ def _restore_memory_limit(previous: tuple[int, int] | None) -> None:
 # ---------------------------------------------------------------- the budget worker (child side)
 
 
-def _exit_with_parent(lifeline: Connection | None = None) -> None:
+def exit_with_parent(lifeline: Connection | None = None) -> None:
     """A worker or an extraction child must not outlive the process waiting for it (a run killed with
     SIGKILL; a worker killed over its budget while its OCR child runs): it leaves within a second of being
     orphaned, or at once when `lifeline` (a pipe whose other end only the run holds) closes — a budget
@@ -122,6 +122,13 @@ def _closed(lifeline: Connection | None) -> bool:
     return False
 
 
+def name_process(name: str) -> None:
+    """Name this process as `ps`, `top` and psutil show it (Linux: at most 15 characters), so that a
+    budget worker or the validation process can be told from the run it serves."""
+    with contextlib.suppress(OSError), open("/proc/self/comm", "w") as comm:
+        comm.write(name[:15])
+
+
 def _sync_environment(environment: dict[str, str]) -> None:
     """The run's environment as of this document: settings read GONGKAI_* at each call (tests set them)."""
     if dict(os.environ) != environment:
@@ -133,7 +140,8 @@ def _serve(conn: Connection, lifeline: Connection) -> None:
     """A budget worker: handle documents sent by the run, one at a time, until told to stop or the run
     closes the pipe. Each gets a fresh memory limit: what it may add to the worker as it is now."""
     global _budget_conn, _retire
-    _exit_with_parent(lifeline)
+    exit_with_parent(lifeline)
+    name_process("gongkai-budget")
     # Ctrl-C reaches the whole process group: the run stops its workers, a worker need not say so itself
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for other in _workers:  # the run's ends of earlier workers' pipes (forked from the run): not this one's
@@ -189,7 +197,7 @@ class _Worker:
     """One budget worker process and the run's end of its pipe."""
 
     def __init__(self) -> None:
-        context = _context()
+        context = worker_context()
         self.conn, child_end = context.Pipe()
         watched, self.lifeline = context.Pipe(duplex=False)  # the run holds its end until it exits
         # not a daemon: OCR starts its own child from it; stopped at exit (`stop_budget_workers`), and it
@@ -224,7 +232,9 @@ class _Worker:
 _PRELOAD = ["gongkai.pipeline.parse"]
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def worker_context() -> multiprocessing.context.BaseContext:
+    """How this run starts its helper processes (budget workers, the validation process): from the fork
+    server by default, forked from the run with GONGKAI_BUDGET_WORKER_START=fork."""
     start = get_settings().budget_worker_start
     context = multiprocessing.get_context(start)
     if start == "forkserver":
@@ -402,7 +412,7 @@ def _failed(exc: Exception) -> Problem:
 
 
 def _child(extract: Callable[[bytes], Document], data: bytes, conn: Connection, memory: int) -> None:
-    _exit_with_parent()
+    exit_with_parent()
     _lower_memory_limit(memory)  # some sandboxes forbid it, or have no /proc: then no cap of its own
     try:
         conn.send(extract(data))

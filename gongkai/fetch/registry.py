@@ -23,6 +23,7 @@ import ipaddress
 import itertools
 import json
 import re
+import sys
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -282,9 +283,31 @@ def _parse(entry: Any, where: str) -> tuple[Agency | None, list[str]]:
         return None, [f"{where}: an agency must be a [[agency]] table, not {entry!r}"]
     label = f"{where}: agency {entry.get('slug')!r}"
     try:
-        return _AGENCY.validate_python(entry), []
+        return _AGENCY.validate_python({key: _shared(key, value) for key, value in entry.items()}), []
     except ValidationError as exc:
         return None, [f"{label}: {message}" for message in _format_errors(exc, entry)]
+
+
+_SHARED: dict[Any, Any] = {}  # values many agencies repeat (a level, a parent, a host, a year list)
+
+
+_UNIQUE_KEYS = frozenset({"slug", "name", "listing_urls"})  # each agency's own: nothing to share
+
+
+def _shared(key: str, value: Any) -> Any:
+    """One object for equal values many agencies repeat: a national registry's 100,000 agencies each held
+    their own copy of "department", of their county's slug and host, of (2023,) and 5000.0 (12 MiB)."""
+    if key in _UNIQUE_KEYS:
+        return value
+    if isinstance(value, list):
+        value = tuple(value)
+    if isinstance(value, str) and len(value) <= 200:
+        return sys.intern(value)
+    if isinstance(value, float) or (
+        isinstance(value, tuple) and all(isinstance(v, int) for v in value)  # years, not unique URLs
+    ):
+        return _SHARED.setdefault(value, value) if len(_SHARED) < 10_000 else value
+    return value
 
 
 def agency_from_dict(entry: dict[str, Any], where: str = "registry") -> Agency:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import uuid
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse
 
 from gongkai.settings import get_settings
@@ -29,6 +30,10 @@ class Store(Protocol):
 
     def put(self, key: str, data: bytes, *, if_absent: bool = False) -> bool:
         """Write `data` at `key`. With if_absent, write only if the key does not exist; False if it did."""
+        ...
+
+    def put_file(self, key: str, source: BinaryIO) -> None:
+        """Write the content of the binary file `source` (from its start) at `key`, a block at a time."""
         ...
 
     def get(self, key: str) -> bytes:
@@ -99,6 +104,20 @@ class LocalStore:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
         return True
+
+    def put_file(self, key: str, source: BinaryIO) -> None:
+        target = self.path(key)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        source.seek(0)
+        try:
+            with self._create(tmp) as fh:
+                shutil.copyfileobj(source, fh, 1 << 20)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
 
     def get(self, key: str) -> bytes:
         try:
@@ -231,6 +250,10 @@ class S3Store:
                 return True
             raise
         return True
+
+    def put_file(self, key: str, source: BinaryIO) -> None:
+        source.seek(0)  # boto3 sends a file body in blocks (and seeks back to retry)
+        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=source)
 
     def get(self, key: str) -> bytes:
         from botocore.exceptions import ClientError

@@ -36,6 +36,7 @@ class Batch:
 
 # One CPU-heavy stage (parse, validate, write) at a time per process. They hold the GIL, so running two in
 # threads only interleaves them — measured 1.3-1.6x slower than one after the other — while fetches (network
-# waits) still overlap with them. Great Expectations' context is not thread-safe either (two threads
-# registering a suite collide). Dask workers are processes, each with its own lock, so they scale.
+# waits) still overlap with them. Validation in the run's own threads (GONGKAI_VALIDATION=inline) takes it
+# too; in its own process (the default) it needs no turn here. Dask workers are processes, each with its
+# own lock, so they scale.
 CPU_LOCK = threading.RLock()

@@ -1,13 +1,35 @@
-"""Validate: the Great Expectations suites over a batch's parsed reports (and its lineage events)."""
+"""Validate: the Great Expectations suites over a batch's parsed reports (and its lineage events).
+
+A run validates in a process of its own (GONGKAI_VALIDATION=process, the default): Great Expectations
+costs a process ~140 MiB, and a batch's frames and results more while it is checked, which a
+national run's driver — holding the registry and the tallies of 100,000 agencies — should not carry. One
+validation process per run process serves its batches one at a time (GX's context is not thread-safe in
+any case); it starts with the first batch, is replaced when it dies, stops at exit, and leaves by itself
+should the run be killed. GONGKAI_VALIDATION=inline validates in the calling process.
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
+import os
+import signal
+import threading
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
+from gongkai.extract.limits import exit_with_parent, name_process, worker_context
+from gongkai.model import LineageEvent, Report
 from gongkai.outcome import ValidationOutcome
 from gongkai.pipeline.batch import CPU_LOCK, Batch
 from gongkai.pipeline.plan import lake_store
+from gongkai.settings import get_settings
+
+
+class ValidationProcessFailed(RuntimeError):
+    """The validation process died or failed on a batch: the batch's validate task fails (and is retried)."""
 
 
 def agencies_of(batch: Batch) -> dict[str, str]:
@@ -22,17 +44,144 @@ def validate_batch(
     reports = batch.reports
     if not reports:
         return None
+    job: dict[str, Any] = {
+        "reports": reports,
+        "lake": batch.lake,
+        "agencies": agencies_of(batch) or None,
+        "lineage": batch.events,
+        "run_id": run_id,
+        "docs": docs,
+        "docs_dir": docs_dir,
+    }
+    if get_settings().validation == "inline":
+        with CPU_LOCK:
+            return _validate(**job)
+    return _validator.run(job)
+
+
+def _validate(
+    reports: list[Report],
+    lake: str | None,
+    agencies: dict[str, str] | None,
+    lineage: list[LineageEvent],
+    run_id: str | None,
+    docs: bool,
+    docs_dir: Path | None,
+) -> ValidationOutcome:
     from gongkai.validate.runner import validate_reports
 
     # GX forces this logger to INFO on import and then announces a temporary folder per validation
     logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
-    with CPU_LOCK:
-        return validate_reports(
-            reports,
-            lake_store(batch.lake),
-            agencies=agencies_of(batch) or None,
-            lineage=batch.events,
-            run_id=run_id,
-            docs=docs,
-            docs_dir=docs_dir,
-        )
+    return validate_reports(
+        reports,
+        lake_store(lake),
+        agencies=agencies,
+        lineage=lineage,
+        run_id=run_id,
+        docs=docs,
+        docs_dir=docs_dir,
+    )
+
+
+def _serve(conn: Connection, lifeline: Connection) -> None:
+    """The validation process: validate the batches the run sends, one at a time, until told to stop or
+    the run closes the pipe."""
+    exit_with_parent(lifeline)
+    name_process("gongkai-valid")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the process group: the run stops us
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        environment, arguments = job
+        if dict(os.environ) != environment:  # settings read GONGKAI_* at each call (tests set them)
+            os.environ.clear()
+            os.environ.update(environment)
+        try:
+            message: tuple[str, Any] = ("done", _validate(**arguments))
+        except Exception as exc:
+            message = ("error", f"{exc.__class__.__name__}: {exc!s:.300}")
+        try:
+            conn.send(message)
+        except (OSError, EOFError):
+            return
+        except Exception as exc:  # an outcome that cannot be pickled: a bug, said so
+            conn.send(("error", f"the outcome could not be sent back ({exc.__class__.__name__}: {exc})"))
+
+
+class _Validator:
+    """This process's validation process, started on first use; one batch at a time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: Any = None
+        self._conn: Connection | None = None
+        self._lifeline: Connection | None = None
+        self._registered = False
+
+    def run(self, arguments: dict[str, Any]) -> ValidationOutcome:
+        with self._lock:
+            conn = self._start()
+            try:
+                conn.send((dict(os.environ), arguments))
+                kind, value = conn.recv()
+            except (EOFError, OSError) as exc:
+                code = self._stop_locked(kill=True)
+                raise ValidationProcessFailed(
+                    f"the validation process died (exit code {code}) while validating a batch of "
+                    f"{len(arguments['reports'])} reports; the batch is validated again in a new one"
+                ) from exc
+        if kind == "error":
+            raise ValidationProcessFailed(f"validation failed: {value}")
+        return value
+
+    def _start(self) -> Connection:
+        if self._conn is not None and self._process is not None and self._process.is_alive():
+            return self._conn
+        self._stop_locked(kill=True)
+        context = worker_context()
+        conn, child_end = context.Pipe()
+        watched, lifeline = context.Pipe(duplex=False)  # the run holds its end until it exits
+        process = context.Process(target=_serve, args=(child_end, watched), name="gongkai-validate")
+        process.start()
+        child_end.close()
+        watched.close()
+        self._process, self._conn, self._lifeline = process, conn, lifeline
+        if not self._registered:  # after multiprocessing's own exit handler, so it runs first
+            atexit.register(self.stop)
+            self._registered = True
+        return conn
+
+    def stop(self) -> None:
+        """Stop the validation process (at exit; and where code was patched after it started: tests)."""
+        with self._lock:
+            self._stop_locked(kill=False)
+
+    def _stop_locked(self, *, kill: bool) -> int | None:
+        process, conn, lifeline = self._process, self._conn, self._lifeline
+        self._process = self._conn = self._lifeline = None
+        if process is None:
+            return None
+        if not kill and conn is not None:
+            with contextlib.suppress(OSError, ValueError):
+                conn.send(None)
+            process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+        process.join()
+        for end in (conn, lifeline):
+            if end is not None:
+                with contextlib.suppress(OSError):
+                    end.close()
+        return process.exitcode
+
+
+_validator = _Validator()
+
+
+def stop_validation_process() -> None:
+    """Stop this process's validation process, if one runs (the next batch starts a new one)."""
+    _validator.stop()

@@ -68,6 +68,23 @@ def test_batch_tallies_add_up_per_agency_and_year() -> None:
     assert sorted(merged) == [("a", 2022), ("a", 2023), ("b", 2023)]
 
 
+def test_merged_tallies_share_equal_counts_and_a_merge_changes_only_its_own_agency() -> None:
+    """A national run holds a tally per agency: equal count dicts are one object, never changed in place."""
+    from gongkai.runs import Tallies
+
+    book = Tallies()
+    book.extend(AgencyRun(f"agency-{i}", 2023, found=1, statuses={"valid": 1}) for i in range(1000))
+    first, second = book.merged[("agency-0", 2023)], book.merged[("agency-1", 2023)]
+    assert first.statuses is second.statuses and first.problems is second.problems
+    book.extend([AgencyRun("agency-0", 2023, statuses={"quarantined": 1}, problems={"x": 1})])
+    assert first.statuses == {"valid": 1, "quarantined": 1} and first.problems == {"x": 1}
+    assert second.statuses == {"valid": 1} and second.problems == {}
+    assert all(book.merged[(f"agency-{i}", 2023)].statuses == {"valid": 1} for i in range(1, 1000))
+    part = AgencyRun("agency-2", 2023, statuses={"valid": 1})
+    book.extend([part])
+    assert book.merged[("agency-2", 2023)].statuses == {"valid": 2} and part.statuses == {"valid": 1}
+
+
 def test_summary_markdown_and_json_round_trip() -> None:
     agency = AgencyRun(
         "hongze",

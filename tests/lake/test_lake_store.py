@@ -35,6 +35,17 @@ def test_put_get_exists_list_delete(lake_uri: str) -> None:
         store.get("raw/ab/abc")
 
 
+def test_put_file_writes_a_file_from_its_start_in_blocks(lake_uri: str, tmp_path: Path) -> None:
+    store = open_store(lake_uri)
+    content = bytes(range(256)) * 12_289  # 3 MiB and a bit: more than one block
+    with open(tmp_path / "record.json", "w+b") as source:
+        source.write(content)  # left at its end: put_file reads from the start
+        store.put_file("runs/r1.json", source)
+        store.put_file("runs/r1.json", source)  # a second time overwrites, whole
+    assert store.get("runs/r1.json") == content
+    assert store.list("runs/") == ["runs/r1.json"]  # no temporary file left behind
+
+
 def test_conditional_put_writes_only_once(lake_uri: str) -> None:
     store = open_store(lake_uri)
     assert store.put("_lake/commits/000000000001.json", b"first", if_absent=True) is True
