@@ -207,10 +207,13 @@ def to_docx_pictures(synth: SynthReport, rng: random.Random) -> bytes:
     shown at its size. A table longer than a page is two pictures one under the other. Needs soffice."""
     document = decorated(synth, rng)
     dpi = rng.choice((96, 120, 150))
+    framed = rng.random() < 0.5  # each table's pictures in a bordered one-column table, as many publishers do
     tables = [(i, b) for i, b in enumerate(document.blocks) if isinstance(b, Table)]
     shots = table_screenshots([t for _, t in tables], dpi)
     pictures = {i: shot for (i, _), shot in zip(tables, shots, strict=True)}
-    return document_docx(document, landscape=True, font_size=9, pictures=pictures, picture_dpi=dpi)
+    return document_docx(
+        document, landscape=True, font_size=9, pictures=pictures, picture_dpi=dpi, picture_frames=framed
+    )
 
 
 def table_screenshots(tables: list[Table], dpi: int, margin: int = 8) -> list[list[bytes]]:
@@ -266,10 +269,12 @@ def document_docx(
     font_size: float | None = None,
     pictures: dict[int, list[bytes]] | None = None,
     picture_dpi: int = 96,
+    picture_frames: bool = False,
 ) -> bytes:
     """A document's paragraphs and tables as a Word file: merged cells for spans; `ruled` tables get
     the "Table Grid" style, others the default (cells apart by white space, no lines). `pictures`: block
-    index → the PNGs shown in its place (at `picture_dpi`, no wider than the page's text)."""
+    index → the PNGs shown in its place (at `picture_dpi`, no wider than the page's text); with
+    `picture_frames`, in the cells of a ruled one-column table, a picture a row."""
     import docx
     from docx.enum.section import WD_ORIENT
     from docx.oxml.ns import qn
@@ -291,9 +296,16 @@ def document_docx(
         if pictures is not None and index in pictures:
             from PIL import Image
 
-            for png in pictures[index]:
+            frame = out.add_table(rows=len(pictures[index]), cols=1) if picture_frames else None
+            if frame is not None:
+                frame.style = "Table Grid"
+            for row, png in enumerate(pictures[index]):
                 width = Image.open(io.BytesIO(png)).width * 914400 // picture_dpi
-                out.add_picture(io.BytesIO(png), width=Emu(min(width, text_width)))
+                if frame is None:
+                    out.add_picture(io.BytesIO(png), width=Emu(min(width, text_width)))
+                else:  # the cell's padding takes a little of the text's width
+                    run = frame.cell(row, 0).paragraphs[0].add_run()
+                    run.add_picture(io.BytesIO(png), width=Emu(min(width, text_width - 2 * 114300)))
             continue
         if isinstance(block, Paragraph):
             out.add_paragraph(block.text)

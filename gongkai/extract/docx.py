@@ -125,8 +125,9 @@ def _children(element, tag: str):  # type: ignore[no-untyped-def]
 
 
 def _walk(container, blocks: list[Paragraph | Table], pictures: Pictures) -> None:  # type: ignore[no-untyped-def]
-    """Paragraphs, tables and pictures in document order. A table holding tables is page layout (a frame
-    around the report): its cells' contents are read in order instead, as the HTML extractor does."""
+    """Paragraphs, tables and pictures in document order. A table holding tables, or framing pictures, is
+    page layout (a frame around the report): its cells' contents are read in order instead, as the HTML
+    extractor does."""
     for element in _children(container, "*"):
         if element.tag == f"{_W}p":
             text = _text(element)
@@ -134,17 +135,30 @@ def _walk(container, blocks: list[Paragraph | Table], pictures: Pictures) -> Non
                 blocks.append(Paragraph(text.strip()))
             blocks.extend(_pictures(element, pictures))
         elif element.tag == f"{_W}tbl":
+            shown = _pictures(element, pictures)
+            table = _table(element)
             if (
                 element.find(f".//{_W}tc/{_W}tbl") is not None
                 or element.find(f".//{_W}tc//{_W}sdtContent/{_W}tbl") is not None
+                or (shown and _frames_pictures(table))
             ):
                 for tr in _children(element, f"{_W}tr"):
                     for tc in _children(tr, f"{_W}tc"):
                         _walk(tc, blocks, pictures)
                 continue
-            table = _table(element)
             if table.rows:
                 blocks.append(table)
+            blocks.extend(
+                shown
+            )  # a picture in a data table's cell: read after it (a table's, if it holds one)
+
+
+def _frames_pictures(table: Table) -> bool:
+    """A table around pictures is page layout — a bordered frame holding a pasted table's screenshot, its
+    caption in a cell above — when it is one column wide or holds no digit: no form table is either."""
+    return all(len(row) <= 1 for row in table.rows) or not any(
+        ch.isdigit() for row in table.rows for cell in row for ch in cell.text
+    )
 
 
 def _text(element) -> str:  # type: ignore[no-untyped-def]

@@ -199,11 +199,6 @@ class _Plan:
         else:
             self.removed.append(key)
 
-    def read(self, table: str, key: str, columns: list[str] | None = None) -> pa.Table:
-        if key in self.pending:
-            return pq.read_table(pa.BufferReader(self.pending[key]), columns=columns)
-        return read_file(self.store, self.state, key, columns)
-
     def read_matching(self, key: str, columns: list[str] | None, where: Where) -> list[pa.Table]:
         if key in self.pending:
             with pq.ParquetFile(pa.BufferReader(self.pending[key])) as source:
@@ -218,11 +213,13 @@ class _Plan:
         for key in [k for k in self.files.get(table, {}) if k.startswith(prefix)]:
             if not self.read_matching(key, [column], column_in(column, value_set)):
                 continue
-            full = self.read(table, key)
-            kept = full.filter(pc.invert(pc.is_in(full[column], value_set=value_set)))
-            removed += full.num_rows - kept.num_rows
+            before = self.files[table][key].rows
+            # a row group at a time: a compacted file of a national year holds millions of rows
+            body, rows = self._merged([key], keep=lambda part: pc.invert(pc.is_in(part[column], value_set)))
+            removed += before - rows
             self.drop(table, key)
-            self.add(table, year, kept)
+            if rows:
+                self._put(table, year, body, rows)
         return removed
 
     def compact(self, table: str, year: int, max_files: int, target_bytes: int = TARGET_FILE_BYTES) -> bool:
@@ -253,10 +250,11 @@ class _Plan:
         self._put(table, year, body, rows)
         return True
 
-    def _merged(self, keys: list[str]) -> tuple[bytes, int]:
+    def _merged(self, keys: list[str], keep: Where | None = None) -> tuple[bytes, int]:
         """The files' row groups into one Parquet file, gathered into row groups of MERGED_ROW_GROUP_ROWS:
         a merge holds that many rows in memory, never the partition (a 10,000-report year's `applications`
-        is ~2M rows), and readers get row groups of a useful size, not one per small run."""
+        is ~2M rows), and readers get row groups of a useful size, not one per small run. `keep`: a mask of
+        the rows of each row group to keep (all when None)."""
         sink = io.BytesIO()
         writer: pq.ParquetWriter | None = None
         gathered: list[pa.Table] = []
@@ -279,6 +277,8 @@ class _Plan:
                         writer = pq.ParquetWriter(sink, source.schema_arrow, compression="zstd")
                     for group in range(source.num_row_groups):
                         part = source.read_row_group(group, use_threads=False)
+                        if keep is not None:
+                            part = part.filter(keep(part))
                         rows += part.num_rows
                         if sum(t.num_rows for t in gathered) + part.num_rows > MERGED_ROW_GROUP_ROWS:
                             flush()

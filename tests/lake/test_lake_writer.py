@@ -126,6 +126,46 @@ def test_reprocessing_a_report_replaces_its_rows(lake_uri: str, parsed: dict[str
         assert n == 4 * 175 + 161
 
 
+def test_replacing_reports_rewrites_a_large_file_a_row_group_at_a_time(
+    tmp_path: Path, parsed: dict[str, Report], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A national re-parse replaces reports held in compacted files of millions of rows: the file is
+    rewritten row group by row group (never decoded whole), keeping every other report's rows."""
+    store = open_store(str(tmp_path / "lake"))
+    reports = [parsed[n] for n in SEEDS]
+    for report in reports:
+        report.report_year = 2023  # one partition
+        write_batch(store, [report])
+    monkeypatch.setattr(writer, "MERGED_ROW_GROUP_ROWS", 100)
+    compact(store, ["applications"], max_files=1)
+    [merged] = [k for k in store.list("tables/applications/") if k.endswith(".parquet")]
+    assert pq.ParquetFile(io.BytesIO(store.get(merged))).num_row_groups >= 6
+    before = read_table(store, "applications").to_pylist()
+
+    def whole_file_read(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a file was read whole to remove some of its rows")
+
+    monkeypatch.setattr(writer, "read_file", whole_file_read)
+    changed = [copy.deepcopy(reports[0]), copy.deepcopy(reports[-1])]
+    for report in changed:
+        report.applications[("new_requests", "natural_person")] = CellValue(77, "77")
+    result = write_batch(store, changed)
+    assert sorted(result.written) == sorted(report_id_for(r.sha256) for r in changed)
+    after = read_table(store, "applications").to_pylist()
+    assert len(after) == len(before)
+    ids = {report_id_for(r.sha256) for r in changed}
+    assert [r for r in after if r["report_id"] not in ids] == [r for r in before if r["report_id"] not in ids]
+    new = {
+        r["report_id"]: r["value"]
+        for r in after
+        if r["report_id"] in ids and (r["row"], r["applicant"]) == ("new_requests", "natural_person")
+    }
+    assert new == dict.fromkeys(ids, 77)
+    rewritten = [k for k in store.list("tables/applications/") if k.endswith(".parquet") and k != merged]
+    assert merged not in store.list("tables/applications/") and rewritten
+    assert max(pq.ParquetFile(io.BytesIO(store.get(k))).num_row_groups for k in rewritten) >= 4
+
+
 def test_a_report_whose_year_changes_moves_partition(tmp_path: Path, parsed: dict[str, Report]) -> None:
     store = open_store(str(tmp_path / "lake"))
     report = parsed[SEEDS[2]]
