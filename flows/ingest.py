@@ -39,7 +39,14 @@ from gongkai.clock import new_run_id, now_iso
 from gongkai.heap import limit_heap_arenas, trim_free_heap
 from gongkai.model import LineageEvent
 from gongkai.pipeline.discover import Discovered, discovery_failed, select_agencies
-from gongkai.pipeline.plan import PLAN_CHUNK, group_size, lake_store, make_batches, settle_known
+from gongkai.pipeline.plan import (
+    PLAN_CHUNK,
+    RECENT_CHUNK,
+    group_size,
+    lake_store,
+    make_batches,
+    settle_known,
+)
 from gongkai.pipeline.record import DocumentRecord
 from gongkai.pipeline.run import BATCH_STAGES, batch_tallies
 from gongkai.pipeline.write import WriteResult
@@ -137,17 +144,16 @@ def ingest_year(
     selected, notes = select_agencies(agencies, registry=registry)
     summary.notes.extend(notes)
 
-    # discover, in groups of agencies — except those whose listing was read within the window
-    known: Discovered = recent.submit(selected, year, lake, revalidate_after_hours).result()
+    # discover, in groups of agencies — except those whose listing was read within the window, which are
+    # looked up in the lake's lineage a chunk of agencies at a time (all at once, a re-run of a national
+    # year held 100,000 agencies' links before planning the first: +330 MiB)
     parts = Tallies()  # per agency, added up as batches settle
-    parts.extend(known.tallies)
     events: list[LineageEvent] = []  # discovery's, until written with the next chunk's planning
     recorded: list[tuple[PrefectFuture, Parcel]] = []
-    fresh = {t.agency_id for t in known.tallies}
-    stale = [slug for slug in selected if slug not in fresh]
     workers = get_settings().workers
-    size = agency_group_size or group_size(len(stale), workers)
-    groups = deque(stale[i : i + size] for i in range(0, len(stale), size))
+    size = agency_group_size or group_size(len(selected), workers)
+    unchecked = deque(selected[i : i + RECENT_CHUNK] for i in range(0, len(selected), RECENT_CHUNK))
+    groups: deque[list[str]] = deque()
     # Discovery, planning and the batches' stages overlap: a few discovery groups run ahead, their
     # documents are planned a chunk at a time and go out in batches as soon as a batch is full. The run
     # holds a chunk or two of documents between discovery and fetch, never the year: a record from
@@ -156,9 +162,9 @@ def ingest_year(
     chunk = max(PLAN_CHUNK, 2 * batch_size)
     ahead = max(2, workers // 2)  # discovery groups in flight
     discovering: deque[tuple[list[str], PrefectFuture]] = deque()
-    unplanned: list[DocumentRecord] = list(known.records)  # discovered, not yet planned against the lake
+    unplanned: list[DocumentRecord] = []  # discovered, not yet planned against the lake
     ready: list[DocumentRecord] = []  # planned, needing work, not yet in a batch
-    agencies_done, agencies_failed = len(fresh), 0
+    agencies_done, agencies_failed = 0, 0
     progress("agencies", agencies_done, len(selected), 0)
     limited_hosts = hosts_with_limits()
     # per host, the last `per_host` fetches: a new fetch of that host waits for the oldest of them
@@ -167,14 +173,39 @@ def ingest_year(
     docs_done = docs_total = docs_failed = batches_sent = 0
     progress("documents", docs_done, docs_total, 0)
 
+    def room() -> bool:
+        return len(unplanned) + len(ready) < 2 * chunk
+
+    def check_recent() -> None:
+        """The next chunk of agencies: those whose listing was read within the window get their links from
+        the lake's lineage; the others join the discovery groups (all of them, should the look-up fail)."""
+        nonlocal agencies_done
+        agencies = unchecked.popleft()
+        future = recent.submit(agencies, year, lake, revalidate_after_hours)
+        future.wait()
+        fresh: set[str] = set()
+        if future.state.is_completed():
+            known: Discovered = future.result()
+            parts.extend(known.tallies)
+            unplanned.extend(known.records)
+            fresh = {t.agency_id for t in known.tallies}
+            known.records, known.tallies = [], []  # kept by Prefect until the run ends (see _release)
+        stale = [slug for slug in agencies if slug not in fresh]
+        groups.extend(stale[i : i + size] for i in range(0, len(stale), size))
+        agencies_done += len(fresh)
+        progress("agencies", agencies_done, len(selected), agencies_failed)
+
     def discover_more() -> None:
         """Keep `ahead` discovery groups running while the run holds less than two chunks of documents
         (and one at least, so that discovery always goes on)."""
-        while groups and (
-            not discovering or (len(discovering) < ahead and len(unplanned) + len(ready) < 2 * chunk)
-        ):
-            group = groups.popleft()
-            discovering.append((group, discover.submit(group, year, registry)))
+        while True:
+            if not groups and unchecked and (not discovering or room()):
+                check_recent()
+            elif groups and (not discovering or (len(discovering) < ahead and room())):
+                group = groups.popleft()
+                discovering.append((group, discover.submit(group, year, registry)))
+            else:
+                return
 
     def take_discovered() -> None:
         nonlocal agencies_done, agencies_failed
@@ -259,14 +290,14 @@ def ingest_year(
             settle(*in_flight.popleft())
 
     discover_more()
-    while discovering or groups or unplanned or ready:
+    while discovering or groups or unchecked or unplanned or ready:
         if discovering and len(unplanned) < chunk:
             take_discovered()
             discover_more()
             continue
         if unplanned:
             plan_unplanned()
-        final = not discovering and not groups
+        final = not discovering and not groups and not unchecked
         batches = make_batches(ready, batch_size)
         # full batches go now; a host's last, smaller one waits for more of its documents — unless
         # discovery is over, or the run holds more than a chunk of them (many hosts, few documents each)

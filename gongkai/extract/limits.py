@@ -129,8 +129,16 @@ def name_process(name: str) -> None:
         comm.write(name[:15])
 
 
-def _sync_environment(environment: dict[str, str]) -> None:
-    """The run's environment as of this document: settings read GONGKAI_* at each call (tests set them)."""
+def next_job(conn: Connection) -> Any | None:
+    """A helper process's next job from the run; None when told to stop or when the run closed the pipe."""
+    try:
+        return conn.recv()
+    except (EOFError, OSError):
+        return None
+
+
+def sync_environment(environment: dict[str, str]) -> None:
+    """The run's environment as of this job: settings read GONGKAI_* at each call (tests set them)."""
     if dict(os.environ) != environment:
         os.environ.clear()
         os.environ.update(environment)
@@ -153,15 +161,9 @@ def _serve(conn: Connection, lifeline: Connection) -> None:
     gc.freeze()  # what the run had built stays shared with it: the collector never touches those pages
     _budget_conn = conn
     started = _address_space_bytes()
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
+    while (job := next_job(conn)) is not None:
         work, args, environment, memory = job
-        _sync_environment(environment)
+        sync_environment(environment)
         _retire = False
         limits = _lower_memory_limit(memory)
         limit = None if limits is None else resource.getrlimit(resource.RLIMIT_AS)[0]

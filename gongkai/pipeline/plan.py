@@ -36,6 +36,9 @@ DEFAULT_REVALIDATE_AFTER = dt.timedelta(hours=12)
 # documents a flow plans at once as discovery finds them: each plan reads the year's lineage, so not
 # too few; the run holds about two chunks between discovery and fetch, so not too many
 PLAN_CHUNK = 2000
+# agencies whose recent discoveries are looked up in the lineage at once: each look-up reads the year's
+# discovery rows, so not too few; their links are held until planned, so not too many
+RECENT_CHUNK = 5000
 
 
 @functools.lru_cache(maxsize=8)

@@ -20,7 +20,13 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from gongkai.extract.limits import exit_with_parent, name_process, worker_context
+from gongkai.extract.limits import (
+    exit_with_parent,
+    name_process,
+    next_job,
+    sync_environment,
+    worker_context,
+)
 from gongkai.model import LineageEvent, Report
 from gongkai.outcome import ValidationOutcome
 from gongkai.pipeline.batch import CPU_LOCK, Batch
@@ -89,17 +95,9 @@ def _serve(conn: Connection, lifeline: Connection) -> None:
     exit_with_parent(lifeline)
     name_process("gongkai-valid")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the process group: the run stops us
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
+    while (job := next_job(conn)) is not None:
         environment, arguments = job
-        if dict(os.environ) != environment:  # settings read GONGKAI_* at each call (tests set them)
-            os.environ.clear()
-            os.environ.update(environment)
+        sync_environment(environment)
         try:
             message: tuple[str, Any] = ("done", _validate(**arguments))
         except Exception as exc:

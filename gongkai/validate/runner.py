@@ -308,7 +308,15 @@ def previous_year_values(
 def _previous_from_lake(
     store: Store, wanted: set[tuple[str, int]]
 ) -> dict[tuple[str, int, str], frames.Previous]:
-    state = log.read_state(store)
+    # validation runs beside other batches' writes, whose compactions delete the files a state names
+    return log.read_consistently(
+        store, lambda state: _previous_in(store, state, wanted), "last year's 结转下年度"
+    )
+
+
+def _previous_in(
+    store: Store, state: log.LakeState, wanted: set[tuple[str, int]]
+) -> dict[tuple[str, int, str], frames.Previous]:
     agencies = pc.cast(sorted({a for a, _ in wanted}), "string")
     years = sorted({y for _, y in wanted})
     chosen: dict[tuple[str, int], tuple[str, Any]] = {}  # (agency, year) -> (report_id, ingested_at)
