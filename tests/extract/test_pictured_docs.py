@@ -34,7 +34,8 @@ def test_tables_pasted_as_pictures_read_back_with_no_silent_wrong_cell(path: Pat
 @pytest.mark.ocr
 def test_pictures_framed_in_tables_read_back_with_no_silent_wrong_cell() -> None:
     path = next(p for p in REPORTS if p.suffix == ".docx")
-    _reads_back(_framed(path.read_bytes(), "（2023年度）"), path)
+    # frames alone (a caption repeated over each picture would stand between a table's two halves)
+    _reads_back(_framed(path.read_bytes(), ""), path)
 
 
 def _reads_back(data: bytes, path: Path) -> None:
