@@ -21,14 +21,13 @@ import html
 import json
 import posixpath
 import re
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote
 
 from gongkai.lake.raw import raw_key
-from gongkai.lake.store import Store
+from gongkai.lake.store import Store, put_parts
 from gongkai.runs import REPORT_STATUSES, RUNS_PREFIX, RunSummary
 
 DOCS_PREFIX = "data_docs/"
@@ -296,7 +295,7 @@ def run_report_parts(store: Store, summary: RunSummary) -> Iterator[str]:
     reports.sort(
         key=lambda r: (r.get("status") != "failed", r.get("agency_id") or "", r.get("report_year") or 0)
     )
-    listed, more = reports[:MAX_REPORTS_SHOWN], len(reports) - MAX_REPORTS_SHOWN
+    total, listed = len(reports), reports[:MAX_REPORTS_SHOWN]
     del reports
     shown = {r["report_id"] for r in listed}
     failures: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -330,15 +329,15 @@ def run_report_parts(store: Store, summary: RunSummary) -> Iterator[str]:
 {status_chart(totals.statuses)}
 <h2>Per report year</h2>
 {year_chart(dict(per_year))}
-<h2>Quarantined and failed reports ({len(listed) + max(more, 0)})</h2>
+<h2>Quarantined and failed reports ({total})</h2>
 """
     for report in listed:
         yield _report_section(store, report, failures.get(report["report_id"], []), cells, up)
     if not listed:
         yield "<p>None.</p>"
-    if more > 0:
+    if total > len(listed):
         yield (
-            f"<p class='muted'>{more} more are not shown here; the lake lists them all: the "
+            f"<p class='muted'>{total - len(listed)} more are not shown here; the lake lists them all: the "
             "<code>reports</code> table's rows of this run with status quarantined or failed, their "
             "failing cells in <code>validation_results</code> (<code>gongkai status</code> counts them "
             "per agency).</p>"
@@ -544,9 +543,6 @@ def finish_data_docs(store: Store) -> str | None:
 def write_run_pages(store: Store, summary: RunSummary) -> str:
     """The run's report page, then the offline Data Docs (which list it); returns the report's URI."""
     key = run_report_key(summary.run_id)
-    with tempfile.TemporaryFile() as page:
-        for part in run_report_parts(store, summary):
-            page.write(part.encode())
-        store.put_file(key, page)
+    put_parts(store, key, (part.encode() for part in run_report_parts(store, summary)))
     finish_data_docs(store)
     return store.url(key)

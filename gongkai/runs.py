@@ -20,14 +20,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, BinaryIO
+from typing import Any
 
 from gongkai.clock import now
-from gongkai.lake.store import Store
+from gongkai.lake.store import Store, put_parts
 
 RUNS_PREFIX = "runs/"
 # documents per task: per-batch costs (task runs, a validation's Data Docs) fall with size, memory grows
@@ -117,8 +116,8 @@ _MAX_SHARED_COUNTS = 50_000
 def _added(counts: dict[str, int], more: dict[str, int]) -> dict[str, int]:
     """counts + more (what dict(Counter(counts) + Counter(more)) gives, without the Counters), as the one
     shared dict of that content (see _SHARED_COUNTS)."""
-    if not more:
-        return counts if counts else _empty_counts()
+    if not more and counts:
+        return counts
     out = dict(counts)
     for key, value in more.items():
         # interned: the same few codes in every agency's tally, each a string of its own when it came
@@ -129,10 +128,6 @@ def _added(counts: dict[str, int], more: dict[str, int]) -> dict[str, int]:
     if len(_SHARED_COUNTS) >= _MAX_SHARED_COUNTS:
         return out
     return _SHARED_COUNTS.setdefault(tuple(sorted(out.items())), out)
-
-
-def _empty_counts() -> dict[str, int]:
-    return _SHARED_COUNTS.setdefault((), {})
 
 
 def tally(agency_id: str, year: int) -> AgencyRun:
@@ -320,17 +315,15 @@ def run_record_key(summary: RunSummary) -> str:
 def save_run(store: Store, summary: RunSummary) -> str:
     """Store the run record (JSON) in the lake; returns its URI. Run ids sort by start time.
 
-    Written agency by agency to a temporary file, then to the store a block at a time: the record of a
-    100,000-agency run is ~35 MiB, which a run need not hold (twice, as bytes and their copy) at its end."""
+    Written agency by agency (`put_parts`): the record of a 100,000-agency run is ~35 MiB, which a run need
+    not hold (twice, as bytes and their copy) at its end."""
     key = run_record_key(summary)
-    with tempfile.TemporaryFile() as out:
-        write_run_record(summary, out)
-        store.put_file(key, out)
+    put_parts(store, key, run_record_parts(summary))
     return store.url(key)
 
 
 class _EachAsDict(list):  # type: ignore[type-arg]
-    """The agencies for json's encoder, each made a dict only as it is written (see write_run_record)."""
+    """The agencies for json's encoder, each made a dict only as it is written (see run_record_parts)."""
 
     def __init__(self, runs: list[AgencyRun]) -> None:
         super().__init__()
@@ -343,9 +336,9 @@ class _EachAsDict(list):  # type: ignore[type-arg]
         return (asdict(run) for run in self.runs)
 
 
-def write_run_record(summary: RunSummary, out: BinaryIO) -> None:
-    """The run record as JSON into `out`, the bytes json.dumps(summary.to_json(), indent=1) gives, written
-    agency by agency: a copy of a 100,000-agency run as dicts, then as one string, took ~460 MiB at once."""
+def run_record_parts(summary: RunSummary) -> Iterator[bytes]:
+    """The run record as JSON, the bytes json.dumps(summary.to_json(), indent=1) gives, made agency by
+    agency: a copy of a 100,000-agency run as dicts, then as one string, took ~460 MiB at once."""
     record: dict[str, Any] = {
         name: _EachAsDict(summary.agencies)
         if name == "agencies"
@@ -356,7 +349,7 @@ def write_run_record(summary: RunSummary, out: BinaryIO) -> None:
     }
     encoder = json.JSONEncoder(ensure_ascii=False, indent=1)
     for chunk in encoder.iterencode(record):
-        out.write(chunk.encode())
+        yield chunk.encode()
 
 
 def load_runs(store: Store, *, limit: int | None = 500) -> list[RunSummary]:

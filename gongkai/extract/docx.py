@@ -135,22 +135,22 @@ def _walk(container, blocks: list[Paragraph | Table], pictures: Pictures) -> Non
                 blocks.append(Paragraph(text.strip()))
             blocks.extend(_pictures(element, pictures))
         elif element.tag == f"{_W}tbl":
-            shown = _pictures(element, pictures)
-            table = _table(element)
-            if (
+            nested = (
                 element.find(f".//{_W}tc/{_W}tbl") is not None
                 or element.find(f".//{_W}tc//{_W}sdtContent/{_W}tbl") is not None
-                or (shown and _frames_pictures(table))
-            ):
-                for tr in _children(element, f"{_W}tr"):
-                    for tc in _children(tr, f"{_W}tc"):
-                        _walk(tc, blocks, pictures)
-                continue
-            if table.rows:
-                blocks.append(table)
-            blocks.extend(
-                shown
-            )  # a picture in a data table's cell: read after it (a table's, if it holds one)
+            )
+            if not nested:
+                shown = _pictures(element, pictures)
+                table = _table(element)
+                if not (shown and _frames_pictures(table)):
+                    if table.rows:
+                        blocks.append(table)
+                    # a picture in a data table's cell: read after it (a table's, if it holds one)
+                    blocks.extend(shown)
+                    continue
+            for tr in _children(element, f"{_W}tr"):
+                for tc in _children(tr, f"{_W}tc"):
+                    _walk(tc, blocks, pictures)
 
 
 def _frames_pictures(table: Table) -> bool:

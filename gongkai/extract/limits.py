@@ -195,39 +195,52 @@ def _serve(conn: Connection, lifeline: Connection) -> None:
 # ---------------------------------------------------------------- the budget worker (run side)
 
 
-class _Worker:
-    """One budget worker process and the run's end of its pipe."""
+class HelperProcess:
+    """A helper process of the run (a budget worker, the validation process) and the run's ends of its
+    pipes: `conn` for jobs, and `lifeline`, which only the run holds, so the helper leaves when the run
+    dies (`exit_with_parent`). `target(conn, lifeline)` runs in the helper; `None` sent asks it to stop."""
 
-    def __init__(self) -> None:
+    def __init__(self, target: Callable[[Connection, Connection], None], name: str) -> None:
         context = worker_context()
         self.conn, child_end = context.Pipe()
         watched, self.lifeline = context.Pipe(duplex=False)  # the run holds its end until it exits
-        # not a daemon: OCR starts its own child from it; stopped at exit (`stop_budget_workers`), and it
+        # not a daemon: OCR starts its own child from a budget worker; stopped by the run at exit, and it
         # leaves by itself should the run be killed
-        self.process = context.Process(
-            target=_serve, args=(child_end, watched), name="gongkai-budget", daemon=False
-        )
+        self.process = context.Process(target=target, args=(child_end, watched), name=name, daemon=False)
         self.process.start()
         child_end.close()
         watched.close()
 
-    def stop(self) -> None:
-        """An idle worker: ask it to leave, then make sure it has."""
+    def stop(self, timeout: float = 2) -> int | None:
+        """An idle helper: ask it to leave, then make sure it has; its exit code."""
         with contextlib.suppress(OSError, ValueError):
             self.conn.send(None)
-        self.process.join(timeout=2)
-        self.kill()
+        self.process.join(timeout=timeout)
+        return self.kill()
 
-    def kill(self) -> None:
+    def kill(self) -> int | None:
+        """Make sure the helper has left (killed if it has not) and close the run's ends; its exit code."""
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
         with contextlib.suppress(OSError):
             self.conn.close()
             self.lifeline.close()
+        return self.process.exitcode
+
+
+class _Worker(HelperProcess):
+    """One budget worker process."""
+
+    def __init__(self) -> None:
+        super().__init__(_serve, "gongkai-budget")
+
+    def kill(self) -> int | None:
+        code = super().kill()
         with _lock:
             if self in _workers:
                 _workers.remove(self)
+        return code
 
 
 # what a budget worker runs: imported once by the fork server, not by each worker

@@ -16,7 +16,9 @@ import contextlib
 import io
 import os
 import shutil
+import tempfile
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse
@@ -53,6 +55,15 @@ class Store(Protocol):
     def url(self, key: str) -> str:
         """The full URI of `key` (file:///… or s3://…)."""
         ...
+
+
+def put_parts(store: Store, key: str, parts: Iterable[bytes]) -> None:
+    """Write `parts` one after another at `key`, through a temporary file: a large object made a part at a
+    time (a national run's record or page) is never held whole, nor copied."""
+    with tempfile.TemporaryFile() as out:
+        for part in parts:
+            out.write(part)
+        store.put_file(key, out)
 
 
 # what any writer of a lake leaves at its root: the commit log, the tables, the raw zone, run records

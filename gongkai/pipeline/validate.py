@@ -11,7 +11,6 @@ should the run be killed. GONGKAI_VALIDATION=inline validates in the calling pro
 from __future__ import annotations
 
 import atexit
-import contextlib
 import logging
 import os
 import signal
@@ -21,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from gongkai.extract.limits import (
+    HelperProcess,
     exit_with_parent,
     name_process,
     next_job,
     sync_environment,
-    worker_context,
 )
 from gongkai.model import LineageEvent, Report
 from gongkai.outcome import ValidationOutcome
@@ -115,9 +114,7 @@ class _Validator:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._process: Any = None
-        self._conn: Connection | None = None
-        self._lifeline: Connection | None = None
+        self._helper: HelperProcess | None = None
         self._registered = False
 
     def run(self, arguments: dict[str, Any]) -> ValidationOutcome:
@@ -127,7 +124,7 @@ class _Validator:
                 conn.send((dict(os.environ), arguments))
                 kind, value = conn.recv()
             except (EOFError, OSError) as exc:
-                code = self._stop_locked(kill=True)
+                code = self._end(kill=True)
                 raise ValidationProcessFailed(
                     f"the validation process died (exit code {code}) while validating a batch of "
                     f"{len(arguments['reports'])} reports; the batch is validated again in a new one"
@@ -137,44 +134,25 @@ class _Validator:
         return value
 
     def _start(self) -> Connection:
-        if self._conn is not None and self._process is not None and self._process.is_alive():
-            return self._conn
-        self._stop_locked(kill=True)
-        context = worker_context()
-        conn, child_end = context.Pipe()
-        watched, lifeline = context.Pipe(duplex=False)  # the run holds its end until it exits
-        process = context.Process(target=_serve, args=(child_end, watched), name="gongkai-validate")
-        process.start()
-        child_end.close()
-        watched.close()
-        self._process, self._conn, self._lifeline = process, conn, lifeline
+        if self._helper is not None and self._helper.process.is_alive():
+            return self._helper.conn
+        self._end(kill=True)
+        self._helper = HelperProcess(_serve, "gongkai-validate")
         if not self._registered:  # after multiprocessing's own exit handler, so it runs first
             atexit.register(self.stop)
             self._registered = True
-        return conn
+        return self._helper.conn
 
     def stop(self) -> None:
         """Stop the validation process (at exit; and where code was patched after it started: tests)."""
         with self._lock:
-            self._stop_locked(kill=False)
+            self._end(kill=False)
 
-    def _stop_locked(self, *, kill: bool) -> int | None:
-        process, conn, lifeline = self._process, self._conn, self._lifeline
-        self._process = self._conn = self._lifeline = None
-        if process is None:
+    def _end(self, *, kill: bool) -> int | None:
+        helper, self._helper = self._helper, None
+        if helper is None:
             return None
-        if not kill and conn is not None:
-            with contextlib.suppress(OSError, ValueError):
-                conn.send(None)
-            process.join(timeout=5)
-        if process.is_alive():
-            process.kill()
-        process.join()
-        for end in (conn, lifeline):
-            if end is not None:
-                with contextlib.suppress(OSError):
-                    end.close()
-        return process.exitcode
+        return helper.kill() if kill else helper.stop(timeout=5)
 
 
 _validator = _Validator()

@@ -58,11 +58,12 @@ def test_the_validation_process_gives_the_inline_outcome(
     assert len(_statuses(inline)) == len(SEEDS)
     assert _statuses(in_process) == _statuses(inline)
     assert {status for status, _ in _statuses(inline).values()} & {"valid", "warnings"}
-    first = validation._validator._process
+    helper = validation._validator._helper
+    first = helper.process if helper is not None else None
     assert first is not None and first.is_alive() and first.pid != os.getpid()
     assert Path(f"/proc/{first.pid}/comm").read_text().strip() == "gongkai-valid"  # as ps shows it
     validation.validate_batch(batch, docs=False)
-    assert validation._validator._process is first, "one validation process serves every batch"
+    assert validation._validator._helper is helper, "one validation process serves every batch"
 
 
 def test_a_validation_process_that_dies_fails_that_attempt_and_the_next_gets_a_new_one(
@@ -94,7 +95,8 @@ def test_an_error_in_validation_fails_the_attempt_with_its_reason(
     monkeypatch.setattr(validation, "_validate", broken)
     with pytest.raises(validation.ValidationProcessFailed, match="ValueError: suite file unreadable"):
         validation.validate_batch(batch, docs=False)
-    assert validation._validator._process.is_alive(), "a failed batch leaves the process serving"
+    helper = validation._validator._helper
+    assert helper is not None and helper.process.is_alive(), "a failed batch leaves the process serving"
 
 
 def test_a_run_validates_without_importing_great_expectations(tmp_path: Path) -> None:
