@@ -18,14 +18,16 @@ short random pause — up to MAX_ATTEMPTS times — so every writer lands, with 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import random
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -55,7 +57,7 @@ MAX_ATTEMPTS = 30  # commit attempts when other writers race us
 RACE_BACKOFF_SECONDS = 0.05  # the first pause after a lost race; doubles, up to RACE_BACKOFF_CAP, with jitter
 RACE_BACKOFF_CAP = 3.0
 LEASE_RENEW_SECONDS = 60.0  # a writer staging for longer renews its staging lease this often
-MERGED_ROW_GROUP_ROWS = 128 * 1024  # rows a compaction holds at once, and the row groups it writes
+MERGED_ROW_GROUP_ROWS = 64 * 1024  # rows a compaction holds at once, and the row groups it writes
 SCAN_BATCH_ROWS = 32 * 1024  # rows decoded at once when a file is searched for some of its rows
 
 
@@ -170,7 +172,9 @@ class _Plan:
     def __init__(self, store: Store, state: LakeState, batch_id: str) -> None:
         self.store, self.state, self.batch_id = store, state, batch_id
         self.files: dict[str, dict[str, FileInfo]] = {t: dict(fs) for t, fs in state.files.items()}
-        self.pending: dict[str, bytes] = {}  # final key -> parquet bytes, to stage
+        # final key -> the Parquet file to stage: bytes, or a temporary file for a merge's output (a
+        # compacted partition of a national year is tens of MiB, never held in memory nor copied)
+        self.pending: dict[str, bytes | BinaryIO] = {}
         self.removed: list[str] = []
         self.touched: set[tuple[str, int]] = set()
         self._n = 0
@@ -185,23 +189,39 @@ class _Plan:
         )
         self._put(table, year, _parquet_bytes(data), data.num_rows)
 
-    def _put(self, table: str, year: int, body: bytes, rows: int) -> None:
+    def _put(self, table: str, year: int, body: bytes | BinaryIO, rows: int) -> None:
         key = f"{partition_dir(table, year)}/part-{self.batch_id}-{self._n:04d}.parquet"
         self._n += 1
         self.pending[key] = body
-        self.files.setdefault(table, {})[key] = FileInfo(rows, len(body))
+        size = len(body) if isinstance(body, bytes) else body.seek(0, io.SEEK_END)
+        self.files.setdefault(table, {})[key] = FileInfo(rows, size)
         self.touched.add((table, year))
 
     def drop(self, table: str, key: str) -> None:
         self.files[table].pop(key, None)
         if key in self.pending:
-            del self.pending[key]
+            body = self.pending.pop(key)
+            if not isinstance(body, bytes):
+                body.close()
         else:
             self.removed.append(key)
 
+    def _open_pending(self, key: str) -> Any:
+        body = self.pending[key]
+        if isinstance(body, bytes):
+            return pa.BufferReader(body)
+        body.seek(0)
+        return contextlib.nullcontext(body)  # the plan keeps it open until staged or dropped
+
+    def close(self) -> None:
+        """Let go of the temporary files of merges not staged (a plan given up after a lost race)."""
+        for body in self.pending.values():
+            if not isinstance(body, bytes):
+                body.close()
+
     def read_matching(self, key: str, columns: list[str] | None, where: Where) -> list[pa.Table]:
         if key in self.pending:
-            with pq.ParquetFile(pa.BufferReader(self.pending[key])) as source:
+            with self._open_pending(key) as fh, pq.ParquetFile(fh) as source:
                 return list(matching_rows(source, columns, where))
         return read_matching(self.store, self.state, key, columns, where)
 
@@ -250,12 +270,12 @@ class _Plan:
         self._put(table, year, body, rows)
         return True
 
-    def _merged(self, keys: list[str], keep: Where | None = None) -> tuple[bytes, int]:
+    def _merged(self, keys: list[str], keep: Where | None = None) -> tuple[BinaryIO, int]:
         """The files' row groups into one Parquet file, gathered into row groups of MERGED_ROW_GROUP_ROWS:
         a merge holds that many rows in memory, never the partition (a 10,000-report year's `applications`
         is ~2M rows), and readers get row groups of a useful size, not one per small run. `keep`: a mask of
-        the rows of each row group to keep (all when None)."""
-        sink = io.BytesIO()
+        the rows of each row group to keep (all when None). The file is a temporary file the plan owns."""
+        sink = tempfile.TemporaryFile()  # noqa: SIM115 (the plan owns it until staged or dropped)
         writer: pq.ParquetWriter | None = None
         gathered: list[pa.Table] = []
         rows = 0
@@ -266,28 +286,32 @@ class _Plan:
                 gathered.clear()
 
         try:
-            for key in keys:
-                with (
-                    pa.BufferReader(self.pending[key])
-                    if key in self.pending
-                    else open_file(self.store, self.state, key) as fh,
-                    pq.ParquetFile(fh) as source,
-                ):
-                    if writer is None:
-                        writer = pq.ParquetWriter(sink, source.schema_arrow, compression="zstd")
-                    for group in range(source.num_row_groups):
-                        part = source.read_row_group(group, use_threads=False)
-                        if keep is not None:
-                            part = part.filter(keep(part))
-                        rows += part.num_rows
-                        if sum(t.num_rows for t in gathered) + part.num_rows > MERGED_ROW_GROUP_ROWS:
-                            flush()
-                        gathered.append(part)
-            flush()
-        finally:
-            if writer is not None:
-                writer.close()
-        return sink.getvalue(), rows
+            try:
+                for key in keys:
+                    with (
+                        self._open_pending(key)
+                        if key in self.pending
+                        else open_file(self.store, self.state, key) as fh,
+                        pq.ParquetFile(fh) as source,
+                    ):
+                        if writer is None:
+                            writer = pq.ParquetWriter(sink, source.schema_arrow, compression="zstd")
+                        for group in range(source.num_row_groups):
+                            part = source.read_row_group(group, use_threads=False)
+                            if keep is not None:
+                                part = part.filter(keep(part))
+                            rows += part.num_rows
+                            if sum(t.num_rows for t in gathered) + part.num_rows > MERGED_ROW_GROUP_ROWS:
+                                flush()
+                            gathered.append(part)
+                flush()
+            finally:
+                if writer is not None:
+                    writer.close()
+        except BaseException:
+            sink.close()
+            raise
+        return sink, rows
 
     def state_partition(self, table: str, year: int) -> dict[str, FileInfo]:
         prefix = f"{partition_dir(table, year)}/"
@@ -312,7 +336,10 @@ class _Plan:
         try:
             for key, body in self.pending.items():
                 staged = log.staging_key(self.batch_id, key)
-                self.store.put(staged, body)
+                if isinstance(body, bytes):
+                    self.store.put(staged, body)
+                else:
+                    self.store.put_file(staged, body)
                 added[key] = staged
                 if time.monotonic() - renewed > LEASE_RENEW_SECONDS:
                     log.claim_staging(self.store, self.batch_id)
@@ -332,6 +359,15 @@ def _commit(
     store: Store, plan: _Plan, kind: str, summary: dict[str, Any], max_files: int, result: BatchResult
 ) -> bool:
     """Compact the touched partitions, stage, commit and publish. False if another writer won the race."""
+    try:
+        return _stage_and_commit(store, plan, kind, summary, max_files, result)
+    finally:
+        plan.close()
+
+
+def _stage_and_commit(
+    store: Store, plan: _Plan, kind: str, summary: dict[str, Any], max_files: int, result: BatchResult
+) -> bool:
     plan.ensure_tables()
     for table, year in sorted(plan.touched):
         if plan.compact(table, year, max_files):

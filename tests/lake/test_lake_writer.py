@@ -166,6 +166,29 @@ def test_replacing_reports_rewrites_a_large_file_a_row_group_at_a_time(
     assert max(pq.ParquetFile(io.BytesIO(store.get(k))).num_row_groups for k in rewritten) >= 4
 
 
+def test_a_compaction_streams_its_merged_file_from_a_temporary_file(
+    tmp_path: Path, parsed: dict[str, Report], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A merged partition of a national year is tens of MiB: it is written to a temporary file and sent
+    to the store from there, never held (nor copied) as bytes in the run's memory."""
+    store = open_store(str(tmp_path / "lake"))
+    for report in (parsed[n] for n in SEEDS):
+        report.report_year = 2023
+        write_batch(store, [report])
+    as_bytes: list[str] = []
+    as_file: list[str] = []
+    put, put_file = store.put, store.put_file
+    monkeypatch.setattr(store, "put", lambda key, data, **kw: (as_bytes.append(key), put(key, data, **kw))[1])
+    monkeypatch.setattr(store, "put_file", lambda key, src: (as_file.append(key), put_file(key, src))[1])
+    before = read_table(store, "applications").num_rows
+    compact(store, ["applications"], max_files=1)
+    [merged] = [k for k in store.list("tables/applications/") if k.endswith(".parquet")]
+    streamed = [k for k in as_file if k.endswith(".parquet")]
+    assert len(streamed) == 1 and streamed[0].endswith(merged)
+    assert not [k for k in as_bytes if k.endswith(".parquet")]
+    assert read_table(store, "applications").num_rows == before == 861
+
+
 def test_a_report_whose_year_changes_moves_partition(tmp_path: Path, parsed: dict[str, Report]) -> None:
     store = open_store(str(tmp_path / "lake"))
     report = parsed[SEEDS[2]]
