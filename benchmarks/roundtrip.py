@@ -7,6 +7,7 @@ a problem, or the report is quarantined/failed), and silently wrong (must be 0).
     python -m benchmarks.roundtrip --values real         # the 13 real reports' values, not random ones
     python -m benchmarks.roundtrip --formats html_pictures      # pages whose tables are pictures (slow: OCR)
     python -m benchmarks.roundtrip --reports 12 --formats docx_pictures,pdf_pictures   # tables as pictures (OCR)
+    python -m benchmarks.roundtrip --reports 12 --formats docx_drawings   # tables pasted as EMF pictures
 
 Random values (the default) are adversarial: any magnitude, zeros and blanks mixed in a row. `--values real`
 renders the values careful readers wrote down for the real reports in tests/fixtures (seeds, the shared
@@ -37,6 +38,7 @@ from gongkai.synth_files import (
     stamped_pdf,
     synth_from_golden,
     to_docx,
+    to_docx_drawings,
     to_docx_pictures,
     to_glued_text,
     to_html,
@@ -74,6 +76,7 @@ FILE_NAMES = {
     "html_pictures": "r.mht",
     "docx_pictures": "r.docx",
     "pdf_pictures": "r.pdf",
+    "docx_drawings": "r.docx",
 }
 # the Word file with each table pasted as a screenshot, and its PDF (LibreOffice): read by OCR, slow,
 # so not among the default formats
@@ -210,6 +213,9 @@ def run(
         for index, synth in enumerate(syntheses):
             pages[index] = picture_page(synth, random.Random(seed * 1000 + index))
             files[("html_pictures", index)] = picture_bundle(pages[index], random.Random(seed * 1000 + index))
+    if "docx_drawings" in formats:  # each picture drawn by LibreOffice: not among the default formats
+        for index, synth in enumerate(syntheses):
+            files[("docx_drawings", index)] = to_docx_drawings(synth, random.Random(seed * 1000 + index))
     if set(PICTURE_FORMATS) & set(formats):
         with tempfile.TemporaryDirectory() as scratch:
             paths = []
@@ -277,7 +283,8 @@ def main(argv: list[str] | None = None) -> None:
         syntheses=real_values() if args.values == "real" else None,
     )
     print_table(results, time.perf_counter() - started)
-    for fmt in ("scan", "html_pictures", *PICTURE_FORMATS):  # the OCR formats: what reading one report costs
+    slow = ("scan", "html_pictures", *PICTURE_FORMATS, "docx_drawings")
+    for fmt in slow:  # the formats read by OCR or LibreOffice: what reading one report costs
         seconds = sorted(t for (f, _), t in timings.items() if f == fmt)
         if seconds:
             print(

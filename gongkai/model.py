@@ -69,6 +69,20 @@ class Table:
     pages: list[int] = field(default_factory=list)
     source: Source = "text"
 
+    def origins(self) -> list[tuple[int, int, Cell]]:
+        """Each printed cell with the grid row and column it starts at (positions spans above take skipped)."""
+        origins: list[tuple[int, int, Cell]] = []
+        taken: set[tuple[int, int]] = set()
+        for r, row in enumerate(self.rows):
+            c = 0
+            for cell in row:
+                while (r, c) in taken:
+                    c += 1
+                origins.append((r, c, cell))
+                taken |= {(r + dr, c + dc) for dr in range(cell.row_span) for dc in range(cell.col_span)}
+                c += cell.col_span
+        return origins
+
     def grid(self) -> list[list[str | None]]:
         """Expand spans into a rectangular matrix; positions covered by a span hold None."""
         matrix: list[list[str | None]] = []

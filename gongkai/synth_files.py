@@ -314,20 +314,11 @@ def document_docx(
         table = out.add_table(rows=len(grid), cols=len(grid[0]))
         if ruled:
             table.style = "Table Grid"
-        occupied: set[tuple[int, int]] = set()
-        for r, row in enumerate(block.rows):
-            c = 0
-            for cell in row:
-                while (r, c) in occupied:
-                    c += 1
-                target = table.cell(r, c)
-                if cell.row_span > 1 or cell.col_span > 1:
-                    target = target.merge(table.cell(r + cell.row_span - 1, c + cell.col_span - 1))
-                target.text = cell.text
-                occupied.update(
-                    (r + dr, c + dc) for dr in range(cell.row_span) for dc in range(cell.col_span)
-                )
-                c += cell.col_span
+        for r, c, cell in block.origins():
+            target = table.cell(r, c)
+            if cell.row_span > 1 or cell.col_span > 1:
+                target = target.merge(table.cell(r + cell.row_span - 1, c + cell.col_span - 1))
+            target.text = cell.text
     buffer = io.BytesIO()
     out.save(buffer)
     return buffer.getvalue()
@@ -593,3 +584,69 @@ def consistent_variants(seed: int, count: int) -> list[SynthReport]:
             )
         )
     return out
+
+
+def to_docx_drawings(synth: SynthReport, rng: random.Random, *, unreadable: bool | None = None) -> bytes:
+    """The report's Word file with each table pasted from a spreadsheet as a vector picture (EMF): its
+    cells' text drawn as characters, its rulings as lines (gongkai.synth_metafile), shown at its size.
+    One report in eight (or as `unreadable` says) has a table drawn as glyph numbers, which cannot be
+    read: it must be flagged."""
+    from gongkai.synth_metafile import table_emf
+
+    document = decorated(synth, rng)
+    tables = [i for i, b in enumerate(document.blocks) if isinstance(b, Table)]
+    glyphs = (
+        rng.choice(tables)
+        if tables and (rng.random() < 1 / 8 if unreadable is None else unreadable)
+        else None
+    )
+    drawings = {i: table_emf(document.blocks[i], rng, glyphs=i == glyphs) for i in tables}  # type: ignore[arg-type]
+    return with_metafiles(
+        document_docx(document, landscape=True, font_size=9, pictures=_stand_ins(drawings)), drawings
+    )
+
+
+def _stand_ins(drawings: dict[int, bytes]) -> dict[int, list[bytes]]:
+    """A distinct PNG the size of each drawing, to be swapped for it (python-docx adds bitmaps only)."""
+    import struct
+
+    from PIL import Image
+
+    stand_ins = {}
+    for n, (index, emf) in enumerate(sorted(drawings.items())):
+        width, height = struct.unpack_from("<ii", emf, 16)
+        picture = Image.new("L", (max(width, 8), max(height, 8)), 255)
+        picture.putpixel((n % picture.width, 0), 0)  # distinct bytes: python-docx stores a picture once
+        out = io.BytesIO()
+        picture.save(out, "PNG")
+        stand_ins[index] = [out.getvalue()]
+    return stand_ins
+
+
+def with_metafiles(docx: bytes, drawings: dict[int, bytes]) -> bytes:
+    """The Word file with its stand-in pictures (`_stand_ins`, in block order) replaced by the drawings:
+    the media parts renamed .emf, their relationships and content type following."""
+    import zipfile
+
+    stand_ins = {png[0]: drawings[index] for index, png in _stand_ins(drawings).items()}
+    with zipfile.ZipFile(io.BytesIO(docx)) as source:
+        parts = {item.filename: source.read(item.filename) for item in source.infolist()}
+    renamed = {
+        name: name.rsplit(".", 1)[0] + ".emf"
+        for name, data in parts.items()
+        if name.startswith("word/media/") and data in stand_ins
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            if name in renamed:
+                name, data = renamed[name], stand_ins[data]
+            elif name == "word/_rels/document.xml.rels":
+                for old, new in renamed.items():
+                    data = data.replace(f'"{old[5:]}"'.encode(), f'"{new[5:]}"'.encode())  # relative to word/
+            elif name == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>", b'<Default Extension="emf" ContentType="image/x-emf"/></Types>'
+                )
+            target.writestr(name, data)
+    return out.getvalue()

@@ -12,7 +12,7 @@ from gongkai.extract.text import decode_text, extract_text
 from gongkai.model import Document
 from gongkai.settings import get_settings
 
-EXTRACTOR_VERSION = "15"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
+EXTRACTOR_VERSION = "16"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
 # 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text;
 # 6: OCR cells it cannot read are marked (null + ocr_unreadable, in their column), HTML heading rows in tables;
 # 7: a cell with ink OCR reads as nothing, or as low-confidence marks that are not words, is unreadable, not blank;
@@ -36,7 +36,9 @@ EXTRACTOR_VERSION = "15"  # 3: OCR of scanned PDF pages and page images; 4: OCR 
 # a short piece of "ruling" standing alone (the tops of close-set digits: 66777) is not erased before reading;
 # 15: pictures in a Word file's flow (a table pasted as a screenshot) are read by OCR
 # where they stand (DOC/WPS too, through their DOCX), and so are pictures large enough to hold a table on a
-# PDF page with text (rendered from the page, cropped to the picture); OCR keeps a minus sign before a 7
+# PDF page with text (rendered from the page, cropped to the picture); OCR keeps a minus sign before a 7;
+# 16: vector pictures (EMF/WMF) in a Word file are drawn by LibreOffice and read from their characters and
+# rulings (refused when their text is glyph numbers)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads
@@ -142,7 +144,7 @@ def _extract(data: bytes, filename: str | None) -> Document:
         return extract_limited(extract_image, data, media_type, seconds=seconds)
     if media_type == DOCX:
         from gongkai.extract.docx import extract_docx
-        from gongkai.extract.pictures import read_marked_pictures
+        from gongkai.extract.marked_pictures import read_marked_pictures
 
         # the pictures in its flow are read by OCR here: OCR starts children, the extraction's child cannot
         return read_marked_pictures(extract_limited(extract_docx, data, media_type))

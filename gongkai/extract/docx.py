@@ -6,7 +6,7 @@ checked before parsing: a zip bomb or XML with entity declarations is refused.
 
 Pictures in the body's flow (`<w:drawing>` … `<a:blip r:embed>`, or VML `<v:imagedata r:id>`: a screenshot
 of the table pasted into the report) become PictureMark blocks carrying the picture's bytes where they
-stand; `read_marked_pictures` (gongkai.extract.pictures) reads them by OCR outside this extraction's
+stand; `read_marked_pictures` (gongkai.extract.marked_pictures) reads them by OCR outside this extraction's
 child (OCR runs in children of its own).
 """
 

@@ -157,14 +157,17 @@ def ocr_scanned_pages(data: bytes, document: Document) -> Document:
     pages = list(document.scanned_pages)
     settings = get_settings()  # OCR reads a page in seconds: its child gets this much per page, up to a bound
     seconds = min(settings.ocr_max_seconds, 30 + settings.ocr_seconds_per_page * len(pages))
-    read = extract_limited(lambda d: _ocr_pages(d, document), data, document.media_type, seconds=seconds)
+    read = extract_limited(
+        lambda d: read_pages_by_ocr(d, document), data, document.media_type, seconds=seconds
+    )
     if read.extractor == "none":  # timed out or died: keep what the text layer gave, say why
         document.problems.extend(read.problems)
         return document
     return read
 
 
-def _ocr_pages(data: bytes, document: Document) -> Document:
+def read_pages_by_ocr(data: bytes, document: Document) -> Document:
+    """The document with its scanned pages read by OCR, here (the caller limits its time)."""
     import numpy as np
     import pypdfium2
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from gongkai.extract.limits import extract_limited
-from gongkai.extract.pages import append_joining_tables
+from gongkai.extract.metafile import metafile_type
 from gongkai.extract.sniff import sniff_media_type
 from gongkai.model import Block, Document, Paragraph, Problem, Table
 from gongkai.settings import get_settings
@@ -52,36 +52,6 @@ class PictureMark(Paragraph):
     data: bytes = b""
     shown_inches: float | None = None
     box: tuple[float, float, float, float] | None = None  # a PDF's: x0, top, x1, bottom in points
-
-
-def read_marked_pictures(document: Document) -> Document:
-    """The document with each PictureMark replaced by the blocks OCR reads from its picture: a table stays
-    a table where the picture stood, every value flagged ocr; a picture with no table gives nothing. Runs
-    in the caller's process (each picture's OCR has its own time-limited child)."""
-    if not any(isinstance(b, PictureMark) for b in document.blocks):
-        return document
-    reader = PictureReader("document")
-    read: dict[str, list[Block] | None] = {}  # a picture shown twice is read once
-    blocks: list[Paragraph | Table] = []
-    for block in document.blocks:
-        if not isinstance(block, PictureMark):
-            blocks.append(block)  # type: ignore[arg-type]
-            continue
-        if block.shown_inches is not None and block.shown_inches < MIN_SHOWN_INCHES:
-            continue
-        if block.name not in read:
-            read[block.name] = reader.read(block.name, block.data)
-        picture = read[block.name]
-        if not picture:
-            continue
-        if blocks and isinstance(blocks[-1], Table) and blocks[-1].source == "ocr":
-            # a table cut into two pictures one under the other: joined as over a page break
-            append_joining_tables(blocks, list(picture))  # type: ignore[arg-type]
-        else:
-            blocks.extend(picture)  # type: ignore[arg-type]
-    document.blocks = blocks  # type: ignore[assignment]
-    document.problems.extend(reader.problems())
-    return document
 
 
 def picture_source(img: HtmlElement) -> list[str]:
@@ -121,11 +91,13 @@ class PictureReader:
     """Reads a document's pictures one by one by OCR within the limits (MAX_PICTURES, each picture's time,
     GONGKAI_OCR_MAX_SECONDS in all) and keeps what its problems will say; `whose`: "page" or "document"."""
 
-    def __init__(self, whose: str = "page") -> None:
+    def __init__(self, whose: str = "page", read_drawing: Callable[[bytes], Document] | None = None) -> None:
         self.whose = whose
+        self.read_drawing = read_drawing  # reads a vector picture (gongkai.extract.metafile.read_metafile)
         self.started = time.monotonic()
         self.count = 0
-        self.tables_from: list[str] = []
+        self.tables_from: list[str] = []  # by OCR
+        self.drawn_from: list[str] = []  # vector pictures (EMF, WMF) drawn by LibreOffice
         self.no_table: list[str] = []
         self.missing: list[str] = []
         self.failed: list[str] = []
@@ -140,6 +112,9 @@ class PictureReader:
         if len(data) > MAX_PICTURE_BYTES:
             self.failed.append(f"{name} (over {MAX_PICTURE_BYTES // 2**20} MiB)")
             return None
+        drawing = metafile_type(data)
+        if drawing is not None and self.read_drawing is not None:
+            return self.read_with(name, self.read_drawing, data, drawing)
         media_type = picture_type(data)
         if media_type is None:
             self.failed.append(f"{name} (not a picture: {sniff_media_type(data)})")
@@ -171,6 +146,10 @@ class PictureReader:
             reason = next(p for p in document.problems if p.severity == "error")
             if reason.code == "ocr_unavailable":
                 self.failed.append(f"{name} (the OCR engine is not installed)")
+            elif reason.code == "metafile_glyphs":
+                self.failed.append(f"{name} (a vector picture whose text is glyph numbers, not characters)")
+            elif reason.code == "converter_missing":
+                self.failed.append(f"{name} (a vector picture: reading it needs LibreOffice, not installed)")
             else:
                 self.failed.append(f"{name} ({reason.code})")
             return None
@@ -181,7 +160,7 @@ class PictureReader:
             block.page = None  # the picture's own page numbers mean nothing in its document
             if isinstance(block, Table):
                 block.pages = []
-        self.tables_from.append(name)
+        (self.drawn_from if metafile_type(data) else self.tables_from).append(name)
         self.found.extend(
             Problem(p.code, f"picture {name}: {p.message}", p.severity, p.where)
             for p in document.problems
@@ -192,6 +171,15 @@ class PictureReader:
     def problems(self) -> list[Problem]:
         whose = self.whose
         problems = list(self.found)
+        if self.drawn_from:
+            problems.append(
+                Problem(
+                    "metafile_pictures",
+                    f"tables read from {len(self.drawn_from)} vector picture(s) of the {whose} (EMF/WMF, "
+                    f"drawn by LibreOffice and read from their text and rulings): {', '.join(self.drawn_from[:5])}",
+                    "info",
+                )
+            )
         tables_from, no_table = self.tables_from, self.no_table
         missing, failed, skipped = self.missing, self.failed, self.skipped
         if tables_from or no_table:

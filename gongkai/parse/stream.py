@@ -105,24 +105,9 @@ def _clean(text: str) -> str:
 _APPLICATION_ROW_KEYS = tuple(dict.fromkeys(k for rows in APPLICATION_ROWS.values() for k in rows))
 
 
-def _origins(table: Table) -> list[tuple[int, int, Cell]]:
-    """Each printed cell with the grid row and column it starts at (positions spans above take skipped)."""
-    origins: list[tuple[int, int, Cell]] = []
-    taken: set[tuple[int, int]] = set()
-    for r, row in enumerate(table.rows):
-        c = 0
-        for cell in row:
-            while (r, c) in taken:
-                c += 1
-            origins.append((r, c, cell))
-            taken |= {(r + dr, c + dc) for dr in range(cell.row_span) for dc in range(cell.col_span)}
-            c += cell.col_span
-    return origins
-
-
 def _transposed(table: Table) -> Table:
     """The table turned on its diagonal: rows become columns, a row span a column span."""
-    origins = _origins(table)
+    origins = table.origins()
     width = max((c + cell.col_span for _, c, cell in origins), default=0)
     rows: list[list[Cell]] = [[] for _ in range(width)]
     for _, c, cell in sorted(origins, key=lambda o: (o[1], o[0])):
@@ -146,7 +131,7 @@ def _filled(table: Table) -> list[list[tuple[str, int]]]:
     (Table.grid() leaves None there): what each header cell stands over."""
     grid = table.grid()
     out = [[("", 1) for _ in row] for row in grid]
-    for r, c, cell in _origins(table):
+    for r, c, cell in table.origins():
         for dr in range(cell.row_span):
             for dc in range(cell.col_span):
                 if r + dr < len(out) and c + dc < len(out[r + dr]):
