@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 # benchmarks that measure accuracy rather than speed: `python -m benchmarks roundtrip`
-HARNESSES = ("roundtrip",)
+HARNESSES = ("roundtrip", "text_dumps")
 
 
 def main(names: list[str]) -> int:

@@ -50,3 +50,15 @@ def differences(report: Report, expected: dict[str, Any]) -> list[str]:
             if a != b:
                 out.append(f"applications.{row}.{column}: got {a!r}, expected {b!r}")
     return out
+
+
+def golden_cells(golden: dict[str, Any]) -> dict[str, Any]:
+    """A golden file's cells by 'table.row.column' (the names `gongkai.synth_files.score` scores)."""
+    cells = {
+        f"{table}.{key}": value
+        for table in ("active_disclosure", "review_litigation")
+        for key, value in golden[table].items()
+    }
+    for row, columns in golden["applications"].items():
+        cells.update({f"applications.{row}.{column}": value for column, value in columns.items()})
+    return cells

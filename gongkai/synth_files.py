@@ -470,6 +470,7 @@ ATTENTION_FLAGS = frozenset(
         "glued_row_not_found",
         "grid_misfit",
         "legal_persons_aggregated",
+        "stacked_rows_ambiguous",
     }
 )
 
@@ -587,20 +588,26 @@ def consistent_variants(seed: int, count: int) -> list[SynthReport]:
 
 
 def to_docx_drawings(synth: SynthReport, rng: random.Random, *, unreadable: bool | None = None) -> bytes:
-    """The report's Word file with each table pasted from a spreadsheet as a vector picture (EMF): its
-    cells' text drawn as characters, its rulings as lines (gongkai.synth_metafile), shown at its size.
-    One report in eight (or as `unreadable` says) has a table drawn as glyph numbers, which cannot be
-    read: it must be flagged."""
-    from gongkai.synth_metafile import table_emf
+    """The report's Word file with each table pasted from a spreadsheet as a vector picture: EMF (its
+    cells' text drawn as characters, its rulings as lines), or in one report in three a WMF (GBK text), as
+    older Office and WPS paste (gongkai.synth_metafile); shown at its size. One EMF report in eight (or as
+    `unreadable` says) has a table drawn as glyph numbers, which cannot be read: it must be flagged."""
+    from gongkai.synth_metafile import table_emf, table_wmf
 
     document = decorated(synth, rng)
     tables = [i for i, b in enumerate(document.blocks) if isinstance(b, Table)]
+    wmf = unreadable is None and rng.random() < 1 / 3
     glyphs = (
         rng.choice(tables)
-        if tables and (rng.random() < 1 / 8 if unreadable is None else unreadable)
+        if tables and not wmf and (rng.random() < 1 / 8 if unreadable is None else unreadable)
         else None
     )
-    drawings = {i: table_emf(document.blocks[i], rng, glyphs=i == glyphs) for i in tables}  # type: ignore[arg-type]
+    drawings = {
+        i: table_wmf(document.blocks[i], rng)
+        if wmf
+        else table_emf(document.blocks[i], rng, glyphs=i == glyphs)  # type: ignore[arg-type]
+        for i in tables
+    }
     return with_metafiles(
         document_docx(document, landscape=True, font_size=9, pictures=_stand_ins(drawings)), drawings
     )
@@ -608,13 +615,14 @@ def to_docx_drawings(synth: SynthReport, rng: random.Random, *, unreadable: bool
 
 def _stand_ins(drawings: dict[int, bytes]) -> dict[int, list[bytes]]:
     """A distinct PNG the size of each drawing, to be swapped for it (python-docx adds bitmaps only)."""
-    import struct
-
     from PIL import Image
 
+    from gongkai.extract.metafile import metafile_size_cm
+    from gongkai.synth_metafile import PIXELS_PER_MM
+
     stand_ins = {}
-    for n, (index, emf) in enumerate(sorted(drawings.items())):
-        width, height = struct.unpack_from("<ii", emf, 16)
+    for n, (index, drawing) in enumerate(sorted(drawings.items())):
+        width, height = (round(side * 10 * PIXELS_PER_MM) for side in metafile_size_cm(drawing))
         picture = Image.new("L", (max(width, 8), max(height, 8)), 255)
         picture.putpixel((n % picture.width, 0), 0)  # distinct bytes: python-docx stores a picture once
         out = io.BytesIO()
@@ -625,14 +633,14 @@ def _stand_ins(drawings: dict[int, bytes]) -> dict[int, list[bytes]]:
 
 def with_metafiles(docx: bytes, drawings: dict[int, bytes]) -> bytes:
     """The Word file with its stand-in pictures (`_stand_ins`, in block order) replaced by the drawings:
-    the media parts renamed .emf, their relationships and content type following."""
+    the media parts renamed .emf or .wmf, their relationships and content types following."""
     import zipfile
 
     stand_ins = {png[0]: drawings[index] for index, png in _stand_ins(drawings).items()}
     with zipfile.ZipFile(io.BytesIO(docx)) as source:
         parts = {item.filename: source.read(item.filename) for item in source.infolist()}
     renamed = {
-        name: name.rsplit(".", 1)[0] + ".emf"
+        name: name.rsplit(".", 1)[0] + (".wmf" if stand_ins[data][:4] == b"\xd7\xcd\xc6\x9a" else ".emf")
         for name, data in parts.items()
         if name.startswith("word/media/") and data in stand_ins
     }
@@ -646,7 +654,9 @@ def with_metafiles(docx: bytes, drawings: dict[int, bytes]) -> bytes:
                     data = data.replace(f'"{old[5:]}"'.encode(), f'"{new[5:]}"'.encode())  # relative to word/
             elif name == "[Content_Types].xml":
                 data = data.replace(
-                    b"</Types>", b'<Default Extension="emf" ContentType="image/x-emf"/></Types>'
+                    b"</Types>",
+                    b'<Default Extension="emf" ContentType="image/x-emf"/>'
+                    b'<Default Extension="wmf" ContentType="image/x-wmf"/></Types>',
                 )
             target.writestr(name, data)
     return out.getvalue()

@@ -27,9 +27,10 @@ import multiprocessing
 import os
 import resource
 import signal
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -207,7 +208,8 @@ class HelperProcess:
         # not a daemon: OCR starts its own child from a budget worker; stopped by the run at exit, and it
         # leaves by itself should the run be killed
         self.process = context.Process(target=target, args=(child_end, watched), name=name, daemon=False)
-        self.process.start()
+        with _main_not_rerun(context):
+            self.process.start()
         child_end.close()
         watched.close()
 
@@ -245,6 +247,31 @@ class _Worker(HelperProcess):
 
 # what a budget worker runs: imported once by the fork server, not by each worker
 _PRELOAD = ["gongkai.pipeline.parse"]
+
+
+_main_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_not_rerun(context: multiprocessing.context.BaseContext) -> Iterator[None]:
+    """While a helper starts from the fork server, the caller's __main__ looks like an interactive
+    session's: the helper would otherwise run the caller's script again before its own work, and a script
+    calling gongkai without an `if __name__ == "__main__":` guard would fail ("An attempt has been made to
+    start a new process before the current process has finished its bootstrapping phase"). Helpers need
+    nothing of __main__: their work is in gongkai's modules."""
+    main = sys.modules.get("__main__")
+    if context.get_start_method() == "fork" or main is None:
+        yield
+        return
+    with _main_lock:
+        saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__}
+        main.__dict__.pop("__file__", None)
+        main.__spec__ = None
+        try:
+            yield
+        finally:
+            main.__dict__.pop("__spec__", None)
+            main.__dict__.update(saved)
 
 
 def worker_context() -> multiprocessing.context.BaseContext:

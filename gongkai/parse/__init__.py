@@ -21,11 +21,13 @@ from gongkai.parse.stream import Segment, classify, segments_of, upright
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
 from gongkai.values import parse_value
 
-PARSER_VERSION = "1.6.3"  # 1.6: 表三 columns placed by the header's names (法人或其他组织 as one column, a 小计, other orders)
+PARSER_VERSION = "1.7.0"  # 1.6: 表三 columns placed by the header's names (法人或其他组织 as one column, a 小计, other orders)
 # 1.6.1: running heads and feet (a browser's print date, URL and n/N) are read into no table row, nor as the
 # publication date; 1.6.2: numbers on a row's label line are its own (not a lost row's below it);
 # 1.6.3: a 表三 header not understood but naming a column out of the national order is flagged
-# (header_columns_ambiguous), not read in that order silently;
+# (header_columns_ambiguous), not read in that order silently; 1.7.0: text dumps of PDFs — a 表三 row with no
+# number in a table in doubt is said (row_blank_unsure), 表二 labels stacked before their numbers are read only
+# one way (stacked_rows_ambiguous), the form decided by notice or year when the tables do not say it;
 # 1.5.1: years and dates in Chinese numerals (二〇二三年度…报告, 二〇二四年一月二十五日) are read;
 # 1.5: blank rows whose label ran into the next, rows whose label was lost, all placements at once
 
@@ -100,7 +102,7 @@ def parse_document(
         scanned = scan(full_text)
         if sum(c.value is not None for cells in scanned.applications.values() for c in cells) > read:
             return _from_scan(report, scanned, full_text)
-    report.form_version = _form_of(active_segs or segments, applications)
+    report.form_version = _form_of(active_segs or segments, applications, full_text, report)
     _place_by_identities(report.form_version, applications)
     report.problems.extend(applications.problems)
     _fill_applications(report, applications)
@@ -142,7 +144,30 @@ def parse_document(
             )
         )
     report.problems.extend(check_identities(report))
+    report.problems.extend(_blank_rows_unconfirmed(applications, report.problems))
     return report
+
+
+def _blank_rows_unconfirmed(reading: ApplicationsReading, problems: list[Problem]) -> list[Problem]:
+    """表三 rows found with no number in text with no grid, in a table already in doubt (an identity that
+    does not hold, a row not found, cells placed by count): printed blank, or their numbers were read
+    into another row (text dumps of PDF tables shuffle cells) — nothing says which. In a table that adds up
+    with nothing in doubt, a blank row is a blank row."""
+    if not any(
+        p.severity in ("warning", "error") and (p.where or "").startswith("applications") for p in problems
+    ):
+        return []
+    return [
+        Problem(
+            "row_blank_unsure",
+            f"表三 row {key} prints no number in text with no grid, and the table is in doubt: printed "
+            "blank, or its numbers were read into another row; its cells are null",
+            "warning",
+            f"applications.{key}",
+        )
+        for key, cells in reading.cells.items()
+        if key in reading.gridless and all(c.value is None for c in cells)
+    ]
 
 
 # ---------------------------------------------------------------- evidence of the national forms
@@ -370,17 +395,41 @@ def _regions(segments: list[Segment]) -> tuple[list[Segment], list[Segment], lis
 # ---------------------------------------------------------------- form
 
 
-def _form_of(active_segs: list[Segment], applications: ApplicationsReading) -> FormVersion:
-    text = "".join(forms.normalize_label(s.text) for s in active_segs)
+def _form_of(
+    active_segs: list[Segment], applications: ApplicationsReading, text: str, report: Report
+) -> FormVersion:
+    """The form by its tables' own labels (表二's items, 表三's （六） rows); where they say nothing — 表二
+    not read, （六）其他处理 printed as one row, as the 2019 form and some 2021-form reports do — by the
+    format notice the text cites, else by the report's year (the 2021 form exists from the 2021 reports),
+    and said: a 2021 report may still print the 2019 form."""
+    flat = "".join(forms.normalize_label(s.text) for s in active_segs)
     score = {
-        form: sum(forms.normalize_label(m) in text for m in markers)
+        form: sum(forms.normalize_label(m) in flat for m in markers)
         for form, markers in forms.FORM_MARKERS.items()
     }
     if score["f2021"] != score["f2019"]:
         return cast(FormVersion, max(score, key=lambda f: score[f]))
     if applications.prints_other_subrows:
         return "f2021"
-    return "f2019" if "other_handling" in applications.cells else "f2021"
+    if "other_handling" not in applications.cells:
+        return "f2021"
+    notice = _NOTICE.search(text)
+    if notice:
+        return "f2021" if notice.group(1) == "2021" else "f2019"
+    year = report.report_year
+    if year is not None and year <= 2020:
+        return "f2019"
+    report.problems.append(
+        Problem(
+            "form_uncertain",
+            "neither 表二 nor 表三 says which national form the report prints (表二 not read, （六）其他处理 "
+            "printed as one row): read as the 2021 form, "
+            + (f"required for {year} reports" if year else "the report's year not found")
+            + "; 表三 and 表四 are the same in both",
+            "warning",
+        )
+    )
+    return "f2021"
 
 
 def _pre2019_or_unknown(segments: list[Segment], report: Report, has_figures: bool) -> FormVersion:

@@ -813,7 +813,7 @@ def read_active(segments: list[Segment], form: str) -> tuple[dict[tuple[str, str
     out: dict[tuple[str, str], CellValue] = {}
     problems: list[Problem] = []
     matched: list[tuple[forms.Item, LogicalRow]] = []
-    for row in logical_rows(segments, 0):
+    for row in _unstacked(logical_rows(segments, 0), items, out, problems):
         if not row.labels or not any(v.strip() for v in row.values):
             continue
         key = match_key(row.labels[-1], items) or match_key("".join(row.labels[-2:]), items)
@@ -885,7 +885,7 @@ def read_active(segments: list[Segment], form: str) -> tuple[dict[tuple[str, str
             )
     if matched:
         for item in items:
-            if all(i.key != item.key for i, _ in matched):
+            if all(i.key != item.key for i, _ in matched) and (item.key, item.metrics[0].key) not in out:
                 problems.append(
                     Problem(
                         "item_missing",
@@ -895,6 +895,61 @@ def read_active(segments: list[Segment], form: str) -> tuple[dict[tuple[str, str
                     )
                 )
     return out, problems
+
+
+def _unstacked(
+    rows: list[LogicalRow],
+    items: tuple[forms.Item, ...],
+    out: dict[tuple[str, str], CellValue],
+    problems: list[Problem],
+) -> list[LogicalRow]:
+    """Rows whose labels name two or more items one after the other, their numbers after them (a text dump
+    that reads the label column, then the numbers): each item gets its own row where the numbers can be
+    read only one way — a column of one metric, or a run that reads the same row by row and column by
+    column. Else which number is whose is unknown: the items' cells are null, flagged, and said."""
+    result: list[LogicalRow] = []
+    by_key = {i.key: i for i in items}
+    for row in rows:
+        named: list[str] = []  # the items the row's last labels name, one each (headings before them)
+        for label in reversed(row.labels):
+            key = match_key(label, items)
+            if key is None:
+                break
+            named.insert(0, key)
+        if len(named) < 2:
+            result.append(row)
+            continue
+        labels = row.labels[-len(named) :]
+        stack = [by_key[k] for k in named]
+        values = row.trimmed_values()
+        width = len(stack[0].metrics)
+        by_rows = [values[i * width : (i + 1) * width] for i in range(len(stack))]
+        by_columns = [values[i :: len(stack)] for i in range(len(stack))]
+        if (
+            len(set(named)) == len(named)
+            and all(len(item.metrics) == width for item in stack)
+            and len(values) == width * len(stack)
+            and by_rows == by_columns
+        ):
+            result.extend(
+                replace(row, labels=[label], values=cells, columns=None, gridded=False)
+                for label, cells in zip(labels, by_rows, strict=True)
+            )
+            continue
+        for item in stack:
+            for metric in item.metrics:
+                out[(item.key, metric.key)] = CellValue(None, "", ["stacked_rows_ambiguous"])
+        problems.append(
+            Problem(
+                "stacked_rows_ambiguous",
+                f"表二 prints the labels {'、'.join(i.label for i in stack)} one after another and then "
+                f"{len(values)} numbers: whose number is which cannot be told (row by row and column by "
+                "column read differently); their cells are null",
+                "warning",
+                "active_disclosure",
+            )
+        )
+    return result
 
 
 def _unit_in(labels: list[str]) -> str | None:

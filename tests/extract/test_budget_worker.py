@@ -159,20 +159,56 @@ def test_pdf_extraction_keeps_its_own_time_limit_inside_the_worker(monkeypatch: 
     assert parse_bytes(data, "huaian-2024.pdf").form_version == "f2021"
 
 
-_RUN_KILLED_MIDWAY = """
-import os, sys, time
-from gongkai.extract import limits
+# jobs for a run in a process of its own: in a module of their own, as a worker imports a job's module to
+# run it (never the run's script)
+_JOBS = """
+import os, time
 
 def whoami(data):
     return os.getpid()
 
 def hang(data):
     time.sleep(600)
+"""
 
-if __name__ == "__main__":  # budget workers come from a fork server, which imports this file again
+_RUN_KILLED_MIDWAY = """
+from gongkai.extract import limits
+from budget_jobs import hang, whoami
+
+if __name__ == "__main__":
     print(limits.run_within_budget(whoami, b""), flush=True)
     limits.run_within_budget(hang, b"")
 """
+
+# a script as a data team writes one: no `if __name__ == "__main__":` guard
+_UNGUARDED_RUN = """
+from gongkai.extract import limits
+from budget_jobs import whoami
+
+print(limits.run_within_budget(whoami, b""), limits.run_within_budget(whoami, b""), flush=True)
+"""
+
+
+def test_a_script_without_a_main_guard_runs() -> None:
+    """A budget worker comes from the fork server, which would run the caller's script again before its job
+    (and, unguarded, the script would start a run inside the worker and fail): the script is not run again."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "budget_jobs.py").write_text(_JOBS)
+        script = Path(folder) / "unguarded.py"
+        script.write_text(_UNGUARDED_RUN)
+        done = subprocess.run(
+            [sys.executable, str(script)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), *sys.path])},
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    first, second = done.stdout.split()
+    assert first == second and int(first) > 0  # one worker, its pid, served both jobs
+    assert "bootstrapping phase" not in done.stderr
 
 
 def _running(pid: int) -> bool:
@@ -186,6 +222,7 @@ def _running(pid: int) -> bool:
 
 def _start_run(folder: Path) -> tuple[subprocess.Popen[str], int]:
     """A run in a session of its own, its budget worker in `hang`: (the run, the worker's pid)."""
+    (folder / "budget_jobs.py").write_text(_JOBS)
     script = folder / "killed_run.py"
     script.write_text(_RUN_KILLED_MIDWAY)
     run = subprocess.Popen(

@@ -25,7 +25,7 @@ from gongkai.model import Cell, Table
 from gongkai.outcome import status_for
 from gongkai.parse import parse_document
 from gongkai.synth_files import consistent_report, expected_cells, score, to_docx_drawings
-from gongkai.synth_metafile import PIXELS_PER_MM, table_emf
+from gongkai.synth_metafile import PIXELS_PER_MM, table_emf, table_wmf
 
 SMALL = Table([[Cell("项目"), Cell("数量")], [Cell("本年新收政府信息公开申请数量"), Cell("801")]])
 
@@ -74,6 +74,20 @@ def test_a_vector_picture_is_read_from_its_characters() -> None:
     assert [p.code for p in reader.problems()] == ["metafile_pictures"]
 
 
+def test_a_wmf_picture_with_gbk_text_is_read_from_its_characters() -> None:
+    """Older Office and WPS paste WMF: text in the font's code page (GBK), decoded by LibreOffice."""
+    reader = PictureReader("document", read_drawing=read_metafile)
+    wmf = table_wmf(SMALL, random.Random(4))
+    assert metafile_type(wmf) == WMF_TYPE and "本年新收".encode("gbk") in wmf
+    blocks = reader.read("image1.wmf", wmf)
+    assert blocks is not None
+    [table] = [b for b in blocks if isinstance(b, Table)]
+    assert [[c.text for c in row] for row in table.rows] == [
+        ["项目", "数量"],
+        ["本年新收政府信息公开申请数量", "801"],
+    ]
+
+
 @pytest.mark.parametrize("form", ["f2019", "f2021"])
 def test_tables_pasted_as_emf_read_back_exactly(form: str) -> None:
     synth = consistent_report(random.Random(7), form)
@@ -99,3 +113,26 @@ def test_a_table_drawn_as_glyph_numbers_is_flagged_never_read() -> None:
     counts = score(report, expected, "f2021")
     assert counts["silent"] == 0 and counts["flagged"] > 0, counts
     assert status_for(report, []) != "valid"
+
+
+def _blank_emf() -> bytes:
+    """An EMF that draws nothing: its header (a 10 x 5 cm frame) and EMR_EOF."""
+    header = struct.pack("<iiiiiiii", 0, 0, 378, 189, 0, 0, 10000, 5000)
+    header += struct.pack("<IIIIHHIII", 0x464D4520, 0x10000, 0, 2, 1, 0, 0, 0, 0)
+    header += struct.pack("<iiii", 1920, 1080, 508, 286)
+    data = struct.pack("<II", 1, 8 + len(header)) + header + struct.pack("<IIIII", 14, 20, 0, 16, 20)
+    return data[:48] + struct.pack("<I", len(data)) + data[52:]
+
+
+@pytest.mark.ocr
+def test_a_vector_picture_with_no_characters_goes_to_ocr_and_a_blank_one_gives_nothing() -> None:
+    """A metafile with no text records (its text drawn as outlines, or nothing at all) gives a page with no
+    text layer: it is read by OCR like a scanned page. A blank drawing holds no table: nothing is added."""
+    blank = _blank_emf()
+    assert metafile_type(blank) == EMF_TYPE and metafile_size_cm(blank) == (10.0, 5.0)
+    document = read_metafile(blank)
+    assert document.tables == []
+    assert any(p.code == "metafile_ocr" for p in document.problems)
+    reader = PictureReader("document", read_drawing=read_metafile)
+    assert reader.read("image9.emf", blank) is None
+    assert reader.no_table == ["image9.emf"] and reader.failed == []
