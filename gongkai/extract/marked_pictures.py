@@ -12,9 +12,10 @@ from gongkai.model import Block, Document, Paragraph, Problem, Table
 
 
 def read_marked_pictures(document: Document) -> Document:
-    """The document with each PictureMark replaced by the blocks OCR reads from its picture: a table stays
-    a table where the picture stood, every value flagged ocr; a picture with no table gives nothing. Runs
-    in the caller's process (each picture's OCR has its own time-limited child)."""
+    """The document with each PictureMark replaced by the blocks read from its picture: a table stays a
+    table where the picture stood (a bitmap's values flagged ocr, a vector picture's read from its
+    characters); a picture with no table gives nothing. Runs in the caller's process (each picture is read
+    in a time-limited child of its own)."""
     if not any(isinstance(b, PictureMark) for b in document.blocks):
         return document
     reader = PictureReader("document", read_drawing=read_metafile)
@@ -63,7 +64,9 @@ def read_metafile(data: bytes) -> Document:
     if document.scanned_pages or not document.blocks:
         import pypdfium2
 
-        pages = len(pypdfium2.PdfDocument(pdf))
+        rendered = pypdfium2.PdfDocument(pdf)
+        pages = len(rendered)
+        rendered.close()
         document.scanned_pages = sorted(set(document.scanned_pages) | set(range(1, pages + 1)))
         document = read_pages_by_ocr(pdf, document)
         document.problems = [p for p in document.problems if p.code not in ("scanned_pages", "ocr_pages")]
