@@ -608,8 +608,9 @@ def to_docx_drawings(synth: SynthReport, rng: random.Random, *, unreadable: bool
         else table_emf(document.blocks[i], rng, glyphs=i == glyphs)  # type: ignore[arg-type]
         for i in tables
     }
+    stand_ins = _stand_ins(drawings)
     return with_metafiles(
-        document_docx(document, landscape=True, font_size=9, pictures=_stand_ins(drawings)), drawings
+        document_docx(document, landscape=True, font_size=9, pictures=stand_ins), drawings, stand_ins
     )
 
 
@@ -631,24 +632,26 @@ def _stand_ins(drawings: dict[int, bytes]) -> dict[int, list[bytes]]:
     return stand_ins
 
 
-def with_metafiles(docx: bytes, drawings: dict[int, bytes]) -> bytes:
-    """The Word file with its stand-in pictures (`_stand_ins`, in block order) replaced by the drawings:
+def with_metafiles(docx: bytes, drawings: dict[int, bytes], stand_ins: dict[int, list[bytes]]) -> bytes:
+    """The Word file with its stand-in pictures (`_stand_ins` of the drawings) replaced by the drawings:
     the media parts renamed .emf or .wmf, their relationships and content types following."""
     import zipfile
 
-    stand_ins = {png[0]: drawings[index] for index, png in _stand_ins(drawings).items()}
+    from gongkai.extract.metafile import WMF_TYPE, metafile_type
+
+    by_stand_in = {png[0]: drawings[index] for index, png in stand_ins.items()}
     with zipfile.ZipFile(io.BytesIO(docx)) as source:
         parts = {item.filename: source.read(item.filename) for item in source.infolist()}
     renamed = {
-        name: name.rsplit(".", 1)[0] + (".wmf" if stand_ins[data][:4] == b"\xd7\xcd\xc6\x9a" else ".emf")
+        name: name.rsplit(".", 1)[0] + (".wmf" if metafile_type(by_stand_in[data]) == WMF_TYPE else ".emf")
         for name, data in parts.items()
-        if name.startswith("word/media/") and data in stand_ins
+        if name.startswith("word/media/") and data in by_stand_in
     }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name, data in parts.items():
             if name in renamed:
-                name, data = renamed[name], stand_ins[data]
+                name, data = renamed[name], by_stand_in[data]
             elif name == "word/_rels/document.xml.rels":
                 for old, new in renamed.items():
                     data = data.replace(f'"{old[5:]}"'.encode(), f'"{new[5:]}"'.encode())  # relative to word/

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from gongkai.extract.limits import extract_limited
-from gongkai.extract.metafile import metafile_type
+from gongkai.extract.metafile import EMF_TYPE, WMF_TYPE, metafile_type
 from gongkai.extract.sniff import sniff_media_type
 from gongkai.model import Block, Document, Paragraph, Problem, Table
 from gongkai.settings import get_settings
@@ -160,7 +160,7 @@ class PictureReader:
             block.page = None  # the picture's own page numbers mean nothing in its document
             if isinstance(block, Table):
                 block.pages = []
-        (self.drawn_from if metafile_type(data) else self.tables_from).append(name)
+        (self.drawn_from if media_type in (EMF_TYPE, WMF_TYPE) else self.tables_from).append(name)
         self.found.extend(
             Problem(p.code, f"picture {name}: {p.message}", p.severity, p.where)
             for p in document.problems

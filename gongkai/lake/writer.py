@@ -166,6 +166,12 @@ def _parquet_bytes(table: pa.Table) -> bytes:
     return sink.getvalue()
 
 
+def _release(body: bytes | BinaryIO) -> None:
+    """Close a pending file's temporary file (a merge's output); bytes need nothing."""
+    if not isinstance(body, bytes):
+        body.close()
+
+
 class _Plan:
     """A commit being prepared: the new file list, files to stage, files to drop."""
 
@@ -200,9 +206,7 @@ class _Plan:
     def drop(self, table: str, key: str) -> None:
         self.files[table].pop(key, None)
         if key in self.pending:
-            body = self.pending.pop(key)
-            if not isinstance(body, bytes):
-                body.close()
+            _release(self.pending.pop(key))
         else:
             self.removed.append(key)
 
@@ -214,10 +218,9 @@ class _Plan:
         return contextlib.nullcontext(body)  # the plan keeps it open until staged or dropped
 
     def close(self) -> None:
-        """Let go of the temporary files of merges not staged (a plan given up after a lost race)."""
+        """Let go of the merges' temporary files (staged, or a plan given up after a lost race)."""
         for body in self.pending.values():
-            if not isinstance(body, bytes):
-                body.close()
+            _release(body)
 
     def read_matching(self, key: str, columns: list[str] | None, where: Where) -> list[pa.Table]:
         if key in self.pending:
