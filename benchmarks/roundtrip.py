@@ -78,12 +78,18 @@ FILE_NAMES = {
     "pdf_pictures": "r.pdf",
     "docx_drawings": "r.docx",
 }
+# the CMS page (UTF-8, every other one GBK) opened in LibreOffice Writer and saved as PDF or Word: the
+# office-suite renderings of real pages, with the page's own spans, empty cells and widths
+OFFICE_FROM_HTML = {"html_office_pdf": "pdf", "html_office_docx": "docx:MS Word 2007 XML"}
+FILE_NAMES |= {"html_office_pdf": "r.pdf", "html_office_docx": "r.docx"}
 # the Word file with each table pasted as a screenshot, and its PDF (LibreOffice): read by OCR, slow,
 # so not among the default formats
 PICTURE_FORMATS = ("docx_pictures", "pdf_pictures")
 
 
-def _soffice_pdfs(docx_files: list[Path], out_dir: Path, target: str = "pdf") -> None:
+def _soffice_pdfs(
+    docx_files: list[Path], out_dir: Path, target: str = "pdf", infilter: str | None = None
+) -> None:
     binary = shutil.which("soffice") or shutil.which("libreoffice")
     if binary is None:
         raise SystemExit("soffice not found: PDF round trip needs LibreOffice")
@@ -94,6 +100,7 @@ def _soffice_pdfs(docx_files: list[Path], out_dir: Path, target: str = "pdf") ->
                     binary,
                     "--headless",
                     f"-env:UserInstallation=file://{profile}",
+                    *([f"--infilter={infilter}"] if infilter else []),
                     "--convert-to",
                     target,
                     "--outdir",
@@ -208,6 +215,20 @@ def run(
                 if "scan" in formats:
                     # the seed picks the skew, blur and specks too, so other seeds test other scans
                     files[("scan", index)] = scan_of(pdf, random.Random(seed * 1000 + index), dpi)
+    for fmt, target in OFFICE_FROM_HTML.items():
+        if fmt not in formats:
+            continue
+        with tempfile.TemporaryDirectory() as scratch:
+            paths = []
+            for index, synth in enumerate(syntheses):
+                charset = "gb2312" if index % 2 else "utf-8"
+                path = Path(scratch) / f"h{index:04d}.html"
+                path.write_bytes(to_html(synth, random.Random(seed * 1000 + index), charset))
+                paths.append(path)
+            _soffice_pdfs(paths, Path(scratch), target, infilter="HTML (StarWriter)")
+            suffix = "." + target.split(":")[0]
+            for index, path in enumerate(paths):
+                files[(fmt, index)] = path.with_suffix(suffix).read_bytes()
     pages: dict[int, PicturePage] = {}
     if "html_pictures" in formats:
         for index, synth in enumerate(syntheses):
@@ -262,7 +283,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reports", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--formats", default=",".join([*TEXT_FORMATS, "pdf", "pdf_rotated", "pdf_printed", *LAYOUTS])
+        "--formats",
+        default=",".join([*TEXT_FORMATS, "pdf", "pdf_rotated", "pdf_printed", *OFFICE_FROM_HTML, *LAYOUTS]),
     )
     parser.add_argument("--scans", action="store_true", help="also scans of the PDFs (slow: OCR)")
     parser.add_argument("--dpi", type=int, default=200)
