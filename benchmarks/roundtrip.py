@@ -8,6 +8,7 @@ a problem, or the report is quarantined/failed), and silently wrong (must be 0).
     python -m benchmarks.roundtrip --formats html_pictures      # pages whose tables are pictures (slow: OCR)
     python -m benchmarks.roundtrip --reports 12 --formats docx_pictures,pdf_pictures   # tables as pictures (OCR)
     python -m benchmarks.roundtrip --reports 12 --formats docx_drawings   # tables pasted as EMF pictures
+    python -m benchmarks.roundtrip --formats html_browser_pdf   # CMS pages printed by Chromium (needs it)
 
 Random values (the default) are adversarial: any magnitude, zeros and blanks mixed in a row. `--values real`
 renders the values careful readers wrote down for the real reports in tests/fixtures (seeds, the shared
@@ -81,7 +82,7 @@ FILE_NAMES = {
 # the CMS page (UTF-8, every other one GBK) opened in LibreOffice Writer and saved as PDF or Word: the
 # office-suite renderings of real pages, with the page's own spans, empty cells and widths
 OFFICE_FROM_HTML = {"html_office_pdf": "pdf", "html_office_docx": "docx:MS Word 2007 XML"}
-FILE_NAMES |= {"html_office_pdf": "r.pdf", "html_office_docx": "r.docx"}
+FILE_NAMES |= {"html_office_pdf": "r.pdf", "html_office_docx": "r.docx", "html_browser_pdf": "r.pdf"}
 # the Word file with each table pasted as a screenshot, and its PDF (LibreOffice): read by OCR, slow,
 # so not among the default formats
 PICTURE_FORMATS = ("docx_pictures", "pdf_pictures")
@@ -111,6 +112,30 @@ def _soffice_pdfs(
                 capture_output=True,
                 timeout=600,
             )
+
+
+def chromium_pdf(page: Path, out: Path, *, header_footer: bool) -> None:
+    """The page printed to PDF by a browser (headless Chromium's "Save as PDF"): with `header_footer` the
+    date, title, address and n/N it prints on every page, as a person saving a page gets by default."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if binary is None:
+        raise SystemExit(
+            "chromium not found: the browser-printed round trip needs it (apt-get install chromium)"
+        )
+    subprocess.run(
+        [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            *([] if header_footer else ["--no-pdf-header-footer"]),
+            f"--print-to-pdf={out}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def scan_of(pdf: bytes, rng: random.Random, dpi: int) -> bytes:
@@ -229,6 +254,14 @@ def run(
             suffix = "." + target.split(":")[0]
             for index, path in enumerate(paths):
                 files[(fmt, index)] = path.with_suffix(suffix).read_bytes()
+    if "html_browser_pdf" in formats:  # needs Chromium: not among the default formats
+        with tempfile.TemporaryDirectory() as scratch:
+            for index, synth in enumerate(syntheses):
+                charset = "gb2312" if index % 2 else "utf-8"
+                page, pdf = Path(scratch) / f"b{index:04d}.html", Path(scratch) / f"b{index:04d}.pdf"
+                page.write_bytes(to_html(synth, random.Random(seed * 1000 + index), charset))
+                chromium_pdf(page, pdf, header_footer=index % 3 != 0)
+                files[("html_browser_pdf", index)] = pdf.read_bytes()
     pages: dict[int, PicturePage] = {}
     if "html_pictures" in formats:
         for index, synth in enumerate(syntheses):

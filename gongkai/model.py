@@ -68,6 +68,10 @@ class Table:
     # pages the table continues on (a table split by a page break and joined by the extractor)
     pages: list[int] = field(default_factory=list)
     source: Source = "text"
+    # a PDF table whose rulings stop open at its last or first row (a row cut by a page break, as browsers
+    # print it): the cut row continues in the next page's first row, and the pages' parts join there
+    open_bottom: bool = False
+    open_top: bool = False
 
     def origins(self) -> list[tuple[int, int, Cell]]:
         """Each printed cell with the grid row and column it starts at (positions spans above take skipped)."""

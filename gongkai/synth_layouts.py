@@ -4,6 +4,11 @@ synthetic report (gongkai.synth_files.consistent_report) the way one kind of pub
 - `html_nested`: a CMS page that lays the article out in a table and puts the report's tables inside it;
   cells hold their text in <p>s, long labels broken with <br>, numbers wrapped in <span>s.
 - `markdown_grid`: converter Markdown with grid tables (+---+---+, as pandoc writes them).
+- `markdown_spans_repeated`: converter Markdown whose pipe tables repeat a spanning cell's text in every
+  position it covers (as docling exports merged cells): labels over several rows, headers over several
+  columns, a 表二 value over the metric columns.
+- `html_value_spans`, `pdf_value_spans`: 表二 as the national template draws it, a one-metric row's value spanning the columns
+  the other rows use for their metrics.
 - `text_cell_lines`: a crawler's text dump with one cell per line and the empty cells gone;
   `lines_no_label`: the same with two 表三 rows' labels lost too.
 - `html_transposed`: 表三 on its side (a row per applicant kind, 法人或其他组织 spanning its five).
@@ -97,6 +102,54 @@ def _grid_table(rows: list[list[str]]) -> list[str]:
         )
         out.append(head if index == 0 else rule)
     return out
+
+
+def _repeated_rows(table: Table) -> list[list[str]]:
+    """The grid with every position a span covers holding the span's text."""
+    width = max((c + cell.col_span for _, c, cell in table.origins()), default=0)
+    height = max((r + cell.row_span for r, _, cell in table.origins()), default=0)
+    rows = [[""] * width for _ in range(height)]
+    for r, c, cell in table.origins():
+        for dr in range(cell.row_span):
+            for dc in range(cell.col_span):
+                rows[r + dr][c + dc] = cell.text.replace("\n", " ")
+    return rows
+
+
+def _spanned_values(document: Document) -> Document:
+    """表二 as the national template draws it: a row with fewer metrics than the table's widest spreads its
+    last metric (value and header) over the columns left, e.g. 行政许可 | 2776 over three columns."""
+    for block in document.blocks:
+        if not isinstance(block, Table) or not block.rows or "第二十条" not in block.rows[0][0].text:
+            continue
+        width = max(sum(cell.col_span for cell in row) for row in block.rows)
+        for row in block.rows:
+            short = width - sum(cell.col_span for cell in row)
+            if short > 0 and len(row) > 1:
+                row[-1] = replace(row[-1], col_span=row[-1].col_span + short)
+    return document
+
+
+def to_value_spans_html(synth: SynthReport, rng: random.Random) -> bytes:
+    body = "\n".join(tables_html(_spanned_values(decorated(synth, rng)), rng))
+    return f'<html><head><meta charset="utf-8"></head><body>{body}</body></html>'.encode()
+
+
+def to_value_spans_docx(synth: SynthReport, rng: random.Random) -> bytes:
+    return document_docx(_spanned_values(decorated(synth, rng)), landscape=True)
+
+
+def to_repeated_markdown(synth: SynthReport, rng: random.Random) -> bytes:
+    document = _spanned_values(decorated(synth, rng))
+    parts: list[str] = []
+    for block in document.blocks:
+        if isinstance(block, Paragraph):
+            parts.append(block.text)
+        else:
+            rows = _repeated_rows(block)
+            lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+            parts.append("\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows[1:]]))
+    return ("\n\n".join(parts) + "\n").encode("utf-8")
 
 
 def to_grid_markdown(synth: SynthReport, rng: random.Random) -> bytes:
@@ -343,6 +396,9 @@ LAYOUTS: dict[str, Layout] = {
     "html_nested": Layout(to_nested_html, "r.html"),
     "html_transposed": Layout(to_transposed_html, "r.html"),
     "markdown_grid": Layout(to_grid_markdown, "r.md"),
+    "markdown_spans_repeated": Layout(to_repeated_markdown, "r.md"),
+    "html_value_spans": Layout(to_value_spans_html, "r.html"),
+    "pdf_value_spans": Layout(to_value_spans_docx, "r.pdf", via_pdf=True),
     "text_cell_lines": Layout(to_cell_lines, "r.txt"),
     "lines_no_label": Layout(to_unlabelled_cell_lines, "r.txt"),
     "pdf_unruled": Layout(to_unruled_docx, "r.pdf", via_pdf=True),

@@ -12,7 +12,7 @@ from gongkai.extract.text import decode_text, extract_text
 from gongkai.model import Document
 from gongkai.settings import get_settings
 
-EXTRACTOR_VERSION = "16"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
+EXTRACTOR_VERSION = "17"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
 # 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text;
 # 6: OCR cells it cannot read are marked (null + ocr_unreadable, in their column), HTML heading rows in tables;
 # 7: a cell with ink OCR reads as nothing, or as low-confidence marks that are not words, is unreadable, not blank;
@@ -38,7 +38,9 @@ EXTRACTOR_VERSION = "16"  # 3: OCR of scanned PDF pages and page images; 4: OCR 
 # where they stand (DOC/WPS too, through their DOCX), and so are pictures large enough to hold a table on a
 # PDF page with text (rendered from the page, cropped to the picture); OCR keeps a minus sign before a 7;
 # 16: vector pictures (EMF/WMF) in a Word file are drawn by LibreOffice and read from their characters and
-# rulings (refused when their text is glyph numbers)
+# rulings (refused when their text is glyph numbers);
+# 17: a PDF table's rulings left open where a row is cut by the page break (as browsers print) are closed, and
+# the row's two pieces joined into one row; pdfminer's warnings about font descriptors are not logged
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads

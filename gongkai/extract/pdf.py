@@ -9,6 +9,7 @@ text layer are reported (they need OCR).
 from __future__ import annotations
 
 import io
+import logging
 import re
 from typing import Any, Literal
 
@@ -31,6 +32,9 @@ GARBLED_SHARE = 0.25
 # body text and tables start 9-11 % down in every report measured (Word, WPS, LibreOffice, 公文 margins)
 RUNNING_BAND = 0.07
 _CID = re.compile(r"\(cid:\d+\)")
+# pdfminer warns once per font of quirks in valid files (a browser's printed PDF: "Could not get FontBBox",
+# dozens a page) that change no character read and that a reader can do nothing about; its errors still show
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
 def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") -> Document:
@@ -340,9 +344,106 @@ def _render_picture(data: bytes, mark: PictureMark) -> Document:
     return read_picture(out.getvalue())
 
 
+# rulings meet within this many points; a ruling shorter than MIN_RULING is a border's end, not a ruling
+EDGE_TOLERANCE = 1.5
+MIN_RULING = 2.0
+
+
+def _open_edges(page: Any) -> list[dict[str, Any]]:
+    """Rulings that close a table left open: where two or more of its vertical rulings stop at the same
+    height with no horizontal ruling between them there. A browser prints a row cut by a page break this
+    way (the rest of the row opens the next page, open at its top); without the closing ruling that row's
+    text falls out of the table. Only a table with horizontal rulings of its own is closed (a table ruled
+    by columns alone is read by position)."""
+    edges = page.edges
+    verticals = [e for e in edges if e["orientation"] == "v" and e["bottom"] - e["top"] >= MIN_RULING]
+    horizontals = [e for e in edges if e["orientation"] == "h" and e["x1"] - e["x0"] >= MIN_RULING]
+    if not verticals or not horizontals:
+        return []
+
+    def closed(y: float, left: float, right: float) -> bool:
+        return any(
+            abs(h["top"] - y) <= EDGE_TOLERANCE
+            and h["x0"] <= left + EDGE_TOLERANCE
+            and h["x1"] >= right - EDGE_TOLERANCE
+            for h in horizontals
+        )
+
+    def ruled_inside(xs: list[float], y: float, far: float) -> bool:
+        """A horizontal ruling across the first two of these rulings, away from their open ends at `y`
+        and within the heights they cover (their far ends included: the cut row's own border)."""
+        low, high = min(y, far) - EDGE_TOLERANCE, max(y, far) + EDGE_TOLERANCE
+        return any(
+            low <= h["top"] <= high
+            and abs(h["top"] - y) > EDGE_TOLERANCE
+            and h["x0"] <= xs[0] + EDGE_TOLERANCE
+            and h["x1"] >= xs[1] - EDGE_TOLERANCE
+            for h in horizontals
+        )
+
+    added: list[dict[str, Any]] = []
+    for end in ("bottom", "top"):
+        ends = sorted(verticals, key=lambda e: e[end])
+        group: list[dict[str, Any]] = []
+        for edge in [*ends, None]:
+            if edge is not None and (not group or edge[end] - group[0][end] <= EDGE_TOLERANCE):
+                group.append(edge)
+                continue
+            xs = _distinct(sorted(e["x0"] for e in group))
+            y = group[0][end] if group else 0.0
+            far = (
+                (min(e["top"] for e in group) if end == "bottom" else max(e["bottom"] for e in group))
+                if group
+                else y
+            )
+            gaps = list(zip(xs, xs[1:], strict=False))
+            if (
+                len(xs) >= 2
+                and not any(closed(y, left, right) for left, right in gaps)
+                and ruled_inside(xs, y, far)
+            ):
+                added.append(_ruling(page, xs[0], xs[-1], y))
+            group = [edge] if edge is not None else []
+    return added
+
+
+def _distinct(xs: list[float]) -> list[float]:
+    """Sorted positions with those within EDGE_TOLERANCE of the one before merged (a border drawn as a
+    thin rectangle has two sides)."""
+    out: list[float] = []
+    for x in xs:
+        if not out or x - out[-1] > EDGE_TOLERANCE:
+            out.append(x)
+    return out
+
+
+def _ruling(page: Any, x0: float, x1: float, y: float) -> dict[str, Any]:
+    height = float(page.height)
+    return {
+        "object_type": "line",
+        "page_number": page.page_number,
+        "x0": x0,
+        "x1": x1,
+        "top": y,
+        "bottom": y,
+        "y0": height - y,
+        "y1": height - y,
+        "doctop": float(page.initial_doctop) + y,
+        "width": x1 - x0,
+        "height": 0.0,
+        "linewidth": 0.0,
+        "pts": [(x0, y), (x1, y)],
+        "stroke": True,
+        "fill": False,
+        "stroking_color": None,
+        "non_stroking_color": None,
+    }
+
+
 def _page_blocks(page: Any, number: int) -> list[Paragraph | Table]:
     _snap_rulings(page)
-    found = page.find_tables()
+    closing = _open_edges(page)
+    found = page.find_tables({"explicit_horizontal_lines": closing} if closing else None)
     boxes = [t.bbox for t in found]
 
     def outside_tables(obj: dict[str, Any]) -> bool:
@@ -369,7 +470,19 @@ def _page_blocks(page: Any, number: int) -> list[Paragraph | Table]:
         rows = _rows_with_spans(table.extract())
         if rows:
             chars += sum(len(c.text) for r in rows for c in r)
-            placed.append((table.bbox[1], Table(rows=rows, page=number)))
+            x0, top, x1, bottom = table.bbox
+            opened = [e["top"] for e in closing if e["x0"] <= x1 and e["x1"] >= x0]
+            placed.append(
+                (
+                    top,
+                    Table(
+                        rows=rows,
+                        page=number,
+                        open_top=any(abs(y - top) <= EDGE_TOLERANCE for y in opened),
+                        open_bottom=any(abs(y - bottom) <= EDGE_TOLERANCE for y in opened),
+                    ),
+                )
+            )
     if chars < MIN_TEXT_CHARS_PER_PAGE:
         return []
     pictures = _table_pictures(page, number) if page.images else []

@@ -141,6 +141,31 @@ def _blank_rows_split_off(rows: list[LogicalRow]) -> list[LogicalRow]:
     return out
 
 
+def _label_tails_joined(rows: list[LogicalRow]) -> list[LogicalRow]:
+    """A row cut by a page break, ruled on both pages: its numbers sit under the start of its label
+    ('8.属于行政'), the rest of the label opens the next page on a row with no number ('查询事项'). The
+    tail joins the label above it only where that label names no row alone and the two together name the
+    row the tail names, if it names one (a tail read alone by its words, '查询事项', is no row of its own)."""
+    out: list[LogicalRow] = []
+    for row in rows:
+        parent = out[-1] if out else None
+        if (
+            parent is not None
+            and parent.labels
+            and any(v.strip() for v in parent.values)
+            and len(row.labels) == 1
+            and not any(v.strip() for v in row.values)
+            and _match_row(parent.labels) is None
+        ):
+            joined = [*parent.labels[:-1], parent.labels[-1] + row.labels[0]]
+            named = _match_row(joined)
+            if named is not None and match_key(row.labels[0], _ROW_KEYS) in (None, named):
+                out[-1] = replace(parent, labels=joined)
+                continue
+        out.append(row)
+    return out
+
+
 MAX_REJOINED = 21  # values of a labelled row and the rows split off it that are put back together
 
 
@@ -477,7 +502,9 @@ def _cells_by_header(
 
 
 def read_applications(segments: list[Segment]) -> ApplicationsReading:
-    logical = _blank_rows_split_off(_rejoined(logical_rows(segments, 7, APPLICANT_HEADER_WORDS)))
+    logical = _blank_rows_split_off(
+        _label_tails_joined(_rejoined(logical_rows(segments, 7, APPLICANT_HEADER_WORDS)))
+    )
     valued = [r for r in logical if any(v.strip() for v in r.values) or r.printed_blank]
     # a grid row whose seven cells are all blank is a row all the same, when its label names one — unless
     # it is the rest of a row that a page break cut in two (its values above it, under a broken label);

@@ -99,3 +99,30 @@ def test_a_lost_label_under_a_labelled_other_row_is_not_read_as_the_single_other
         "applications",
     ) in codes
     assert score(report, expected_cells(synth), synth.form) == {"exact": 193, "flagged": 7}
+
+
+def test_a_label_cut_by_a_page_break_is_joined_to_its_tail() -> None:
+    # a row split over two pages, ruled on both: its numbers under '8.属于行政', the rest of its label
+    # ('查询事项', which alone reads as that row) opening the next page on a row of no numbers
+    from gongkai.model import Cell, Table
+    from gongkai.synth import render_document
+
+    synth = consistent_variants(1, 1)[0]
+    document = render_document(synth, random.Random(0))
+    table = next(b for b in document.blocks if isinstance(b, Table) and len(b.rows) > 20)
+    label = next(
+        f"{r.label}" for r in forms.APPLICATION_ROWS[synth.form] if r.key == "denied_administrative_query"
+    )
+    at = next(i for i, row in enumerate(table.rows) if any(c.text.endswith("属于行政查询事项") for c in row))
+    cell = next(c for c in table.rows[at] if c.text.endswith("属于行政查询事项"))
+    cell.text = cell.text.removesuffix("查询事项")
+    table.rows.insert(at + 1, [Cell(""), Cell("查询事项"), *(Cell("") for _ in range(7))])
+    report = parse_document(document)
+    assert label.endswith("查询事项")
+    assert not [p for p in report.problems if p.code in ("row_unplaced", "row_duplicate")]
+    for column, want in zip(
+        forms.APPLICANT_KEYS, synth.applications["denied_administrative_query"], strict=True
+    ):
+        got = report.applications[("denied_administrative_query", column)]
+        assert got.value == want, column
+        assert "label_inferred" not in got.flags, column  # read by its label, not placed by the form's order
