@@ -40,7 +40,8 @@ EXTRACTOR_VERSION = "17"  # 3: OCR of scanned PDF pages and page images; 4: OCR 
 # 16: vector pictures (EMF/WMF) in a Word file are drawn by LibreOffice and read from their characters and
 # rulings (refused when their text is glyph numbers);
 # 17: a PDF table's rulings left open where a row is cut by the page break (as browsers print) are closed, and
-# the row's two pieces joined into one row; pdfminer's warnings about font descriptors are not logged
+# the row's two pieces joined into one row; a table ruled past the paper's edge is said (table_past_page_edge);
+# pdfminer's warnings about font descriptors are not logged
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads

@@ -76,6 +76,7 @@ def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") 
             pages = pdfium_pages(data, pages)
         scanned: list[int] = []
         garbled: list[int] = []
+        cut: list[int] = []  # pages with a table ruled past the paper's edge
         for number, page in enumerate(pages, 1):
             try:
                 page_blocks = with_fallback(_page_blocks, page, number)
@@ -97,7 +98,19 @@ def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") 
                 garbled.append(number)
                 scanned.append(number)
                 continue
+            if _ruled_past_the_edge(page):
+                cut.append(number)
             append_joining_tables(blocks, page_blocks)
+        if cut:
+            problems.append(
+                Problem(
+                    "table_past_page_edge",
+                    f"pages {cut} have a table ruled past the page's left or right edge: what lies beyond the "
+                    "edge was not printed (a web page wider than the paper, printed to PDF), so cells in those "
+                    "columns are missing. Read the page the PDF was printed from, or a copy printed to fit",
+                    "warning",
+                ),
+            )
         if garbled:
             problems.append(
                 Problem(
@@ -119,6 +132,15 @@ def extract_pdf(data: bytes, backend: Literal["pdfium", "pdfminer"] = "pdfium") 
     return Document(
         blocks=blocks, media_type="application/pdf", problems=problems, extractor="pdf", scanned_pages=scanned
     )
+
+
+# a ruling this far past the page's side is drawn off the paper (float noise and line widths stay within)
+OFF_PAGE = 2.0
+
+
+def _ruled_past_the_edge(page: Any) -> bool:
+    width = float(page.width)
+    return any(e["x0"] < -OFF_PAGE or e["x1"] > width + OFF_PAGE for e in page.edges)
 
 
 def _page_text(page_blocks: list[Paragraph | Table]) -> str:

@@ -17,7 +17,8 @@ from gongkai.pipeline import parse_bytes
 from gongkai.synth_files import score
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "browser_printed"
-PRINTED = sorted(FIXTURES.glob("*.pdf"))
+PRINTED = sorted(p for p in FIXTURES.glob("*.pdf") if ".wide" not in p.name)
+WIDE = sorted(FIXTURES.glob("*.wide*.pdf"))
 
 
 def test_there_are_browser_printed_pages_of_both_forms() -> None:
@@ -58,3 +59,22 @@ def test_reading_a_browser_printed_pdf_logs_no_pdfminer_warnings(caplog: pytest.
         document = extract_pdf((FIXTURES / "seed1-report1.gb2312.stamped.pdf").read_bytes())
     assert len(document.tables) >= 3
     assert [r for r in caplog.records if r.name.startswith("pdfminer")] == []
+
+
+@pytest.mark.parametrize("path", WIDE, ids=lambda p: p.name)
+def test_a_page_wider_than_the_paper_says_its_columns_were_cut_off(path: Path) -> None:
+    # the browser printed the tables' left part and cut the rest: the cells there are missing, and the
+    # report says why, besides the rows that no longer fit the grid
+    expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    report = parse_bytes(path.read_bytes(), "r.pdf")
+    counts = score(report, expected["cells"], expected["form_version"])
+    assert counts["silent"] == 0, counts
+    assert counts["flagged"] > 0
+    cut = [p for p in report.problems if p.code == "table_past_page_edge"]
+    assert cut and cut[0].severity == "warning" and "printed to fit" in cut[0].message
+
+
+def test_no_page_that_fits_its_paper_is_said_to_be_cut() -> None:
+    for path in PRINTED:
+        report = parse_bytes(path.read_bytes(), "r.pdf")
+        assert "table_past_page_edge" not in {p.code for p in report.problems}, path.name
