@@ -471,6 +471,7 @@ ATTENTION_FLAGS = frozenset(
         "grid_misfit",
         "legal_persons_aggregated",
         "stacked_rows_ambiguous",
+        "text_crosses_ruling",
     }
 )
 

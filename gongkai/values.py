@@ -86,6 +86,9 @@ _CN_CHARS = frozenset([*_CN_DIGITS, *_CN_UNITS, *"0123456789"])
 
 # what OCR puts in a cell whose number it could not read for sure: a cell with something in it, no value
 UNREADABLE = "\ufffd"
+# what the PDF extractor puts in a cell whose number was printed across its ruling into the next cell (or
+# under another cell's): its digits are mixed with the neighbour's, no value can be read
+CROSSED = "\ufffc"
 
 
 @dataclass
@@ -153,7 +156,7 @@ def looks_numeric(text: str) -> bool:
     t = normalize(text).replace(" ", "")
     return (
         t in NULL_MARKS
-        or t == UNREADABLE
+        or t in (UNREADABLE, CROSSED)
         or bool(_NUMBER_RE.match(t))
         or ((match := _CN_RE.match(t)) is not None and chinese_numeral(match.group(1)) is not None)
     )
@@ -179,6 +182,8 @@ def parse_value(text: str | None, row_hint: str | None = None) -> Parsed:
         return Parsed(None)
     if t == UNREADABLE:
         return Parsed(None, ["ocr_unreadable"])
+    if t == CROSSED:
+        return Parsed(None, ["text_crosses_ruling"])
     m = _NUMBER_RE.match(t)
     if m:
         sign, digits, frac, multiplier, unit = m.groups()

@@ -5,7 +5,8 @@ headless Chromium ("Save as PDF"). Chromium is not among the test machine's pack
 PDFs are committed with the cells they print, and tests/extract/test_browser_printed.py reads them back.
 Chosen for what browsers do that office suites do not: a 表三 row cut by the page break with its rulings
 left open on both pages, the date, title, address and n/N printed on every page, and a page whose tables
-are wider than the paper (the browser prints what fits and cuts the rest off).
+are wider than the paper (the browser prints what fits and cuts the rest off), and one whose columns the
+CMS fixed too narrow for its numbers (the browser prints them across the rulings into the next cells).
 
     .venv/bin/python scripts/make_browser_pdfs.py     # needs chromium on PATH
 """
@@ -20,30 +21,39 @@ from benchmarks.roundtrip import chromium_pdf
 from gongkai.synth_files import consistent_variants, to_html, write_expected
 
 OUT = Path(__file__).parents[1] / "tests" / "fixtures" / "browser_printed"
-# (harness seed, report index, charset, header and footer, table width in CSS pixels or 0): report 6 of
-# seed 1 has the cut row
-PLAN: list[tuple[int, int, str, bool, int]] = [
-    (1, 6, "utf-8", False, 0),
-    (1, 1, "gb2312", True, 0),
-    (1, 2, "utf-8", True, 1400),
+# (harness seed, report index, charset, header and footer, table width in CSS pixels or 0, columns fixed
+# too narrow): report 6 of seed 1 has the cut row
+PLAN: list[tuple[int, int, str, bool, int, bool]] = [
+    (1, 6, "utf-8", False, 0, False),
+    (1, 1, "gb2312", True, 0, False),
+    (1, 2, "utf-8", True, 1400, False),
+    (1, 0, "utf-8", False, 380, True),
 ]
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        for seed, index, charset, header_footer, width in PLAN:
+        for seed, index, charset, header_footer, width, narrow in PLAN:
             synth = consistent_variants(seed, index + 1)[index]  # as the harness makes report `index`
             page = Path(scratch) / f"s{seed}_r{index}.html"
             html = to_html(synth, random.Random(seed * 1000 + index), charset)
-            if width:  # the CMS fixed the tables' width: wider than the paper
-                html = html.replace(b"<table ", f'<table style="width:{width}px" '.encode())
+            fixed = "table-layout:fixed;" if narrow else ""
+            if width:  # the CMS fixed the tables' width: wider than the paper, or too narrow for the numbers
+                html = html.replace(b"<table ", f'<table style="{fixed}width:{width}px" '.encode())
+            if narrow:
+                html = html.replace(b"</head>", b"<style>td{font-size:17px}</style></head>")
             page.write_bytes(html)
             stem = f"seed{seed}-report{index}.{charset}{'.stamped' if header_footer else ''}"
-            stem += f".wide{width}" if width else ""
+            stem += (f".narrow{width}" if narrow else f".wide{width}") if width else ""
             chromium_pdf(page, OUT / f"{stem}.pdf", header_footer=header_footer)
             expected = write_expected(
-                OUT / f"{stem}.json", synth, charset=charset, stamped=header_footer, table_width=width
+                OUT / f"{stem}.json",
+                synth,
+                charset=charset,
+                stamped=header_footer,
+                table_width=width,
+                narrow=narrow,
             )
             print(f"{stem}: {synth.form}, {len(expected['cells'])} cells")
 

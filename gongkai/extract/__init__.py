@@ -41,6 +41,7 @@ EXTRACTOR_VERSION = "17"  # 3: OCR of scanned PDF pages and page images; 4: OCR 
 # rulings (refused when their text is glyph numbers);
 # 17: a PDF table's rulings left open where a row is cut by the page break (as browsers print) are closed, and
 # the row's two pieces joined into one row; a table ruled past the paper's edge is said (table_past_page_edge);
+# a number printed across its cell's ruling puts its row's numbers in doubt (null, text_crosses_ruling);
 # pdfminer's warnings about font descriptors are not logged
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")

@@ -17,7 +17,7 @@ from gongkai.extract.limits import extract_limited
 from gongkai.extract.pages import append_joining_tables
 from gongkai.extract.pictures import PictureMark, PictureReader
 from gongkai.model import Cell, Document, Paragraph, Problem, Table
-from gongkai.values import join_wrapped, looks_numeric
+from gongkai.values import CROSSED, join_wrapped, looks_numeric
 
 MIN_TEXT_CHARS_PER_PAGE = 5
 # A page mostly covered by pictures whose text layer holds only a few characters (a page number, a URL
@@ -489,7 +489,7 @@ def _page_blocks(page: Any, number: int) -> list[Paragraph | Table]:
             running = line["bottom"] < band or line["top"] > float(page.height) - band
             placed.append((line["top"], Paragraph(text, page=number, running=running)))
     for table in found:
-        rows = _rows_with_spans(table.extract())
+        rows = _rows_with_spans(_without_crossed_numbers(table, table.extract()))
         if rows:
             chars += sum(len(c.text) for r in rows for c in r)
             x0, top, x1, bottom = table.bbox
@@ -540,6 +540,58 @@ def _unruled_table_blocks(page: Any, number: int) -> list[Paragraph | Table] | N
     for block in blocks:
         block.page = number
     return blocks
+
+
+# a character reaching this share of its width past its cell's side was printed across the ruling; two
+# characters overlapping by this share of the narrower were printed over each other
+CROSSING_SHARE = 0.3
+
+
+def _without_crossed_numbers(table: Any, raw: list[list[str | None]]) -> list[list[str | None]]:
+    """A number too wide for its cell that the page printed across the ruling into the next cell (a web
+    page with fixed column widths, printed): its digits are split between two cells by where they fall, and
+    both cells' numbers are wrong. Each cell with digits on either side of such a crossing, or holding two
+    characters printed over each other, puts its row in doubt: the row's numbers become CROSSED (null,
+    flagged text_crosses_ruling by the parser)."""
+    crossed: set[tuple[int, int]] = set()
+    chars = table.page.chars
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row.cells):
+            if cell is None:
+                continue
+            x0, top, x1, bottom = cell
+            inside = [
+                ch
+                for ch in chars
+                if top <= (ch["top"] + ch["bottom"]) / 2 < bottom and x0 <= (ch["x0"] + ch["x1"]) / 2 < x1
+            ]
+            for ch in inside:
+                width = max(ch["x1"] - ch["x0"], 0.1)
+                past = max(x0 - ch["x0"], ch["x1"] - x1)
+                if past > max(CROSSING_SHARE * width, 1.0):
+                    crossed.add((r, c))
+            inside.sort(key=lambda ch: ch["x0"])
+            for left, right in zip(inside, inside[1:], strict=False):
+                same_line = abs(left["top"] - right["top"]) < 0.5 * (left["bottom"] - left["top"])
+                overlap = left["x1"] - right["x0"]
+                narrower = max(min(left["x1"] - left["x0"], right["x1"] - right["x0"]), 0.1)
+                # a character drawn twice a hair apart is bold type (WPS, Word): not two characters
+                bold = left["text"] == right["text"] and right["x0"] - left["x0"] < CROSSING_SHARE * narrower
+                if same_line and overlap > CROSSING_SHARE * narrower and not bold:
+                    crossed.add((r, c))
+    # digits pushed wholly into the next cell cross no ruling themselves: every number of a row with a
+    # crossing is in doubt, not only the cells beside it
+    out = [list(row) for row in raw]
+    for r in {r for r, _ in crossed if 0 <= r < len(out)}:
+        out[r] = [CROSSED if text is not None and _number_like(text) else text for text in out[r]]
+    return out
+
+
+def _number_like(text: str) -> bool:
+    """More digits than ideographs: a number (with a unit word, or mixed with a neighbour's digits), not a
+    label such as '1.属于国家秘密'."""
+    digits = sum(ch.isdigit() for ch in text)
+    return digits > 0 and digits >= sum("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def _rows_with_spans(raw: list[list[str | None]]) -> list[list[Cell]]:
