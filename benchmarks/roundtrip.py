@@ -9,6 +9,7 @@ a problem, or the report is quarantined/failed), and silently wrong (must be 0).
     python -m benchmarks.roundtrip --reports 12 --formats docx_pictures,pdf_pictures   # tables as pictures (OCR)
     python -m benchmarks.roundtrip --reports 12 --formats docx_drawings   # tables pasted as EMF pictures
     python -m benchmarks.roundtrip --formats html_browser_pdf   # CMS pages printed by Chromium (needs it)
+    python -m benchmarks.roundtrip --formats html_browser_narrow   # … with columns too narrow for the numbers
 
 Random values (the default) are adversarial: any magnitude, zeros and blanks mixed in a row. `--values real`
 renders the values careful readers wrote down for the real reports in tests/fixtures (seeds, the shared
@@ -82,7 +83,12 @@ FILE_NAMES = {
 # the CMS page (UTF-8, every other one GBK) opened in LibreOffice Writer and saved as PDF or Word: the
 # office-suite renderings of real pages, with the page's own spans, empty cells and widths
 OFFICE_FROM_HTML = {"html_office_pdf": "pdf", "html_office_docx": "docx:MS Word 2007 XML"}
-FILE_NAMES |= {"html_office_pdf": "r.pdf", "html_office_docx": "r.docx", "html_browser_pdf": "r.pdf"}
+FILE_NAMES |= {
+    "html_office_pdf": "r.pdf",
+    "html_office_docx": "r.docx",
+    "html_browser_pdf": "r.pdf",
+    "html_browser_narrow": "r.pdf",
+}
 # the Word file with each table pasted as a screenshot, and its PDF (LibreOffice): read by OCR, slow,
 # so not among the default formats
 PICTURE_FORMATS = ("docx_pictures", "pdf_pictures")
@@ -254,14 +260,20 @@ def run(
             suffix = "." + target.split(":")[0]
             for index, path in enumerate(paths):
                 files[(fmt, index)] = path.with_suffix(suffix).read_bytes()
-    if "html_browser_pdf" in formats:  # needs Chromium: not among the default formats
+    for fmt in ("html_browser_pdf", "html_browser_narrow"):  # need Chromium: not among the default formats
+        if fmt not in formats:
+            continue
         with tempfile.TemporaryDirectory() as scratch:
             for index, synth in enumerate(syntheses):
                 charset = "gb2312" if index % 2 else "utf-8"
                 page, pdf = Path(scratch) / f"b{index:04d}.html", Path(scratch) / f"b{index:04d}.pdf"
-                page.write_bytes(to_html(synth, random.Random(seed * 1000 + index), charset))
+                html = to_html(synth, random.Random(seed * 1000 + index), charset)
+                if fmt == "html_browser_narrow":  # columns fixed too narrow for the numbers
+                    html = html.replace(b"<table ", b'<table style="table-layout:fixed;width:380px" ')
+                    html = html.replace(b"</head>", b"<style>td{font-size:17px}</style></head>")
+                page.write_bytes(html)
                 chromium_pdf(page, pdf, header_footer=index % 3 != 0)
-                files[("html_browser_pdf", index)] = pdf.read_bytes()
+                files[(fmt, index)] = pdf.read_bytes()
     pages: dict[int, PicturePage] = {}
     if "html_pictures" in formats:
         for index, synth in enumerate(syntheses):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import logging
 import re
+from bisect import bisect_left
+from collections import defaultdict
 from typing import Any, Literal
 
 from gongkai.extract.limits import extract_limited
@@ -383,12 +385,17 @@ def _open_edges(page: Any) -> list[dict[str, Any]]:
     if not verticals or not horizontals:
         return []
 
+    at_height: dict[int, list[dict[str, Any]]] = defaultdict(list)  # horizontals by whole point
+    for h in horizontals:
+        at_height[int(h["top"])].append(h)
+
     def closed(y: float, left: float, right: float) -> bool:
         return any(
             abs(h["top"] - y) <= EDGE_TOLERANCE
             and h["x0"] <= left + EDGE_TOLERANCE
             and h["x1"] >= right - EDGE_TOLERANCE
-            for h in horizontals
+            for near in range(int(y - EDGE_TOLERANCE), int(y + EDGE_TOLERANCE) + 1)
+            for h in at_height.get(near, ())
         )
 
     def ruled_inside(xs: list[float], y: float, far: float) -> bool:
@@ -550,41 +557,52 @@ CROSSING_SHARE = 0.3
 def _without_crossed_numbers(table: Any, raw: list[list[str | None]]) -> list[list[str | None]]:
     """A number too wide for its cell that the page printed across the ruling into the next cell (a web
     page with fixed column widths, printed): its digits are split between two cells by where they fall, and
-    both cells' numbers are wrong. Each cell with digits on either side of such a crossing, or holding two
-    characters printed over each other, puts its row in doubt: the row's numbers become CROSSED (null,
-    flagged text_crosses_ruling by the parser)."""
-    crossed: set[tuple[int, int]] = set()
+    the numbers of both are wrong. A row with a character reaching past its cell's side, or with two
+    characters printed over each other, is in doubt: its numbers become CROSSED (null, flagged
+    text_crosses_ruling by the parser)."""
+    by_height = sorted(((ch["top"] + ch["bottom"]) / 2, i) for i, ch in enumerate(table.page.chars))
+    heights = [h for h, _ in by_height]
     chars = table.page.chars
+    doubtful: set[int] = set()
     for r, row in enumerate(table.rows):
-        for c, cell in enumerate(row.cells):
-            if cell is None:
-                continue
-            x0, top, x1, bottom = cell
-            inside = [
-                ch
-                for ch in chars
-                if top <= (ch["top"] + ch["bottom"]) / 2 < bottom and x0 <= (ch["x0"] + ch["x1"]) / 2 < x1
-            ]
-            for ch in inside:
-                width = max(ch["x1"] - ch["x0"], 0.1)
-                past = max(x0 - ch["x0"], ch["x1"] - x1)
-                if past > max(CROSSING_SHARE * width, 1.0):
-                    crossed.add((r, c))
-            inside.sort(key=lambda ch: ch["x0"])
-            for left, right in zip(inside, inside[1:], strict=False):
-                same_line = abs(left["top"] - right["top"]) < 0.5 * (left["bottom"] - left["top"])
-                overlap = left["x1"] - right["x0"]
-                narrower = max(min(left["x1"] - left["x0"], right["x1"] - right["x0"]), 0.1)
-                # a character drawn twice a hair apart is bold type (WPS, Word): not two characters
-                bold = left["text"] == right["text"] and right["x0"] - left["x0"] < CROSSING_SHARE * narrower
-                if same_line and overlap > CROSSING_SHARE * narrower and not bold:
-                    crossed.add((r, c))
+        _, row_top, _, row_bottom = row.bbox
+        in_row = [
+            chars[i] for _, i in by_height[bisect_left(heights, row_top) : bisect_left(heights, row_bottom)]
+        ]
+        if any(_crossed(cell, in_row) for cell in row.cells if cell is not None):
+            doubtful.add(r)
     # digits pushed wholly into the next cell cross no ruling themselves: every number of a row with a
     # crossing is in doubt, not only the cells beside it
     out = [list(row) for row in raw]
-    for r in {r for r, _ in crossed if 0 <= r < len(out)}:
-        out[r] = [CROSSED if text is not None and _number_like(text) else text for text in out[r]]
+    for r in doubtful:
+        if r < len(out):
+            out[r] = [CROSSED if text is not None and _number_like(text) else text for text in out[r]]
     return out
+
+
+def _crossed(cell: tuple[float, float, float, float], row_chars: list[dict[str, Any]]) -> bool:
+    """A character of this cell reaching past its side, or two printed over each other."""
+    x0, top, x1, bottom = cell
+    inside = sorted(
+        (
+            ch
+            for ch in row_chars
+            if top <= (ch["top"] + ch["bottom"]) / 2 < bottom and x0 <= (ch["x0"] + ch["x1"]) / 2 < x1
+        ),
+        key=lambda ch: ch["x0"],
+    )
+    for ch in inside:
+        width = max(ch["x1"] - ch["x0"], 0.1)
+        if max(x0 - ch["x0"], ch["x1"] - x1) > max(CROSSING_SHARE * width, 1.0):
+            return True
+    for left, right in zip(inside, inside[1:], strict=False):
+        same_line = abs(left["top"] - right["top"]) < 0.5 * (left["bottom"] - left["top"])
+        narrower = max(min(left["x1"] - left["x0"], right["x1"] - right["x0"]), 0.1)
+        # a character drawn twice a hair apart is bold type (WPS, Word): not two characters
+        bold = left["text"] == right["text"] and right["x0"] - left["x0"] < CROSSING_SHARE * narrower
+        if same_line and left["x1"] - right["x0"] > CROSSING_SHARE * narrower and not bold:
+            return True
+    return False
 
 
 def _number_like(text: str) -> bool:
