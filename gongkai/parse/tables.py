@@ -144,8 +144,9 @@ def _blank_rows_split_off(rows: list[LogicalRow]) -> list[LogicalRow]:
 def _label_tails_joined(rows: list[LogicalRow]) -> list[LogicalRow]:
     """A row cut by a page break, ruled on both pages: its numbers sit under the start of its label
     ('8.属于行政'), the rest of the label opens the next page on a row with no number ('查询事项'). The
-    tail joins the label above it only where that label names no row alone and the two together name the
-    row the tail names, if it names one (a tail read alone by its words, '查询事项', is no row of its own)."""
+    tail joins the label above it only where that label names no row alone and the two, one after the
+    other, are the printed label of a row of the form — never a row of its own that happens to follow an
+    unreadable label (a blank '3.要求提供公开出版物' after a garbled '重2.复申请')."""
     out: list[LogicalRow] = []
     for row in rows:
         parent = out[-1] if out else None
@@ -156,14 +157,18 @@ def _label_tails_joined(rows: list[LogicalRow]) -> list[LogicalRow]:
             and len(row.labels) == 1
             and not any(v.strip() for v in row.values)
             and _match_row(parent.labels) is None
+            and _cut_label(parent.labels[-1], row.labels[0])
         ):
-            joined = [*parent.labels[:-1], parent.labels[-1] + row.labels[0]]
-            named = _match_row(joined)
-            if named is not None and match_key(row.labels[0], _ROW_KEYS) in (None, named):
-                out[-1] = replace(parent, labels=joined)
-                continue
+            out[-1] = replace(parent, labels=[*parent.labels[:-1], parent.labels[-1] + row.labels[0]])
+            continue
         out.append(row)
     return out
+
+
+def _cut_label(head: str, tail: str) -> bool:
+    """`head` then `tail` is a 表三 row's label as the form prints it (numbering and punctuation aside)."""
+    start, rest = forms.normalize_label(head), forms.normalize_label(tail)
+    return bool(start and rest) and any(start + rest in forms.normalize_label(k.label) for k in _ROW_KEYS)
 
 
 MAX_REJOINED = 21  # values of a labelled row and the rows split off it that are put back together

@@ -126,3 +126,22 @@ def test_a_label_cut_by_a_page_break_is_joined_to_its_tail() -> None:
         got = report.applications[("denied_administrative_query", column)]
         assert got.value == want, column
         assert "label_inferred" not in got.flags, column  # read by its label, not placed by the form's order
+
+
+def test_a_blank_row_after_an_unreadable_label_is_no_tail_of_it() -> None:
+    # a narrow column printed '2.重复申请' as '重2.复申请' (its lines out of order); the blank row below,
+    # '3.要求提供公开出版物', is a row of its own: its label does not finish the one above, so the numbers
+    # above are not read as its numbers (they were, silently, by a first version of the tail joining)
+    from gongkai.model import Table
+    from gongkai.synth import render_document
+
+    synth = consistent_variants(1, 1)[0]
+    synth.applications["not_processed_publication"] = [None] * 7
+    document = render_document(synth, random.Random(0))
+    table = next(b for b in document.blocks if isinstance(b, Table) and len(b.rows) > 20)
+    cell = next(c for row in table.rows for c in row if c.text.endswith("重复申请"))
+    cell.text = "重2.复申请"
+    report = parse_document(document)
+    assert any(v is not None for v in synth.applications["not_processed_repeated"])
+    publication = [report.applications[("not_processed_publication", k)] for k in forms.APPLICANT_KEYS]
+    assert [got.value for got in publication] == [None] * 7
