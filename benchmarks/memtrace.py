@@ -143,8 +143,7 @@ class MemTrace:
         if "pyarrow" in sys.modules:
             row["arrow"] = round(sys.modules["pyarrow"].total_allocated_bytes() / 2**20, 1)
         if types:
-            counts = Counter(type(o).__qualname__ for o in gc.get_objects())
-            row["types"] = dict(counts.most_common(40))
+            row["types"] = _census()
         return row
 
     def stop(self) -> None:
@@ -220,3 +219,19 @@ if __name__ == "__main__":
         show(rest[0])
     else:
         raise SystemExit(__doc__)
+
+
+def _census() -> dict[str, int]:
+    """The 40 commonest object types. gc.get_objects() also lists a tuple another thread is still building
+    (tuple(generator)); holding it while that thread resumes makes its resize fail ("SystemError: bad
+    argument to internal function": it killed a 100,000-document re-run at its very end). The census
+    keeps the GIL from the other threads until the list is dropped."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(60.0)
+    try:
+        objects = gc.get_objects()
+        counts = Counter(type(o).__qualname__ for o in objects)
+        del objects
+    finally:
+        sys.setswitchinterval(interval)
+    return dict(counts.most_common(40))
