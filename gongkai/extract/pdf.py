@@ -549,16 +549,19 @@ def _unruled_table_blocks(page: Any, number: int) -> list[Paragraph | Table] | N
     return blocks
 
 
-# a character reaching this share of its width past its cell's side was printed across the ruling; two
-# characters overlapping by this share of the narrower were printed over each other
-CROSSING_SHARE = 0.3
+# a digit reaching this share of its width past its cell's side (its middle still inside) was printed
+# across the ruling: 0.45, not less, as PDFium places some browser fonts' glyphs 2-3 pt left of where
+# pdfminer does (0.31 of a digit seen past a ruling it does not cross); two digits overlapping by this
+# share of the narrower were printed over each other
+CROSSING_SHARE = 0.45
+OVERPRINT_SHARE = 0.3
 
 
 def _without_crossed_numbers(table: Any, raw: list[list[str | None]]) -> list[list[str | None]]:
     """A number too wide for its cell that the page printed across the ruling into the next cell (a web
     page with fixed column widths, printed): its digits are split between two cells by where they fall, and
-    the numbers of both are wrong. A row with a character reaching past its cell's side, or with two
-    characters printed over each other, is in doubt: its numbers become CROSSED (null, flagged
+    the numbers of both are wrong. A row with a digit reaching past its cell's side, or with two digits
+    printed over each other, is in doubt: its numbers become CROSSED (null, flagged
     text_crosses_ruling by the parser)."""
     by_height = sorted(((ch["top"] + ch["bottom"]) / 2, i) for i, ch in enumerate(table.page.chars))
     heights = [h for h, _ in by_height]
@@ -581,13 +584,17 @@ def _without_crossed_numbers(table: Any, raw: list[list[str | None]]) -> list[li
 
 
 def _crossed(cell: tuple[float, float, float, float], row_chars: list[dict[str, Any]]) -> bool:
-    """A character of this cell reaching past its side, or two printed over each other."""
+    """A digit of this cell reaching past its side, or two digits printed over each other. Only digits: a
+    label's ideographs drawn tighter than their font's widths (a picture pasted from a spreadsheet, text
+    condensed to fit) overlap without being misread, and a label's text is never a number."""
     x0, top, x1, bottom = cell
     inside = sorted(
         (
             ch
             for ch in row_chars
-            if top <= (ch["top"] + ch["bottom"]) / 2 < bottom and x0 <= (ch["x0"] + ch["x1"]) / 2 < x1
+            if ch["text"].isdigit()
+            and top <= (ch["top"] + ch["bottom"]) / 2 < bottom
+            and x0 <= (ch["x0"] + ch["x1"]) / 2 < x1
         ),
         key=lambda ch: ch["x0"],
     )
@@ -599,8 +606,8 @@ def _crossed(cell: tuple[float, float, float, float], row_chars: list[dict[str, 
         same_line = abs(left["top"] - right["top"]) < 0.5 * (left["bottom"] - left["top"])
         narrower = max(min(left["x1"] - left["x0"], right["x1"] - right["x0"]), 0.1)
         # a character drawn twice a hair apart is bold type (WPS, Word): not two characters
-        bold = left["text"] == right["text"] and right["x0"] - left["x0"] < CROSSING_SHARE * narrower
-        if same_line and left["x1"] - right["x0"] > CROSSING_SHARE * narrower and not bold:
+        bold = left["text"] == right["text"] and right["x0"] - left["x0"] < OVERPRINT_SHARE * narrower
+        if same_line and left["x1"] - right["x0"] > OVERPRINT_SHARE * narrower and not bold:
             return True
     return False
 
