@@ -120,6 +120,20 @@ def _soffice_pdfs(
             )
 
 
+NARROW_WIDTH = 380  # CSS pixels: columns too narrow for 表三's five-digit numbers at 17 px
+
+
+def cms_page(html: bytes, *, width: int = 0, narrow: bool = False) -> bytes:
+    """A CMS page (`to_html`) whose tables the CMS fixed at `width` CSS pixels (wider than the paper), or,
+    with `narrow`, laid out fixed at that width in large type: too narrow for their numbers."""
+    fixed = "table-layout:fixed;" if narrow else ""
+    if width:
+        html = html.replace(b"<table ", f'<table style="{fixed}width:{width}px" '.encode())
+    if narrow:
+        html = html.replace(b"</head>", b"<style>td{font-size:17px}</style></head>")
+    return html
+
+
 def chromium_pdf(page: Path, out: Path, *, header_footer: bool) -> None:
     """The page printed to PDF by a browser (headless Chromium's "Save as PDF"): with `header_footer` the
     date, title, address and n/N it prints on every page, as a person saving a page gets by default."""
@@ -268,9 +282,8 @@ def run(
                 charset = "gb2312" if index % 2 else "utf-8"
                 page, pdf = Path(scratch) / f"b{index:04d}.html", Path(scratch) / f"b{index:04d}.pdf"
                 html = to_html(synth, random.Random(seed * 1000 + index), charset)
-                if fmt == "html_browser_narrow":  # columns fixed too narrow for the numbers
-                    html = html.replace(b"<table ", b'<table style="table-layout:fixed;width:380px" ')
-                    html = html.replace(b"</head>", b"<style>td{font-size:17px}</style></head>")
+                if fmt == "html_browser_narrow":
+                    html = cms_page(html, width=NARROW_WIDTH, narrow=True)
                 page.write_bytes(html)
                 chromium_pdf(page, pdf, header_footer=index % 3 != 0)
                 files[(fmt, index)] = pdf.read_bytes()

@@ -561,6 +561,25 @@ def measure(
             return json.loads(out.strip().splitlines()[-1]), peaks
 
         figures, peaks = run_driver("first")
+        # the first run's figures are out before the re-run starts: a failing re-run does not take them along
+        runner = f"Dask LocalCluster of {args.dask} workers" if args.dask else "threads"
+        rate = count / figures["seconds"]
+        print(
+            f"{count} documents → {store_kind} lake ({runner}, batches of {args.batch_size}): "
+            f"first run {figures['seconds']:.0f} s = {rate:.1f} reports/s "
+            f"({figures['cpu_s'] / count:.3f} CPU s per document in the flow process and its children, "
+            f"{figures['api_cpu_s'] / count:.3f} in the Prefect API server; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); status {figures['status']}; "
+            f"found {figures['found']}, written {figures['written']}, fetch failed {figures['fetch_failed']}, "
+            f"stage failed {figures['stage_failed']}; statuses {figures['statuses']}"
+        )
+        print(
+            f"  peak RSS: flow process {figures['driver_peak_mib']:.0f} MiB (getrusage; goal ≤ 1024 at 100k); "
+            + "; ".join(
+                f"{role} {mib:.0f} MiB" for role, mib in sorted(peaks.items()) if role != "exited child"
+            )
+        )
+        sys.stdout.flush()
         again, rerun_peaks = run_driver("rerun")
     finally:
         portal.kill()
@@ -572,26 +591,11 @@ def measure(
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    runner = f"Dask LocalCluster of {args.dask} workers" if args.dask else "threads"
-    rate = count / figures["seconds"]
-    print(
-        f"{count} documents → {store_kind} lake ({runner}, batches of {args.batch_size}): "
-        f"first run {figures['seconds']:.0f} s = {rate:.1f} reports/s "
-        f"({figures['cpu_s'] / count:.3f} CPU s per document in the flow process and its children, "
-        f"{figures['api_cpu_s'] / count:.3f} in the Prefect API server; "
-        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); status {figures['status']}; "
-        f"found {figures['found']}, written {figures['written']}, fetch failed {figures['fetch_failed']}, "
-        f"stage failed {figures['stage_failed']}; statuses {figures['statuses']}"
-    )
     print(
         f"  unchanged re-run (a process of its own): {again['seconds']:.1f} s → "
         f"{figures['seconds'] / again['seconds']:.0f}× faster (goal ≥ 20×); fetched {again['fetched']}, "
         f"written {again['written']}, stage failed {again['stage_failed']}; flow process peak "
         f"{again['driver_peak_mib']:.0f} MiB (getrusage), sampled {rerun_peaks.get('flow process (driver)', 0):.0f} MiB"
-    )
-    print(
-        f"  peak RSS: flow process {figures['driver_peak_mib']:.0f} MiB (getrusage; goal ≤ 1024 at 100k); "
-        + "; ".join(f"{role} {mib:.0f} MiB" for role, mib in sorted(peaks.items()) if role != "exited child")
     )
     print(
         f"  lake: {lake_stats['table_files']} table files, {lake_stats['table_bytes'] / 2**20:.1f} MiB in "

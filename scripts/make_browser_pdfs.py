@@ -17,7 +17,7 @@ import random
 import tempfile
 from pathlib import Path
 
-from benchmarks.roundtrip import chromium_pdf
+from benchmarks.roundtrip import chromium_pdf, cms_page
 from gongkai.synth_files import consistent_variants, to_html, write_expected
 
 OUT = Path(__file__).parents[1] / "tests" / "fixtures" / "browser_printed"
@@ -38,12 +38,7 @@ def main() -> None:
             synth = consistent_variants(seed, index + 1)[index]  # as the harness makes report `index`
             page = Path(scratch) / f"s{seed}_r{index}.html"
             html = to_html(synth, random.Random(seed * 1000 + index), charset)
-            fixed = "table-layout:fixed;" if narrow else ""
-            if width:  # the CMS fixed the tables' width: wider than the paper, or too narrow for the numbers
-                html = html.replace(b"<table ", f'<table style="{fixed}width:{width}px" '.encode())
-            if narrow:
-                html = html.replace(b"</head>", b"<style>td{font-size:17px}</style></head>")
-            page.write_bytes(html)
+            page.write_bytes(cms_page(html, width=width, narrow=narrow))
             stem = f"seed{seed}-report{index}.{charset}{'.stamped' if header_footer else ''}"
             stem += (f".narrow{width}" if narrow else f".wide{width}") if width else ""
             chromium_pdf(page, OUT / f"{stem}.pdf", header_footer=header_footer)
