@@ -137,7 +137,7 @@ def run_library(lake: str, registry: str) -> Any:
 def run_flow(lake: str, registry: str, **options: Any) -> Any:
     from flows.ingest import ingest_year
 
-    return ingest_year(year=YEAR, registry=registry, lake=lake, batch_size=BATCH, per_host=4, **options)
+    return ingest_year(year=YEAR, registry=registry, lake=lake, batch_size=BATCH, per_host=4, **options).value
 
 
 def warm_up(directory: Path) -> None:

@@ -324,7 +324,7 @@ def drive(
                 options["max_in_flight"] = 2 * dask_workers
             api = server.server_process.pid if server.server_process else None
             start, cpu_start = time.perf_counter(), _cpu_seconds(api)
-            run = flow(year=YEAR, registry=registry, lake=lake, **options)
+            run = flow(year=YEAR, registry=registry, lake=lake, **options).value
             seconds = time.perf_counter() - start
             cpu, api_cpu = (b - a for a, b in zip(cpu_start, _cpu_seconds(api), strict=True))
             peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

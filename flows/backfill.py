@@ -31,7 +31,7 @@ def backfill(
     revalidate_after_hours: float = 12.0,
     force: bool = False,
     years: list[int] | None = None,
-) -> RunSummary:
+) -> Parcel[RunSummary]:
     """Ingest every report year from `from_year` to `to_year` (inclusive, either order); `years`, if given,
     picks the years to run instead (e.g. only those a corpus has)."""
     first, last = sorted((from_year, to_year))
@@ -60,7 +60,7 @@ def backfill(
             return_state=True,
         )
         if state.is_completed():
-            year_summary: RunSummary = state.result()
+            year_summary: RunSummary = state.result().value
             parts.extend(year_summary.agencies)
             summary.data_docs.extend(year_summary.data_docs)
             summary.notes.extend(n for n in year_summary.notes if n not in summary.notes)
@@ -73,4 +73,4 @@ def backfill(
     summary.agencies = merge_runs(parts)
     summary.ended_at = now_iso("seconds")
     record_run.submit(Parcel(summary)).wait()
-    return summary
+    return Parcel(summary)  # opaque to Prefect, as ingest_year's

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     if not state.is_completed():
         print(f"demo: the flow run failed: {state.message or state.name}", file=sys.stderr)
         return 2
-    summary = state.result()
+    summary = state.result().value
     print_summary(summary, console)
     store = open_store(lake)
     console.print()

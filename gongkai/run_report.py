@@ -28,7 +28,7 @@ from urllib.parse import unquote
 
 from gongkai.lake.raw import raw_key
 from gongkai.lake.store import Store, put_parts
-from gongkai.runs import REPORT_STATUSES, RUNS_PREFIX, RunSummary
+from gongkai.runs import REPORT_STATUSES, RUNS_PREFIX, RunSummary, read_run_head
 
 DOCS_PREFIX = "data_docs/"
 VALIDATIONS_PREFIX = f"{DOCS_PREFIX}validations/"
@@ -444,13 +444,14 @@ def _validation_pages(store: Store) -> dict[str, list[str]]:
 
 
 def _run_records(store: Store) -> list[dict[str, Any]]:
+    """Each run report page's run, with its record's head (never its agencies: see read_run_head)."""
     records = []
     for key in store.list(RUNS_PREFIX):
         if key.endswith(".html"):
             run_id = key[len(RUNS_PREFIX) : -len(".html")]
             record: dict[str, Any] = {"run_id": run_id}
             with contextlib.suppress(KeyError, ValueError):  # a load writes no run record
-                record.update(json.loads(store.get(f"{RUNS_PREFIX}{run_id}.json")))
+                record.update(read_run_head(store, f"{RUNS_PREFIX}{run_id}.json"))
             records.append(record)
     return sorted(records, key=lambda r: r["run_id"], reverse=True)
 

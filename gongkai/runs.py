@@ -25,8 +25,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+import ijson
+
 from gongkai.clock import now
-from gongkai.lake.store import Store, put_parts
+from gongkai.lake.store import Store, open_stream, put_parts
 
 RUNS_PREFIX = "runs/"
 # documents per task: per-batch costs (task runs, a validation's Data Docs) fall with size, memory grows
@@ -196,12 +198,14 @@ class RunSummary:
         return total
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "status": self.status}
+        record = {**asdict(self), "status": self.status}
+        return {name: record[name] for name in self.to_json_keys()}
 
     @classmethod
     def to_json_keys(cls) -> list[str]:
-        """to_json's keys, in its order."""
-        return [f.name for f in fields(cls)] + ["status"]
+        """to_json's keys, in its order: the agencies last, so that a reader of the head (read_run_head)
+        stops before them."""
+        return [f.name for f in fields(cls) if f.name != "agencies"] + ["status", "agencies"]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunSummary:
@@ -352,20 +356,70 @@ def run_record_parts(summary: RunSummary) -> Iterator[bytes]:
         yield chunk.encode()
 
 
-def load_runs(store: Store, *, limit: int | None = 500) -> list[RunSummary]:
-    """Run records, the most recently finished first (the newest `limit` by start); unreadable records are
-    skipped. A backfill's record finishes after its years' records, so it counts as their last run."""
+def read_run_head(store: Store, key: str) -> dict[str, Any]:
+    """A run record's fields but its agencies (run_id, kind, years, status, started_at, ended_at, …), read
+    as a stream: a national run's record is ~35 MiB, nearly all of it agencies. Records put the agencies
+    last (to_json_keys), so the read stops there; an older record is read past them, never held.
+    KeyError if missing, ValueError if it is not a run record."""
+    head: dict[str, Any] = {}
+    name: str | None = None
+    builder: ijson.ObjectBuilder | None = None
+    try:
+        with open_stream(store, key) as stream:
+            for prefix, event, value in ijson.parse(stream, use_float=True):
+                if prefix:  # inside the value of the top-level key `name`
+                    if builder is not None:
+                        builder.event(event, value)
+                    continue
+                if name is not None and builder is not None:
+                    head[name] = builder.value
+                if event != "map_key":
+                    continue
+                if value == "agencies" and "status" in head:
+                    break
+                name, builder = value, None if value == "agencies" else ijson.ObjectBuilder()
+    except ijson.JSONError as exc:
+        raise ValueError(f"{key}: not JSON ({exc})") from exc
+    if not isinstance(head.get("run_id"), str):
+        raise ValueError(f"{key}: not a run record")
+    return head
+
+
+def _run_order(head: dict[str, Any]) -> tuple[str, bool]:
+    # timestamps have whole seconds: a backfill ending in the second its last year ended still comes first
+    return (head.get("ended_at") or head.get("started_at") or "", head.get("kind") == "backfill")
+
+
+def run_heads(store: Store, *, limit: int | None = 500) -> list[tuple[str, dict[str, Any]]]:
+    """(key, head) of the run records, the most recently finished first (the newest `limit` by start);
+    unreadable records are skipped. A backfill's record finishes after its years' records, so it counts
+    as their last run."""
     keys = [k for k in store.list(RUNS_PREFIX) if k.endswith(".json")]
     keys.sort(reverse=True)  # run ids start with their start time
-    out = []
+    heads = []
     for key in keys[:limit] if limit else keys:
         try:
-            out.append(RunSummary.from_json(json.loads(store.get(key))))
+            heads.append((key, read_run_head(store, key)))
+        except (KeyError, ValueError):
+            continue
+    heads.sort(key=lambda kh: _run_order(kh[1]), reverse=True)
+    return heads
+
+
+def iter_runs(store: Store, *, limit: int | None = 500) -> Iterator[RunSummary]:
+    """The run records in run_heads' order, one at a time: a lake of national runs holds 100,000
+    agencies in each, which no reader should hold all at once."""
+    for key, _head in run_heads(store, limit=limit):
+        try:
+            with open_stream(store, key) as stream:
+                yield RunSummary.from_json(json.load(stream))
         except (KeyError, ValueError, TypeError):
             continue
-    # timestamps have whole seconds: a backfill ending in the second its last year ended still comes first
-    out.sort(key=lambda r: (r.ended_at or r.started_at, r.kind == "backfill"), reverse=True)
-    return out
+
+
+def load_runs(store: Store, *, limit: int | None = 500) -> list[RunSummary]:
+    """iter_runs as a list (for a few runs: tests, small lakes)."""
+    return list(iter_runs(store, limit=limit))
 
 
 # ---------------------------------------------------------------- progress (for people and for logs)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gongkai.lake.store import Store
-from gongkai.runs import AgencyRun, RunSummary, load_runs
+from gongkai.runs import AgencyRun, RunSummary, iter_runs
 
 _STATUS_RANK = {"failed": 4, "partial": 3, "ok": 2, "none": 1}
 
@@ -63,12 +63,12 @@ def lake_status(
     agencies: Sequence[str] | None = None,
     *,
     expected_years: Mapping[str, Iterable[int]] | None = None,
-    runs: list[RunSummary] | None = None,
+    runs: Iterable[RunSummary] | None = None,
 ) -> list[AgencyStatus]:
     """One row per agency (those given, else every agency in `expected_years`, the lake or the run
     records), sorted by slug. `expected_years`: slug → years the registry expects reports for."""
     rows = read_reports(store)
-    runs = load_runs(store) if runs is None else runs
+    runs = iter_runs(store) if runs is None else runs  # one national run's record at a time
     wanted = set(agencies or ())
     by_agency: dict[str, AgencyStatus] = {}
 

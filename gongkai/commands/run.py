@@ -236,7 +236,7 @@ def finish(state: Any, args: argparse.Namespace) -> int:
         message = (state.message or state.name or "the flow run failed").strip()
         print(f"gongkai: the run failed: {message}", file=sys.stderr)
         return 2
-    summary: RunSummary = state.result()
+    summary: RunSummary = state.result().value
     if args.json:
         print(json.dumps(summary.to_json(), ensure_ascii=False, indent=1))
         return summary.exit_code

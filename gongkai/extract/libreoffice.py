@@ -8,6 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from gongkai.extract.limits import EXTRACTION_TIMEOUT
+
 CONVERT_SECONDS = 120
 
 
@@ -51,7 +53,7 @@ def convert(source: Path, target: str, *, seconds: float = CONVERT_SECONDS) -> P
         )
     except subprocess.TimeoutExpired:
         raise ConversionFailed(
-            "extraction_timeout", f"LibreOffice did not convert the file within {seconds:.0f} s"
+            EXTRACTION_TIMEOUT, f"LibreOffice did not convert the file within {seconds:.0f} s"
         ) from None
     converted = source.with_suffix("." + target.split(":", 1)[0])
     if not converted.exists():

@@ -38,6 +38,10 @@ from gongkai.model import Document, Problem
 from gongkai.settings import get_settings
 
 BUDGET_EXCEEDED = "document_budget_exceeded"
+EXTRACTION_TIMEOUT = "extraction_timeout"
+# a report stopped by a limit says as much about the machine (its load, at that moment) as about the
+# file: the next run handles its bytes again instead of keeping the failure (gongkai.pipeline.plan)
+LIMIT_PROBLEMS = frozenset({BUDGET_EXCEEDED, EXTRACTION_TIMEOUT})
 
 T = TypeVar("T")
 _IDLE_WORKERS = 2  # kept between documents; a caller finding none idle forks its own
@@ -426,7 +430,7 @@ def _await(worker: _Worker, seconds: float, memory: int) -> tuple[Any, bool]:
 
 def _extraction_timeout(seconds: float) -> Problem:
     return Problem(
-        "extraction_timeout",
+        EXTRACTION_TIMEOUT,
         f"extraction did not finish within {seconds:g} s (a malformed or hostile file); it was stopped",
         "error",
     )

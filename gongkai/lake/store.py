@@ -57,6 +57,14 @@ class Store(Protocol):
         ...
 
 
+def open_stream(store: Store, key: str) -> BinaryIO:
+    """A binary file object over `key`, read as it is consumed where the store can (both stores here
+    can); KeyError if missing."""
+    if hasattr(store, "open_input"):
+        return store.open_input(key)  # type: ignore[no-any-return]
+    return io.BytesIO(store.get(key))
+
+
 def put_parts(store: Store, key: str, parts: Iterable[bytes]) -> None:
     """Write `parts` one after another at `key`, through a temporary file: a large object made a part at a
     time (a national run's record or page) is never held whole, nor copied."""

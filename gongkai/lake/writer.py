@@ -46,7 +46,7 @@ from gongkai.lake.rows import (
     to_arrow,
 )
 from gongkai.lake.schemas import REPORT_TABLES, TABLES, UNKNOWN_YEAR, partition_dir
-from gongkai.lake.store import Store
+from gongkai.lake.store import Store, open_stream
 from gongkai.model import LineageEvent, Report, report_id_for
 from gongkai.outcome import ValidationOutcome, status_for
 from gongkai.versions import code_version
@@ -93,11 +93,7 @@ def open_file(store: Store, state: LakeState, key: str) -> Any:
     """A binary file object for one committed data file (from staging if not yet published)."""
     for candidate in dict.fromkeys((state.read_key(key), key)):
         try:
-            return (
-                store.open_input(candidate)
-                if hasattr(store, "open_input")
-                else io.BytesIO(store.get(candidate))
-            )
+            return open_stream(store, candidate)
         except KeyError:
             continue
     raise KeyError(key)

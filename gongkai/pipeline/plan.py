@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from gongkai.clock import now
 from gongkai.extract import EXTRACTOR_VERSION
+from gongkai.extract.limits import LIMIT_PROBLEMS
 from gongkai.lake import log
 from gongkai.lake.schemas import TABLES
 from gongkai.lake.store import Store, open_store
@@ -121,8 +122,12 @@ def known_reports(
 
 
 def is_current(row: dict | None) -> bool:
-    """Was this report made by the parser and extractor running now?"""
+    """Was this report made by the parser and extractor running now, and not stopped by a time or memory
+    limit (LIMIT_PROBLEMS: done again by every run until it passes; one that never does costs its budget
+    once per run)?"""
     if not row:
+        return False
+    if LIMIT_PROBLEMS.intersection(row.get("problem_codes") or ()):
         return False
     if row.get("parser_version") != PARSER_VERSION:
         return False

@@ -71,10 +71,21 @@ def _task_runs(flow_run_id: str | None) -> Counter[str]:
     return Counter(run.name.rsplit("-", 1)[0] for run in runs)
 
 
+def _prefect_visits(value: object) -> int:
+    """How many objects Prefect visits in a flow's return value (it does so at the end of every run)."""
+    from prefect.utilities.collections import visit_collection
+
+    seen: list[object] = []
+    visit_collection(value, lambda item: seen.append(item), return_data=False)
+    return len(seen)
+
+
 def _ingest(portal: Portal, lake: str, year: int, **options: Any) -> RunSummary:
     from flows.ingest import ingest_year
 
-    return ingest_year(year=year, registry=portal.registry_file, lake=lake, **options)
+    result = ingest_year(year=year, registry=portal.registry_file, lake=lake, **options)
+    assert _prefect_visits(result) == 1  # opaque: a national run's agencies took Prefect ~75 s to walk
+    return result.value
 
 
 def test_portal_to_local_lake_and_a_rerun_changes_nothing(
@@ -223,7 +234,7 @@ def test_backfill_over_years_resumes(prefect_api: str, portal: Portal, tmp_path:
 
     lake = str(tmp_path / "lake")
     portal.faults[HONGZE_2024_PDF] = Fault("500", times=4)  # outlasts the fetch library's retries once
-    first = backfill(from_year=2024, to_year=2023, registry=portal.registry_file, lake=lake)
+    first = backfill(from_year=2024, to_year=2023, registry=portal.registry_file, lake=lake).value
     assert first.years == [2023, 2024] and first.kind == "backfill"
     assert first.status == "partial"
     rows = _by_agency(first)
@@ -232,7 +243,7 @@ def test_backfill_over_years_resumes(prefect_api: str, portal: Portal, tmp_path:
     written_first = sum(a.written for a in first.agencies)
     assert written_first == len(REPORTS_2023) + len(REPORTS_2024) - 1
 
-    second = backfill(from_year=2023, to_year=2024, registry=portal.registry_file, lake=lake)
+    second = backfill(from_year=2023, to_year=2024, registry=portal.registry_file, lake=lake).value
     assert second.status == "ok"
     assert sum(a.written for a in second.agencies) == 1  # only what failed
     assert sum(a.fetched for a in second.agencies) == 1
@@ -256,7 +267,7 @@ def test_backfill_of_years_before_2019_fills_historical_figures(
         agencies=["moumou-county-gov", "moumou-city-justice"],
         registry=portal.registry_file,
         lake=lake,
-    )
+    ).value
     assert summary.status == "ok"
     rows = _by_agency(summary)
     assert {k: (r.status, r.written) for k, r in rows.items() if r.written} == {
@@ -424,7 +435,9 @@ def test_the_dask_task_runner_writes_the_same_lake_as_threads(
         assert len(worker_pids) == 2 and os.getpid() not in worker_pids
         runner = dask_task_runner(cluster.scheduler_address)
         on_dask = [
-            ingest_year.with_options(task_runner=runner)(registry=portal.registry_file, lake=lake, **run)
+            ingest_year.with_options(task_runner=runner)(
+                registry=portal.registry_file, lake=lake, **run
+            ).value
             for run in DASK_RUNS
         ]
         # the stage tasks ran on the cluster (Dask names a task's prefix after its function)

@@ -14,7 +14,16 @@ from gongkai.model import LineageEvent
 from gongkai.pipeline.batch import Batch
 from gongkai.pipeline.fetch import fetch_batch
 from gongkai.pipeline.parse import parse_batch
-from gongkai.pipeline.plan import group_size, is_fresh, lake_store, make_batches, plan, settle_known
+from gongkai.pipeline.plan import (
+    group_size,
+    is_current,
+    is_fresh,
+    known_reports,
+    lake_store,
+    make_batches,
+    plan,
+    settle_known,
+)
 from gongkai.pipeline.record import DocumentRecord, Prior
 from gongkai.pipeline.run import batch_tallies, stage_failed
 from gongkai.pipeline.validate import validate_batch
@@ -98,13 +107,19 @@ def test_plan_reads_prior_fetches_and_reports_from_the_lake(tmp_path: Path) -> N
     assert not plan([_target(old_url)], lake, force=True)[0].prior.current
 
 
-def test_current_reports_are_not_parsed_again_and_a_fresh_fetch_asks_no_server(tmp_path: Path) -> None:
-    lake = str(tmp_path / "lake")
+def _archived_seeds(lake: str, count: int) -> list[DocumentRecord]:
+    """The first `count` seeds' bytes in the lake's raw zone, as documents the fetch stage brought in."""
     store = lake_store(lake)
     docs = []
-    for seed in SEEDS[:3]:
+    for seed in SEEDS[:count]:
         sha, _ = archive_raw(store, seed.read_bytes())
         docs.append(_fetched(f"http://127.0.0.1:1/{seed.name}", sha))
+    return docs
+
+
+def test_current_reports_are_not_parsed_again_and_a_fresh_fetch_asks_no_server(tmp_path: Path) -> None:
+    lake = str(tmp_path / "lake")
+    docs = _archived_seeds(lake, 3)
     first = parse_batch(Batch(lake, docs))
     assert len(first.reports) == 3 and merge_runs(first.tallies)[0].parsed == 3
     written = write_batch(first, validate_batch(first, docs=False))
@@ -122,6 +137,35 @@ def test_current_reports_are_not_parsed_again_and_a_fresh_fetch_asks_no_server(t
     batch = fetch_batch([target], lake)
     assert [(d.status, d.sha256) for d in batch.records] == [("unchanged", docs[0].sha256)]
     assert batch.events == [] and merge_runs(batch.tallies)[0].unchanged == 1
+
+
+def test_a_report_stopped_by_its_time_budget_is_handled_again_by_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A budget overrun on a loaded machine is no property of the file: the next run, quieter, reads it
+    (a report that failed on its own merits stays as it is)."""
+    from gongkai.extract.limits import BUDGET_EXCEEDED
+
+    lake = str(tmp_path / "lake")
+    store = lake_store(lake)
+    docs = _archived_seeds(lake, 2)
+    monkeypatch.setenv("GONGKAI_DOCUMENT_SECONDS", "0.001")
+    starved = parse_batch(Batch(lake, docs[:1]))
+    assert [p.code for p in starved.reports[0].problems] == [BUDGET_EXCEEDED]
+    monkeypatch.delenv("GONGKAI_DOCUMENT_SECONDS")
+    first = parse_batch(Batch(lake, docs[1:]))
+    for batch in (starved, first):
+        write_batch(batch, validate_batch(batch, docs=False))
+
+    unchanged = [dataclasses.replace(d, outcomes={"fetch": "unchanged"}) for d in docs]
+    again = parse_batch(Batch(lake, unchanged))
+    assert [r.sha256 for r in again.reports] == [docs[0].sha256]  # only the starved one
+    assert BUDGET_EXCEEDED not in {p.code for p in again.reports[0].problems}
+    # what planning reads: the starved report is not current, the other one is
+    rows = known_reports(store, [d.sha256 for d in docs])
+    assert [is_current(rows[d.sha256]) for d in docs] == [False, True]
+    write_batch(again, validate_batch(again, docs=False))
+    assert is_current(known_reports(store, [docs[0].sha256])[docs[0].sha256])
 
 
 def test_missing_raw_bytes_fail_one_document_not_the_batch(tmp_path: Path) -> None:

@@ -6,13 +6,18 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from gongkai.lake.store import open_store
+from gongkai.run_report import docs_index_html
 from gongkai.runs import (
     AgencyRun,
     RunSummary,
     default_report_year,
+    iter_runs,
     load_runs,
     merge_runs,
+    read_run_head,
     run_record_key,
     save_run,
 )
@@ -246,3 +251,64 @@ def test_a_national_run_lists_the_agencies_that_need_a_look_first_and_keeps_ever
     record = store.get(f"runs/{summary.run_id}.json")
     assert record == json.dumps(summary.to_json(), ensure_ascii=False, indent=1).encode()
     assert RunSummary.from_json(json.loads(record)) == summary
+
+
+def _national_run(run_id: str, agencies: int, **fields: object) -> RunSummary:
+    summary = RunSummary(run_id, "file:///lake", [2023], "2024-01-01T00:00:00+00:00", **fields)  # type: ignore[arg-type]
+    summary.agencies = [
+        AgencyRun(f"agency-{i}", 2023, found=1, fetched=1, written=1) for i in range(agencies)
+    ]
+    return summary
+
+
+def test_a_run_records_head_is_read_without_its_agencies(tmp_path: Path) -> None:
+    """The Data Docs index and `gongkai status` order runs by their heads; a national run's record is
+    ~35 MiB of agencies, which come last and are never read for the head."""
+    store = open_store(str(tmp_path / "lake"))
+    summary = _national_run("20240101T000000-head", 3, ended_at="2024-01-01T01:00:00+00:00", notes=["late"])
+    save_run(store, summary)
+    record = store.get(run_record_key(summary))
+    assert list(json.loads(record))[-1] == "agencies"
+    # cut in the middle of the agencies: the head is still all there, and the reader never got that far
+    cut = record[: record.index(b'"agency-1"')]
+    store.put("runs/20240101T000000-cut.json", cut)
+    head = read_run_head(store, "runs/20240101T000000-cut.json")
+    assert head == {
+        "run_id": "20240101T000000-head",
+        "lake": "file:///lake",
+        "years": [2023],
+        "started_at": "2024-01-01T00:00:00+00:00",
+        "ended_at": "2024-01-01T01:00:00+00:00",
+        "flow_run_id": None,
+        "kind": "ingest",
+        "data_docs": [],
+        "notes": ["late"],
+        "status": "partial",
+    }
+    # a record written before the agencies went last: read past them
+    older = {**{k: v for k, v in summary.to_json().items() if k != "status"}, "status": "ok"}
+    older = {"agencies": older.pop("agencies"), **older, "run_id": "20230101T000000-old"}
+    store.put("runs/20230101T000000-old.json", json.dumps(older).encode())
+    assert read_run_head(store, "runs/20230101T000000-old.json")["status"] == "ok"
+    assert "agencies" not in read_run_head(store, "runs/20230101T000000-old.json")
+    store.put("runs/20230101T000001-junk.json", b"<html>not a record</html>")
+    with pytest.raises(ValueError, match="not JSON"):
+        read_run_head(store, "runs/20230101T000001-junk.json")
+    # the index lists every run report from the heads; a cut record spoils nothing else
+    for run_id in ("20240101T000000-head", "20230101T000000-old"):
+        store.put(f"runs/{run_id}.html", b"<html></html>")
+    index = docs_index_html(store, {})
+    assert index.index("20240101T000000-head") < index.index("20230101T000000-old")
+    assert "status-partial" in index and "status-ok" in index
+
+
+def test_runs_are_read_one_at_a_time(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "lake"))
+    for n in range(3):
+        save_run(
+            store, _national_run(f"2024010{n + 1}T000000-run{n}", 2, ended_at=f"2024-01-0{n + 1}T01:00:00")
+        )
+    runs = iter_runs(store)
+    assert next(runs).run_id == "20240103T000000-run2"  # the newest, before any other is read
+    assert [r.run_id for r in runs] == ["20240102T000000-run1", "20240101T000000-run0"]
+    assert [s.agency_id for s in lake_status(store)] == ["agency-0", "agency-1"]

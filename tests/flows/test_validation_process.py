@@ -114,7 +114,7 @@ def test_a_run_validates_without_importing_great_expectations(tmp_path: Path) ->
                     min(DEMO_YEARS), max(DEMO_YEARS), years=list(DEMO_YEARS), registry=str(registry),
                     agencies=[a.slug for a in portal.registry.agencies], lake={str(tmp_path / "lake")!r},
                 )
-            summary = state.result()
+            summary = state.result().value
             print("STATUS", summary.status, sum(a.written for a in summary.agencies))
             print("GX", "great_expectations" in sys.modules)
         """
