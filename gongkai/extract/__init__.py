@@ -12,7 +12,7 @@ from gongkai.extract.text import decode_text, extract_text
 from gongkai.model import Document
 from gongkai.settings import get_settings
 
-EXTRACTOR_VERSION = "17"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
+EXTRACTOR_VERSION = "18"  # 3: OCR of scanned PDF pages and page images; 4: OCR numbers read again;
 # 5: PDF tables without rulings, wrapped labels in laid-out text, DOCX content controls and frames, UTF-16 text;
 # 6: OCR cells it cannot read are marked (null + ocr_unreadable, in their column), HTML heading rows in tables;
 # 7: a cell with ink OCR reads as nothing, or as low-confidence marks that are not words, is unreadable, not blank;
@@ -42,7 +42,9 @@ EXTRACTOR_VERSION = "17"  # 3: OCR of scanned PDF pages and page images; 4: OCR 
 # 17: a PDF table's rulings left open where a row is cut by the page break (as browsers print) are closed, and
 # the row's two pieces joined into one row; a table ruled past the paper's edge is said (table_past_page_edge);
 # a number printed across its cell's ruling puts its row's numbers in doubt (null, text_crosses_ruling);
-# pdfminer's warnings about font descriptors are not logged
+# pdfminer's warnings about font descriptors are not logged;
+# 18: a table row whose every cell continues a merge from above is kept (DOCX; HTML: an empty <tr> a rowspan
+# covers): dropped, it stretched the merged cells over the row below
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/bmp")
 # the file names of the formats above (the type itself comes from the bytes): what `gongkai load DIR` reads

@@ -210,5 +210,6 @@ def _table(tbl) -> Table:  # type: ignore[no-untyped-def]
         after = _grid_skip(tr, "gridAfter")
         if after and row:
             row.append(Cell("", 1, after))
-        rows.append(row)
-    return Table(rows=[r for r in rows if r], layout="grid")
+        if row or open_cells:  # a row whose every cell continues a merge from above is still a row
+            rows.append(row)
+    return Table(rows=rows, layout="grid")

@@ -335,11 +335,14 @@ def _owning_row(cell: html.HtmlElement) -> html.HtmlElement | None:
 
 def _rows(table: html.HtmlElement, trs: list[html.HtmlElement]) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
+    reach = 0  # the rows the row spans seen so far reach down to
     for tr in trs:
         row = [
             Cell(_cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan"))) for td in _row_cells(tr)
         ]
-        if row:
+        # an empty <tr> under a rowspan is a row (the span counts it), a stray one elsewhere is nothing
+        if row or len(rows) < reach:
+            reach = max([reach, *(len(rows) + c.row_span for c in row)])
             rows.append(row)
     return rows
 

@@ -19,9 +19,10 @@ from gongkai.parse.historical import historical_figures
 from gongkai.parse.scan import ScannedTables, scan
 from gongkai.parse.stream import Segment, classify, segments_of, upright
 from gongkai.parse.tables import ApplicationsReading, read_active, read_applications, read_review
+from gongkai.parse.wide_tables import columns_rejoined
 from gongkai.values import parse_value
 
-PARSER_VERSION = "1.7.1"  # 1.6: 表三 columns placed by the header's names (法人或其他组织 as one column, a 小计, other orders)
+PARSER_VERSION = "1.8.0"  # 1.6: 表三 columns placed by the header's names (法人或其他组织 as one column, a 小计, other orders)
 # 1.6.1: running heads and feet (a browser's print date, URL and n/N) are read into no table row, nor as the
 # publication date; 1.6.2: numbers on a row's label line are its own (not a lost row's below it);
 # 1.6.3: a 表三 header not understood but naming a column out of the national order is flagged
@@ -29,7 +30,8 @@ PARSER_VERSION = "1.7.1"  # 1.6: 表三 columns placed by the header's names (�
 # number in a table in doubt is said (row_blank_unsure), 表二 labels stacked before their numbers are read only
 # one way (stacked_rows_ambiguous), the form decided by notice or year when the tables do not say it;
 # 1.7.1: a 表三 label cut by a page break ('8.属于行政' over its numbers, '查询事项' opening the next page) is
-# joined to its tail where only the two together name the row;
+# joined to its tail where only the two together name the row; 1.8.0: 表三 printed in column parts side by side
+# (a spreadsheet too wide for its paper) is joined back into one table, or said (table_parts_not_joined);
 # 1.5.1: years and dates in Chinese numerals (二〇二三年度…报告, 二〇二四年一月二十五日) are read;
 # 1.5: blank rows whose label ran into the next, rows whose label was lost, all placements at once
 
@@ -54,7 +56,8 @@ def parse_document(
         parser_version=PARSER_VERSION,
     )
     report.problems.extend(document.problems)
-    document = upright(document)
+    document, part_problems = columns_rejoined(upright(document))
+    report.problems.extend(part_problems)
     segments = segments_of(document)
     if not segments:
         if not any(p.severity == "error" for p in document.problems):

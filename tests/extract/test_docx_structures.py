@@ -106,3 +106,18 @@ def test_a_row_that_starts_right_of_the_grid_keeps_its_columns() -> None:
         [("项目", 1, 1), ("甲", 2, 1), ("乙", 1, 1)],
         [("", 1, 1), ("5", 1, 1)],
     ]
+
+
+def test_a_row_whose_every_cell_continues_a_merge_is_kept() -> None:
+    """A header row lying wholly under cells merged from above (自然人 and 总计 over two rows, as a table cut
+    from a wider one prints it) is a row: dropped, the merged cells reached over the first row of numbers."""
+    merged = '<w:tc><w:tcPr><w:vMerge w:val="restart"/></w:tcPr><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc>'
+    continued = "<w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc>"
+    number = "<w:tc><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc>"
+    xml = f"""<w:tbl xmlns:w="{W}">
+      <w:tr>{merged.format("自然人")}{merged.format("总计")}</w:tr>
+      <w:tr>{continued}{continued}</w:tr>
+      <w:tr>{number.format(3)}{number.format(5)}</w:tr>
+    </w:tbl>"""
+    table = _table(etree.fromstring(xml))
+    assert table.grid() == [["自然人", "总计"], [None, None], ["3", "5"]]

@@ -47,3 +47,18 @@ def test_digits_hidden_inside_numbers_are_not_read() -> None:
 def test_a_style_that_only_mentions_none_hides_nothing() -> None:
     shown = page().replace("<table", '<table style="mso-display:none; border:none"', 1)
     assert differences(parse_bytes(shown.encode("utf-8"), "r.html", budget=False), golden()) == []
+
+
+def test_an_empty_row_under_a_rowspan_is_a_row_and_a_stray_one_is_nothing() -> None:
+    from gongkai.extract import extract_bytes
+    from gongkai.model import Table
+
+    page = (
+        "<html><body><table>"
+        "<tr><td rowspan=2>自然人</td><td rowspan=2>总计</td></tr><tr></tr>"
+        "<tr><td>3</td><td>5</td></tr><tr></tr>"
+        "</table></body></html>"
+    ).encode()
+    (table,) = [b for b in extract_bytes(page, "r.html").blocks if isinstance(b, Table)]
+    # as a browser lays it out: the spans end above the numbers; the last, uncovered <tr> adds nothing
+    assert table.grid() == [["自然人", "总计"], [None, None], ["3", "5"]]
