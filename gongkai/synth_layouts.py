@@ -19,7 +19,7 @@ synthetic report (gongkai.synth_files.consistent_report) the way one kind of pub
 - `html_legal_subtotal`, `docx_legal_subtotal`: a 小计 (or 合计) column after the five kinds, under 法人或其他组织.
 - `html_columns_reordered`, `pdf_columns_reordered`: the applicant columns in another order (总计 first, the
   five kinds shuffled), the header over two or three rows.
-- `docx_columns_split`, `pdf_columns_split`: 表三 printed as a spreadsheet prints a sheet too wide for its
+- `docx_columns_split`, `pdf_columns_split`, `html_columns_split`: 表三 printed as a spreadsheet prints a sheet too wide for its
   paper: the first columns on one page, the rest on the next, the row labels printed again or not.
 
 Every file must parse back to its values or flag what it cannot read — never a silent wrong number.
@@ -278,6 +278,16 @@ def _columns_cut(table: Table, at: int, labels: int, repeat_labels: bool, rng: r
 def to_columns_split_docx(synth: SynthReport, rng: random.Random) -> bytes:
     """表三 printed as a spreadsheet prints a sheet too wide for the paper: its first columns on one page,
     the rest (总计 among them) on the next, the row labels printed again there or not."""
+    document = _columns_split(synth, rng)
+    return _with_page_break(document_docx(document, landscape=rng.random() < 0.5, font_size=9))
+
+
+def to_columns_split_html(synth: SynthReport, rng: random.Random) -> bytes:
+    """The same parts pasted into a CMS page as two tables (an editor copying the printed sheet)."""
+    return _page(_columns_split(synth, rng), rng)
+
+
+def _columns_split(synth: SynthReport, rng: random.Random) -> Document:
     document = decorated(synth, rng)
     blocks: list[Paragraph | Table] = []
     for block in document.blocks:
@@ -290,7 +300,7 @@ def to_columns_split_docx(synth: SynthReport, rng: random.Random) -> bytes:
         at = rng.randint(labels + 1, width - 1)  # after 自然人 and up to all five kinds
         first, second = _columns_cut(block, at, labels, rng.random() < 0.5, rng)
         blocks += [first, Paragraph(PAGE_BREAK), second]
-    return _with_page_break(document_docx(Document(blocks=blocks), landscape=rng.random() < 0.5, font_size=9))
+    return Document(blocks=blocks)
 
 
 def _inside_span(rows: list[list[Cell]], cut: int) -> bool:
@@ -472,5 +482,6 @@ LAYOUTS: dict[str, Layout] = {
     "html_columns_reordered": Layout(to_reordered_html, "r.html"),
     "pdf_columns_reordered": Layout(to_reordered_docx, "r.pdf", via_pdf=True),
     "docx_columns_split": Layout(to_columns_split_docx, "r.docx"),
+    "html_columns_split": Layout(to_columns_split_html, "r.html"),
     "pdf_columns_split": Layout(to_columns_split_docx, "r.pdf", via_pdf=True),
 }
