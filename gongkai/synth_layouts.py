@@ -19,8 +19,9 @@ synthetic report (gongkai.synth_files.consistent_report) the way one kind of pub
 - `html_legal_subtotal`, `docx_legal_subtotal`: a 小计 (or 合计) column after the five kinds, under 法人或其他组织.
 - `html_columns_reordered`, `pdf_columns_reordered`: the applicant columns in another order (总计 first, the
   five kinds shuffled), the header over two or three rows.
-- `docx_columns_split`, `pdf_columns_split`, `html_columns_split`: 表三 printed as a spreadsheet prints a sheet too wide for its
-  paper: the first columns on one page, the rest on the next, the row labels printed again or not.
+- `docx_columns_split`, `pdf_columns_split`, `html_columns_split`: 表三 printed as a spreadsheet prints a
+  sheet too wide for its paper: the first columns on one page, the rest on the next, the row labels
+  printed again or not.
 
 Every file must parse back to its values or flag what it cannot read — never a silent wrong number.
 """
@@ -233,45 +234,23 @@ def _with_page_break(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def _placed(rows: list[list[Cell]]) -> list[list[tuple[int, Cell]]]:
-    """Each row's cells with the grid column each starts at (row spans from above taken into account)."""
-    taken: dict[tuple[int, int], bool] = {}
-    out: list[list[tuple[int, Cell]]] = []
-    for r, row in enumerate(rows):
-        col, placed = 0, []
-        for cell in row:
-            while taken.get((r, col)):
-                col += 1
-            placed.append((col, cell))
-            for dr in range(cell.row_span):
-                for dc in range(cell.col_span):
-                    taken[(r + dr, col + dc)] = True
-            col += cell.col_span
-        out.append(placed)
-    return out
-
-
 def _columns_cut(table: Table, at: int, labels: int, repeat_labels: bool, rng: random.Random) -> list[Table]:
     """A table printed on two pages side by side, as a spreadsheet too wide for its paper prints (columns
     from `at` on go to the next page). A merged cell across the cut is cut too, its text printed on one
     side only; with `repeat_labels` the first `labels` columns are printed on both (print titles)."""
-    left: list[list[Cell]] = []
-    right: list[list[Cell]] = []
-    for placed in _placed(table.rows):
-        left_row, right_row = [], []
-        for col, cell in placed:
-            end = col + cell.col_span
-            text_left = rng.random() < 0.5  # where a spreadsheet centres a cut merged cell's text
-            if col < at:
-                text = cell.text if end <= at or text_left else ""
-                left_row.append(replace(cell, text=text, col_span=min(end, at) - col))
-            if end > at:
-                text = cell.text if col >= at or not text_left else ""
-                right_row.append(replace(cell, text=text, col_span=end - max(col, at)))
-            elif repeat_labels and end <= labels:
-                right_row.append(cell)
-        left.append(left_row)
-        right.append(right_row)
+    left: list[list[Cell]] = [[] for _ in table.rows]
+    right: list[list[Cell]] = [[] for _ in table.rows]
+    for r, col, cell in table.origins():
+        end = col + cell.col_span
+        text_left = rng.random() < 0.5  # where a spreadsheet centres a cut merged cell's text
+        if col < at:
+            text = cell.text if end <= at or text_left else ""
+            left[r].append(replace(cell, text=text, col_span=min(end, at) - col))
+        if end > at:
+            text = cell.text if col >= at or not text_left else ""
+            right[r].append(replace(cell, text=text, col_span=end - max(col, at)))
+        elif repeat_labels and end <= labels:
+            right[r].append(cell)
     return [Table(left, page=table.page), Table(right, page=(table.page or 0) + 1)]
 
 

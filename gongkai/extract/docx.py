@@ -182,6 +182,7 @@ def _table(tbl) -> Table:  # type: ignore[no-untyped-def]
     open_cells: dict[int, Cell] = {}  # grid column -> the cell a vertical merge continues
     for tr in _children(tbl, f"{_W}tr"):
         row: list[Cell] = []
+        continued = False  # a cell of this row continues a vertical merge from above
         column = _grid_skip(tr, "gridBefore")
         if column:  # the row starts further right: a blank keeps its cells in their grid columns
             row.append(Cell("", 1, column))
@@ -199,6 +200,7 @@ def _table(tbl) -> Table:  # type: ignore[no-untyped-def]
             text = "".join(_text(p) for p in _children(tc, f"{_W}p")).strip()
             if merge == "continue" and column in open_cells:
                 open_cells[column].row_span += 1
+                continued = True
             else:
                 cell = Cell(text, 1, span)
                 row.append(cell)
@@ -210,6 +212,6 @@ def _table(tbl) -> Table:  # type: ignore[no-untyped-def]
         after = _grid_skip(tr, "gridAfter")
         if after and row:
             row.append(Cell("", 1, after))
-        if row or open_cells:  # a row whose every cell continues a merge from above is still a row
+        if row or continued:  # a row whose every cell continues a merge from above is still a row
             rows.append(row)
     return Table(rows=rows, layout="grid")

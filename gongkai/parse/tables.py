@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from gongkai import forms
@@ -326,14 +327,17 @@ def _header_of(run: list[Segment]) -> Header | None:
 
 def _column_classes(run: list[Segment]) -> list[str | None]:
     """What the header rows of `run` name over each grid column (_column_class), None where nothing."""
-    width = max(len(s.filled or ()) for s in run)
+    return column_classes([tuple(zip(s.filled, s.spans, strict=True)) for s in run if s.filled and s.spans])
+
+
+def column_classes(rows: Sequence[Sequence[tuple[str, int]]]) -> list[str | None]:
+    """What header rows name over each grid column (_column_class), None where nothing; each row gives every
+    grid position's (text, column span), a position a span covers holding the spanning cell's."""
     classes: list[str | None] = []
-    for c in range(width):
+    for c in range(max((len(row) for row in rows), default=0)):
         stack: list[tuple[str, int]] = []
-        for seg in run:
-            if not seg.filled or not seg.spans or c >= len(seg.filled):
-                continue
-            cell = (seg.filled[c], seg.spans[c])
+        for row in rows:
+            cell = row[c] if c < len(row) else ("", 1)
             if cell[0].strip() and (not stack or stack[-1] != cell):
                 stack.append(cell)
         classes.append(_column_class(stack))

@@ -26,7 +26,7 @@ from gongkai import forms
 from gongkai.forms import match_key, normalize_label
 from gongkai.model import Document, Paragraph, Problem, Table
 from gongkai.parse.stream import _APPLICATION_ROW_KEYS, _PAGE_NUMBER, _filled, classify
-from gongkai.parse.tables import _column_class, _head_word
+from gongkai.parse.tables import _head_word, column_classes
 
 
 def columns_rejoined(document: Document) -> tuple[Document, list[Problem]]:
@@ -123,18 +123,7 @@ def _row_label(text: str) -> bool:
 
 def _classes(table: Table, header_rows: int) -> list[str | None]:
     """The applicant column (a canonical key) each grid column's header cells name, else None."""
-    filled = _filled(table)[:header_rows]
-    width = len(filled[0]) if filled else 0
-    out: list[str | None] = []
-    for c in range(width):
-        stack: list[tuple[str, int]] = []
-        for row in filled:
-            cell = row[c]
-            if cell[0].strip() and (not stack or stack[-1] != cell):
-                stack.append(cell)
-        key = _column_class(stack)
-        out.append(key if key in forms.APPLICANT_KEYS else None)
-    return out
+    return [k if k in forms.APPLICANT_KEYS else None for k in column_classes(_filled(table)[:header_rows])]
 
 
 def _aligned(first: Table, second: Table) -> tuple[Table, Table]:
